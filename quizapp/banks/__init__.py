@@ -1,0 +1,24 @@
+"""Question banks: the YAML file format (version 1), loading with line numbers, export.
+
+Pure Python: importing banks into the database is `quizapp.banks.importer`'s job.
+"""
+
+from __future__ import annotations
+
+from .export import dump_bank
+from .loader import BankError, LoadResult, load_bank_file, load_bank_paths, load_bank_text
+from .schema import FORMAT_VERSION, QUESTION_MODELS, BankFile, QuestionBase, content_hash
+
+__all__ = [
+    "FORMAT_VERSION",
+    "QUESTION_MODELS",
+    "BankError",
+    "BankFile",
+    "LoadResult",
+    "QuestionBase",
+    "content_hash",
+    "dump_bank",
+    "load_bank_file",
+    "load_bank_paths",
+    "load_bank_text",
+]

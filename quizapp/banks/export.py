@@ -1,0 +1,103 @@
+"""Writing a bank back out as a file an author would have written.
+
+Exported files are edited by hand and kept in version control, so the output follows
+the documented key order, puts a blank line between findings, stages and questions, and
+writes multi-line Markdown as `|` blocks. Loading the output gives the same content
+hash as the data it came from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from ..questions import QUESTION_TYPES
+
+_TYPE_FIELDS = list(
+    dict.fromkeys(name for qt in QUESTION_TYPES.values() for name in qt.spec_model.model_fields)
+)
+_ORDER: dict[str, list[str]] = {
+    "bank": [
+        "format", "id", "title", "summary", "source", "findings", "stages", "questions",
+        "signposting", "check",
+    ],
+    "source": ["publisher", "title", "url"],
+    "findings": ["id", "kind", "text"],
+    "stages": ["id", "title", "narrative"],
+    "questions": [
+        "id", "stage", "type", "findings", "prompt", "hint", "feedback", "points", *_TYPE_FIELDS,
+    ],
+    "options": ["text", "correct", "feedback"],
+    "check": ["pass_mark", "certainty", "attempts", "refresh_months"],
+}  # fmt: skip
+_LISTS = ("findings", "stages", "questions")
+# YAML reads these as line breaks inside a `|` block, so such text must be quoted.
+_UNSAFE_IN_BLOCKS = ("\u2028", "\u2029", "\ufeff")
+
+
+class _FlowList(list[Any]):
+    """A short list of ids, written `[a, b]` as an author would."""
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # Indent list items under their key, as the documentation's examples do.
+        return super().increase_indent(flow, False)
+
+
+def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = None
+    if any(char in value for char in _UNSAFE_IN_BLOCKS):
+        style = '"'
+    elif "\n" in value:
+        style = "|"
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _represent_flow(dumper: yaml.SafeDumper, value: _FlowList) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
+
+
+_Dumper.add_representer(str, _represent_text)
+_Dumper.add_representer(_FlowList, _represent_flow)
+
+
+def _ordered(mapping: dict[str, Any], kind: str) -> dict[str, Any]:
+    order = _ORDER.get(kind, [])
+    keys = [key for key in order if key in mapping] + sorted(set(mapping) - set(order))
+    result = {}
+    for key in keys:
+        value = mapping[key]
+        if isinstance(value, dict):
+            value = _ordered(value, key)
+        elif isinstance(value, list) and kind == "questions" and key == "findings":
+            value = _FlowList(value)
+        elif isinstance(value, list):
+            value = [_ordered(item, key) if isinstance(item, dict) else item for item in value]
+        result[key] = value
+    return result
+
+
+def _dump(value: Any) -> str:
+    return yaml.dump(value, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000)
+
+
+def _indented(text: str) -> str:
+    # Only "\n" splits lines here: other characters str.splitlines() honours may sit
+    # inside quoted text. Empty lines stay empty so no trailing spaces appear.
+    return "\n".join(f"  {line}" if line else line for line in text.split("\n"))
+
+
+def dump_bank(data: dict[str, Any]) -> str:
+    """`data` is `BankFile.to_data()` (or a stored copy of it)."""
+    bank = _ordered(data, "bank")
+    head = {key: bank.pop(key) for key in ("format", "id", "title") if key in bank}
+    blocks = [_dump(head)] if head else []
+    for key, value in bank.items():
+        if key in _LISTS and isinstance(value, list) and value:
+            items = "\n".join(_indented(_dump([item])) for item in value)
+            blocks.append(f"{key}:\n{items}")
+        else:
+            blocks.append(_dump({key: value}))
+    return "\n".join(blocks)

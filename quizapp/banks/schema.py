@@ -1,0 +1,251 @@
+"""Bank file format 1: the validated shape of a bank, and the rules across its parts.
+
+The models are strict (no "yes" for true, no "80" for 80) and forbid unknown keys at
+every level, because a misspelt key silently ignored is a question that never reaches
+a practitioner. Question models are built from the question-type registry, so a new
+type extends the format without touching this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from functools import reduce
+from operator import or_
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
+
+from ..questions import QUESTION_TYPES, QuestionType
+from ..questions.base import Markdown, PlainText, Slug
+
+FORMAT_VERSION = 1
+
+Path = tuple[str | int, ...]
+
+#: What fits the database columns the importer writes to.
+Title = Annotated[PlainText, StringConstraints(max_length=300)]
+
+
+def _web_address(value: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        raise ValueError("must be a web address starting with https:// or http://")
+    return value
+
+
+Url = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_web_address)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Source(_Model):
+    publisher: Title
+    title: Title
+    url: Url | None = None
+
+
+class Finding(_Model):
+    id: Slug
+    kind: Literal["concern", "good-practice"]
+    text: Markdown
+
+
+class Stage(_Model):
+    id: Slug
+    title: Title
+    narrative: Markdown
+
+
+class CheckSettings(_Model):
+    pass_mark: int = Field(ge=0, le=100)
+    certainty: bool
+    #: None: unlimited attempts.
+    attempts: int | None = Field(default=None, ge=1)
+    refresh_months: int = Field(ge=1, le=120)
+
+
+class QuestionBase(_Model):
+    """Fields every question has; each type adds its own (see quizapp.questions)."""
+
+    id: Slug
+    stage: Slug
+    type: str
+    findings: list[Slug] = Field(default_factory=list)
+    prompt: Markdown
+    #: Plain text shown under the question.
+    hint: PlainText | None = None
+
+    @property
+    def question_type(self) -> QuestionType:
+        return QUESTION_TYPES[self.type]
+
+    def spec(self) -> dict[str, Any]:
+        """The dict the question type's methods read (and the importer stores)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class ScoredQuestion(QuestionBase):
+    feedback: Markdown
+    points: int = Field(default=1, ge=1, le=10)
+
+
+class UnscoredQuestion(QuestionBase):
+    feedback: Markdown | None = None
+
+
+def _question_model(question_type: QuestionType) -> type[QuestionBase]:
+    base = ScoredQuestion if question_type.scored else UnscoredQuestion
+    model: type[QuestionBase] = create_model(  # type: ignore[call-overload]
+        f"{type(question_type).__name__}Question",
+        __base__=(base, question_type.spec_model),
+        __module__=__name__,
+        type=(Literal[question_type.name], ...),
+    )
+    return model
+
+
+QUESTION_MODELS: dict[str, type[QuestionBase]] = {
+    name: _question_model(question_type) for name, question_type in QUESTION_TYPES.items()
+}
+
+if TYPE_CHECKING:
+    Question = QuestionBase
+else:
+    Question = Annotated[reduce(or_, QUESTION_MODELS.values()), Field(discriminator="type")]
+
+
+class BankFile(_Model):
+    format: Literal[1]
+    id: Slug
+    title: Title
+    summary: Markdown
+    source: Source
+    findings: list[Finding] = Field(min_length=1)
+    #: In story order; a stage may have no questions (pure narrative).
+    stages: list[Stage] = Field(min_length=1)
+    #: In the order shown.
+    questions: list[Question] = Field(min_length=1)
+    signposting: Markdown
+    check: CheckSettings
+
+    def to_data(self) -> dict[str, Any]:
+        """Canonical JSON-able content: defaults filled in, absent optionals left out."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def questions_in(self, stage_id: str) -> list[QuestionBase]:
+        return [question for question in self.questions if question.stage == stage_id]
+
+
+def content_hash(bank: BankFile) -> str:
+    """Identity of a bank's content: formatting and comments do not change it, any
+    change of content does, so an unchanged re-import is recognised."""
+    canonical = json.dumps(
+        bank.to_data(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# Rules across parts of the file. They read the raw YAML data, defensively, so that they
+# are reported even when pydantic has found other errors in the same file.
+
+
+def semantic_errors(data: dict[str, Any]) -> list[tuple[Path, str]]:
+    finding_ids = _ids(data, "findings")
+    stage_ids = _ids(data, "stages")
+    errors = [*_duplicate_ids(data, "findings", "finding")]
+    errors += _duplicate_ids(data, "stages", "stage")
+    errors += _duplicate_ids(data, "questions", "question")
+    for index, question in _items(data, "questions"):
+        errors += _question_errors(("questions", index), question, finding_ids, stage_ids)
+    return errors
+
+
+def _items(data: dict[str, Any], key: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    items = data.get(key)
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                yield index, item
+
+
+def _ids(data: dict[str, Any], key: str) -> set[str]:
+    return {item["id"] for _, item in _items(data, key) if isinstance(item.get("id"), str)}
+
+
+def _duplicate_ids(data: dict[str, Any], key: str, noun: str) -> list[tuple[Path, str]]:
+    first_seen: dict[str, int] = {}
+    errors: list[tuple[Path, str]] = []
+    for index, item in _items(data, key):
+        item_id = item.get("id")
+        if not isinstance(item_id, str):
+            continue
+        if item_id in first_seen:
+            first = f"{key}[{first_seen[item_id]}]"
+            errors.append(((key, index, "id"), f"duplicate {noun} id {item_id!r} (as {first})"))
+        else:
+            first_seen[item_id] = index
+    return errors
+
+
+def _question_errors(
+    path: Path, question: dict[str, Any], finding_ids: set[str], stage_ids: set[str]
+) -> list[tuple[Path, str]]:
+    errors: list[tuple[Path, str]] = []
+    stage = question.get("stage")
+    if isinstance(stage, str) and stage not in stage_ids:
+        message = f"unknown stage {stage!r}; stages are: {_listed(stage_ids)}"
+        errors.append(((*path, "stage"), message))
+    findings = question.get("findings", [])
+    if isinstance(findings, list):
+        seen: set[str] = set()
+        for index, finding in enumerate(findings):
+            if not isinstance(finding, str):
+                continue
+            if finding not in finding_ids:
+                message = f"unknown finding {finding!r}; findings are: {_listed(finding_ids)}"
+                errors.append(((*path, "findings", index), message))
+            elif finding in seen:
+                errors.append(((*path, "findings", index), f"finding {finding!r} is listed twice"))
+            seen.add(finding)
+    type_name = question.get("type")
+    question_type = QUESTION_TYPES.get(type_name) if isinstance(type_name, str) else None
+    if question_type is None:
+        return errors
+    if question_type.scored and isinstance(findings, list) and not findings:
+        errors.append(((*path, "findings"), "a scored question must test at least one finding"))
+    try:
+        spec = QUESTION_MODELS[question_type.name].model_validate(question).spec()
+    except ValueError:
+        return errors  # its own errors are reported by the whole-file validation
+    for suffix, message in question_type.validate(spec):
+        errors.append(((*path, *parse_path(suffix)), message))
+    return errors
+
+
+def _listed(ids: set[str]) -> str:
+    return ", ".join(sorted(ids)) or "(none)"
+
+
+def parse_path(text: str) -> Path:
+    """Inverse of format_path: "options[2].text" gives ("options", 2, "text")."""
+    path: list[str | int] = []
+    for part in text.replace("[", ".[").split("."):
+        if part.startswith("[") and part.endswith("]"):
+            path.append(int(part[1:-1]))
+        elif part:
+            path.append(part)
+    return tuple(path)
+
+
+def format_path(path: Path) -> str:
+    """("questions", 3, "options") -> "questions[3].options"."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+    return text or "(file)"

@@ -1,0 +1,107 @@
+"""Command-line interface: `flask --app quizapp banks ...` and the `quizapp` script."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .extensions import db
+from .models import utcnow
+
+banks_cli = AppGroup("banks", help="Validate and import question bank files.")
+
+
+def _load_or_report(paths: tuple[str, ...]) -> list:
+    """Validate every file; print every error as file:line: field: message."""
+    from .banks import load_bank_paths
+
+    results = load_bank_paths(paths)
+    failed = False
+    for _path, result in results:
+        for error in result.errors:
+            click.echo(str(error), err=True)
+        failed = failed or bool(result.errors)
+    if not results:
+        click.echo("No bank files found (looked for *.yaml and *.yml).", err=True)
+        failed = True
+    if failed:
+        raise SystemExit(1)
+    return results
+
+
+@banks_cli.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+def validate_command(paths: tuple[str, ...]) -> None:
+    """Check bank files; exit 1 and list every error if any is invalid."""
+    results = _load_or_report(paths)
+    for path, result in results:
+        bank = result.bank
+        click.echo(f"{path}: valid ({len(bank.questions)} questions)")
+
+
+@banks_cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+def import_command(paths: tuple[str, ...]) -> None:
+    """Import bank files in one transaction: all of them, or none if any is invalid."""
+    from .banks import content_hash
+    from .banks.importer import import_bank
+
+    results = _load_or_report(paths)
+    now = utcnow()
+    try:
+        outcomes = [
+            (path, import_bank(result.bank.to_data(), content_hash(result.bank), now=now))
+            for path, result in results
+        ]
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    for path, outcome in outcomes:
+        click.echo(
+            f"{path}: {outcome.bank.key} {outcome.status} (version {outcome.version.number})"
+        )
+
+
+def register_cli(app: Flask) -> None:
+    from .demo import demo_cli
+
+    app.cli.add_command(banks_cli)
+    app.cli.add_command(demo_cli)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The `quizapp` console script."""
+    parser = argparse.ArgumentParser(prog="quizapp", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser(
+        "demo", help="Create or upgrade the demo database, load it, and serve the app."
+    )
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=5000)
+    demo.add_argument(
+        "--no-serve", action="store_true", help="Prepare the demo database, then stop."
+    )
+    args = parser.parse_args(argv)
+
+    if args.command == "demo":
+        os.environ.setdefault("QUIZAPP_ENV", "demo")
+        from . import create_app
+        from .demo import prepare_demo
+
+        app = create_app()
+        with app.app_context():
+            prepare_demo(app, out=print)
+        if not args.no_serve:
+            print(f"\nServing on http://{args.host}:{args.port}/  (press Ctrl+C to stop)")
+            app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,76 @@
+"""Configuration classes, read from the environment.
+
+`create_app()` picks a class from ``QUIZAPP_ENV`` (development, demo, production);
+tests pass their own mapping. Production refuses to start without a real secret key.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+WEAK_SECRET_KEYS = frozenset({"", "dev", "change-me", "secret", "changeme", "development"})
+
+
+def database_url(url: str | None) -> str | None:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way (postgres://, postgresql://)."""
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    #: None means "an SQLite file in the instance folder", filled in by create_app.
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SERVICE_NAME = os.environ.get("QUIZAPP_SERVICE_NAME", "Safeguarding learning checks")
+    PARTNERSHIP_NAME = os.environ.get("QUIZAPP_PARTNERSHIP_NAME", "Demo Safeguarding Partnership")
+    WTF_CSRF_TIME_LIMIT = None  # CSRF tokens last as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    #: Demo accounts are created only where this is true.
+    DEMO_MODE = False
+    #: Generate and keep a secret key in the instance folder when none is given.
+    GENERATE_SECRET_KEY = True
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class DemoConfig(Config):
+    ENV_NAME = "demo"
+    DEMO_MODE = True
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    GENERATE_SECRET_KEY = False
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "demo": DemoConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_environment() -> type[Config]:
+    name = os.environ.get("QUIZAPP_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"QUIZAPP_ENV={name!r} is not one of {', '.join(sorted(CONFIGS))}"
+        ) from None

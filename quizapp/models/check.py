@@ -1,0 +1,46 @@
+"""Checks: what practitioners take, made from a bank."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .bank import Bank, BankVersion
+from .types import UTCDateTime, utcnow
+
+
+class Check(db.Model):
+    __tablename__ = "checks"
+    __table_args__ = (
+        sa.CheckConstraint("pass_mark >= 0 AND pass_mark <= 100", name="pass_mark_range"),
+        sa.CheckConstraint(
+            "attempts_allowed IS NULL OR attempts_allowed > 0", name="attempts_positive"
+        ),
+        sa.CheckConstraint("refresh_months >= 1 AND refresh_months <= 120", name="refresh_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    bank_id: Mapped[int] = mapped_column(sa.ForeignKey("banks.id", ondelete="RESTRICT"))
+    #: A fixed version; None means "the latest published version of the bank".
+    pinned_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("bank_versions.id", ondelete="RESTRICT")
+    )
+    #: Percent of marks (accuracy) needed to pass.
+    pass_mark: Mapped[int] = mapped_column(default=80)
+    #: Ask "How sure are you?" and report certainty-based marks beside accuracy.
+    certainty: Mapped[bool] = mapped_column(default=True)
+    #: None: unlimited.
+    attempts_allowed: Mapped[int | None]
+    #: How long a pass counts before the check must be taken again.
+    refresh_months: Mapped[int] = mapped_column(default=36)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    bank: Mapped[Bank] = relationship()
+    pinned_version: Mapped[BankVersion | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Check {self.title!r}>"

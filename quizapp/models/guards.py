@@ -1,0 +1,72 @@
+"""Refuse, at flush time, any change to a published bank version or a submitted attempt.
+
+Routes and operations never try to; this catches the mistake that would otherwise
+silently rewrite a practitioner's record or the content an attempt was scored on. The
+stored state is read from the database, not from the session, so an expired or
+half-loaded object can't slip past.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from .attempt import Attempt, Response
+from .bank import BankVersion, Finding, Question, Stage
+
+
+class ImmutableRecordError(RuntimeError):
+    """Raised when code tries to change a record that must never change."""
+
+
+def _stored(session: Session, column: Any, key_column: Any, key: int | None) -> Any:
+    if key is None:
+        return None
+    with session.no_autoflush:
+        return session.execute(sa.select(column).where(key_column == key)).scalar()
+
+
+def _version_published(session: Session, version_id: int | None) -> bool:
+    return _stored(session, BankVersion.status, BankVersion.id, version_id) == "published"
+
+
+def _attempt_submitted(session: Session, attempt_id: int | None) -> bool:
+    return _stored(session, Attempt.submitted_at, Attempt.id, attempt_id) is not None
+
+
+def _persisted_id(obj: Any, attribute: str) -> int | None:
+    """The foreign key as stored, even if the relationship was just changed."""
+    history = inspect(obj).attrs[attribute].history
+    if history.deleted:
+        return history.deleted[0]
+    return getattr(obj, attribute)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_immutable_records(session: Session, *_: Any) -> None:
+    changed = [obj for obj in session.dirty if session.is_modified(obj, include_collections=False)]
+    for obj in [*changed, *session.deleted]:
+        if isinstance(obj, BankVersion) and _version_published(session, obj.id):
+            raise ImmutableRecordError(f"bank version {obj.id} is published and can't change")
+        if isinstance(obj, Attempt) and _attempt_submitted(session, obj.id):
+            raise ImmutableRecordError(f"attempt {obj.id} is submitted and can't change")
+        if isinstance(obj, Finding | Stage | Question) and _version_published(
+            session, _persisted_id(obj, "version_id")
+        ):
+            raise ImmutableRecordError("a published bank version's content can't change")
+        if isinstance(obj, Response) and _attempt_submitted(
+            session, _persisted_id(obj, "attempt_id")
+        ):
+            raise ImmutableRecordError("a submitted attempt's responses can't change")
+    for obj in session.new:
+        if isinstance(obj, Finding | Stage | Question) and _version_published(
+            session, obj.version_id or getattr(obj.version, "id", None)
+        ):
+            raise ImmutableRecordError("a published bank version can't gain content")
+        if isinstance(obj, Response) and _attempt_submitted(
+            session, obj.attempt_id or getattr(obj.attempt, "id", None)
+        ):
+            raise ImmutableRecordError("a submitted attempt can't gain responses")

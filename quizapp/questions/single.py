@@ -1,0 +1,56 @@
+"""Single choice: one right option among plausible alternatives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import (
+    NOT_ANSWERED,
+    Answer,
+    AnswerError,
+    ChoiceSpec,
+    FormData,
+    OptionFeedback,
+    QuestionType,
+    Spec,
+    check_index,
+    one_value,
+    option_feedback,
+    option_presentation,
+    option_rules,
+    parse_index,
+)
+
+
+class SingleChoice(QuestionType):
+    name = "single"
+    label = "Single choice"
+    spec_model = ChoiceSpec
+
+    def validate(self, spec: Spec) -> list[tuple[str, str]]:
+        return option_rules(spec, single=True)
+
+    def parse_answer(self, spec: Spec, form: FormData) -> int:
+        value = one_value(form, "answer", "Select an answer")
+        index = parse_index(value, len(spec["options"]))
+        if index is None:
+            raise AnswerError("Select one of the options")
+        return index
+
+    def score(self, spec: Spec, answer: Answer) -> float:
+        index = check_index(answer, len(spec["options"]))
+        return 1.0 if spec["options"][index]["correct"] else 0.0
+
+    def answer_text(self, spec: Spec, answer: Answer | None) -> str:
+        if answer is None:
+            return NOT_ANSWERED
+        return str(spec["options"][check_index(answer, len(spec["options"]))]["text"])
+
+    def correct_answer_text(self, spec: Spec) -> str:
+        return next(str(option["text"]) for option in spec["options"] if option["correct"])
+
+    def feedback(self, spec: Spec, answer: Answer) -> list[OptionFeedback]:
+        return option_feedback(spec, {check_index(answer, len(spec["options"]))})
+
+    def presentation(self, spec: Spec, seed: int) -> dict[str, Any]:
+        return option_presentation(spec)

@@ -1,0 +1,249 @@
+"""Taking a check: start, save answers, submit. Operations flush; the route commits once."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+
+from ..extensions import db
+from ..models import Attempt, BankVersion, Check, Completion, Question, Response, Stage, User
+from ..questions import get_type
+from ..scoring import AttemptScore, ItemResult, cbm_mark, summarise
+
+
+class TakeError(Exception):
+    """A request the practitioner can't make now; the message says why, in plain English."""
+
+
+class NoPublishedVersion(TakeError):
+    pass
+
+
+class AttemptsUsedUp(TakeError):
+    pass
+
+
+class AttemptAlreadySubmitted(TakeError):
+    pass
+
+
+class UnansweredQuestions(TakeError):
+    def __init__(self, questions: list[Question]) -> None:
+        super().__init__(f"{len(questions)} questions are not answered")
+        self.questions = questions
+
+
+@dataclass(frozen=True)
+class Step:
+    """One page of an attempt: a stage's narrative, or one question."""
+
+    kind: str  # "stage" or "question"
+    key: str
+    stage: Stage
+    question: Question | None = None
+
+
+def version_for(check: Check) -> BankVersion | None:
+    """The pinned version, else the bank's latest published one."""
+    if check.pinned_version_id is not None:
+        return check.pinned_version
+    return db.session.scalar(
+        sa.select(BankVersion)
+        .where(BankVersion.bank_id == check.bank_id, BankVersion.status == "published")
+        .order_by(BankVersion.number.desc())
+        .limit(1)
+    )
+
+
+def steps_for(version: BankVersion) -> list[Step]:
+    """Each stage's narrative, then its questions, in story order."""
+    steps: list[Step] = []
+    for stage in version.stages:
+        steps.append(Step("stage", stage.key, stage))
+        steps.extend(Step("question", q.key, stage, q) for q in stage.questions)
+    return steps
+
+
+def in_progress_attempt(user: User, check: Check) -> Attempt | None:
+    return db.session.scalar(
+        sa.select(Attempt).where(
+            Attempt.user_id == user.id,
+            Attempt.check_id == check.id,
+            Attempt.submitted_at.is_(None),
+        )
+    )
+
+
+def submitted_count(user: User, check: Check) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Attempt)
+            .where(
+                Attempt.user_id == user.id,
+                Attempt.check_id == check.id,
+                Attempt.submitted_at.is_not(None),
+            )
+        )
+        or 0
+    )
+
+
+def start_attempt(user: User, check: Check, *, now: datetime) -> Attempt:
+    """The person's attempt in progress, or a new one on the current version."""
+    existing = in_progress_attempt(user, check)
+    if existing is not None:
+        return existing
+    version = version_for(check)
+    if version is None:
+        raise NoPublishedVersion("This check has no published questions yet.")
+    done = submitted_count(user, check)
+    if check.attempts_allowed is not None and done >= check.attempts_allowed:
+        raise AttemptsUsedUp(
+            f"You have used all {check.attempts_allowed} attempts allowed for this check."
+        )
+    attempt = Attempt(
+        user=user,
+        check=check,
+        bank_version=version,
+        number=done + 1,
+        seed=random.SystemRandom().randrange(1, 2**31 - 1),
+        pass_mark=check.pass_mark,
+        certainty=check.certainty,
+        started_at=now,
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def response_for(attempt: Attempt, question: Question) -> Response | None:
+    return db.session.scalar(
+        sa.select(Response).where(
+            Response.attempt_id == attempt.id, Response.question_id == question.id
+        )
+    )
+
+
+def save_answer(
+    attempt: Attempt,
+    question: Question,
+    answer: Any,
+    certainty: int | None,
+    *,
+    now: datetime,
+) -> Response:
+    """Keep (or replace) the answer to one question, scored straight away."""
+    if attempt.is_submitted:
+        raise AttemptAlreadySubmitted("This attempt has been submitted; answers can't change.")
+    if question.version_id != attempt.bank_version_id:
+        raise ValueError("question is not part of this attempt's bank version")
+    qtype = get_type(question.type)
+    fraction = mark = cbm = None
+    if qtype.scored:
+        fraction = float(qtype.score(question.spec, answer))
+        mark = fraction * question.points
+        if attempt.certainty:
+            cbm = cbm_mark(fraction, certainty) * question.points
+    else:
+        certainty = None
+    response = response_for(attempt, question)
+    if response is None:
+        response = Response(attempt=attempt, question=question)
+        db.session.add(response)
+    response.answer = answer
+    response.certainty = certainty if attempt.certainty else None
+    response.fraction = fraction
+    response.mark = mark
+    response.cbm_mark = cbm
+    response.saved_at = now
+    db.session.flush()
+    return response
+
+
+def responses_by_question(attempt: Attempt) -> dict[int, Response]:
+    rows = db.session.scalars(sa.select(Response).where(Response.attempt_id == attempt.id))
+    return {response.question_id: response for response in rows}
+
+
+def unanswered_questions(attempt: Attempt) -> list[Question]:
+    """Scored questions still without an answer (reflections may be left blank)."""
+    answered = responses_by_question(attempt)
+    return [
+        question
+        for question in attempt.bank_version.questions
+        if get_type(question.type).scored and question.id not in answered
+    ]
+
+
+def score_attempt(attempt: Attempt) -> AttemptScore:
+    answered = responses_by_question(attempt)
+    items = [
+        ItemResult(
+            fraction=answered[q.id].fraction or 0.0,
+            points=q.points,
+            certainty=answered[q.id].certainty,
+        )
+        for q in attempt.bank_version.questions
+        if get_type(q.type).scored and q.id in answered
+    ]
+    return summarise(items, pass_mark=attempt.pass_mark, certainty_based=attempt.certainty)
+
+
+def submit_attempt(attempt: Attempt, *, now: datetime) -> bool:
+    """Submit once. True if this call submitted it; False if it was already submitted.
+
+    The conditional UPDATE is what makes double submission safe: of two requests racing,
+    only one matches `submitted_at IS NULL`, so only one scores and records completion.
+    """
+    if attempt.is_submitted:
+        return False
+    missing = unanswered_questions(attempt)
+    if missing:
+        raise UnansweredQuestions(missing)
+    result = score_attempt(attempt)
+    updated = db.session.execute(
+        sa.update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(
+            submitted_at=now,
+            score=result.score,
+            max_score=result.max_score,
+            percent=result.percent,
+            passed=result.passed,
+            cbm_percent=result.cbm_percent,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(attempt)
+    if updated.rowcount != 1:
+        return False
+    if result.passed:
+        record_pass(attempt)
+    return True
+
+
+def record_pass(attempt: Attempt) -> Completion:
+    """Completion follows the latest pass; written in the submitting transaction."""
+    assert attempt.submitted_at is not None
+    check = attempt.check
+    expires = attempt.submitted_at + relativedelta(months=check.refresh_months)
+    completion = db.session.scalar(
+        sa.select(Completion)
+        .where(Completion.user_id == attempt.user_id, Completion.check_id == attempt.check_id)
+        .with_for_update()
+    )
+    if completion is None:
+        completion = Completion(user_id=attempt.user_id, check_id=attempt.check_id)
+        db.session.add(completion)
+    if completion.passed_at is None or completion.passed_at <= attempt.submitted_at:
+        completion.attempt_id = attempt.id
+        completion.passed_at = attempt.submitted_at
+        completion.expires_at = expires
+    db.session.flush()
+    return completion

@@ -1,0 +1,230 @@
+"""The practitioner's journey: your checks, stages, one question per page, check
+answers, submit, result."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ..access import roles_required
+from ..extensions import db
+from ..models import Attempt, Check, Role, utcnow
+from ..questions import AnswerError, get_type
+from ..scoring import CERTAINTY_LABELS
+from . import bp, operations, queries
+from .forms import QuestionPageForm, SubmitForm
+from .results import build_result
+
+practitioner = roles_required(Role.PRACTITIONER)
+
+
+@bp.route("/")
+@practitioner
+def your_checks() -> str:
+    return render_template("take/your_checks.html", rows=queries.checks_for(current_user))
+
+
+@bp.route("/<int:check_id>")
+@practitioner
+def check_overview(check_id: int) -> str:
+    check = db.get_or_404(Check, check_id)
+    version = operations.version_for(check)
+    if version is None:
+        abort(404)
+    return render_template(
+        "take/check.html",
+        check=check,
+        version=version,
+        scored=sum(1 for q in version.questions if get_type(q.type).scored),
+        in_progress=operations.in_progress_attempt(current_user, check),
+        past=queries.past_attempts(current_user, check),
+        form=SubmitForm(),
+    )
+
+
+@bp.route("/<int:check_id>/start", methods=["POST"])
+@practitioner
+def start(check_id: int) -> WerkzeugResponse:
+    check = db.get_or_404(Check, check_id)
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        attempt = operations.start_attempt(current_user, check, now=utcnow())
+    except operations.TakeError as error:
+        flash(str(error), "info")
+        return redirect(url_for("take.check_overview", check_id=check.id))
+    db.session.commit()
+    return redirect(_resume_url(attempt))
+
+
+def _resume_url(attempt: Attempt) -> str:
+    """The first step not yet done: a stage whose questions are all unanswered, or a question."""
+    answered = operations.responses_by_question(attempt)
+    steps = operations.steps_for(attempt.bank_version)
+    for index, step in enumerate(steps):
+        if step.kind == "question" and step.question.id not in answered:  # type: ignore[union-attr]
+            previous = steps[index - 1] if index else None
+            if previous is not None and previous.kind == "stage":
+                return _step_url(attempt, previous)
+            return _step_url(attempt, step)
+    return url_for("take.check_answers", attempt_id=attempt.id)
+
+
+def _step_url(attempt: Attempt, step: operations.Step | None, **params: str) -> str:
+    if step is None:
+        return url_for("take.check_answers", attempt_id=attempt.id)
+    endpoint = "take.stage" if step.kind == "stage" else "take.question"
+    return url_for(endpoint, attempt_id=attempt.id, key=step.key, **params)
+
+
+def _neighbours(
+    attempt: Attempt, kind: str, key: str
+) -> tuple[operations.Step, operations.Step | None, operations.Step | None, int, int]:
+    steps = operations.steps_for(attempt.bank_version)
+    for index, step in enumerate(steps):
+        if step.kind == kind and step.key == key:
+            questions = [s for s in steps if s.kind == "question"]
+            number = questions.index(step) + 1 if kind == "question" else 0
+            previous = steps[index - 1] if index else None
+            following = steps[index + 1] if index + 1 < len(steps) else None
+            return step, previous, following, number, len(questions)
+    abort(404)
+
+
+def _open_attempt(attempt_id: int) -> Attempt | WerkzeugResponse:
+    attempt = queries.own_attempt_or_404(current_user, attempt_id)
+    if attempt.is_submitted:
+        return redirect(url_for("take.result", attempt_id=attempt.id))
+    return attempt
+
+
+@bp.route("/attempts/<int:attempt_id>/stages/<key>")
+@practitioner
+def stage(attempt_id: int, key: str) -> str | WerkzeugResponse:
+    attempt = _open_attempt(attempt_id)
+    if not isinstance(attempt, Attempt):
+        return attempt
+    step, previous, following, _, _ = _neighbours(attempt, "stage", key)
+    return render_template(
+        "take/stage.html",
+        attempt=attempt,
+        stage=step.stage,
+        back_url=_step_url(attempt, previous)
+        if previous
+        else url_for("take.check_overview", check_id=attempt.check_id),
+        next_url=_step_url(attempt, following),
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/questions/<key>", methods=["GET", "POST"])
+@practitioner
+def question(attempt_id: int, key: str) -> str | WerkzeugResponse | tuple[str, int]:
+    attempt = _open_attempt(attempt_id)
+    if not isinstance(attempt, Attempt):
+        return attempt
+    step, previous, following, number, total = _neighbours(attempt, "question", key)
+    question = step.question
+    assert question is not None
+    qtype = get_type(question.type)
+    returning = request.args.get("return") == "check-answers"
+    form = QuestionPageForm()
+    if not (attempt.certainty and qtype.scored):
+        del form.certainty
+    saved = operations.response_for(attempt, question)
+
+    errors: list[dict[str, str]] = []
+    answer_error: str | None = None
+    if request.method == "POST":
+        try:
+            answer = qtype.parse_answer(question.spec, request.form)
+        except AnswerError as error:
+            answer_error = str(error)
+            errors.append({"text": answer_error, "href": "#answer"})
+        form_ok = form.validate()
+        if "csrf_token" in form.errors:
+            abort(400)
+        if "certainty" in form.errors:
+            errors.append({"text": form.certainty.errors[0], "href": "#certainty"})
+        if form_ok and answer_error is None:
+            certainty = int(form.certainty.data) if "certainty" in form else None
+            operations.save_answer(attempt, question, answer, certainty, now=utcnow())
+            db.session.commit()
+            if returning:
+                return redirect(url_for("take.check_answers", attempt_id=attempt.id))
+            return redirect(_step_url(attempt, following))
+    elif saved is not None and "certainty" in form and saved.certainty:
+        form.certainty.data = str(saved.certainty)
+
+    back_url = (
+        url_for("take.check_answers", attempt_id=attempt.id)
+        if returning
+        else _step_url(attempt, previous)
+    )
+    page = render_template(
+        "take/question.html",
+        attempt=attempt,
+        question=question,
+        spec=question.spec,
+        qtype=qtype,
+        presentation=qtype.presentation(question.spec, attempt.seed + question.id),
+        saved_answer=saved.answer if saved is not None else None,
+        submitted=request.form if request.method == "POST" else None,
+        answer_error=answer_error,
+        errors=errors,
+        form=form,
+        number=number,
+        total=total,
+        back_url=back_url,
+    )
+    return (page, 422) if errors else page
+
+
+@bp.route("/attempts/<int:attempt_id>/check-answers", methods=["GET", "POST"])
+@practitioner
+def check_answers(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
+    attempt = _open_attempt(attempt_id)
+    if not isinstance(attempt, Attempt):
+        return attempt
+    form = SubmitForm()
+    unanswered = []
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            operations.submit_attempt(attempt, now=utcnow())
+        except operations.UnansweredQuestions as error:
+            db.session.rollback()
+            unanswered = error.questions
+        else:
+            db.session.commit()
+            return redirect(url_for("take.result", attempt_id=attempt.id))
+    answered = operations.responses_by_question(attempt)
+    steps = operations.steps_for(attempt.bank_version)
+    page = render_template(
+        "take/check_answers.html",
+        attempt=attempt,
+        steps=steps,
+        answered=answered,
+        get_type=get_type,
+        certainty_labels=CERTAINTY_LABELS,
+        unanswered=unanswered,
+        form=form,
+        back_url=_step_url(attempt, steps[-1]) if steps else None,
+    )
+    return (page, 422) if unanswered else page
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@practitioner
+def result(attempt_id: int) -> str | WerkzeugResponse:
+    attempt = queries.own_attempt_or_404(current_user, attempt_id)
+    if not attempt.is_submitted:
+        return redirect(url_for("take.check_answers", attempt_id=attempt.id))
+    return render_template(
+        "take/result.html",
+        attempt=attempt,
+        result=build_result(attempt),
+        past=queries.past_attempts(current_user, attempt.check),
+    )

@@ -1,0 +1,135 @@
+"""Templates, error pages and response headers shared by every blueprint."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from .access import refuse_undeclared_routes
+from .markdown import render_markdown
+from .models import utcnow
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def format_date(value: datetime | None) -> str:
+    """GOV.UK style: 26 November 2026, in UK time."""
+    return "" if value is None else f"{value.astimezone(LONDON):%-d %B %Y}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    """GOV.UK style: 26 November 2026 at 3:05pm, in UK time."""
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    return f"{local:%-d %B %Y} at {local:%-I:%M}{local:%p}".lower().replace(
+        local.strftime("%B").lower(), local.strftime("%B")
+    )
+
+
+def format_marks(value: float | None) -> str:
+    """Marks without a trailing .0, at most two decimals: 17, 2.5, 0.33."""
+    if value is None:
+        return ""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+ERROR_PAGES = {
+    400: ("There is a problem with your request", "Go back and try again."),
+    403: ("You do not have permission to see this page", "Sign in with an account that can."),
+    404: ("Page not found", "If you typed the web address, check it is correct."),
+    405: ("There is a problem with your request", "Go back and try again."),
+    413: ("The file is too large", "Choose a smaller file and try again."),
+    429: ("Too many requests", "Wait a few minutes and try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later."),
+}
+
+
+def init_web(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(app.template_folder),  # type: ignore[arg-type]
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    WTFormsHelpers(app)
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["marks"] = format_marks
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def layout_context() -> dict[str, object]:
+        return {
+            "service_name": app.config["SERVICE_NAME"],
+            "partnership_name": app.config["PARTNERSHIP_NAME"],
+            "csp_nonce": getattr(g, "csp_nonce", ""),
+            "now": utcnow(),
+        }
+
+    app.before_request(_make_nonce)
+    app.before_request(refuse_undeclared_routes)
+    app.after_request(_security_headers)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return (
+            render_template(
+                "errors/error.html",
+                title="Your form could not be sent",
+                message="The page had expired or the form was not sent from this service."
+                " Go back, refresh the page and try again. Answers you saved earlier are kept.",
+            ),
+            400,
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+        status = error.code or 500
+        if status < 400:
+            return error
+        title, message = ERROR_PAGES.get(status, (error.name, error.description or ""))
+        return render_template("errors/error.html", title=title, message=message), status
+
+    @app.errorhandler(500)
+    def server_error(error: Exception) -> tuple[str, int]:
+        title, message = ERROR_PAGES[500]
+        return render_template("errors/error.html", title=title, message=message), 500
+
+
+def _make_nonce() -> None:
+    g.csp_nonce = secrets.token_urlsafe(16)
+
+
+def _security_headers(response: Response) -> Response:
+    nonce = getattr(g, "csp_nonce", "")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if current_user and getattr(current_user, "is_authenticated", False):
+        response.headers["Cache-Control"] = "no-store"
+    return response

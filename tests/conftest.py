@@ -1,0 +1,130 @@
+"""Fixtures shared by the app tests.
+
+The database is built by the real migrations once per session: SQLite in a temporary
+folder by default, or the PostgreSQL database named by TEST_DATABASE_URL. Each test then
+starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from quizapp import create_app
+from quizapp.config import database_url
+from quizapp.extensions import db
+
+from .factories import DEFAULT_PASSWORD
+
+
+def test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return database_url(url) or url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database migrated to head, shared by the session's tests."""
+    url = test_database_url(tmp_path_factory)
+    app = create_app(_config(url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        from flask_migrate import downgrade, upgrade
+
+        downgrade(revision="base")
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _config(url: str, instance: Path) -> dict[str, object]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "quizapp.test",
+    }
+
+
+@pytest.fixture
+def app(database: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(_config(database, tmp_path))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, hence its own `g` and database session,
+    as in production; the test's own session stays apart from the request's."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_app(database: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app with CSRF protection on, as in production."""
+    config = _config(database, tmp_path)
+    config["WTF_CSRF_ENABLED"] = True
+    app = create_app(config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def sign_in(self, email: str, password: str = DEFAULT_PASSWORD):
+        return self._client.post("/sign-in", data={"email": email, "password": password})
+
+    def sign_out(self):
+        return self._client.post("/sign-out")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skipped test is a failure: it means something CI should have was missing."""
+    if not os.environ.get("CI"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped:
+        if reporter:
+            reporter.write_line(f"CI: {skipped} test(s) skipped; skipped tests fail CI.", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from quizapp.demo import DEMO_PASSWORD, SIGN_INS, load_demo_people, prepare_demo
+from quizapp.extensions import db
+from quizapp.models import Agency, Bank, Role, User
+
+
+def test_demo_accounts_exist_only_in_demo_mode(app):
+    with pytest.raises(RuntimeError, match="demo mode"):
+        load_demo_people()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_demo_loads_agencies_people_and_sign_ins_and_is_safe_to_rerun(app):
+    app.config["DEMO_MODE"] = True
+    messages: list[str] = []
+    prepare_demo(app, out=messages.append)
+    prepare_demo(app, out=messages.append)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Agency)) == 10
+    people = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    assert 40 <= people <= 50
+    assert db.session.scalar(sa.select(Bank.key)) == "hs-baby-2016"
+    assert any("hs-baby-2016: unchanged" in m for m in messages)
+    for email, *_ in SIGN_INS:
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        assert user.check_password(DEMO_PASSWORD)
+        assert any(email in m for m in messages)
+    police_lead = db.session.scalar(sa.select(User).where(User.email == "police-lead@demo.test"))
+    assert police_lead.agency.name == "Police" and police_lead.has_role(Role.LEAD)
+    lead = db.session.scalar(sa.select(User).where(User.email == "lead@demo.test"))
+    assert lead.agency is None and lead.roles == {Role.LEAD}

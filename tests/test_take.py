@@ -1,0 +1,292 @@
+"""The practitioner's journey through a check, through the real routes."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+
+from quizapp.extensions import db
+from quizapp.markdown import render_markdown
+from quizapp.models import Attempt, Completion, Response
+from quizapp.questions import get_type
+
+from .factories import (
+    answer_form,
+    check_for,
+    create_user,
+    import_bank_text,
+    import_hs_bank,
+    small_bank,
+)
+
+
+def start(client, check):
+    response = client.post(f"/checks/{check.id}/start")
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def answer(client, attempt_id, question, *, right=True, certainty="3"):
+    data = answer_form(question.spec, right=right)
+    if get_type(question.type).scored:
+        data["certainty"] = certainty
+    return client.post(f"/checks/attempts/{attempt_id}/questions/{question.key}", data=data)
+
+
+def only_attempt() -> Attempt:
+    db.session.expire_all()
+    return db.session.scalars(sa.select(Attempt)).one()
+
+
+def test_practitioner_takes_the_hs_check_end_to_end(client, auth):
+    outcome = import_hs_bank()
+    check = check_for(outcome)
+    create_user(email="hv@example.org")
+    auth.sign_in("hv@example.org")
+
+    assert check.title in client.get("/checks/").get_data(as_text=True)
+    overview = client.get(f"/checks/{check.id}").get_data(as_text=True)
+    assert "Start check" in overview
+
+    location = start(client, check)
+    attempt = only_attempt()
+    version = outcome.version
+    stages = version.stages
+    assert location.endswith(f"/checks/attempts/{attempt.id}/stages/{stages[0].key}")
+
+    # Each stage's narrative comes before its questions, and leads to the first of them.
+    for stage in stages:
+        page = client.get(f"/checks/attempts/{attempt.id}/stages/{stage.key}")
+        assert page.status_code == 200
+        assert stage.title in page.get_data(as_text=True)
+        first = stage.questions[0]
+        assert f"/questions/{first.key}" in page.get_data(as_text=True)
+
+    questions = version.questions
+    for index, question in enumerate(questions):
+        page = client.get(f"/checks/attempts/{attempt.id}/questions/{question.key}")
+        text = page.get_data(as_text=True)
+        assert f"Question {index + 1} of {len(questions)}" in text
+        assert ("How sure are you?" in text) == get_type(question.type).scored
+        response = answer(client, attempt.id, question)
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+    summary = client.get(f"/checks/attempts/{attempt.id}/check-answers")
+    assert summary.status_code == 200
+    assert "Check your answers" in summary.get_data(as_text=True)
+
+    submitted = client.post(f"/checks/attempts/{attempt.id}/check-answers")
+    assert submitted.headers["Location"].endswith(f"/checks/attempts/{attempt.id}/result")
+
+    result = client.get(f"/checks/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "You passed" in result
+    scored = [q for q in questions if get_type(q.type).scored]
+    assert f"You scored {len(scored)} out of {len(scored)} marks (100.0%)" in result
+    for question in scored:
+        assert str(render_markdown(question.spec["feedback"])) in result
+        for finding in question.findings:
+            assert str(render_markdown(finding.text)) in result
+    assert "A reflection only I can read." in result
+    assert "0121 569 4800" in result
+
+    attempt = only_attempt()
+    assert attempt.submitted_at is not None
+    assert attempt.score == attempt.max_score == len(scored)
+    assert attempt.percent == 100
+    assert attempt.passed is True
+    assert attempt.cbm_percent == 300  # every answer right at "Very sure"
+    completion = db.session.scalars(sa.select(Completion)).one()
+    assert completion.attempt_id == attempt.id
+    assert completion.expires_at == attempt.submitted_at + relativedelta(months=36)
+
+
+def test_answers_are_kept_after_signing_out(client, auth):
+    check = check_for(import_bank_text(small_bank()))
+    create_user(email="hv@example.org")
+    auth.sign_in("hv@example.org")
+    start(client, check)
+    attempt = only_attempt()
+    first, second = attempt.bank_version.questions[:2]
+    answer(client, attempt.id, first, certainty="2")
+    answer(client, attempt.id, second, right=False, certainty="1")
+    auth.sign_out()
+
+    auth.sign_in("hv@example.org")
+    assert "Continue your check" in client.get(f"/checks/{check.id}").get_data(as_text=True)
+    resume = start(client, check)
+    third = attempt.bank_version.questions[2]
+    # The third question opens the second stage, so its narrative comes first.
+    assert resume.endswith(f"/stages/{third.stage.key}")
+    page = client.get(f"/checks/attempts/{attempt.id}/questions/{first.key}")
+    text = page.get_data(as_text=True)
+    assert re.search(r'value="0"\s+checked', text)
+    assert re.search(r'value="2"\s+checked', text)  # "Fairly sure"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 2
+
+
+def test_an_answer_is_required_and_nothing_is_saved_without_one(client, auth):
+    check = check_for(import_bank_text(small_bank()))
+    create_user(email="hv@example.org")
+    auth.sign_in("hv@example.org")
+    start(client, check)
+    attempt = only_attempt()
+    question = attempt.bank_version.questions[0]
+    response = client.post(f"/checks/attempts/{attempt.id}/questions/{question.key}", data={})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "There is a problem" in text
+    assert 'href="#answer"' in text
+    assert 'href="#certainty"' in text
+    assert "Select how sure you are of your answer" in text
+    assert "<title>Error: " in text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+
+
+def test_submitting_with_unanswered_questions_lists_them(client, auth):
+    check = check_for(import_bank_text(small_bank()))
+    create_user(email="hv@example.org")
+    auth.sign_in("hv@example.org")
+    start(client, check)
+    attempt = only_attempt()
+    answer(client, attempt.id, attempt.bank_version.questions[0])
+    response = client.post(f"/checks/attempts/{attempt.id}/check-answers")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Answer question 2" in text
+    assert "Answer question 3" in text
+    assert "Answer question 4" in text
+    assert "Answer question 5" not in text  # the reflection may be left blank
+    assert only_attempt().submitted_at is None
+
+
+def _answer_all(client, attempt, *, right=True):
+    for question in attempt.bank_version.questions:
+        assert answer(client, attempt.id, question, right=right).status_code == 302
+
+
+def test_submitting_twice_gives_one_submitted_attempt_and_one_completion(client, auth):
+    check = check_for(import_bank_text(small_bank()))
+    create_user(email="hv@example.org")
+    auth.sign_in("hv@example.org")
+    start(client, check)
+    attempt = only_attempt()
+    _answer_all(client, attempt)
+    first = client.post(f"/checks/attempts/{attempt.id}/check-answers")
+    again = client.post(f"/checks/attempts/{attempt.id}/check-answers")
+    late_answer = answer(client, attempt.id, attempt.bank_version.questions[0], right=False)
+    for response in (first, again, late_answer):
+        assert response.headers["Location"].endswith(f"/checks/attempts/{attempt.id}/result")
+    db.session.expire_all()
+    submitted = db.session.scalars(sa.select(Attempt)).all()
+    assert [a.submitted_at is not None for a in submitted] == [True]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Completion)) == 1
+    assert only_attempt().percent == 100
+
+
+def test_wrong_answers_fail_and_record_no_completion(client, auth):
+    check = check_for(import_bank_text(small_bank()))
+    create_user(email="hv@example.org")
+    auth.sign_in("hv@example.org")
+    start(client, check)
+    attempt = only_attempt()
+    _answer_all(client, attempt, right=False)
+    client.post(f"/checks/attempts/{attempt.id}/check-answers")
+    result = client.get(f"/checks/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "You have not passed yet" in result
+    assert "Incorrect" in result
+    attempt = only_attempt()
+    assert attempt.passed is False
+    assert attempt.score == 0
+    # Wrong at "Very sure" costs 6 marks a point: -6 x (1 + 2 + 1 + 1) of 5 points.
+    assert attempt.cbm_percent == -600
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Completion)) == 0
+
+
+def test_another_persons_attempt_is_not_found(client, auth):
+    check = check_for(import_bank_text(small_bank()))
+    create_user(email="one@example.org")
+    create_user(email="two@example.org")
+    auth.sign_in("one@example.org")
+    start(client, check)
+    attempt = only_attempt()
+    _answer_all(client, attempt)
+    client.post(f"/checks/attempts/{attempt.id}/check-answers")
+    auth.sign_out()
+    auth.sign_in("two@example.org")
+    question = attempt.bank_version.questions[0]
+    for url in (
+        f"/checks/attempts/{attempt.id}/result",
+        f"/checks/attempts/{attempt.id}/check-answers",
+        f"/checks/attempts/{attempt.id}/questions/{question.key}",
+        f"/checks/attempts/{attempt.id}/stages/{question.stage.key}",
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+def test_an_edited_bank_makes_a_new_version_and_old_attempts_keep_theirs(client, auth):
+    v1 = import_bank_text(small_bank())
+    check = check_for(v1)
+    create_user(email="hv@example.org")
+    auth.sign_in("hv@example.org")
+    start(client, check)
+    attempt = only_attempt()
+    _answer_all(client, attempt)
+    client.post(f"/checks/attempts/{attempt.id}/check-answers")
+
+    unchanged = import_bank_text(small_bank())
+    assert unchanged.status == "unchanged"
+    assert unchanged.version.id == v1.version.id
+
+    v2 = import_bank_text(small_bank(**{"Who should you tell?": "Who must you tell first?"}))
+    assert v2.status == "new version"
+    assert v2.version.number == 2
+
+    old_result = client.get(f"/checks/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "Who should you tell?" in old_result
+    assert "Who must you tell first?" not in old_result
+    assert "You scored 5 out of 5 marks" in old_result
+
+    start(client, check)
+    db.session.expire_all()
+    new_attempt = db.session.scalars(sa.select(Attempt).where(Attempt.number == 2)).one()
+    assert new_attempt.bank_version_id == v2.version.id
+    first = new_attempt.bank_version.questions[0]
+    page = client.get(f"/checks/attempts/{new_attempt.id}/questions/{first.key}")
+    assert "Who must you tell first?" in page.get_data(as_text=True)
+
+
+def test_an_attempt_in_progress_finishes_on_the_version_it_started_on(client, auth):
+    check = check_for(import_bank_text(small_bank()))
+    create_user(email="hv@example.org")
+    auth.sign_in("hv@example.org")
+    start(client, check)
+    attempt = only_attempt()
+    started_on = attempt.bank_version_id
+    import_bank_text(small_bank(**{"Who should you tell?": "Who must you tell first?"}))
+    start(client, check)  # continues the same attempt
+    attempt = only_attempt()
+    assert attempt.bank_version_id == started_on
+    first = attempt.bank_version.questions[0]
+    page = client.get(f"/checks/attempts/{attempt.id}/questions/{first.key}")
+    assert "Who should you tell?" in page.get_data(as_text=True)
+
+
+def test_attempts_allowed_is_enforced(client, auth):
+    check = check_for(
+        import_bank_text(
+            small_bank(**{"  refresh_months: 12": "  refresh_months: 12\n  attempts: 1"})
+        )
+    )
+    assert check.attempts_allowed == 1
+    create_user(email="hv@example.org")
+    auth.sign_in("hv@example.org")
+    start(client, check)
+    attempt = only_attempt()
+    _answer_all(client, attempt, right=False)
+    client.post(f"/checks/attempts/{attempt.id}/check-answers")
+    client.post(f"/checks/{check.id}/start")
+    page = client.get(f"/checks/{check.id}").get_data(as_text=True)
+    assert "You have used all 1 attempts allowed" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1

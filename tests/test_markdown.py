@@ -27,7 +27,7 @@ class _Elements(HTMLParser):
         super().__init__()
         self.found: list[tuple[str, list[tuple[str, str | None]]]] = []
 
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+    def handle_starttag(self, tag, attrs):
         self.found.append((tag, attrs))
 
 

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path as FilePath
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from ..questions import QUESTION_TYPES
-from .schema import FORMAT_VERSION, BankFile, Path, format_path, semantic_errors
+from .schema import FORMAT_VERSION, BankFile, FieldPath, format_path, semantic_errors
 
 #: Far beyond any real bank; stops alias "billion laughs" and absurd nesting.
 _MAX_NODES = 200_000
@@ -63,12 +63,12 @@ class _Reader:
     """Turns a node tree into plain data, noting lines and the problems YAML ignores."""
 
     def __init__(self) -> None:
-        self.lines: dict[Path, int] = {}
-        self.problems: list[tuple[Path, int, str]] = []
+        self.lines: dict[FieldPath, int] = {}
+        self.problems: list[tuple[FieldPath, int, str]] = []
         self._constructor = yaml.constructor.SafeConstructor()  # for floats only
         self._nodes = 0
 
-    def read(self, node: yaml.Node, path: Path, depth: int = 0) -> Any:
+    def read(self, node: yaml.Node, path: FieldPath, depth: int = 0) -> Any:
         self._nodes += 1
         line = node.start_mark.line + 1
         if self._nodes > _MAX_NODES or depth > _MAX_DEPTH:
@@ -80,7 +80,7 @@ class _Reader:
             return [self.read(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         return self._scalar(node, path)
 
-    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
+    def _mapping(self, node: yaml.MappingNode, path: FieldPath, depth: int) -> dict[str, Any]:
         data: dict[str, Any] = {}
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -99,7 +99,7 @@ class _Reader:
             data[key] = self.read(value_node, (*path, key), depth + 1)
         return data
 
-    def _scalar(self, node: yaml.Node, path: Path) -> Any:
+    def _scalar(self, node: yaml.Node, path: FieldPath) -> Any:
         """YAML 1.2 readings, not PyYAML's 1.1 ones: only true/false are booleans and
         only decimal digits are numbers, so `answer: yes` is an error rather than a
         silent True, and a title such as `2016-08-01` or `No` stays text."""
@@ -150,7 +150,7 @@ def _compose(text: str) -> yaml.Node | None:
         raise _FileProblem(1, "the file is nested too deeply to be a bank") from None
 
 
-def _line_of(lines: dict[Path, int], path: Path) -> int:
+def _line_of(lines: dict[FieldPath, int], path: FieldPath) -> int:
     """The line of the path, or of the nearest enclosing mapping (a missing field)."""
     while path not in lines and path:
         path = path[:-1]
@@ -182,7 +182,7 @@ def _load(text: str, filename: str) -> LoadResult:
         )
     lines = reader.lines
 
-    def error(path: Path, message: str, line: int | None = None) -> BankError:
+    def error(path: FieldPath, message: str, line: int | None = None) -> BankError:
         return BankError(filename, line or _line_of(lines, path), format_path(path), message)
 
     if "format" in data and (type(data["format"]) is not int or data["format"] != FORMAT_VERSION):
@@ -208,13 +208,13 @@ def _load(text: str, filename: str) -> LoadResult:
     return LoadResult(None if errors else bank, errors, _line_map(lines))
 
 
-def _line_map(lines: dict[Path, int]) -> dict[str, int]:
+def _line_map(lines: dict[FieldPath, int]) -> dict[str, int]:
     return {format_path(path): line for path, line in lines.items()}
 
 
-def _located(details: ErrorDetails, data: dict[str, Any]) -> tuple[Path, str]:
+def _located(details: ErrorDetails, data: dict[str, Any]) -> tuple[FieldPath, str]:
     """Pydantic's location and message, restated for an author."""
-    loc: Path = tuple(details["loc"])
+    loc: FieldPath = tuple(details["loc"])
     if len(loc) > 2 and loc[0] == "questions" and loc[2] in QUESTION_TYPES:
         loc = (*loc[:2], *loc[3:])  # drop the union's tag: it is the question's `type`
     kind = details["type"]
@@ -229,7 +229,7 @@ def _located(details: ErrorDetails, data: dict[str, Any]) -> tuple[Path, str]:
     return loc, _MESSAGES.get(kind, _as_is)(ctx, details["msg"])
 
 
-def _unknown_key(loc: Path, data: dict[str, Any]) -> str:
+def _unknown_key(loc: FieldPath, data: dict[str, Any]) -> str:
     if len(loc) == 3 and loc[0] == "questions":
         question = data["questions"][loc[1]]
         question_type = QUESTION_TYPES[question["type"]]
@@ -268,10 +268,10 @@ _MESSAGES = {
 }
 
 
-def load_bank_file(path: str | FilePath) -> LoadResult:
+def load_bank_file(path: str | Path) -> LoadResult:
     """Like load_bank_text; an unreadable or non-UTF-8 file is an error, not a crash."""
     try:
-        text = FilePath(path).read_bytes().decode("utf-8-sig")
+        text = Path(path).read_bytes().decode("utf-8-sig")
     except OSError as exc:
         error = BankError(str(path), 1, "(file)", f"cannot read the file: {exc.strerror}")
         return LoadResult(None, [error])
@@ -281,18 +281,18 @@ def load_bank_file(path: str | FilePath) -> LoadResult:
     return load_bank_text(text, str(path))
 
 
-def load_bank_paths(paths: Iterable[str | FilePath]) -> list[tuple[FilePath, LoadResult]]:
+def load_bank_paths(paths: Iterable[str | Path]) -> list[tuple[Path, LoadResult]]:
     """Directories give their *.yaml and *.yml files, sorted. Two files with the same
     bank id both get an error: which of them is the real bank is the author's call."""
-    files: list[FilePath] = []
-    for path in map(FilePath, paths):
+    files: list[Path] = []
+    for path in map(Path, paths):
         if path.is_dir():
             found = [*path.glob("*.yaml"), *path.glob("*.yml")]
             files += sorted(p for p in found if p.is_file())
         else:
             files.append(path)
     results = []
-    seen: set[FilePath] = set()
+    seen: set[Path] = set()
     for file in files:
         if file.resolve() not in seen:
             seen.add(file.resolve())
@@ -301,9 +301,9 @@ def load_bank_paths(paths: Iterable[str | FilePath]) -> list[tuple[FilePath, Loa
 
 
 def _mark_duplicate_ids(
-    results: list[tuple[FilePath, LoadResult]],
-) -> list[tuple[FilePath, LoadResult]]:
-    files_by_id: dict[str, list[FilePath]] = {}
+    results: list[tuple[Path, LoadResult]],
+) -> list[tuple[Path, LoadResult]]:
+    files_by_id: dict[str, list[Path]] = {}
     for file, result in results:
         if result.bank is not None:
             files_by_id.setdefault(result.bank.id, []).append(file)

@@ -23,7 +23,7 @@ from ..questions.base import Markdown, PlainText, Slug
 
 FORMAT_VERSION = 1
 
-Path = tuple[str | int, ...]
+FieldPath = tuple[str | int, ...]
 
 #: What fits the database columns the importer writes to.
 Title = Annotated[PlainText, StringConstraints(max_length=300)]
@@ -155,7 +155,7 @@ def content_hash(bank: BankFile) -> str:
 # are reported even when pydantic has found other errors in the same file.
 
 
-def semantic_errors(data: dict[str, Any]) -> list[tuple[Path, str]]:
+def semantic_errors(data: dict[str, Any]) -> list[tuple[FieldPath, str]]:
     finding_ids = _ids(data, "findings")
     stage_ids = _ids(data, "stages")
     errors = [*_duplicate_ids(data, "findings", "finding")]
@@ -178,9 +178,9 @@ def _ids(data: dict[str, Any], key: str) -> set[str]:
     return {item["id"] for _, item in _items(data, key) if isinstance(item.get("id"), str)}
 
 
-def _duplicate_ids(data: dict[str, Any], key: str, noun: str) -> list[tuple[Path, str]]:
+def _duplicate_ids(data: dict[str, Any], key: str, noun: str) -> list[tuple[FieldPath, str]]:
     first_seen: dict[str, int] = {}
-    errors: list[tuple[Path, str]] = []
+    errors: list[tuple[FieldPath, str]] = []
     for index, item in _items(data, key):
         item_id = item.get("id")
         if not isinstance(item_id, str):
@@ -194,9 +194,9 @@ def _duplicate_ids(data: dict[str, Any], key: str, noun: str) -> list[tuple[Path
 
 
 def _question_errors(
-    path: Path, question: dict[str, Any], finding_ids: set[str], stage_ids: set[str]
-) -> list[tuple[Path, str]]:
-    errors: list[tuple[Path, str]] = []
+    path: FieldPath, question: dict[str, Any], finding_ids: set[str], stage_ids: set[str]
+) -> list[tuple[FieldPath, str]]:
+    errors: list[tuple[FieldPath, str]] = []
     stage = question.get("stage")
     if isinstance(stage, str) and stage not in stage_ids:
         message = f"unknown stage {stage!r}; stages are: {_listed(stage_ids)}"
@@ -232,7 +232,7 @@ def _listed(ids: set[str]) -> str:
     return ", ".join(sorted(ids)) or "(none)"
 
 
-def parse_path(text: str) -> Path:
+def parse_path(text: str) -> FieldPath:
     """Inverse of format_path: "options[2].text" gives ("options", 2, "text")."""
     path: list[str | int] = []
     for part in text.replace("[", ".[").split("."):
@@ -243,7 +243,7 @@ def parse_path(text: str) -> Path:
     return tuple(path)
 
 
-def format_path(path: Path) -> str:
+def format_path(path: FieldPath) -> str:
     """("questions", 3, "options") -> "questions[3].options"."""
     text = ""
     for part in path:

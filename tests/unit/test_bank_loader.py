@@ -92,27 +92,49 @@ def test_lines_map_paths_to_lines() -> None:
 # --- broken banks: one problem each ---------------------------------------------------
 
 CASES = [
-    ("bad_yaml", 21, "(file)", "YAML syntax error: mapping values are not allowed here"),
-    ("missing_field", 13, "stages[0].narrative", "required field is missing"),
-    ("wrong_type", 32, "check.pass_mark", "should be a whole number, written without quotes"),
-    ("two_correct", 23, "questions[0].options", "exactly one option must be correct: true (found 2)"),
-    ("unknown_finding", 20, "questions[0].findings[1]", "unknown finding 'curiosity'; findings are: sharing"),
-    ("unknown_stage", 18, "questions[0].stage", "unknown stage 'after-birth'; stages are: birth"),
-    ("duplicate_question_ids", 30, "questions[1].id", "duplicate question id 'q-one' (as questions[0])"),
-    ("duplicate_finding_ids", 12, "findings[1].id", "duplicate finding id 'sharing' (as findings[0])"),
-    ("unknown_key", 8, "source.colour", "unknown key"),
-    ("unknown_format", 1, "format", "unknown format 2; this version of quizapp reads format 1"),
-    ("missing_format", 2, "format", "required field is missing"),
-    ("empty_options", 23, "questions[0].options", "needs at least 2 item(s) (found 0)"),
-    ("ordering_one_item", 23, "questions[0].items", "needs at least 2 item(s) (found 1)"),
-    ("no_findings", 20, "questions[0].findings", "a scored question must test at least one finding"),
-    ("duplicate_key", 4, "title", "duplicate key 'title' (first given on line 3)"),
-    ("top_level_list", 1, "(file)", "must be a mapping of keys (format, id, title...), not a list"),
-    ("yes_for_boolean", 33, "check.certainty", "should be true or false"),
-    ("unknown_type", 19, "questions[0].type", "unknown question type 'essay'"),
-    ("points_on_reflection", 21, "questions[0].points", "reflection questions are not scored"),
-    ("raw_html", 11, "findings[0].text", "raw HTML is not allowed (found '<b>')"),
-    ("bad_slug", 2, "id", "should be an id of lowercase letters, digits and single hyphens"),
+    ("bad_yaml", 21, "(file)",
+     "YAML syntax error: mapping values are not allowed here"),
+    ("missing_field", 13, "stages[0].narrative",
+     "required field is missing"),
+    ("wrong_type", 32, "check.pass_mark",
+     "should be a whole number, written without quotes"),
+    ("two_correct", 23, "questions[0].options",
+     "exactly one option must be correct: true (found 2)"),
+    ("unknown_finding", 20, "questions[0].findings[1]",
+     "unknown finding 'curiosity'; findings are: sharing"),
+    ("unknown_stage", 18, "questions[0].stage",
+     "unknown stage 'after-birth'; stages are: birth"),
+    ("duplicate_question_ids", 30, "questions[1].id",
+     "duplicate question id 'q-one' (as questions[0])"),
+    ("duplicate_finding_ids", 12, "findings[1].id",
+     "duplicate finding id 'sharing' (as findings[0])"),
+    ("unknown_key", 8, "source.colour",
+     "unknown key (check its spelling and indentation)"),
+    ("unknown_format", 1, "format",
+     "unknown format 2; this version of quizapp reads format 1"),
+    ("missing_format", 2, "format",
+     "required field is missing: a bank starts `format: 1`"),
+    ("empty_options", 23, "questions[0].options",
+     "needs at least 2 item(s) (found 0)"),
+    ("ordering_one_item", 23, "questions[0].items",
+     "needs at least 2 item(s) (found 1)"),
+    ("no_findings", 20, "questions[0].findings",
+     "a scored question must test at least one finding"),
+    ("duplicate_key", 4, "title",
+     "duplicate key 'title' (first given on line 3)"),
+    ("top_level_list", 1, "(file)",
+     "a bank file must be a mapping of keys (format, id, title...), not a list"),
+    ("yes_for_boolean", 33, "check.certainty",
+     "should be true or false, written without quotes"),
+    ("unknown_type", 19, "questions[0].type",
+     "unknown question type 'essay';"
+     " types are: single, multiple, true_false, ordering, reflection"),
+    ("points_on_reflection", 21, "questions[0].points",
+     "not allowed: reflection questions are not scored"),
+    ("raw_html", 11, "findings[0].text",
+     "raw HTML is not allowed (found '<b>'); write Markdown instead"),
+    ("bad_slug", 2, "id",
+     "should be an id of lowercase letters, digits and single hyphens, e.g. information-sharing"),
 ]  # fmt: skip
 
 
@@ -125,8 +147,7 @@ def test_broken_bank_reports_file_line_path_and_message(
     assert result.bank is None
     assert len(result.errors) == 1, result.errors
     error = result.errors[0]
-    assert (error.file, error.line, error.path) == (filename, line, path)
-    assert message in error.message
+    assert (error.file, error.line, error.path, error.message) == (filename, line, path, message)
 
 
 def test_every_broken_fixture_is_tested() -> None:
@@ -189,7 +210,7 @@ def test_unreadable_files(text: str, line: int, message: str) -> None:
         ("pass_mark: 80", "pass_mark: 0x50", "check.pass_mark", "whole number"),
         ("pass_mark: 80", "pass_mark: true", "check.pass_mark", "whole number"),
         ("id: q-share", "id: 123", "questions[0].id", "should be text (put it in quotes"),
-        ("title: Afterwards", "title: !!binary aGVsbG8=", "stages[2].title", "YAML tags (!!binary)"),
+        ("title: Afterwards", "title: !!binary aGVsbG8=", "stages[2].title", "tags (!!binary)"),
         ("url: https://example.org/reviews/hs", "url: javascript:alert(1)", "source.url",
          "must be a web address starting with https://"),
         ("points: 2", "points: 11", "questions[1].points", "should be at most 10"),
@@ -397,3 +418,10 @@ def test_mutated_banks_give_a_result(data: st.DataObject) -> None:
         except (KeyError, IndexError, TypeError):
             continue  # an earlier mutation removed or replaced this path
     check_result(load_bank_text(yaml.safe_dump(bank, allow_unicode=True), "f.yaml"))
+
+
+def test_the_documented_example_is_a_valid_bank() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "bank-format.md").read_text()
+    example = doc.split("## A whole file\n\n```yaml\n", 1)[1].split("```", 1)[0]
+    result = load_bank_text(example, "bank-format.md")
+    assert result.errors == []

@@ -248,7 +248,7 @@ def test_true_false_parse_and_score() -> None:
     [{}, {"answer": ""}, {"answer": "yes"}, {"answer": "True"}, {"answer": ["true", "false"]}],
 )
 def test_true_false_parse_errors(values: dict[str, Any]) -> None:
-    with pytest.raises(AnswerError, match="^Select true or false$"):
+    with pytest.raises(AnswerError, match=r"^Select true or false$"):
         true_false.parse_answer(TRUE_FALSE, Form(values))
 
 
@@ -275,7 +275,7 @@ def test_ordering_parse() -> None:
     ("form", "message"),
     [
         (Form({}), "Give each item a position"),
-        (Form({"position-0": "1", "position-1": "2", "position-2": "3"}), "Give each item a position"),
+        (Form({"position-0": "1", "position-1": "2", "position-2": "3"}), "each item a position"),
         (positions(1, 2, 3, 0), "Give each item a position from 1 to 4"),
         (positions(1, 2, 3, 5), "Give each item a position from 1 to 4"),
         (Form({f"position-{i}": p for i, p in enumerate(["1", "2", "x", "4"])}), "from 1 to 4"),

@@ -47,11 +47,15 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
     init_web(app)
 
+    from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .author import bp as author_bp
     from .take import bp as take_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(take_bp, url_prefix="/checks")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(author_bp, url_prefix="/author")
 
     from .cli import register_cli
 

@@ -48,16 +48,27 @@ def validate_command(paths: tuple[str, ...]) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 def import_command(paths: tuple[str, ...]) -> None:
     """Import bank files in one transaction: all of them, or none if any is invalid."""
+    from .audit import record
     from .banks import content_hash
     from .banks.importer import import_bank
 
     results = _load_or_report(paths)
     now = utcnow()
     try:
-        outcomes = [
-            (path, import_bank(result.bank.to_data(), content_hash(result.bank), now=now))
-            for path, result in results
-        ]
+        outcomes = []
+        for path, result in results:
+            digest = content_hash(result.bank)
+            outcome = import_bank(result.bank.to_data(), digest, now=now)
+            if outcome.status != "unchanged":
+                details = {
+                    "version": outcome.version.number,
+                    "status": outcome.status,
+                    "file": str(path),
+                    "content_hash": digest,
+                    "via": "command line",
+                }
+                record("bank.import", f"bank:{outcome.bank.key}", user=None, details=details)
+            outcomes.append((path, outcome))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -68,10 +79,27 @@ def import_command(paths: tuple[str, ...]) -> None:
         )
 
 
+completions_cli = AppGroup("completions", help="Requirements and completion records.")
+
+
+@completions_cli.command("rebuild")
+def rebuild_command() -> None:
+    """Recompute every requirement and completion from assignments and attempts."""
+    from .workforce.requirements import rebuild_all
+
+    counts = rebuild_all(now=utcnow())
+    db.session.commit()
+    click.echo(
+        f"Rebuilt for {counts.people} people: {counts.requirements} requirements,"
+        f" {counts.completions} completions."
+    )
+
+
 def register_cli(app: Flask) -> None:
     from .demo import demo_cli
 
     app.cli.add_command(banks_cli)
+    app.cli.add_command(completions_cli)
     app.cli.add_command(demo_cli)
 
 

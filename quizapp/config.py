@@ -40,6 +40,20 @@ class Config:
     DEMO_MODE = False
     #: Generate and keep a secret key in the instance folder when none is given.
     GENERATE_SECRET_KEY = True
+    #: Outgoing email (SMTP). Without MAIL_SERVER, messages are written to the log instead.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT") or 25)
+    #: STARTTLS after connecting.
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").strip().lower() in ("1", "true", "yes", "on")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM") or "quizapp@localhost"
+    #: Seconds to wait for the mail server.
+    MAIL_TIMEOUT = 10
+    #: How long emailed links work (each works once in any case).
+    PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
+    EMAIL_CONFIRMATION_MAX_AGE = timedelta(days=7)
+    INVITATION_MAX_AGE = timedelta(days=14)
 
 
 class DevelopmentConfig(Config):

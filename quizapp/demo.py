@@ -6,7 +6,10 @@ accounts are made only when the app runs in demo mode.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -15,7 +18,7 @@ from flask.cli import with_appcontext
 
 from . import PROJECT_ROOT
 from .extensions import db
-from .models import Agency, Role, User, utcnow
+from .models import Agency, Assignment, Check, Question, Role, User, utcnow
 
 DEMO_PASSWORD = "demo-password-2026"
 BANKS_DIR = PROJECT_ROOT / "question_banks"
@@ -113,6 +116,9 @@ def prepare_demo(app: Flask, out: Callable[[str], None] = print) -> None:
     import_shipped_banks(out)
     load_demo_people()
     db.session.commit()
+    if load_demo_activity(now=utcnow()):
+        db.session.commit()
+        out("Assigned the checks and added synthetic past attempts.")
     out(f"Demo database: {app.config['SQLALCHEMY_DATABASE_URI']}")
     out(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
     for email, name, agency, job_role, _level, roles in SIGN_INS:
@@ -121,15 +127,26 @@ def prepare_demo(app: Flask, out: Callable[[str], None] = print) -> None:
 
 
 def import_shipped_banks(out: Callable[[str], None]) -> None:
+    from .audit import record
     from .banks import content_hash, load_bank_paths
     from .banks.importer import import_bank
 
-    for _path, result in load_bank_paths([BANKS_DIR]):
+    for path, result in load_bank_paths([BANKS_DIR]):
         if result.errors:
             raise click.ClickException(
                 "Bank file has errors:\n" + "\n".join(map(str, result.errors))
             )
-        outcome = import_bank(result.bank.to_data(), content_hash(result.bank), now=utcnow())
+        digest = content_hash(result.bank)
+        outcome = import_bank(result.bank.to_data(), digest, now=utcnow())
+        if outcome.status != "unchanged":
+            details = {
+                "version": outcome.version.number,
+                "status": outcome.status,
+                "file": str(path),
+                "content_hash": digest,
+                "via": "demo",
+            }
+            record("bank.import", f"bank:{outcome.bank.key}", user=None, details=details)
         out(f"Bank {outcome.bank.key}: {outcome.status} (version {outcome.version.number})")
 
 
@@ -144,7 +161,14 @@ def _agency(name: str, sector: str, statutory: bool) -> Agency:
 def _person(email: str, name: str, agency: Agency | None, job_role: str, level: str | None) -> User:
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
-        user = User(email=email, name=name, agency=agency, job_role=job_role, level=level)
+        user = User(
+            email=email,
+            name=name,
+            agency=agency,
+            job_role=job_role,
+            level=level,
+            email_confirmed_at=utcnow(),
+        )
         user.set_password(DEMO_PASSWORD)
         db.session.add(user)
     return user
@@ -170,6 +194,108 @@ def load_demo_people() -> None:
             user.grant(Role.PRACTITIONER)
             number += 1
     db.session.flush()
+
+
+#: Agencies whose people must take the HS check, and how it falls due.
+REQUIRED_SECTORS = ("local-authority", "police", "health")
+
+
+def load_demo_activity(*, now: datetime) -> bool:
+    """Assignments and a year of synthetic attempts, so every status and figure shows.
+
+    Runs once: a database that already has assignments is left as it is.
+    """
+    from .workforce.operations import create_assignment
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)):
+        return False
+    check = db.session.scalars(sa.select(Check).order_by(Check.id)).first()
+    if check is None:
+        return False
+    agencies = db.session.scalars(
+        sa.select(Agency).where(Agency.sector.in_(REQUIRED_SECTORS))
+    ).all()
+    # Assigned four months ago, due 60 days after: those who never passed are overdue.
+    create_assignment(
+        check=check,
+        all_agencies=False,
+        agencies=agencies,
+        due_days=60,
+        now=now - timedelta(days=120),
+    )
+    # Schools: the designated safeguarding leads, by a date still to come.
+    create_assignment(
+        check=check,
+        all_agencies=False,
+        agencies=db.session.scalars(sa.select(Agency).where(Agency.sector == "education")).all(),
+        levels=["DSL"],
+        due_date=(now + timedelta(days=45)).date(),
+        refresh_months=24,
+        now=now - timedelta(days=10),
+    )
+    rng = random.Random(2026)
+    people = db.session.scalars(
+        sa.select(User).where(User.email.like("%.%@demo.test")).order_by(User.id)
+    ).all()
+    # When each person last passed, in days ago: recent (complete), nearly three years
+    # ago (expiring soon), over three years ago (expired: overdue again), or never.
+    plans = [20, 200, 1080, 1110, None, 60, None, 400, 1070, 15]
+    for index, person in enumerate(people):
+        days_ago = plans[index % len(plans)]
+        skill = 0.55 + 0.4 * rng.random()
+        if days_ago is None:
+            if index % 3 == 0:  # tried and not passed yet
+                _synthetic_attempt(person, check, rng, skill=0.4, at=now - timedelta(days=30))
+            continue
+        if index % 4 == 0:  # failed once before passing
+            _synthetic_attempt(person, check, rng, skill=0.4, at=now - timedelta(days=days_ago + 7))
+        _synthetic_attempt(
+            person, check, rng, skill=max(skill, 0.9), at=now - timedelta(days=days_ago)
+        )
+    db.session.flush()
+    return True
+
+
+def _synthetic_attempt(
+    person: User, check: Check, rng: random.Random, *, skill: float, at: datetime
+) -> None:
+    """An attempt answered the way a person of this skill might: mostly right, some wrong,
+    with certainty that is sometimes misplaced."""
+    from .questions import get_type
+    from .take import operations
+
+    attempt = operations.start_attempt(person, check, now=at)
+    for question in attempt.bank_version.questions:
+        right = rng.random() < skill
+        qtype = get_type(question.type)
+        certainty = rng.choice((2, 3, 3)) if right else rng.choice((1, 2, 3))
+        operations.save_answer(
+            attempt,
+            question,
+            _answer(question, right, rng) if qtype.scored else "",
+            certainty if qtype.scored else None,
+            now=at,
+        )
+    operations.submit_attempt(attempt, now=at + timedelta(minutes=12))
+
+
+def _answer(question: Question, right: bool, rng: random.Random) -> Any:
+    spec = question.spec
+    if question.type == "single":
+        options = [i for i, o in enumerate(spec["options"]) if o["correct"] == right]
+        return rng.choice(options)
+    if question.type == "multiple":
+        correct = [i for i, o in enumerate(spec["options"]) if o["correct"]]
+        if right:
+            return correct
+        wrong = [i for i, o in enumerate(spec["options"]) if not o["correct"]]
+        return sorted({rng.choice(wrong), *correct[:1]}) if wrong else correct[:1]
+    if question.type == "true_false":
+        return spec["answer"] if right else not spec["answer"]
+    order = list(range(len(spec["items"])))
+    if not right:
+        order.reverse()
+    return order
 
 
 @click.command("demo")

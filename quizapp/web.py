@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
@@ -16,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from .access import refuse_undeclared_routes
 from .markdown import render_markdown
-from .models import utcnow
+from .models import Role, utcnow
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -67,6 +69,7 @@ def init_web(app: Flask) -> None:
         ]
     )
     WTFormsHelpers(app)
+    app.add_template_global(error_summary)
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
@@ -81,6 +84,7 @@ def init_web(app: Flask) -> None:
             "partnership_name": app.config["PARTNERSHIP_NAME"],
             "csp_nonce": getattr(g, "csp_nonce", ""),
             "now": utcnow(),
+            "navigation": navigation(app),
         }
 
     app.before_request(_make_nonce)
@@ -111,6 +115,54 @@ def init_web(app: Flask) -> None:
     def server_error(error: Exception) -> tuple[str, int]:
         title, message = ERROR_PAGES[500]
         return render_template("errors/error.html", title=title, message=message), 500
+
+
+def _admin_or(predicate: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda user: user.has_role(Role.ADMIN) or predicate(user)
+
+
+#: (endpoint, text, endpoint prefixes it stands for, who sees it), in display order.
+NAVIGATION: list[tuple[str, str, tuple[str, ...], Callable[[Any], bool]]] = [
+    ("take.your_checks", "Your checks", ("take.",), lambda u: u.has_role(Role.PRACTITIONER)),
+    (
+        "admin.people",
+        "People",
+        ("admin.people", "admin.upload"),
+        _admin_or(lambda u: u.is_agency_lead),
+    ),
+    (
+        "admin.assignments",
+        "Assignments",
+        ("admin.assignments", "admin.new_assignment"),
+        _admin_or(lambda u: u.is_partnership_lead),
+    ),
+    ("admin.checks", "Checks", ("admin.check",), _admin_or(lambda u: u.is_partnership_lead)),
+    ("admin.agencies", "Agencies", ("admin.agenc", "admin.team"), _admin_or(lambda u: False)),
+]
+
+
+def navigation(app: Flask) -> list[dict[str, object]]:
+    """Service navigation items for the signed-in person (none when signed out)."""
+    if not getattr(current_user, "is_authenticated", False):
+        return []
+    current = request.endpoint or ""
+    return [
+        {"href": url_for(endpoint), "text": text, "active": current.startswith(prefixes)}
+        for endpoint, text, prefixes, shown in NAVIGATION
+        if endpoint in app.view_functions and shown(current_user)
+    ]
+
+
+def error_summary(form: Any, title: str = "There is a problem") -> dict[str, Any]:
+    """GOV.UK error summary parameters for a form, with form-wide errors (WTForms'
+    `form_errors`) linked to the `form-errors` block that shows them."""
+    from govuk_frontend_wtf.main import wtforms_errors
+
+    params = wtforms_errors(form, {"titleText": title})
+    for item in params["errorList"]:
+        if item.get("href") in ("#None", "#"):
+            item["href"] = "#form-errors"
+    return params
 
 
 def _make_nonce() -> None:

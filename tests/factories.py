@@ -33,6 +33,7 @@ def create_user(
     password: str = DEFAULT_PASSWORD,
     job_role: str = "Health visitor",
     level: str | None = "Level 3",
+    confirmed: bool = True,
 ) -> User:
     user = User(
         email=email or f"person{next(_numbers)}@example.org",
@@ -40,6 +41,7 @@ def create_user(
         agency=agency,
         job_role=job_role,
         level=level,
+        email_confirmed_at=utcnow() if confirmed else None,
     )
     user.set_password(password)
     for role in roles:
@@ -172,3 +174,13 @@ def answer_form(spec: dict[str, Any], *, right: bool = True) -> dict[str, Any]:
         order = list(range(count)) if right else list(reversed(range(count)))
         return {f"position-{item}": str(order.index(item) + 1) for item in range(count)}
     return {"answer": "A reflection only I can read."}
+
+
+def create_team(*, agency: Agency, name: str | None = None) -> Any:
+    """A team of `agency` (committed)."""
+    from quizapp.models import Team
+
+    team = Team(agency=agency, name=name or f"Team {next(_numbers)}")
+    db.session.add(team)
+    db.session.commit()
+    return team

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 import sqlalchemy as sa
 
 from quizapp.demo import DEMO_PASSWORD, SIGN_INS, load_demo_people, prepare_demo
 from quizapp.extensions import db
-from quizapp.models import Agency, Bank, Role, User
+from quizapp.models import Agency, Bank, Role, User, utcnow
+from quizapp.take.queries import checks_for
+from quizapp.workforce.status import Status
 
 
 def test_demo_accounts_exist_only_in_demo_mode(app):
@@ -32,3 +36,17 @@ def test_demo_loads_agencies_people_and_sign_ins_and_is_safe_to_rerun(app):
     assert police_lead.agency.name == "Police" and police_lead.has_role(Role.LEAD)
     lead = db.session.scalar(sa.select(User).where(User.email == "lead@demo.test"))
     assert lead.agency is None and lead.roles == {Role.LEAD}
+
+
+def test_demo_people_show_every_status(app):
+    app.config["DEMO_MODE"] = True
+    prepare_demo(app, out=lambda _: None)
+    now = utcnow()
+    seen = Counter(
+        row.status
+        for user in db.session.scalars(sa.select(User))
+        for row in checks_for(user, now=now)
+    )
+    assert set(seen) == set(Status)
+    practitioner = db.session.scalar(sa.select(User).where(User.email == "practitioner@demo.test"))
+    assert checks_for(practitioner, now=now)[0].requirement is not None

@@ -1,23 +1,35 @@
+from contextlib import suppress
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from ..access import public, roles_required
-from ..extensions import login_manager
-from . import bp
-from .forms import SignInForm
+from ..email import EmailError, render_email, send_email
+from ..extensions import db, login_manager
+from ..models import Agency, Role, Team, User, utcnow
+from . import accounts, bp, tokens
+from .forms import (
+    AcceptInvitationForm,
+    ConfirmEmailForm,
+    InvitationForm,
+    NewPasswordForm,
+    PasswordResetRequestForm,
+    RegisterForm,
+    SignInForm,
+)
 from .operations import authenticate
+
+Page = Response | str | tuple[str, int]
 
 
 @login_manager.user_loader
 def load_user(session_token: str):
-    import sqlalchemy as sa
-
-    from ..extensions import db
-    from ..models import User
-
     return db.session.scalar(sa.select(User).where(User.session_token == session_token))
 
 
@@ -31,6 +43,59 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _form_page(template: str, form, **context) -> Page:
+    """The form again, with a 422 when it has errors (the error summary shows them)."""
+    page = render_template(template, form=form, **context)
+    return (page, 422) if form.errors else page
+
+
+def _sign_in(user: User) -> None:
+    session.clear()  # a new session at sign-in
+    login_user(user)
+
+
+def _email_failed() -> tuple[str, int]:
+    db.session.rollback()
+    page = render_template(
+        "errors/error.html",
+        title="Sorry, we could not send the email",
+        message="Nothing has been saved. Try again in a few minutes.",
+    )
+    return page, 503
+
+
+def _link_problem(kind: str, error: tokens.BadLink) -> tuple[str, int]:
+    """Expired, used or tampered links: one page, and a way forward for each kind."""
+    status = 400 if str(error) == "bad signature" else 410
+    page = render_template(
+        "auth/link_problem.html",
+        kind=kind,
+        confirm_days=_confirm_days(),
+        invitation_days=_invitation_days(),
+    )
+    return page, status
+
+
+def _max_age(setting: str, default: timedelta) -> timedelta:
+    value = current_app.config.get(setting, default)
+    return value if isinstance(value, timedelta) else timedelta(seconds=int(value))
+
+
+def _reset_hours() -> int:
+    return max(1, int(_max_age("PASSWORD_RESET_MAX_AGE", timedelta(hours=1)) / timedelta(hours=1)))
+
+
+def _invitation_days() -> int:
+    return max(1, _max_age("INVITATION_MAX_AGE", timedelta(days=14)).days)
+
+
+def _confirm_days() -> int:
+    return max(1, _max_age("EMAIL_CONFIRMATION_MAX_AGE", timedelta(days=7)).days)
+
+
+# Signing in and out -------------------------------------------------------------------
+
+
 @bp.route("/")
 @public
 def index() -> Response:
@@ -41,20 +106,23 @@ def index() -> Response:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-def sign_in() -> Response | str | tuple[str, int]:
+def sign_in() -> Page:
     if current_user.is_authenticated:
         return redirect(url_for("take.your_checks"))
     form = SignInForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data or "", form.password.data or "")
-        if user is not None:
-            session.clear()  # a new session at sign-in
-            login_user(user)
+        if user is not None and accounts.awaiting_confirmation(user):
+            # Said only to someone who knows the password, so it reveals nothing more.
+            form.email.errors = [
+                f"Confirm your email address first: we sent a link to {user.email}"
+            ]
+        elif user is not None:
+            _sign_in(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("take.your_checks"))
-        form.email.errors = ["Enter a correct email address and password"]
-    if form.errors:
-        return render_template("auth/sign_in.html", form=form), 422
-    return render_template("auth/sign_in.html", form=form)
+        else:
+            form.email.errors = ["Enter a correct email address and password"]
+    return _form_page("auth/sign_in.html", form)
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -64,3 +132,251 @@ def sign_out() -> Response:
     session.clear()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))
+
+
+# Registering --------------------------------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register() -> Page:
+    if current_user.is_authenticated:
+        return redirect(url_for("take.your_checks"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        email = form.email.data or ""
+        agency = accounts.agency_for_email(email)
+        if agency is None:
+            form.email.errors = [
+                "This email address is not from a partnership agency. Use your work email"
+                " address, or ask your safeguarding lead to invite you"
+            ]
+        else:
+            outcome = accounts.register(
+                name=form.name.data or "",
+                email=email,
+                password=form.password.data or "",
+                agency=agency,
+            )
+            try:
+                _send_registration_email(outcome)
+            except EmailError:
+                return _email_failed()
+            db.session.commit()
+            session["email_sent_to"] = outcome.user.email
+            return redirect(url_for("auth.registration_sent"))
+    return _form_page("auth/register.html", form)
+
+
+def _send_registration_email(outcome: accounts.Registration) -> None:
+    """A confirmation link; or, for an address that already has an account, a note saying
+    so (the page shown is the same, so the form does not reveal who has an account)."""
+    user = outcome.user
+    if accounts.awaiting_confirmation(user) and user.is_active:
+        link = url_for("auth.confirm_email", token=tokens.confirmation_token(user), _external=True)
+        text = render_email(
+            "confirm_email", user=user, link=link, again=not outcome.created, days=_confirm_days()
+        )
+        send_email(user.email, "Confirm your email address", text)
+        return
+    link = url_for(
+        "auth.choose_new_password", token=tokens.password_reset_token(user), _external=True
+    )
+    text = render_email(
+        "account_exists", user=user, link=link, sign_in=url_for("auth.sign_in", _external=True)
+    )
+    send_email(user.email, "You already have an account", text)
+
+
+@bp.route("/register/check-your-email")
+@public
+def registration_sent() -> str:
+    return render_template("auth/registration_sent.html", email=session.get("email_sent_to"))
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@public
+def confirm_email(token: str) -> Page:
+    """A button rather than confirming on GET: mail scanners open links in emails, and a
+    one-time link must not be used up (or sign a scanner in) that way."""
+    try:
+        user = tokens.user_to_confirm(token)
+    except tokens.BadLink as error:
+        return _link_problem("confirm", error)
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        accounts.confirm_email(user, now=utcnow())
+        db.session.commit()
+        _sign_in(user)
+        flash("Your email address is confirmed and your account is ready.", "success")
+        return redirect(url_for("take.your_checks"))
+    return _form_page("auth/confirm_email.html", form, user=user)
+
+
+# Password reset -----------------------------------------------------------------------
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+@public
+def password_reset() -> Page:
+    form = PasswordResetRequestForm()
+    if form.validate_on_submit():
+        user = accounts.user_by_email(form.email.data or "")
+        if user is not None and user.is_active:
+            link = url_for(
+                "auth.choose_new_password",
+                token=tokens.password_reset_token(user),
+                _external=True,
+            )
+            text = render_email(
+                "password_reset",
+                user=user,
+                link=link,
+                hours=_reset_hours(),
+            )
+            # Logged by send_email; the page must not differ for addresses with an account.
+            with suppress(EmailError):
+                send_email(user.email, "Reset your password", text)
+        session["email_sent_to"] = (form.email.data or "").strip()
+        return redirect(url_for("auth.password_reset_sent"))
+    return _form_page("auth/password_reset.html", form)
+
+
+@bp.route("/password-reset/check-your-email")
+@public
+def password_reset_sent() -> str:
+    return render_template(
+        "auth/password_reset_sent.html", email=session.get("email_sent_to"), hours=_reset_hours()
+    )
+
+
+@bp.route("/password-reset/<token>", methods=["GET", "POST"])
+@public
+def choose_new_password(token: str) -> Page:
+    try:
+        user = tokens.user_to_reset(token)
+    except tokens.BadLink as error:
+        return _link_problem("reset", error)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        accounts.reset_password(user, form.password.data or "", now=utcnow())
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("auth.sign_in"))
+    return _form_page("auth/choose_new_password.html", form, user=user)
+
+
+# Invitations --------------------------------------------------------------------------
+
+
+@bp.route("/invitations/new", methods=["GET", "POST"])
+@roles_required(Role.LEAD, Role.ADMIN)
+def new_invitation() -> Page:
+    inviter: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    is_admin = inviter.has_role(Role.ADMIN)
+    agencies = accounts.agencies_open_to(inviter)
+    form = InvitationForm()
+    own_agency_only = not (is_admin or inviter.is_partnership_lead)
+    form.agency.choices = [] if own_agency_only else [SelectChoice("", "Select an agency")]
+    form.agency.choices += [SelectChoice(agency.id, agency.name) for agency in agencies]
+    teams = db.session.scalars(
+        sa.select(Team)
+        .join(Agency)
+        .where(Team.agency_id.in_([agency.id for agency in agencies]))
+        .order_by(Agency.name, Team.name)
+    ).all()
+    form.team.choices = [SelectChoice("", "No team")] + [
+        SelectChoice(team.id, f"{team.agency.name}: {team.name}") for team in teams
+    ]
+    if not is_admin:
+        del form.roles
+    if form.validate_on_submit():
+        agency = db.session.get(Agency, form.agency.data) if form.agency.data else None
+        team = db.session.get(Team, form.team.data) if form.team.data else None
+        if agency is None:
+            form.agency.errors = ["Select their agency"]
+        elif not accounts.may_invite_into(inviter, agency):
+            abort(403)
+        elif form.team.data and (team is None or team.agency_id != agency.id):
+            form.team.errors = ["Select a team in the agency you chose, or No team"]
+        else:
+            try:
+                invitation = accounts.create_invitation(
+                    inviter,
+                    name=form.name.data or "",
+                    email=form.email.data or "",
+                    agency=agency,
+                    team=team,
+                    job_role=form.job_role.data or "",
+                    level=form.level.data or None,
+                    roles=[Role(r) for r in form.roles.data or []] if is_admin else (),
+                    now=utcnow(),
+                    valid_for=timedelta(days=_invitation_days()),
+                )
+            except accounts.AccountExists:
+                form.email.errors = [
+                    "There is already an account for this email address. They can sign in,"
+                    " or reset their password if they have forgotten it"
+                ]
+            except accounts.NotAllowed:
+                abort(403)
+            else:
+                link = url_for(
+                    "auth.accept_invitation",
+                    token=tokens.invitation_token(invitation),
+                    _external=True,
+                )
+                text = render_email("invitation", invitation=invitation, link=link)
+                try:
+                    send_email(invitation.email, f"You are invited to {_service()}", text)
+                except EmailError:
+                    return _email_failed()
+                db.session.commit()
+                flash(
+                    f"Invitation sent to {invitation.email}. The link works for"
+                    f" {(invitation.expires_at - invitation.created_at).days} days.",
+                    "success",
+                )
+                return redirect(url_for("auth.new_invitation"))
+    return _form_page(
+        "auth/new_invitation.html",
+        form,
+        own_agency_only=own_agency_only,
+        invitation_days=_invitation_days(),
+    )
+
+
+def _service() -> str:
+    return current_app.config["SERVICE_NAME"]
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str) -> Page:
+    now = utcnow()
+    try:
+        invitation = tokens.invitation_to_accept(token, now=now)
+    except tokens.BadLink as error:
+        return _link_problem("invitation", error)
+    if accounts.user_by_email(invitation.email) is not None:
+        return _account_exists(invitation.email)
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.accept_invitation(
+                invitation, password=form.password.data or "", now=now
+            )
+            db.session.commit()
+        except (accounts.AccountExists, IntegrityError):
+            db.session.rollback()
+            return _account_exists(invitation.email)
+        _sign_in(user)
+        flash("Your account is ready.", "success")
+        return redirect(url_for("take.your_checks"))
+    return _form_page("auth/accept_invitation.html", form, invitation=invitation)
+
+
+def _account_exists(email: str) -> tuple[str, int]:
+    return render_template("auth/link_problem.html", kind="account-exists", email=email), 409

@@ -109,31 +109,40 @@ def build_version(
         created_by=user,
         created_at=now,
     )
-    findings = {}
-    for position, item in enumerate(data["findings"]):
-        finding = Finding(key=item["id"], kind=item["kind"], text=item["text"], position=position)
-        version.findings.append(finding)
-        findings[item["id"]] = finding
-    stages = {}
-    for position, item in enumerate(data["stages"]):
-        stage = Stage(
-            key=item["id"], title=item["title"], narrative=item["narrative"], position=position
-        )
-        version.stages.append(stage)
-        stages[item["id"]] = stage
-    for position, item in enumerate(data["questions"]):
-        scored = get_type(item["type"]).scored
-        question = Question(
-            key=item["id"],
-            type=item["type"],
-            spec=item,
-            points=item.get("points", 1) if scored else 0,
-            position=position,
-            stage=stages[item["stage"]],
-            findings=[findings[key] for key in item.get("findings", [])],
-        )
-        version.questions.append(question)
+    populate_version(version, data)
     return version
+
+
+def populate_version(version: BankVersion, data: dict[str, Any]) -> None:
+    """Give a version the findings, stages and questions of its content, as rows that
+    attempts and statistics refer to. Done once, when the version is published."""
+    with db.session.no_autoflush:  # the draft may already be persistent
+        findings = {}
+        for position, item in enumerate(data["findings"]):
+            finding = Finding(
+                key=item["id"], kind=item["kind"], text=item["text"], position=position
+            )
+            version.findings.append(finding)
+            findings[item["id"]] = finding
+        stages = {}
+        for position, item in enumerate(data["stages"]):
+            stage = Stage(
+                key=item["id"], title=item["title"], narrative=item["narrative"], position=position
+            )
+            version.stages.append(stage)
+            stages[item["id"]] = stage
+        for position, item in enumerate(data["questions"]):
+            scored = get_type(item["type"]).scored
+            question = Question(
+                key=item["id"],
+                type=item["type"],
+                spec=item,
+                points=item.get("points", 1) if scored else 0,
+                position=position,
+                stage=stages[item["stage"]],
+                findings=[findings[key] for key in item.get("findings", [])],
+            )
+            version.questions.append(question)
 
 
 def default_check(bank: Bank, data: dict[str, Any]) -> Check:

@@ -1,11 +1,15 @@
 """The data model: one module per entity or tight group."""
 
 from . import guards as guards
-from .agency import SECTOR_LABELS, SECTORS, Agency, Team
+from .agency import SECTOR_LABELS, SECTORS, Agency, AgencyEmailDomain, Team
+from .assignment import Assignment, assignment_agencies, assignment_teams
 from .attempt import Attempt, Response
+from .audit import AuditEvent
 from .bank import FINDING_KINDS, Bank, BankVersion, Finding, Question, Stage, question_findings
 from .check import Check
 from .completion import Completion
+from .invitation import Invitation
+from .requirement import Requirement
 from .types import utcnow
 from .user import Role, User, UserRole, normalise_email
 
@@ -14,19 +18,26 @@ __all__ = [
     "SECTORS",
     "SECTOR_LABELS",
     "Agency",
+    "AgencyEmailDomain",
+    "Assignment",
     "Attempt",
+    "AuditEvent",
     "Bank",
     "BankVersion",
     "Check",
     "Completion",
     "Finding",
+    "Invitation",
     "Question",
+    "Requirement",
     "Response",
     "Role",
     "Stage",
     "Team",
     "User",
     "UserRole",
+    "assignment_agencies",
+    "assignment_teams",
     "normalise_email",
     "question_findings",
     "utcnow",

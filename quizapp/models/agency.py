@@ -53,6 +53,9 @@ class Agency(db.Model):
     teams: Mapped[list[Team]] = relationship(
         back_populates="agency", order_by="Team.name", cascade="all, delete-orphan"
     )
+    email_domains: Mapped[list[AgencyEmailDomain]] = relationship(
+        back_populates="agency", order_by="AgencyEmailDomain.domain", cascade="all, delete-orphan"
+    )
     people: Mapped[list[User]] = relationship(back_populates="agency")
 
     @property
@@ -73,3 +76,17 @@ class Team(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
 
     agency: Mapped[Agency] = relationship(back_populates="teams")
+
+
+class AgencyEmailDomain(db.Model):
+    """People registering with an address at this domain join the agency."""
+
+    __tablename__ = "agency_email_domains"
+    __table_args__ = (sa.CheckConstraint("domain = lower(domain)", name="domain_lower_case"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id", ondelete="CASCADE"))
+    #: e.g. "nhs.net" is too broad for one agency; "swbh.nhs.uk" is right. Lower case.
+    domain: Mapped[str] = mapped_column(sa.String(253), unique=True)
+
+    agency: Mapped[Agency] = relationship(back_populates="email_domains")

@@ -56,6 +56,14 @@ class BankVersion(db.Model):
             "status = 'draft' OR published_at IS NOT NULL", name="published_has_date"
         ),
         sa.CheckConstraint("number > 0", name="number_positive"),
+        # Authors work on at most one draft of a bank at a time.
+        sa.Index(
+            "uq_bank_versions_one_draft",
+            "bank_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'draft'"),
+            postgresql_where=sa.text("status = 'draft'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

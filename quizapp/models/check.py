@@ -37,6 +37,10 @@ class Check(db.Model):
     attempts_allowed: Mapped[int | None]
     #: How long a pass counts before the check must be taken again.
     refresh_months: Mapped[int] = mapped_column(default=36)
+    #: Competency framework the check serves, e.g. "Intercollegiate", "KCSIE", "Police".
+    framework: Mapped[str | None] = mapped_column(sa.String(100))
+    #: Level within the framework, e.g. "Level 3", "Designated safeguarding lead".
+    level: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     bank: Mapped[Bank] = relationship()

@@ -59,6 +59,11 @@ class User(UserMixin, db.Model):
     level: Mapped[str | None] = mapped_column(sa.String(50))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the person proved they own the email address (registration, invitation).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when the person leaves their agency: history is kept, but they drop out of
+    #: every denominator and can no longer sign in.
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agency: Mapped[Agency | None] = relationship(back_populates="people")
     team: Mapped[Team | None] = relationship()
@@ -70,6 +75,16 @@ class User(UserMixin, db.Model):
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles
+
+    @property
+    def is_partnership_lead(self) -> bool:
+        """A lead for the whole partnership (no agency): sees aggregates across agencies."""
+        return self.has_role(Role.LEAD) and self.agency_id is None
+
+    @property
+    def is_agency_lead(self) -> bool:
+        """A lead for one agency: sees that agency's people by name."""
+        return self.has_role(Role.LEAD) and self.agency_id is not None
 
     def grant(self, role: Role) -> None:
         if role not in self.roles:
@@ -87,7 +102,7 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
-        return self.active
+        return self.active and self.left_at is None
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

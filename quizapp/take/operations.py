@@ -230,9 +230,11 @@ def submit_attempt(attempt: Attempt, *, now: datetime) -> bool:
 
 def record_pass(attempt: Attempt) -> Completion:
     """Completion follows the latest pass; written in the submitting transaction."""
+    from ..workforce.requirements import refresh_months_for
+
     assert attempt.submitted_at is not None
-    check = attempt.check
-    expires = attempt.submitted_at + relativedelta(months=check.refresh_months)
+    months = refresh_months_for(attempt.user_id, attempt.check)
+    expires = attempt.submitted_at + relativedelta(months=months)
     completion = db.session.scalar(
         sa.select(Completion)
         .where(Completion.user_id == attempt.user_id, Completion.check_id == attempt.check_id)

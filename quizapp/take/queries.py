@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Attempt, BankVersion, Check, Completion, User
+from ..models import Attempt, BankVersion, Check, Completion, Requirement, User
+from ..workforce.status import Status, next_deadline, status_of
 
 
 @dataclass(frozen=True)
@@ -16,10 +18,23 @@ class CheckRow:
     completion: Completion | None
     in_progress: Attempt | None
     attempts: int
+    requirement: Requirement | None
+    status: Status
+
+    @property
+    def deadline(self) -> datetime | None:
+        """When the person must (re)pass by, if the check is required of them."""
+        if self.requirement is None:
+            return None
+        return next_deadline(
+            due_at=self.requirement.due_at,
+            expires_at=self.completion.expires_at if self.completion else None,
+        )
 
 
-def checks_for(user: User) -> list[CheckRow]:
-    """Every check with a published version, with this person's standing on it."""
+def checks_for(user: User, *, now: datetime) -> list[CheckRow]:
+    """Every check with a published version, with this person's standing on it: required
+    checks first (soonest deadline first), then optional ones by title."""
     published = sa.select(BankVersion.bank_id).where(BankVersion.status == "published").distinct()
     checks = db.session.scalars(
         sa.select(Check).where(Check.bank_id.in_(published)).order_by(Check.title)
@@ -42,10 +57,37 @@ def checks_for(user: User) -> list[CheckRow]:
             .group_by(Attempt.check_id)
         )
     }
-    return [
-        CheckRow(c, completions.get(c.id), in_progress.get(c.id), counts.get(c.id, 0))
-        for c in checks
-    ]
+    requirements = {
+        r.check_id: r
+        for r in db.session.scalars(sa.select(Requirement).where(Requirement.user_id == user.id))
+    }
+    rows = []
+    for check in checks:
+        completion = completions.get(check.id)
+        requirement = requirements.get(check.id)
+        status = status_of(
+            now,
+            due_at=requirement.due_at if requirement else None,
+            expires_at=completion.expires_at if completion else None,
+        )
+        rows.append(
+            CheckRow(
+                check,
+                completion,
+                in_progress.get(check.id),
+                counts.get(check.id, 0),
+                requirement,
+                status,
+            )
+        )
+    return sorted(
+        rows,
+        key=lambda row: (
+            row.requirement is None,
+            row.deadline or now,
+            row.check.title.casefold(),
+        ),
+    )
 
 
 def past_attempts(user: User, check: Check) -> list[Attempt]:

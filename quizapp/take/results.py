@@ -33,7 +33,7 @@ class AttemptResult:
     reflections: list[QuestionResult]
 
 
-def _outcome(fraction: float | None) -> str:
+def outcome_of(fraction: float | None) -> str:
     if fraction is None:
         return "incorrect"
     if fraction >= 1:
@@ -54,7 +54,7 @@ def build_result(attempt: Attempt) -> AttemptResult:
             question=question,
             response=response,
             scored=qtype.scored,
-            outcome=_outcome(response.fraction if response else None)
+            outcome=outcome_of(response.fraction if response else None)
             if qtype.scored
             else "reflection",
             answer_text=qtype.answer_text(question.spec, answer)

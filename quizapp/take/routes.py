@@ -22,7 +22,12 @@ practitioner = roles_required(Role.PRACTITIONER)
 @bp.route("/")
 @practitioner
 def your_checks() -> str:
-    return render_template("take/your_checks.html", rows=queries.checks_for(current_user))
+    rows = queries.checks_for(current_user, now=utcnow())
+    return render_template(
+        "take/your_checks.html",
+        required=[row for row in rows if row.requirement is not None],
+        optional=[row for row in rows if row.requirement is None],
+    )
 
 
 @bp.route("/<int:check_id>")

@@ -1,0 +1,197 @@
+"""Forms for assignments and check settings."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Checkboxes; an empty selection is valid (it means "any")."""
+
+    widget = GovCheckboxesInput()
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        valid = {str(choice.value) for choice in self.iter_choices()}
+        for value in self.data or []:
+            if str(value) not in valid:
+                raise ValidationError("Choose from the list")
+
+
+class GovDateField(DateField):
+    """A date from GOV.UK's three boxes (day, month, year), with a message people understand."""
+
+    def __init__(self, *args, message: str = "Enter a real date", **kwargs) -> None:
+        kwargs.setdefault("format", "%d %m %Y")
+        super().__init__(*args, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        # The widget shows three boxes and needs three values back, even if none came.
+        self.raw_data = [*valuelist, "", "", ""][:3]
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata([" ".join(value.strip() for value in valuelist)])
+        except ValueError:
+            self.data = None
+            raise ValueError(self.message) from None
+
+
+class AssignmentForm(FlaskForm):
+    check = SelectField(
+        "Check",
+        coerce=int,
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select the check to assign")],
+    )
+    all_agencies = BooleanField(
+        "Every agency in the partnership, including agencies added later",
+        widget=GovCheckboxInput(),
+    )
+    agencies = MultiCheckboxField("Agencies", coerce=int)
+    teams = MultiCheckboxField("Only these teams (optional)", coerce=int)
+    levels = MultiCheckboxField("Only these competency levels (optional)")
+    job_roles = TextAreaField(
+        "Only these job roles (optional)",
+        widget=GovTextArea(),
+        validators=[Length(max=5000, message="Job roles must be 5000 characters or fewer")],
+    )
+    due_rule = RadioField(
+        "When is it due?",
+        choices=[
+            SelectChoice("date", "By a fixed date"),
+            SelectChoice("days", "A number of days after the person joins the audience"),
+        ],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select when the check is due")],
+    )
+    due_date = GovDateField(
+        "Due date",
+        widget=GovDateInput(),
+        validators=[Optional()],
+        message="Enter a real due date, for example 31 3 2027",
+    )
+    due_days = IntegerField(
+        "Number of days",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=3650, message="Number of days must be between 0 and 3650"),
+        ],
+    )
+    refresh_months = IntegerField(
+        "Refresh period in months (optional)",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=120, message="Refresh period must be between 1 and 120 months"),
+        ],
+    )
+    submit = SubmitField("Assign check", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field rules first, then the rules that join fields together."""
+        valid = super().validate(extra_validators)
+        if not self.all_agencies.data and not self.agencies.data:
+            self.agencies.errors = [
+                *self.agencies.errors,
+                "Select at least one agency, or every agency",
+            ]
+            valid = False
+        if self.due_rule.data == "date" and self.due_date.data is None and not self.due_date.errors:
+            self.due_date.errors = [
+                *self.due_date.errors,
+                "Enter a real due date, for example 31 3 2027",
+            ]
+            valid = False
+        if self.due_rule.data == "days" and self.due_days.data is None and not self.due_days.errors:
+            self.due_days.errors = [
+                *self.due_days.errors,
+                "Enter the number of days, for example 28",
+            ]
+            valid = False
+        return valid
+
+    def job_role_list(self) -> list[str]:
+        lines = (self.job_roles.data or "").splitlines()
+        return sorted({line.strip() for line in lines if line.strip()}, key=str.casefold)
+
+
+class CheckSettingsForm(FlaskForm):
+    title = StringField(
+        "Title",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter a title"),
+            Length(max=300, message="Title must be 300 characters or fewer"),
+        ],
+    )
+    framework = StringField(
+        "Competency framework (optional)",
+        widget=GovTextInput(),
+        description="For example Intercollegiate, Keeping Children Safe in Education, Police",
+        validators=[Length(max=100, message="Framework must be 100 characters or fewer")],
+    )
+    level = StringField(
+        "Level (optional)",
+        widget=GovTextInput(),
+        description="For example Level 3, or Designated safeguarding lead",
+        validators=[Length(max=100, message="Level must be 100 characters or fewer")],
+    )
+    pass_mark = IntegerField(
+        "Pass mark (percent)",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the pass mark"),
+            NumberRange(min=0, max=100, message="Pass mark must be between 0 and 100"),
+        ],
+    )
+    certainty = BooleanField(
+        'Ask "How sure are you?" after each question', widget=GovCheckboxInput()
+    )
+    attempts_allowed = IntegerField(
+        "Attempts allowed (optional: leave blank for unlimited)",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100, message="Attempts allowed must be between 1 and 100"),
+        ],
+    )
+    refresh_months = IntegerField(
+        "Refresh period in months",
+        widget=GovTextInput(),
+        description="Health staff usually 36, designated safeguarding leads 24, school staff 12",
+        validators=[
+            InputRequired(message="Enter the refresh period"),
+            NumberRange(min=1, max=120, message="Refresh period must be between 1 and 120 months"),
+        ],
+    )
+    submit = SubmitField("Save settings", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """CSRF only, for buttons that change something."""

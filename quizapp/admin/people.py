@@ -1,0 +1,211 @@
+"""People: an agency's list, and bulk upload from CSV (check, preview, then save)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from ..access import roles_required
+from ..extensions import db
+from ..models import Agency, Role, utcnow
+from . import bp, operations, queries
+from .forms import ChooseAgencyForm, ConfirmForm, PeopleUploadForm
+from .people_csv import MAX_ROWS, decode
+
+admins_and_leads = roles_required(Role.ADMIN, Role.LEAD)
+
+#: The session key holding the upload waiting to be saved.
+PENDING = "people_upload"
+
+Page = str | Response | tuple[str, int]
+
+
+def _agency_scope() -> Agency | None:
+    """The agency an agency lead works in; None for administrators (any agency).
+
+    Partnership-wide leads see aggregates only, never named people: refused.
+    """
+    if current_user.has_role(Role.ADMIN):
+        return None
+    if current_user.is_agency_lead:
+        return current_user.agency
+    abort(403)
+
+
+def _store() -> operations.UploadStore:
+    """Uploads waiting to be saved live in PEOPLE_UPLOAD_FOLDER (default: instance/uploads)."""
+    folder = current_app.config.get("PEOPLE_UPLOAD_FOLDER")
+    return operations.UploadStore(
+        Path(folder) if folder else Path(current_app.instance_path) / "uploads"
+    )
+
+
+def _allow_test_domains() -> bool:
+    return bool(current_app.config.get("DEMO_MODE"))
+
+
+@bp.route("/people/")
+@admins_and_leads
+def people() -> str:
+    scope = _agency_scope()
+    form = ChooseAgencyForm(request.args)
+    agency: Agency | None = scope
+    if scope is None:
+        form.agency.choices = [
+            SelectChoice(0, "Choose an agency"),
+            *(SelectChoice(i, name) for i, name in queries.agency_choices()),
+        ]
+        chosen = request.args.get("agency", type=int)
+        agency = db.session.get(Agency, chosen) if chosen else None
+    page = (
+        queries.people_of(agency.id, page=request.args.get("page", 1, type=int)) if agency else None
+    )
+    return render_template(
+        "admin/people/list.html", form=form, agency=agency, can_choose=scope is None, page=page
+    )
+
+
+@bp.route("/people/upload", methods=["GET", "POST"])
+@admins_and_leads
+def upload_people() -> Page:
+    scope = _agency_scope()
+    form = PeopleUploadForm()
+    if form.validate_on_submit():
+        text = decode(form.file.data.read())
+        if not isinstance(text, str):
+            form.file.errors.append(text.message)
+        else:
+            full_agency = bool(form.full_agency.data)
+            preview = operations.preview_upload(
+                text,
+                uploader=current_user,
+                full_agency=full_agency,
+                allow_test_domains=_allow_test_domains(),
+            )
+            for problem in preview.checked.file_problems:
+                field = form.full_agency if "full agency" in problem.message else form.file
+                field.errors.append(problem.message)
+            if not form.errors and preview.checked.problems:
+                return _preview_page(preview, filename=form.file.data.filename), 422
+            if not form.errors:
+                _forget_pending()
+                session[PENDING] = {
+                    "token": _store().put(text),
+                    "full_agency": full_agency,
+                    "filename": form.file.data.filename or "",
+                }
+                return redirect(url_for("admin.upload_preview"))
+    page = render_template("admin/people/upload.html", form=form, scope=scope, max_rows=MAX_ROWS)
+    return (page, 422) if form.errors else page
+
+
+def _pending() -> tuple[dict[str, Any], str] | None:
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None
+    text = _store().get(str(pending.get("token", "")))
+    return (pending, text) if text is not None else None
+
+
+def _forget_pending() -> None:
+    pending = session.pop(PENDING, None)
+    if isinstance(pending, dict):
+        _store().delete(str(pending.get("token", "")))
+
+
+def _preview_page(preview: operations.UploadPreview, *, filename: str) -> str:
+    agency = db.session.get(Agency, preview.agency_id) if preview.agency_id else None
+    return render_template(
+        "admin/people/preview.html",
+        preview=preview,
+        checked=preview.checked,
+        filename=filename,
+        agency=agency,
+        form=ConfirmForm(),
+    )
+
+
+def _missing_upload() -> Response:
+    flash("There is no file waiting to be saved. Upload the file again.", "info")
+    return redirect(url_for("admin.upload_people"))
+
+
+@bp.route("/people/upload/preview")
+@admins_and_leads
+def upload_preview() -> Page:
+    _agency_scope()
+    found = _pending()
+    if found is None:
+        return _missing_upload()
+    pending, text = found
+    preview = operations.preview_upload(
+        text,
+        uploader=current_user,
+        full_agency=bool(pending.get("full_agency")),
+        allow_test_domains=_allow_test_domains(),
+    )
+    page = _preview_page(preview, filename=str(pending.get("filename", "")))
+    return (page, 422) if preview.checked.problems else page
+
+
+@bp.route("/people/upload/save", methods=["POST"])
+@admins_and_leads
+def save_upload() -> Page:
+    _agency_scope()
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    found = _pending()
+    if found is None:
+        return _missing_upload()
+    pending, text = found
+    preview = operations.preview_upload(
+        text,
+        uploader=current_user,
+        full_agency=bool(pending.get("full_agency")),
+        allow_test_domains=_allow_test_domains(),
+    )
+    if not preview.can_save:
+        # The people changed since the preview; show what stands now.
+        page = _preview_page(preview, filename=str(pending.get("filename", "")))
+        return (page, 422) if preview.checked.problems else page
+    try:
+        outcome = operations.save_upload(preview, now=utcnow())
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        flash(
+            "Someone changed these people while you were saving, so nothing was saved."
+            " Check the file again.",
+            "info",
+        )
+        return redirect(url_for("admin.upload_preview"))
+    _forget_pending()
+    flash(f"{outcome.summary()}.", "success")
+    agency_id = preview.agency_id
+    return redirect(
+        url_for("admin.people", agency=agency_id) if agency_id else url_for("admin.people")
+    )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def file_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    size = f"{limit / (1024 * 1024):g} MB" if limit else "the limit"
+    return (
+        render_template(
+            "errors/error.html",
+            title="The file is too large",
+            message=f"The selected file must be smaller than {size}. Nothing has been saved."
+            " Split the people into smaller files (for example one for each agency) and"
+            " upload each one.",
+        ),
+        413,
+    )

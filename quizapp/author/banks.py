@@ -1,0 +1,309 @@
+"""Banks for authors: the list, each bank's history, every version with what changed,
+export of a version as a bank file, and upload of a bank file.
+
+Upload reads the file with the same loader as `flask banks import`, so the browser and
+the command line report the same errors in the same `file:line: place: message` form,
+and an exported file imports back to exactly the version it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PureWindowsPath
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer, selectinload
+from werkzeug.wrappers import Response
+
+from ..access import roles_required
+from ..audit import record
+from ..authoring.diff import diff_versions, item_lines
+from ..banks import BankError, BankFile, content_hash, dump_bank, load_bank_text
+from ..banks.importer import import_bank
+from ..extensions import db
+from ..models import Bank, BankVersion, Question, Role, utcnow
+from ..questions import QUESTION_TYPES
+from . import bp
+from .forms import BankUploadForm
+
+authors = roles_required(Role.AUTHOR, Role.ADMIN)
+
+Page = str | Response | tuple[str, int]
+
+#: Endpoints written elsewhere in the authoring area; pages link to them only if present.
+NEW_FROM_BRIEFING = "author.new_from_briefing"
+NEW_DRAFT = "author.new_draft"
+
+
+# Queries --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BankRow:
+    bank: Bank
+    #: The latest published version (content not loaded); None before the first publish.
+    latest: BankVersion | None
+    draft: BankVersion | None
+    #: Questions in the latest published version.
+    question_count: int | None
+
+
+def bank_rows() -> list[BankRow]:
+    """Every bank for the list page, in four statements whatever the number of banks."""
+    banks = db.session.scalars(sa.select(Bank).order_by(Bank.title, Bank.key)).all()
+    newest = (
+        sa.select(BankVersion.bank_id, sa.func.max(BankVersion.number).label("number"))
+        .where(BankVersion.status == "published")
+        .group_by(BankVersion.bank_id)
+        .subquery()
+    )
+    latest = db.session.scalars(
+        sa.select(BankVersion)
+        .options(defer(BankVersion.content))
+        .join(
+            newest,
+            sa.and_(BankVersion.bank_id == newest.c.bank_id, BankVersion.number == newest.c.number),
+        )
+    ).all()
+    drafts = db.session.scalars(
+        sa.select(BankVersion)
+        .options(defer(BankVersion.content))
+        .where(BankVersion.status == "draft")
+    ).all()
+    counts: dict[int, int] = dict(
+        db.session.execute(  # type: ignore[arg-type]
+            sa.select(Question.version_id, sa.func.count())
+            .where(Question.version_id.in_([version.id for version in latest]))
+            .group_by(Question.version_id)
+        ).all()
+    )
+    latest_by_bank = {version.bank_id: version for version in latest}
+    draft_by_bank = {version.bank_id: version for version in drafts}
+    return [
+        BankRow(
+            bank=bank,
+            latest=latest_by_bank.get(bank.id),
+            draft=draft_by_bank.get(bank.id),
+            question_count=(
+                counts.get(latest_by_bank[bank.id].id, 0) if bank.id in latest_by_bank else None
+            ),
+        )
+        for bank in banks
+    ]
+
+
+def bank_or_404(key: str) -> Bank:
+    return db.one_or_404(sa.select(Bank).where(Bank.key == key))
+
+
+def versions_of(bank: Bank) -> list[BankVersion]:
+    """Oldest first, with who made each."""
+    return list(
+        db.session.scalars(
+            sa.select(BankVersion)
+            .where(BankVersion.bank_id == bank.id)
+            .options(selectinload(BankVersion.created_by))
+            .order_by(BankVersion.number)
+        )
+    )
+
+
+def version_or_404(bank: Bank, number: int) -> BankVersion:
+    return db.one_or_404(
+        sa.select(BankVersion).where(BankVersion.bank_id == bank.id, BankVersion.number == number)
+    )
+
+
+def previous_published(version: BankVersion) -> BankVersion | None:
+    """What a version is compared with: the latest published version before it."""
+    return db.session.scalar(
+        sa.select(BankVersion)
+        .where(
+            BankVersion.bank_id == version.bank_id,
+            BankVersion.status == "published",
+            BankVersion.number < version.number,
+        )
+        .order_by(BankVersion.number.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    version: BankVersion
+    compared_with: BankVersion | None
+    #: "3 questions edited, 1 added, 1 removed; details changed".
+    summary: str
+
+
+def history(versions: list[BankVersion]) -> list[HistoryRow]:
+    """Newest first; each version against the published version before it."""
+    rows = []
+    previous: BankVersion | None = None
+    for version in versions:
+        diff = diff_versions(previous.content if previous else None, version.content)
+        rows.append(HistoryRow(version, previous, diff.summary()))
+        if version.is_published:
+            previous = version
+    return rows[::-1]
+
+
+# Pages ----------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@authors
+def banks() -> str:
+    return render_template(
+        "author/banks/list.html",
+        rows=bank_rows(),
+        can_start_from_briefing=NEW_FROM_BRIEFING in current_app.view_functions,
+    )
+
+
+@bp.route("/banks/<key>")
+@authors
+def bank(key: str) -> str:
+    bank = bank_or_404(key)
+    versions = versions_of(bank)
+    published = [version for version in versions if version.is_published]
+    draft = next((version for version in versions if not version.is_published), None)
+    return render_template(
+        "author/banks/bank.html",
+        bank=bank,
+        rows=history(versions),
+        latest=published[-1] if published else None,
+        draft=draft,
+        can_start_draft=NEW_DRAFT in current_app.view_functions,
+    )
+
+
+@bp.route("/banks/<key>/versions/<int:number>")
+@authors
+def version(key: str, number: int) -> str:
+    bank = bank_or_404(key)
+    version = version_or_404(bank, number)
+    previous = previous_published(version)
+    content = version.content
+    return render_template(
+        "author/banks/version.html",
+        bank=bank,
+        version=version,
+        previous=previous,
+        diff=diff_versions(previous.content if previous else None, content),
+        content=content,
+        item_lines=item_lines,
+        type_labels={name: kind.label for name, kind in QUESTION_TYPES.items()},
+        stage_titles={stage.get("id"): stage.get("title") for stage in _list(content, "stages")},
+    )
+
+
+@bp.route("/banks/<key>/versions/<int:number>/export")
+@authors
+def export_version(key: str, number: int) -> Response:
+    bank = bank_or_404(key)
+    version = version_or_404(bank, number)
+    response = Response(
+        dump_bank(version.content), content_type="application/x-yaml; charset=utf-8"
+    )
+    # Bank ids are lowercase letters, digits and hyphens: safe in a header as they are.
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{bank.key}-v{version.number}.yaml"'
+    )
+    return response
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@authors
+def upload() -> Page:
+    form = BankUploadForm()
+    errors: list[BankError] = []
+    filename = ""
+    status = 422
+    if form.validate_on_submit():
+        filename = PureWindowsPath(form.file.data.filename or "").name or "bank.yaml"
+        text = _decode(form.file.data.read())
+        if isinstance(text, _Unreadable):
+            form.file.errors.append(text.message)
+        else:
+            result = load_bank_text(text, filename)
+            errors = result.errors
+            if errors:
+                count = len(errors)
+                form.file.errors.append(
+                    f"The selected file has {count} problem{'s' if count > 1 else ''}."
+                    " Each is listed below with its line number. Correct the file and"
+                    " upload it again"
+                )
+            else:
+                assert result.bank is not None
+                try:
+                    return _import(result.bank, form, filename)
+                except IntegrityError:  # another import took the version number first
+                    db.session.rollback()
+                    form.file.errors.append(
+                        "Someone else imported a version of this bank at the same time."
+                        " Nothing was saved from your file; upload it again"
+                    )
+                    status = 409
+    page = render_template(
+        "author/banks/upload.html", form=form, bank_errors=errors, filename=filename
+    )
+    return (page, status) if form.errors else page
+
+
+def _import(bank_file: BankFile, form: BankUploadForm, filename: str) -> Response:
+    """Import in one commit, with its audit event, and go to the bank's page."""
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    digest = content_hash(bank_file)
+    note = (form.change_note.data or "").strip()
+    outcome = import_bank(bank_file.to_data(), digest, now=utcnow(), user=user, change_note=note)
+    key, number, status = outcome.bank.key, outcome.version.number, outcome.status
+    if status != "unchanged":
+        record(
+            "bank.import",
+            f"bank:{key}",
+            user=user,
+            details={
+                "version": number,
+                "status": status,
+                "file": filename,
+                "content_hash": digest,
+                "via": "upload",
+            },
+        )
+    db.session.commit()
+    if status == "unchanged":
+        flash(f"No changes: the file matches version {number}", "success")
+    else:
+        flash(f"Imported version {number}", "success")
+    return redirect(url_for("author.bank", key=key))
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    message: str
+
+
+def _decode(raw: bytes) -> str | _Unreadable:
+    if b"\x00" in raw:
+        return _Unreadable(
+            "The selected file is not a text file. Upload the bank's .yaml file, saved as text"
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return _Unreadable(
+            f"The selected file is not saved as UTF-8 text (first problem on line {line})."
+            " Save it as UTF-8 in your editor and upload it again"
+        )
+
+
+def _list(content: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = content.get(key)
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []

@@ -1,0 +1,283 @@
+"""Forms for editing a draft bank; what they accept is checked again by the bank loader."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ..questions import QUESTION_TYPES
+
+#: Option rows offered on a choice question's page; empty rows are ignored.
+OPTION_ROWS = 6
+TEXT_LIMIT = Length(max=20_000, message="This must be 20,000 characters or fewer")
+
+
+def _text(label: str, *, required: str | None = None) -> StringField:
+    validators = [InputRequired(message=required)] if required else [Optional()]
+    return StringField(label, widget=GovTextInput(), validators=[*validators, TEXT_LIMIT])
+
+
+def _area(label: str, *, required: str | None = None) -> TextAreaField:
+    validators = [InputRequired(message=required)] if required else [Optional()]
+    return TextAreaField(label, widget=GovTextArea(), validators=[*validators, TEXT_LIMIT])
+
+
+class DetailsForm(FlaskForm):
+    title = _text("Title", required="Enter a title")
+    summary = _area("Summary", required="Enter a summary")
+    publisher = _text("Published by", required="Enter who published the review")
+    source_title = _text("Title of the review or briefing", required="Enter its title")
+    source_url = _text("Web address of the review (optional)")
+    signposting = _area("Where to get advice", required="Enter where practitioners get advice")
+    pass_mark = IntegerField(
+        "Pass mark (percent)",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the pass mark"),
+            NumberRange(min=0, max=100, message="Pass mark must be between 0 and 100"),
+        ],
+    )
+    certainty = BooleanField('Ask "How sure are you?"', widget=GovCheckboxInput())
+    attempts = IntegerField(
+        "Attempts allowed (optional)",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100, message="Attempts must be between 1 and 100"),
+        ],
+    )
+    refresh_months = IntegerField(
+        "Refresh period in months",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the refresh period"),
+            NumberRange(min=1, max=120, message="Refresh period must be between 1 and 120"),
+        ],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    FIELDS = {
+        "title": "title",
+        "summary": "summary",
+        "source.publisher": "publisher",
+        "source.title": "source_title",
+        "source.url": "source_url",
+        "signposting": "signposting",
+        "check.pass_mark": "pass_mark",
+        "check.certainty": "certainty",
+        "check.attempts": "attempts",
+        "check.refresh_months": "refresh_months",
+    }
+
+
+class FindingForm(FlaskForm):
+    kind = RadioField(
+        "What kind of finding is it?",
+        choices=[
+            SelectChoice("concern", "Something to learn from (a concern)"),
+            SelectChoice("good-practice", "Good practice"),
+        ],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the kind of finding")],
+    )
+    text = _area("Finding", required="Enter the finding")
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    FIELDS = {"kind": "kind", "text": "text"}
+
+
+class StageForm(FlaskForm):
+    title = _text("Title", required="Enter a title")
+    narrative = _area("What happens at this point of the story", required="Enter the story")
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    FIELDS = {"title": "title", "narrative": "narrative"}
+
+
+class OptionForm(Form):
+    text = _text("Option text")
+    correct = BooleanField("This is a right answer", widget=GovCheckboxInput())
+    feedback = _area("Feedback for someone who chooses it")
+
+
+class QuestionTypeForm(FlaskForm):
+    type = RadioField(
+        "What type of question?",
+        choices=[SelectChoice(name, qt.label) for name, qt in QUESTION_TYPES.items()],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the type of question")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class QuestionForm(FlaskForm):
+    stage = SelectField(
+        "Part of the story", widget=GovSelect(), validators=[InputRequired("Select a part")]
+    )
+    findings = SelectMultipleField("Findings this question tests", widget=GovCheckboxesInput())
+    prompt = _area("Question", required="Enter the question")
+    hint = _text("Hint (optional)")
+    feedback = _area("Feedback for everyone after answering")
+    points = IntegerField(
+        "Marks",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=10, message="Marks must be between 1 and 10"),
+        ],
+    )
+    # single and multiple
+    options = FieldList(FormField(OptionForm), min_entries=OPTION_ROWS, max_entries=20)
+    # true_false
+    answer = RadioField(
+        "The statement is",
+        choices=[SelectChoice("true", "True"), SelectChoice("false", "False")],
+        widget=GovRadioInput(),
+        validators=[Optional()],
+    )
+    feedback_true = _area('Feedback for someone who answers "true"')
+    feedback_false = _area('Feedback for someone who answers "false"')
+    # ordering
+    items = _area("Steps in the right order, one on each line")
+    submit = SubmitField("Save question", widget=GovSubmitInput())
+
+    #: Which fields each type uses, beyond the common ones.
+    TYPE_FIELDS = {
+        "single": ("options",),
+        "multiple": ("options",),
+        "true_false": ("answer", "feedback_true", "feedback_false"),
+        "ordering": ("items",),
+        "reflection": (),
+    }
+    COMMON = ("stage", "findings", "prompt", "hint", "feedback", "points")
+
+    def load(self, question: dict[str, Any]) -> None:
+        """Fill the form from a question of the draft (for GET)."""
+        self.stage.data = question.get("stage")
+        self.findings.data = list(question.get("findings", []))
+        self.prompt.data = question.get("prompt", "")
+        self.hint.data = question.get("hint", "")
+        self.feedback.data = question.get("feedback", "")
+        self.points.data = question.get("points")
+        options = question.get("options", [])
+        while len(self.options.entries) < max(OPTION_ROWS, len(options) + 1):
+            self.options.append_entry()
+        for entry, option in zip(self.options.entries, options, strict=False):
+            entry.form.text.data = option.get("text", "")
+            entry.form.correct.data = bool(option.get("correct"))
+            entry.form.feedback.data = option.get("feedback", "")
+        if "answer" in question:
+            self.answer.data = "true" if question["answer"] else "false"
+        self.feedback_true.data = question.get("feedback_true", "")
+        self.feedback_false.data = question.get("feedback_false", "")
+        self.items.data = "\n".join(question.get("items", []))
+
+    def question(self, *, question_id: str, kind: str) -> dict[str, Any]:
+        """The question as bank data; empty optional fields are left out."""
+        data: dict[str, Any] = {
+            "id": question_id,
+            "stage": self.stage.data,
+            "type": kind,
+            "findings": list(self.findings.data or []),
+            "prompt": (self.prompt.data or "").strip(),
+        }
+        for name in ("hint", "feedback"):
+            value = (getattr(self, name).data or "").strip()
+            if value:
+                data[name] = value
+        if kind != "reflection" and self.points.data:
+            data["points"] = self.points.data
+        if kind in ("single", "multiple"):
+            data["options"] = [
+                {
+                    "text": (entry.form.text.data or "").strip(),
+                    "correct": bool(entry.form.correct.data),
+                    "feedback": (entry.form.feedback.data or "").strip(),
+                }
+                for entry in self.options.entries
+                if (entry.form.text.data or "").strip() or (entry.form.feedback.data or "").strip()
+            ]
+        elif kind == "true_false":
+            data["answer"] = self.answer.data == "true"
+            data["feedback_true"] = (self.feedback_true.data or "").strip()
+            data["feedback_false"] = (self.feedback_false.data or "").strip()
+        elif kind == "ordering":
+            lines = (self.items.data or "").splitlines()
+            data["items"] = [line.strip() for line in lines if line.strip()]
+        return data
+
+    def field_for(self, path: str) -> Any:
+        """The form field a loader error path (relative to the question) belongs to."""
+        head = path.split(".", 1)[0]
+        if head.startswith("options[") and "]" in head:
+            index = int(head[len("options[") : head.index("]")])
+            rest = path.split(".", 1)[1] if "." in path else ""
+            if index < len(self.options.entries):
+                sub = self.options.entries[index].form
+                return getattr(sub, rest.split(".")[0], None) if rest else None
+            return None
+        if head.startswith("items["):
+            return self.items
+        name = head.split("[")[0]
+        return (
+            getattr(self, name, None) if name in (*self.COMMON, *self._all_type_fields()) else None
+        )
+
+    @classmethod
+    def _all_type_fields(cls) -> set[str]:
+        return {name for fields in cls.TYPE_FIELDS.values() for name in fields}
+
+
+class PublishForm(FlaskForm):
+    change_note = TextAreaField(
+        "What changed in this version?",
+        widget=GovTextArea(),
+        validators=[
+            InputRequired(message="Say what changed, so others can follow the history"),
+            Length(max=2000, message="The change note must be 2000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Publish version", widget=GovSubmitInput())
+
+
+class BriefingForm(FlaskForm):
+    title = _text("Title for the new bank (optional)")
+    publisher = _text("Published by (optional)")
+    text = _area("Paste the learning briefing")
+    upload = FileField(
+        "Or upload it as a text file",
+        widget=GovFileInput(),
+        validators=[FileAllowed(["txt", "md"], "The file must be a .txt or .md file")],
+    )
+    submit = SubmitField("Make a draft", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """CSRF only, for buttons that change something."""

@@ -1,0 +1,405 @@
+"""Editing a draft in the browser, previewing it as a practitioner, publishing it, and
+starting a new bank from a learning briefing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from ..access import roles_required
+from ..authoring import editing
+from ..extensions import db
+from ..models import Bank, BankVersion, Role, utcnow
+from ..questions import QUESTION_TYPES
+from . import bp, operations
+from .draft_forms import (
+    BriefingForm,
+    ConfirmForm,
+    DetailsForm,
+    FindingForm,
+    PublishForm,
+    QuestionForm,
+    QuestionTypeForm,
+    StageForm,
+)
+
+authors = roles_required(Role.AUTHOR, Role.ADMIN)
+SECTIONS = {"findings": "finding", "stages": "stage", "questions": "question"}
+
+
+def _bank(key: str) -> Bank:
+    return db.one_or_404(sa.select(Bank).where(Bank.key == key))
+
+
+def _draft(key: str) -> BankVersion:
+    draft = operations.draft_of(_bank(key))
+    if draft is None:
+        abort(404)
+    return draft
+
+
+def _form_page(template: str, status_if_errors: bool, **context: Any) -> tuple[str, int] | str:
+    page = render_template(template, **context)
+    return (page, 422) if status_if_errors else page
+
+
+def _apply(draft: BankVersion, data: dict[str, Any], prefix: str, form: Any, what: str) -> bool:
+    """Save `data` unless the loader finds problems inside `prefix`; put those on `form`."""
+    problems = editing.under(editing.validate(data), prefix) if prefix else []
+    for error in problems:
+        relative = editing.relative_path(error, prefix) if prefix else error.path
+        field = form.field_for(relative) if hasattr(form, "field_for") else None
+        if field is None and hasattr(form, "FIELDS"):
+            name = form.FIELDS.get(relative) or form.FIELDS.get(relative.split("[")[0])
+            field = getattr(form, name) if name else None
+        if field is None:
+            form.form_errors.append(f"{relative or 'This'}: {error.message}")
+        else:
+            field.errors = [*field.errors, _sentence(error.message)]
+    if problems:
+        return False
+    operations.save_draft(draft, data, user=current_user, action="draft.edit", what=what)
+    db.session.commit()
+    flash(f"{what.capitalize()} saved.", "success")
+    return True
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:]
+
+
+@bp.route("/banks/<key>/draft/new", methods=["POST"])
+@authors
+def new_draft(key: str) -> Response:
+    bank = _bank(key)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.start_draft(bank, user=current_user, now=utcnow())
+    db.session.commit()
+    return redirect(url_for("author.draft", key=key))
+
+
+@bp.route("/banks/<key>/draft")
+@authors
+def draft(key: str) -> str:
+    draft = _draft(key)
+    errors = editing.validate(draft.content)
+    problems = operations.publish_problems(draft)
+    return render_template(
+        "author/draft.html",
+        draft=draft,
+        data=draft.content,
+        errors=errors,
+        problems=problems,
+        stories=editing.in_story_order(draft.content),
+        types=QUESTION_TYPES,
+        publish_form=PublishForm(),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/banks/<key>/draft/details", methods=["GET", "POST"])
+@authors
+def draft_details(key: str) -> str | Response | tuple[str, int]:
+    draft = _draft(key)
+    data = editing.copy_of(draft.content)
+    form = DetailsForm()
+    if request.method == "GET":
+        source, check = data.get("source", {}), data.get("check", {})
+        form.title.data, form.summary.data = data.get("title"), data.get("summary")
+        form.publisher.data, form.source_title.data = source.get("publisher"), source.get("title")
+        form.source_url.data, form.signposting.data = source.get("url"), data.get("signposting")
+        form.pass_mark.data, form.certainty.data = check.get("pass_mark"), check.get("certainty")
+        form.attempts.data, form.refresh_months.data = (
+            check.get("attempts"),
+            check.get("refresh_months"),
+        )
+    elif form.validate_on_submit():
+        data["title"] = form.title.data.strip()
+        data["summary"] = form.summary.data.strip()
+        data["source"] = {
+            "publisher": form.publisher.data.strip(),
+            "title": form.source_title.data.strip(),
+        }
+        if (form.source_url.data or "").strip():
+            data["source"]["url"] = form.source_url.data.strip()
+        data["signposting"] = form.signposting.data.strip()
+        data["check"] = {
+            "pass_mark": form.pass_mark.data,
+            "certainty": bool(form.certainty.data),
+            "refresh_months": form.refresh_months.data,
+        }
+        if form.attempts.data:
+            data["check"]["attempts"] = form.attempts.data
+        problems = [
+            e
+            for e in editing.validate(data)
+            if e.path.split(".")[0].split("[")[0]
+            in {"title", "summary", "source", "signposting", "check", "id", "format"}
+        ]
+        if not problems:
+            operations.save_draft(
+                draft, data, user=current_user, action="draft.edit", what="details"
+            )
+            db.session.commit()
+            flash("Details saved.", "success")
+            return redirect(url_for("author.draft", key=key))
+        for error in problems:
+            name = DetailsForm.FIELDS.get(error.path)
+            target = getattr(form, name) if name else None
+            if target is None:
+                form.form_errors.append(f"{error.path}: {error.message}")
+            else:
+                target.errors = [*target.errors, _sentence(error.message)]
+    return _form_page("author/draft_details.html", bool(form.errors), draft=draft, form=form)
+
+
+@bp.route("/banks/<key>/draft/<section>/<item_id>", methods=["GET", "POST"])
+@authors
+def draft_item(key: str, section: str, item_id: str) -> str | Response | tuple[str, int]:
+    """A finding or a stage (questions have their own page)."""
+    if section not in ("findings", "stages"):
+        abort(404)
+    draft = _draft(key)
+    data = editing.copy_of(draft.content)
+    items = data[section]
+    index = len(items) if item_id == "new" else editing.index_of(items, item_id)
+    if index is None:
+        abort(404)
+    form = FindingForm() if section == "findings" else StageForm()
+    if request.method == "GET" and item_id != "new":
+        for path, name in form.FIELDS.items():
+            getattr(form, name).data = items[index].get(path)
+    elif form.validate_on_submit():
+        values = {path: getattr(form, name).data.strip() for path, name in form.FIELDS.items()}
+        if item_id == "new":
+            taken = [item["id"] for item in items]
+            seed = values.get("text") or values.get("title") or "item"
+            items.append({"id": editing.unique_id(seed, taken), **values})
+        else:
+            items[index] = {**items[index], **values}
+        if _apply(draft, data, f"{section}[{index}]", form, SECTIONS[section]):
+            return redirect(url_for("author.draft", key=key) + f"#{section}")
+    return _form_page(
+        "author/draft_item.html",
+        bool(form.errors),
+        draft=draft,
+        form=form,
+        section=section,
+        kind=SECTIONS[section],
+        is_new=item_id == "new",
+    )
+
+
+@bp.route("/banks/<key>/draft/questions/new", methods=["GET", "POST"])
+@authors
+def new_question(key: str) -> str | Response | tuple[str, int]:
+    draft = _draft(key)
+    form = QuestionTypeForm()
+    if form.validate_on_submit():
+        return redirect(
+            url_for("author.draft_question", key=key, question_id="new", type=form.type.data)
+        )
+    return _form_page("author/question_type.html", bool(form.errors), draft=draft, form=form)
+
+
+@bp.route("/banks/<key>/draft/questions/new/<kind>", methods=["GET", "POST"])
+@authors
+def add_question(key: str, kind: str) -> str | Response | tuple[str, int]:
+    if kind not in QUESTION_TYPES:
+        abort(404)
+    return _question_page(key, "new", kind)
+
+
+@bp.route("/banks/<key>/draft/questions/<question_id>", methods=["GET", "POST"])
+@authors
+def draft_question(key: str, question_id: str) -> str | Response | tuple[str, int]:
+    if question_id == "new":
+        abort(404)
+    return _question_page(key, question_id, "")
+
+
+def _question_page(key: str, question_id: str, kind: str) -> str | Response | tuple[str, int]:
+    draft = _draft(key)
+    data = editing.copy_of(draft.content)
+    questions = data["questions"]
+    if question_id == "new":
+        index, existing = len(questions), {"type": kind}
+    else:
+        index = editing.index_of(questions, question_id)
+        if index is None:
+            abort(404)
+        existing = questions[index]
+        kind = existing["type"]
+    form = QuestionForm()
+    form.stage.choices = [(s["id"], s["title"]) for s in data["stages"]]
+    form.findings.choices = [(f["id"], _short(f["text"])) for f in data["findings"]]
+    if request.method == "GET":
+        form.load(existing)
+    elif form.validate_on_submit():
+        new_id = (
+            editing.unique_id(form.prompt.data or kind, [q["id"] for q in questions], prefix="q")
+            if question_id == "new"
+            else question_id
+        )
+        question = form.question(question_id=new_id, kind=kind)
+        if question_id == "new":
+            questions.append(question)
+        else:
+            questions[index] = question
+        if _apply(draft, data, f"questions[{index}]", form, "question"):
+            return redirect(url_for("author.draft", key=key) + f"#question-{new_id}")
+    return _form_page(
+        "author/draft_question.html",
+        bool(form.errors) or bool(form.form_errors),
+        draft=draft,
+        form=form,
+        kind=kind,
+        label=QUESTION_TYPES[kind].label,
+        fields=QuestionForm.TYPE_FIELDS[kind],
+        is_new=question_id == "new",
+    )
+
+
+def _short(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@bp.route("/banks/<key>/draft/<section>/<item_id>/move", methods=["POST"])
+@authors
+def move_item(key: str, section: str, item_id: str) -> Response:
+    if section not in SECTIONS or not ConfirmForm().validate_on_submit():
+        abort(400 if section in SECTIONS else 404)
+    draft = _draft(key)
+    data = editing.copy_of(draft.content)
+    index = editing.index_of(data[section], item_id)
+    if index is None:
+        abort(404)
+    delta = -1 if request.form.get("direction") == "up" else 1
+    if editing.move(data[section], index, delta):
+        operations.save_draft(
+            draft, data, user=current_user, action="draft.edit", what=f"order of {section}"
+        )
+        db.session.commit()
+    return redirect(url_for("author.draft", key=key) + f"#{SECTIONS[section]}-{item_id}")
+
+
+@bp.route("/banks/<key>/draft/<section>/<item_id>/delete", methods=["POST"])
+@authors
+def delete_item(key: str, section: str, item_id: str) -> Response:
+    if section not in SECTIONS or not ConfirmForm().validate_on_submit():
+        abort(400 if section in SECTIONS else 404)
+    draft = _draft(key)
+    data = editing.copy_of(draft.content)
+    index = editing.index_of(data[section], item_id)
+    if index is None:
+        abort(404)
+    users = (
+        editing.questions_testing(data, item_id)
+        if section == "findings"
+        else editing.questions_in(data, item_id)
+        if section == "stages"
+        else []
+    )
+    if users:
+        flash(
+            f"This {SECTIONS[section]} can't be removed while questions use it: "
+            + ", ".join(users),
+            "info",
+        )
+        return redirect(url_for("author.draft", key=key) + f"#{section}")
+    del data[section][index]
+    operations.save_draft(
+        draft, data, user=current_user, action="draft.edit", what=f"removed {item_id}"
+    )
+    db.session.commit()
+    flash(f"{SECTIONS[section].capitalize()} removed.", "success")
+    return redirect(url_for("author.draft", key=key) + f"#{section}")
+
+
+@bp.route("/banks/<key>/draft/discard", methods=["POST"])
+@authors
+def discard_draft(key: str) -> Response:
+    draft = _draft(key)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.discard_draft(draft, user=current_user)
+    db.session.commit()
+    flash("Draft discarded.", "success")
+    still_there = db.session.scalar(sa.select(Bank).where(Bank.key == key))
+    return redirect(url_for("author.bank", key=key) if still_there else url_for("author.banks"))
+
+
+@bp.route("/banks/<key>/draft/publish", methods=["POST"])
+@authors
+def publish(key: str) -> str | Response | tuple[str, int]:
+    draft = _draft(key)
+    form = PublishForm()
+    if form.validate_on_submit():
+        try:
+            version = operations.publish_draft(
+                draft, change_note=form.change_note.data, user=current_user, now=utcnow()
+            )
+        except operations.PublishRefused as refused:
+            db.session.rollback()
+            form.change_note.errors = []
+            form.form_errors.extend(refused.problems)
+        else:
+            db.session.commit()
+            flash(f"Version {version.number} published.", "success")
+            return redirect(url_for("author.bank", key=key))
+    draft = _draft(key)
+    page = render_template(
+        "author/draft.html",
+        draft=draft,
+        data=draft.content,
+        errors=editing.validate(draft.content),
+        problems=operations.publish_problems(draft),
+        stories=editing.in_story_order(draft.content),
+        types=QUESTION_TYPES,
+        publish_form=form,
+        confirm=ConfirmForm(),
+    )
+    return page, 422
+
+
+@bp.route("/briefings/new", methods=["GET", "POST"])
+@authors
+def new_from_briefing() -> str | Response | tuple[str, int]:
+    from ..authoring.briefing import BriefingError, parse_briefing
+
+    form = BriefingForm()
+    if form.validate_on_submit():
+        text = form.text.data or ""
+        if form.upload.data:
+            raw = form.upload.data.read()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                form.upload.errors = ["The file must be plain text saved as UTF-8"]
+        if not form.upload.errors and not text.strip():
+            form.text.errors = ["Paste the learning briefing, or upload it as a text file"]
+        if not form.errors:
+            try:
+                result = parse_briefing(
+                    text,
+                    title=(form.title.data or "").strip() or None,
+                    publisher=(form.publisher.data or "").strip() or None,
+                )
+            except BriefingError as error:
+                form.text.errors = [str(error)]
+            else:
+                draft = operations.create_bank_from_draft(
+                    result.data, user=current_user, now=utcnow()
+                )
+                db.session.commit()
+                for warning in result.warnings:
+                    flash(warning, "info")
+                flash("Draft made. Replace every placeholder before you publish.", "success")
+                return redirect(url_for("author.draft", key=draft.bank.key))
+    return _form_page("author/briefing.html", bool(form.errors), form=form)

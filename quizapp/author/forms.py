@@ -1,0 +1,32 @@
+"""Forms for the bank pages: uploading a bank file."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import Length
+
+
+class BankUploadForm(FlaskForm):
+    file = FileField(
+        "Upload a bank file",
+        description="A question bank file in format 1, ending .yaml or .yml.",
+        widget=GovFileInput(),
+        validators=[
+            FileRequired(message="Select a bank file"),
+            FileAllowed(
+                ["yaml", "yml"],
+                message="The selected file must be a bank file ending .yaml or .yml",
+            ),
+        ],
+    )
+    change_note = TextAreaField(
+        "What has changed? (optional)",
+        description="Shown in the bank's history, for example \u201cReworded the question"
+        " on escalation\u201d. Leave it blank for a new bank.",
+        widget=GovTextArea(),
+        validators=[Length(max=2000, message="What has changed must be 2,000 characters or fewer")],
+    )
+    submit = SubmitField("Upload and import", widget=GovSubmitInput())

@@ -1,0 +1,171 @@
+"""Drafts and publishing. Operations flush and write the audit log; the route commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..audit import record
+from ..authoring.editing import copy_of, unique_id, validate
+from ..banks import BankError, content_hash, load_bank_text
+from ..banks.export import dump_bank
+from ..banks.importer import default_check, latest_published, next_version_number, populate_version
+from ..extensions import db
+from ..models import Bank, BankVersion, Check, User
+
+
+class PublishRefused(Exception):
+    """The draft can't be published yet; `problems` says why, in plain English."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def draft_of(bank: Bank) -> BankVersion | None:
+    return db.session.scalar(
+        sa.select(BankVersion).where(BankVersion.bank_id == bank.id, BankVersion.status == "draft")
+    )
+
+
+def target(bank: Bank) -> str:
+    return f"bank:{bank.key}"
+
+
+def start_draft(bank: Bank, *, user: User, now: datetime) -> BankVersion:
+    """A draft copied from the latest published version (or the existing draft)."""
+    existing = draft_of(bank)
+    if existing is not None:
+        return existing
+    source = latest_published(bank)
+    if source is None:
+        raise ValueError(f"bank {bank.key} has nothing published to start a draft from")
+    draft = _new_draft(bank, copy_of(source.content), user=user, now=now)
+    record("draft.start", target(bank), user=user, details={"from_version": source.number})
+    return draft
+
+
+def _new_draft(bank: Bank, data: dict[str, Any], *, user: User, now: datetime) -> BankVersion:
+    source = data.get("source", {})
+    draft = BankVersion(
+        bank=bank,
+        number=next_version_number(bank),
+        status="draft",
+        content=data,
+        content_hash="",
+        title=data.get("title", bank.title),
+        summary=data.get("summary", ""),
+        source_publisher=source.get("publisher", ""),
+        source_title=source.get("title", ""),
+        source_url=source.get("url"),
+        signposting=data.get("signposting", ""),
+        created_by=user,
+        created_at=now,
+    )
+    db.session.add(draft)
+    db.session.flush()
+    return draft
+
+
+def save_draft(
+    draft: BankVersion, data: dict[str, Any], *, user: User, action: str, what: str
+) -> None:
+    """Replace the draft's content (already checked by the caller) and log the edit."""
+    if draft.status != "draft":
+        raise ValueError("only a draft can be edited")
+    draft.content = copy_of(data)
+    draft.title = data.get("title", draft.title)
+    record(action, target(draft.bank), user=user, details={"what": what})
+    db.session.flush()
+
+
+def discard_draft(draft: BankVersion, *, user: User) -> None:
+    bank = draft.bank
+    record("draft.discard", target(bank), user=user, details={"number": draft.number})
+    db.session.delete(draft)
+    db.session.flush()
+    if latest_published(bank) is None and not db.session.scalar(
+        sa.select(sa.func.count()).select_from(Check).where(Check.bank_id == bank.id)
+    ):
+        db.session.delete(bank)  # a bank that never had a published version
+        db.session.flush()
+
+
+def publish_problems(draft: BankVersion) -> list[str]:
+    """Why the draft can't be published, or nothing."""
+    from ..authoring.briefing import find_placeholders
+
+    problems = [f"{error.path}: {error.message}" for error in validate(draft.content)]
+    problems += [
+        f"{path}: replace the placeholder text" for path in find_placeholders(draft.content)
+    ]
+    return problems
+
+
+def publish_draft(
+    draft: BankVersion, *, change_note: str, user: User, now: datetime
+) -> BankVersion:
+    """Make the draft the bank's newest published version, immutable from now on."""
+    problems = publish_problems(draft)
+    if problems:
+        raise PublishRefused(problems)
+    bank = draft.bank
+    result = load_bank_text(dump_bank(draft.content), "draft")
+    assert result.bank is not None
+    data = result.bank.to_data()
+    digest = content_hash(result.bank)
+    current = latest_published(bank)
+    if current is not None and current.content_hash == digest:
+        raise PublishRefused([f"Nothing has changed since version {current.number}."])
+    highest = db.session.scalar(
+        sa.select(sa.func.max(BankVersion.number)).where(
+            BankVersion.bank_id == bank.id, BankVersion.status == "published"
+        )
+    )
+    if highest is not None and draft.number <= highest:
+        draft.number = highest + 1  # a file was imported since the draft was started
+    source = data["source"]
+    draft.content = data
+    draft.content_hash = digest
+    draft.title = data["title"]
+    draft.summary = data.get("summary", "")
+    draft.source_publisher = source["publisher"]
+    draft.source_title = source["title"]
+    draft.source_url = source.get("url")
+    draft.signposting = data.get("signposting", "")
+    draft.change_note = change_note.strip()
+    populate_version(draft, data)
+    draft.status = "published"
+    draft.published_at = now
+    bank.title = data["title"]
+    if not db.session.scalar(
+        sa.select(sa.func.count()).select_from(Check).where(Check.bank_id == bank.id)
+    ):
+        db.session.add(default_check(bank, data))
+    db.session.flush()
+    record(
+        "bank.publish",
+        target(bank),
+        user=user,
+        details={"version": draft.number, "change_note": draft.change_note},
+    )
+    return draft
+
+
+def create_bank_from_draft(data: dict[str, Any], *, user: User, now: datetime) -> BankVersion:
+    """A new bank whose first version is a draft (e.g. made from a learning briefing)."""
+    taken = set(db.session.scalars(sa.select(Bank.key)))
+    key = data["id"] if data["id"] not in taken else unique_id(data["id"], taken)
+    data = {**data, "id": key}
+    bank = Bank(key=key, title=data.get("title", key), created_at=now)
+    db.session.add(bank)
+    db.session.flush()
+    draft = _new_draft(bank, data, user=user, now=now)
+    record("bank.create", target(bank), user=user, details={"from": "briefing"})
+    return draft
+
+
+def draft_errors(draft: BankVersion) -> list[BankError]:
+    return validate(draft.content)

@@ -1,0 +1,92 @@
+"""Editing a draft bank's content: pure functions on format-1 data (no Flask).
+
+A draft is the bank's content as a dict, exactly what a bank file holds. Every change is
+checked by the same loader as files are, so the browser and the command line agree.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ..banks import BankError, dump_bank, load_bank_text
+
+DRAFT_FILENAME = "draft"
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def validate(data: dict[str, Any]) -> list[BankError]:
+    """Every problem the bank file validator would report for this content."""
+    try:
+        text = dump_bank(data)
+    except Exception as error:
+        return [BankError(DRAFT_FILENAME, 1, "(file)", f"cannot be written as a bank: {error}")]
+    return load_bank_text(text, DRAFT_FILENAME).errors
+
+
+def under(errors: Iterable[BankError], prefix: str) -> list[BankError]:
+    """Errors at `prefix` or inside it, e.g. prefix "questions[2]"."""
+    return [
+        error
+        for error in errors
+        if error.path == prefix or error.path.startswith((prefix + ".", prefix + "["))
+    ]
+
+
+def relative_path(error: BankError, prefix: str) -> str:
+    """ "questions[2].options[1].text" relative to "questions[2]" is "options[1].text"."""
+    return error.path[len(prefix) :].lstrip(".")
+
+
+def slug(text: str, *, limit: int = 60) -> str:
+    words = _NOT_SLUG.sub("-", text.casefold()).strip("-")
+    return words[:limit].rstrip("-") or "item"
+
+
+def unique_id(text: str, taken: Iterable[str], *, prefix: str = "") -> str:
+    """A readable id from `text`, not among `taken`: "multi-agency-meetings-2"."""
+    base = slug(f"{prefix} {text}" if prefix else text)
+    existing = set(taken)
+    candidate, number = base, 2
+    while candidate in existing:
+        candidate = f"{base}-{number}"
+        number += 1
+    return candidate
+
+
+def index_of(items: list[dict[str, Any]], item_id: str) -> int | None:
+    for index, item in enumerate(items):
+        if item.get("id") == item_id:
+            return index
+    return None
+
+
+def copy_of(data: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(data)
+
+
+def move(items: list[Any], index: int, delta: int) -> bool:
+    """Move an item up (-1) or down (+1); False when it is already at that end."""
+    target = index + delta
+    if not 0 <= target < len(items):
+        return False
+    items[index], items[target] = items[target], items[index]
+    return True
+
+
+def questions_testing(data: dict[str, Any], finding_id: str) -> list[str]:
+    return [q["id"] for q in data["questions"] if finding_id in q.get("findings", [])]
+
+
+def questions_in(data: dict[str, Any], stage_id: str) -> list[str]:
+    return [q["id"] for q in data["questions"] if q.get("stage") == stage_id]
+
+
+def in_story_order(data: dict[str, Any]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Stages with their questions, in the order a practitioner meets them."""
+    return [
+        (stage, [q for q in data["questions"] if q.get("stage") == stage["id"]])
+        for stage in data["stages"]
+    ]

@@ -1,0 +1,43 @@
+"""Requirement: that a person must hold a check, and by when.
+
+One row per person and required check, written in the same transaction as the
+assignment, upload or change that makes it so. Status (complete, expiring soon, due,
+overdue) follows from these dates and the person's Completion at the moment of asking;
+see quizapp.workforce.status.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .assignment import Assignment
+from .check import Check
+from .types import UTCDateTime
+from .user import User
+
+
+class Requirement(db.Model):
+    __tablename__ = "requirements"
+    __table_args__ = (sa.UniqueConstraint("user_id", "check_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    check_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("checks.id", ondelete="CASCADE"), index=True
+    )
+    #: The assignment giving the earliest due date (ties: the oldest assignment).
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id", ondelete="CASCADE"))
+    #: When the person first fell within an assignment for this check.
+    required_since: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The first deadline; after a pass expires, the expiry date is the deadline.
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Shortest refresh period among the assignments that apply.
+    refresh_months: Mapped[int]
+
+    user: Mapped[User] = relationship()
+    check: Mapped[Check] = relationship()
+    assignment: Mapped[Assignment] = relationship()

@@ -1,0 +1,662 @@
+"""Accounts: registering, confirming, invitations and password resets, with real email.
+
+Emails go through a real SMTP server (aiosmtpd on 127.0.0.1) and the tests follow the
+links in them, as a person would.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+from collections.abc import Iterator
+from datetime import timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient
+
+from quizapp.auth import tokens
+from quizapp.auth.passwords import TOO_COMMON, TOO_SHORT, password_problem
+from quizapp.extensions import db
+from quizapp.models import (
+    AgencyEmailDomain,
+    Invitation,
+    Requirement,
+    Role,
+    Team,
+    User,
+    utcnow,
+)
+from quizapp.workforce.operations import create_assignment
+
+from .factories import check_for, create_agency, create_user, import_bank_text, small_bank
+
+NEW_PASSWORD = "violet kettle marmalade"
+LINK = re.compile(r"http://quizapp\.test(/\S+)")
+
+
+class Mailbox:
+    """An aiosmtpd handler keeping every message it is sent."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        self.messages.append(message)  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+    def only(self) -> EmailMessage:
+        assert len(self.messages) == 1, [m["Subject"] for m in self.messages]
+        return self.messages[0]
+
+    def link(self, message: EmailMessage | None = None) -> str:
+        """The path of the single link in a message that leads back into the service
+        other than the sign-in page."""
+        body = (message or self.only()).get_content()
+        paths = [path for path in LINK.findall(body) if path != "/sign-in"]
+        assert len(paths) == 1, body
+        return paths[0]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def mailbox(app: Flask) -> Iterator[Mailbox]:
+    handler = Mailbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_FROM="checks@partnership.test"
+    )
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def trust(app):
+    """An agency whose staff register with @trust.nhs.uk addresses."""
+    agency = create_agency(name="NHS Hospital Trust")
+    db.session.add(AgencyEmailDomain(agency=agency, domain="trust.nhs.uk"))
+    db.session.commit()
+    return agency
+
+
+def register(client: FlaskClient, email: str, password: str = NEW_PASSWORD, **fields: str):
+    data = {
+        "name": "Sam Practitioner",
+        "email": email,
+        "password": password,
+        "confirm_password": password,
+    }
+    data.update(fields)
+    return client.post("/register", data=data)
+
+
+def user_named(email: str) -> User | None:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def count(model) -> int:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+# Registering -------------------------------------------------------------------------
+
+
+def test_registration_emails_a_link_that_confirms_and_signs_in_once(client, auth, mailbox, trust):
+    assignment_check = check_for(import_bank_text(small_bank()))
+    create_assignment(check=assignment_check, all_agencies=True, due_days=30, now=utcnow())
+    db.session.commit()
+
+    response = register(client, "Sam.Jones@Trust.NHS.uk")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/register/check-your-email"
+    page = client.get("/register/check-your-email").get_data(as_text=True)
+    assert "sam.jones@trust.nhs.uk" in page
+
+    user = user_named("sam.jones@trust.nhs.uk")
+    assert user is not None
+    assert (user.name, user.agency_id, user.active) == ("Sam Practitioner", trust.id, True)
+    assert user.roles == {Role.PRACTITIONER}
+    assert user.email_confirmed_at is None
+    assert user.check_password(NEW_PASSWORD)
+
+    message = mailbox.only()
+    assert message["To"] == "sam.jones@trust.nhs.uk"
+    assert message["X-Envelope-To"] == "sam.jones@trust.nhs.uk"
+    assert message["From"] == "checks@partnership.test"
+    assert message["Subject"] == "Confirm your email address"
+    assert "Dear Sam Practitioner" in message.get_content()
+    link = mailbox.link()
+    assert link.startswith("/register/confirm/")
+
+    # Not yet: the right password gets told to confirm first, and no session.
+    refused = auth.sign_in("sam.jones@trust.nhs.uk", NEW_PASSWORD)
+    assert refused.status_code == 422
+    assert (
+        "Confirm your email address first: we sent a link to sam.jones@trust.nhs.uk"
+        in refused.get_data(as_text=True)
+    )
+    assert client.get("/checks/").status_code == 302
+    # The wrong password still gets the generic message.
+    wrong = auth.sign_in("sam.jones@trust.nhs.uk", "not the password at all")
+    assert "Enter a correct email address and password" in wrong.get_data(as_text=True)
+
+    # Opening the link shows a button (mail scanners open links); pressing it confirms.
+    opened = client.get(link)
+    assert opened.status_code == 200
+    assert "Confirm your email address" in opened.get_data(as_text=True)
+    assert user_named("sam.jones@trust.nhs.uk").email_confirmed_at is None
+    confirmed = client.post(link)
+    assert confirmed.status_code == 302
+    assert confirmed.headers["Location"] == "/checks/"
+    checks_page = client.get("/checks/")
+    assert checks_page.status_code == 200
+    assert "Your email address is confirmed" in checks_page.get_data(as_text=True)
+
+    user = user_named("sam.jones@trust.nhs.uk")
+    assert user.email_confirmed_at is not None
+    requirement = db.session.scalar(sa.select(Requirement).where(Requirement.user_id == user.id))
+    assert requirement is not None and requirement.check_id == assignment_check.id
+
+    # The same link a second time.
+    auth.sign_out()
+    for again in (client.get(link), client.post(link)):
+        assert again.status_code == 410
+        assert "This link has expired or has already been used" in again.get_data(as_text=True)
+        assert client.get("/checks/").status_code == 302
+    assert auth.sign_in("sam.jones@trust.nhs.uk", NEW_PASSWORD).status_code == 302
+
+
+def test_domain_must_match_exactly(client, mailbox, trust):
+    for email in ("a@sub.trust.nhs.uk", "b@nottrust.nhs.uk", "c@trust.nhs.uk.evil.test"):
+        response = register(client, email)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert "This email address is not from a partnership agency" in page
+        assert "ask your safeguarding lead to invite you" in page
+        assert "govuk-error-summary" in page
+    assert count(User) == 0
+    assert mailbox.messages == []
+
+
+def test_unlisted_domain_creates_nothing(client, mailbox, trust):
+    response = register(client, "someone@gmail.example")
+    assert response.status_code == 422
+    assert "<title>Error: Create an account" in response.get_data(as_text=True)
+    assert count(User) == 0
+    assert mailbox.messages == []
+
+
+def test_registering_an_existing_address_reveals_nothing(client, auth, mailbox, trust):
+    create_user(email="nurse@trust.nhs.uk", name="Existing Nurse", agency=trust)
+    response = register(client, "NURSE@trust.nhs.uk", name="Somebody Else")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/register/check-your-email"
+    page = client.get("/register/check-your-email").get_data(as_text=True)
+    assert "We have sent an email to <strong>nurse@trust.nhs.uk</strong>" in page
+    assert count(User) == 1
+    user = user_named("nurse@trust.nhs.uk")
+    assert user.name == "Existing Nurse"
+    assert not user.check_password(NEW_PASSWORD)
+
+    message = mailbox.only()
+    assert message["Subject"] == "You already have an account"
+    assert "Dear Existing Nurse" in message.get_content()
+    assert "http://quizapp.test/sign-in" in message.get_content()
+    link = mailbox.link()
+    assert link.startswith("/password-reset/")
+    assert client.get(link).status_code == 200
+
+
+def test_registering_again_before_confirming_replaces_the_password_and_the_link(
+    client, auth, mailbox, trust
+):
+    register(client, "sam@trust.nhs.uk", "first password for sam")
+    first_link = mailbox.link(mailbox.messages[0])
+    register(client, "sam@trust.nhs.uk", NEW_PASSWORD, name="Sam Jones")
+    assert len(mailbox.messages) == 2
+    second = mailbox.messages[1]
+    assert second["Subject"] == "Confirm your email address"
+    assert "Use this link, not any earlier one" in second.get_content()
+    assert count(User) == 1
+    assert client.get(first_link).status_code == 410
+    assert client.post(mailbox.link(second)).status_code == 302
+    user = user_named("sam@trust.nhs.uk")
+    assert user.name == "Sam Jones"
+    assert user.check_password(NEW_PASSWORD)
+    assert not user.check_password("first password for sam")
+
+
+@pytest.mark.parametrize(
+    ("password", "confirm", "message"),
+    [
+        ("", "", "Enter a password"),
+        ("short pass", "short pass", "Password must be 12 characters or more"),
+        ("password1234", "password1234", "Password is too easy to guess"),
+        ("Password-2026!", "Password-2026!", "Password is too easy to guess"),
+        ("Safeguarding2026", "Safeguarding2026", "Password is too easy to guess"),
+        ("qwertyuiop123", "qwertyuiop123", "Password is too easy to guess"),
+        ("111111111111111", "111111111111111", "Password is too easy to guess"),
+        (NEW_PASSWORD, NEW_PASSWORD + "s", "The passwords do not match"),
+    ],
+)
+def test_weak_or_mismatched_passwords_are_refused(
+    client, mailbox, trust, password, confirm, message
+):
+    response = register(client, "sam@trust.nhs.uk", password, confirm_password=confirm)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in page
+    assert 'class="govuk-error-summary"' in page
+    assert count(User) == 0
+    assert mailbox.messages == []
+
+
+def test_password_rules():
+    assert password_problem("eleven char") == TOO_SHORT
+    assert password_problem("twelve chars") is None
+    assert password_problem("P@ssw0rd1234") == TOO_COMMON
+    assert password_problem("Correct Horse Battery Staple") == TOO_COMMON
+    assert password_problem("abababababab") == TOO_COMMON
+    assert password_problem("x" * 1001) == "Password must be 1000 characters or fewer"
+    assert password_problem("violet kettle marmalade") is None
+
+
+def test_register_page_has_labelled_fields_with_autocomplete(client):
+    page = client.get("/register").get_data(as_text=True)
+    assert '<label class="govuk-label" for="name">' in page
+    assert 'autocomplete="name"' in page
+    assert 'autocomplete="email"' in page
+    assert page.count('autocomplete="new-password"') == 2
+    assert "Must be at least 12 characters" in page
+
+
+def test_sign_in_page_links_to_reset_and_registration(client):
+    page = client.get("/sign-in").get_data(as_text=True)
+    assert 'href="/password-reset">Forgotten your password?</a>' in page
+    assert 'href="/register">create an account</a>' in page
+
+
+def test_a_failing_mail_server_saves_nothing(app, client, trust):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), MAIL_TIMEOUT=2)
+    response = register(client, "sam@trust.nhs.uk")
+    assert response.status_code == 503
+    assert "we could not send the email" in response.get_data(as_text=True)
+    assert count(User) == 0
+
+
+def test_without_a_mail_server_the_email_is_logged(app, client, trust, caplog):
+    assert not app.config["MAIL_SERVER"]
+    caplog.set_level(logging.INFO, logger="quizapp.email")
+    assert register(client, "sam@trust.nhs.uk").status_code == 302
+    logged = [r.getMessage() for r in caplog.records if r.name == "quizapp.email"]
+    assert len(logged) == 1
+    assert "To: sam@trust.nhs.uk" in logged[0]
+    assert "Subject: Confirm your email address" in logged[0]
+    path = LINK.search(logged[0]).group(1)
+    assert client.post(path).status_code == 302
+    assert user_named("sam@trust.nhs.uk").email_confirmed_at is not None
+
+
+def test_production_never_logs_links(app, client, trust, caplog):
+    app.config["ENV_NAME"] = "production"
+    caplog.set_level(logging.INFO, logger="quizapp.email")
+    register(client, "sam@trust.nhs.uk")
+    logged = [r.getMessage() for r in caplog.records if r.name == "quizapp.email"]
+    assert logged == [
+        "MAIL_SERVER is not set: email 'Confirm your email address' to"
+        " sam@trust.nhs.uk was not sent"
+    ]
+
+
+# Invitations -------------------------------------------------------------------------
+
+
+def invite(client: FlaskClient, **fields):
+    data = {
+        "name": "Ines Invited",
+        "email": "ines@police.example",
+        "job_role": "Detective constable",
+        "level": "Level 3",
+    }
+    data.update(fields)
+    return client.post("/invitations/new", data=data)
+
+
+def test_invitation_email_creates_the_account_once(client, auth, mailbox):
+    police = create_agency(name="West Midlands Police", sector="police")
+    team = Team(agency=police, name="Public protection unit")
+    db.session.add(team)
+    create_user(email="admin@partnership.test", name="Ada Admin", roles=(Role.ADMIN,))
+    auth.sign_in("admin@partnership.test")
+
+    form_page = client.get("/invitations/new").get_data(as_text=True)
+    assert "West Midlands Police: Public protection unit" in form_page
+    assert "Other roles (optional)" in form_page
+    response = invite(
+        client,
+        email="Ines@Police.example",
+        agency=str(police.id),
+        team=str(team.id),
+        roles=["lead", "author"],
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/invitations/new"
+    assert "Invitation sent to ines@police.example" in client.get("/invitations/new").get_data(
+        as_text=True
+    )
+
+    message = mailbox.only()
+    assert message["To"] == "ines@police.example"
+    assert message["Subject"] == "You are invited to Safeguarding learning checks"
+    body = message.get_content()
+    assert "Ada Admin has invited you" in body
+    assert "West Midlands Police, as Detective constable" in body
+    link = mailbox.link()
+    invitation = db.session.scalars(sa.select(Invitation)).one()
+    assert (invitation.expires_at - invitation.created_at) == timedelta(days=14)
+    assert invitation.roles == ["practitioner", "author", "lead"]
+
+    auth.sign_out()
+    page = client.get(link)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Ada Admin has invited you" in text
+    assert "Public protection unit" in text
+    short = client.post(link, data={"password": "too short", "confirm_password": "too short"})
+    assert short.status_code == 422
+    assert count(User) == 1
+
+    accepted = client.post(link, data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    assert accepted.status_code == 302
+    assert accepted.headers["Location"] == "/checks/"
+    assert client.get("/checks/").status_code == 200
+
+    user = user_named("ines@police.example")
+    assert (user.name, user.agency_id, user.team_id) == ("Ines Invited", police.id, team.id)
+    assert (user.job_role, user.level) == ("Detective constable", "Level 3")
+    assert user.roles == {Role.PRACTITIONER, Role.AUTHOR, Role.LEAD}
+    assert user.email_confirmed_at is not None
+    assert user.check_password(NEW_PASSWORD)
+    db.session.refresh(invitation)
+    assert invitation.accepted_at is not None
+
+    auth.sign_out()
+    again = client.post(link, data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    assert again.status_code == 410
+    assert "This link has expired or has already been used" in again.get_data(as_text=True)
+    assert client.get(link).status_code == 410
+    assert count(User) == 2
+
+
+def test_expired_invitation_is_refused(client, auth, mailbox):
+    police = create_agency(name="West Midlands Police", sector="police")
+    create_user(email="admin@partnership.test", roles=(Role.ADMIN,))
+    auth.sign_in("admin@partnership.test")
+    invite(client, agency=str(police.id))
+    auth.sign_out()
+    invitation = db.session.scalars(sa.select(Invitation)).one()
+    invitation.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    link = mailbox.link()
+    assert client.get(link).status_code == 410
+    response = client.post(link, data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    assert response.status_code == 410
+    assert "ask your safeguarding lead to invite you again" in response.get_data(as_text=True)
+    assert user_named("ines@police.example") is None
+
+
+def test_inviting_an_existing_address_is_refused(client, auth, mailbox):
+    police = create_agency(name="West Midlands Police", sector="police")
+    create_user(email="admin@partnership.test", roles=(Role.ADMIN,))
+    create_user(email="ines@police.example")
+    auth.sign_in("admin@partnership.test")
+    response = invite(client, email="INES@police.example", agency=str(police.id))
+    assert response.status_code == 422
+    assert "There is already an account for this email address" in response.get_data(as_text=True)
+    assert count(Invitation) == 0
+    assert mailbox.messages == []
+
+
+def test_invitation_for_an_address_that_registered_meanwhile(client, auth, mailbox):
+    police = create_agency(name="West Midlands Police", sector="police")
+    create_user(email="admin@partnership.test", roles=(Role.ADMIN,))
+    auth.sign_in("admin@partnership.test")
+    invite(client, agency=str(police.id))
+    auth.sign_out()
+    create_user(email="ines@police.example")
+    response = client.post(
+        mailbox.link(), data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
+    )
+    assert response.status_code == 409
+    assert "There is already an account for this email address" in response.get_data(as_text=True)
+    assert count(User) == 2
+
+
+def test_agency_lead_invites_only_into_their_own_agency(client, auth, mailbox):
+    police = create_agency(name="West Midlands Police", sector="police")
+    health = create_agency(name="NHS Hospital Trust")
+    create_user(email="lead@police.example", agency=police, roles=(Role.LEAD,))
+    auth.sign_in("lead@police.example")
+
+    page = client.get("/invitations/new").get_data(as_text=True)
+    assert f'<option value="{police.id}">West Midlands Police</option>' in page
+    assert "You can invite people into your own agency." in page
+    assert "NHS Hospital Trust" not in page
+    assert "Select an agency" not in page
+    assert "Other roles" not in page
+
+    refused = invite(client, agency=str(health.id))
+    assert refused.status_code == 403
+    assert count(Invitation) == 0
+    assert mailbox.messages == []
+
+    # Their own agency works, and roles they may not give are ignored.
+    allowed = invite(client, agency=str(police.id), roles=["admin"])
+    assert allowed.status_code == 302
+    invitation = db.session.scalars(sa.select(Invitation)).one()
+    assert (invitation.agency_id, invitation.roles) == (police.id, ["practitioner"])
+    assert mailbox.only()["To"] == "ines@police.example"
+
+
+def test_admin_and_partnership_lead_invite_into_any_agency(client, auth, mailbox):
+    create_agency(name="West Midlands Police", sector="police")
+    health = create_agency(name="NHS Hospital Trust")
+    create_user(email="admin@partnership.test", roles=(Role.ADMIN,))
+    create_user(email="lead@partnership.test", roles=(Role.LEAD,))
+    auth.sign_in("admin@partnership.test")
+    page = client.get("/invitations/new").get_data(as_text=True)
+    assert '<option value="" selected>Select an agency</option>' in page
+    assert "West Midlands Police" in page and "NHS Hospital Trust" in page
+    assert "You can invite people into your own agency." not in page
+    assert invite(client, agency=str(health.id), email="a@trust.example").status_code == 302
+    auth.sign_out()
+    auth.sign_in("lead@partnership.test")
+    assert invite(client, agency=str(health.id), email="b@trust.example").status_code == 302
+    assert sorted(i.email for i in db.session.scalars(sa.select(Invitation))) == [
+        "a@trust.example",
+        "b@trust.example",
+    ]
+    assert len(mailbox.messages) == 2
+
+
+def test_team_must_belong_to_the_agency(client, auth, mailbox):
+    police = create_agency(name="West Midlands Police", sector="police")
+    health = create_agency(name="NHS Hospital Trust")
+    ward = Team(agency=health, name="Children's ward")
+    db.session.add(ward)
+    create_user(email="admin@partnership.test", roles=(Role.ADMIN,))
+    auth.sign_in("admin@partnership.test")
+    response = invite(client, agency=str(police.id), team=str(ward.id))
+    assert response.status_code == 422
+    assert "Select a team in the agency you chose" in response.get_data(as_text=True)
+    assert count(Invitation) == 0
+
+
+def test_empty_invitation_form_says_what_is_missing(client, auth):
+    create_user(email="admin@partnership.test", roles=(Role.ADMIN,))
+    auth.sign_in("admin@partnership.test")
+    response = client.post("/invitations/new", data={"agency": "", "team": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for message in (
+        "Enter their full name",
+        "Enter their email address",
+        "Select their agency",
+        "Enter their job role",
+    ):
+        assert message in page
+
+
+def test_only_leads_and_admins_may_invite(client, auth):
+    assert client.get("/invitations/new").status_code == 302
+    create_user(email="nurse@example.org")
+    auth.sign_in("nurse@example.org")
+    assert client.get("/invitations/new").status_code == 403
+    assert invite(client).status_code == 403
+
+
+# Password reset ----------------------------------------------------------------------
+
+
+def test_password_reset_link_works_once_and_signs_out_other_sessions(app, client, auth, mailbox):
+    create_user(email="nurse@example.org", name="Nia Nurse")
+    other_device = app.test_client()
+    other_device.post(
+        "/sign-in",
+        data={"email": "nurse@example.org", "password": "correct horse battery staple"},
+    )
+    assert other_device.get("/checks/").status_code == 200
+
+    response = client.post("/password-reset", data={"email": " Nurse@Example.org "})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/password-reset/check-your-email"
+    page = client.get("/password-reset/check-your-email").get_data(as_text=True)
+    assert "If there is an account for <strong>Nurse@Example.org</strong>" in page
+    assert "for 1 hour" in page
+
+    message = mailbox.only()
+    assert (message["To"], message["Subject"]) == ("nurse@example.org", "Reset your password")
+    assert "The link works once, for 1 hour." in message.get_content()
+    link = mailbox.link()
+
+    form = client.get(link)
+    assert form.status_code == 200
+    assert 'autocomplete="new-password"' in form.get_data(as_text=True)
+    common = client.post(
+        link, data={"password": "password1234", "confirm_password": "password1234"}
+    )
+    assert common.status_code == 422
+    assert "Password is too easy to guess" in common.get_data(as_text=True)
+
+    done = client.post(link, data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    assert done.status_code == 302
+    assert done.headers["Location"] == "/sign-in"
+    assert "Your password has been changed" in client.get("/sign-in").get_data(as_text=True)
+
+    assert other_device.get("/checks/").status_code == 302  # signed out
+    assert auth.sign_in("nurse@example.org").status_code == 422  # old password
+    assert auth.sign_in("nurse@example.org", NEW_PASSWORD).status_code == 302
+    auth.sign_out()
+
+    again = client.post(
+        link, data={"password": "another new password", "confirm_password": "another new password"}
+    )
+    assert again.status_code == 410
+    assert "This link has expired or has already been used" in again.get_data(as_text=True)
+    assert user_named("nurse@example.org").check_password(NEW_PASSWORD)
+
+
+def test_unknown_address_gets_the_same_page_and_no_email(client, mailbox):
+    create_user(email="nurse@example.org")
+    known = client.post("/password-reset", data={"email": "nurse@example.org"})
+    known_page = client.get(known.headers["Location"]).get_data(as_text=True)
+    unknown = client.post("/password-reset", data={"email": "nobody@example.org"})
+    unknown_page = client.get(unknown.headers["Location"]).get_data(as_text=True)
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"]
+
+    def neutral(page: str, email: str) -> str:
+        return re.sub(r'nonce="[^"]+"', "", page.replace(email, "X"))
+
+    assert neutral(known_page, "nurse@example.org") == neutral(unknown_page, "nobody@example.org")
+    assert [m["To"] for m in mailbox.messages] == ["nurse@example.org"]
+
+
+def test_inactive_accounts_get_no_reset_link(client, mailbox):
+    user = create_user(email="left@example.org")
+    user.active = False
+    db.session.commit()
+    assert client.post("/password-reset", data={"email": "left@example.org"}).status_code == 302
+    assert mailbox.messages == []
+
+
+def test_reset_link_expires(app, client, mailbox):
+    create_user(email="nurse@example.org")
+    client.post("/password-reset", data={"email": "nurse@example.org"})
+    app.config["PASSWORD_RESET_MAX_AGE"] = timedelta(seconds=-1)
+    response = client.get(mailbox.link())
+    assert response.status_code == 410
+    assert "Ask for a new link" in response.get_data(as_text=True)
+
+
+def test_tampered_or_misused_links_are_refused(client, mailbox, trust):
+    register(client, "sam@trust.nhs.uk")
+    link = mailbox.link()
+    token = link.rsplit("/", 1)[1]
+    tampered = client.get(link[:-3] + ("aaa" if not link.endswith("aaa") else "bbb"))
+    assert tampered.status_code == 400
+    assert "This link has expired or has already been used" in tampered.get_data(as_text=True)
+    # A confirmation token is no good as a reset token or an invitation (distinct salts).
+    assert client.get(f"/password-reset/{token}").status_code == 400
+    assert client.get(f"/invitations/{token}").status_code == 400
+
+
+def test_reset_link_confirms_an_unconfirmed_address(client, auth, mailbox, trust):
+    register(client, "sam@trust.nhs.uk")
+    client.post("/password-reset", data={"email": "sam@trust.nhs.uk"})
+    reset_link = mailbox.link(mailbox.messages[1])
+    client.post(
+        reset_link,
+        data={"password": "a whole new phrase", "confirm_password": "a whole new phrase"},
+    )
+    assert user_named("sam@trust.nhs.uk").email_confirmed_at is not None
+    assert auth.sign_in("sam@trust.nhs.uk", "a whole new phrase").status_code == 302
+    # The confirmation link is used up too.
+    assert client.get(mailbox.link(mailbox.messages[0])).status_code == 410
+
+
+def test_tokens_bind_what_makes_them_single_use(app):
+    user = create_user(email="nurse@example.org")
+    token = tokens.password_reset_token(user)
+    assert tokens.user_to_reset(token).id == user.id
+    assert user.session_token not in token  # a digest travels, not the session token
+    user.set_password("a brand new password 2026")
+    db.session.commit()
+    with pytest.raises(tokens.BadLink):
+        tokens.user_to_reset(token)
+
+
+def test_forms_need_a_csrf_token(csrf_app):
+    client = csrf_app.test_client()
+    page = client.get("/register").get_data(as_text=True)
+    assert 'name="csrf_token"' in page
+    response = register(client, "sam@trust.nhs.uk")
+    assert response.status_code == 400
+    assert count(User) == 0

@@ -36,6 +36,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    #: Item statistics are shown once a version has this many first attempts.
+    STATISTICS_MINIMUM = int(os.environ.get("QUIZAPP_STATISTICS_MINIMUM", "10"))
     #: Demo accounts are created only where this is true.
     DEMO_MODE = False
     #: Generate and keep a secret key in the instance folder when none is given.

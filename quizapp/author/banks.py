@@ -13,7 +13,7 @@ from pathlib import PureWindowsPath
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
@@ -199,6 +199,28 @@ def version(key: str, number: int) -> str:
         item_lines=item_lines,
         type_labels={name: kind.label for name, kind in QUESTION_TYPES.items()},
         stage_titles={stage.get("id"): stage.get("title") for stage in _list(content, "stages")},
+    )
+
+
+@bp.route("/banks/<key>/versions/<int:number>/statistics")
+@authors
+def version_statistics(key: str, number: int) -> str:
+    """Which questions work: item statistics over first attempts at this version."""
+    from ..statistics.queries import version_statistics as statistics_for
+
+    bank = bank_or_404(key)
+    version = version_or_404(bank, number)
+    if not version.is_published:
+        abort(404)
+    result = statistics_for(version.id, minimum=current_app.config["STATISTICS_MINIMUM"])
+    prompts = {q.key: q.prompt for q in version.questions}
+    return render_template(
+        "author/banks/statistics.html",
+        bank=bank,
+        version=version,
+        stats=result.statistics,
+        prompts=prompts,
+        type_labels={name: kind.label for name, kind in QUESTION_TYPES.items()},
     )
 
 

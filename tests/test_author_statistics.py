@@ -13,7 +13,7 @@ from .factories import check_for, create_user, import_bank_text, small_bank
 
 def _attempts(check, count, *, seed=7):
     rng = random.Random(seed)
-    for number in range(count):
+    for _ in range(count):
         user = create_user()
         attempt = operations.start_attempt(user, check, now=utcnow())
         for question in attempt.bank_version.questions:

@@ -100,6 +100,9 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(banks_cli)
     app.cli.add_command(completions_cli)
+    from .bench import bench_cli
+
+    app.cli.add_command(bench_cli)
     app.cli.add_command(demo_cli)
 
 

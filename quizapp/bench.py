@@ -1,0 +1,496 @@
+"""Synthetic data at partnership and national scale, for benchmarks.
+
+`flask --app quizapp bench seed --people N --agencies A --checks C --attempts-per-person K`
+adds agencies, teams, people, checks on the shipped HS bank, assignments, requirements,
+attempts with responses (plausible right and wrong answers and certainties) and
+completions, with bulk inserts: the driver's executemany on SQLite, COPY on PostgreSQL.
+Never for a live database: every person it makes has the same unusable password.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+from flask.cli import AppGroup
+
+from .extensions import db
+from .models import (
+    Agency,
+    Assignment,
+    Attempt,
+    Check,
+    Completion,
+    Question,
+    Requirement,
+    Response,
+    Team,
+    User,
+    UserRole,
+    assignment_agencies,
+)
+from .questions import get_type
+from .scoring import cbm_mark
+
+bench_cli = AppGroup("bench", help="Synthetic data for benchmarks (never on a live database).")
+
+SECTORS = (
+    "local-authority",
+    "police",
+    "health",
+    "health",
+    "education",
+    "education",
+    "probation",
+    "housing",
+    "voluntary",
+    "other",
+)
+JOB_ROLES = (
+    "Social worker",
+    "Police constable",
+    "Health visitor",
+    "Midwife",
+    "GP",
+    "Class teacher",
+    "Designated safeguarding lead",
+    "Probation officer",
+    "Housing officer",
+    "Family support worker",
+)
+LEVELS = ("Level 1", "Level 2", "Level 3", "Level 4", "DSL", "Tier 1", "Tier 2")
+#: Never matches a password: these people can't sign in.
+UNUSABLE_PASSWORD = "!"
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A scored question with one right and one wrong answer, their fractions and points."""
+
+    question_id: int
+    points: int
+    right: Any
+    right_fraction: float
+    wrong: Any
+    wrong_fraction: float
+
+
+@dataclass(frozen=True)
+class JSON:
+    """A value for a JSON column: written as JSON text whatever its Python type."""
+
+    value: Any
+
+
+class BulkWriter:
+    """Insert many rows fast: COPY on PostgreSQL, executemany elsewhere."""
+
+    def __init__(self) -> None:
+        self.connection = db.session.connection()
+        self.postgres = self.connection.dialect.name == "postgresql"
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value if self.postgres else value.astimezone(UTC).replace(tzinfo=None)
+        if isinstance(value, JSON):
+            return json.dumps(value.value)
+        if isinstance(value, (dict, list)):
+            return json.dumps(value)
+        return value
+
+    def insert(self, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+        count = 0
+        raw = self.connection.connection.driver_connection
+        if self.postgres:
+            names = ", ".join(f'"{c}"' for c in columns)
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
+            ):
+                for row in rows:
+                    copy.write_row([self._value(v) for v in row])
+                    count += 1
+            return count
+        marks = ", ".join("?" for _ in columns)
+        sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({marks})'
+        cursor = raw.cursor()
+        batch: list[tuple[Any, ...]] = []
+        for row in rows:
+            batch.append(tuple(self._value(v) for v in row))
+            if len(batch) >= 20_000:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+                batch.clear()
+        if batch:
+            cursor.executemany(sql, batch)
+            count += len(batch)
+        cursor.close()
+        return count
+
+    def update(
+        self, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """UPDATE table SET columns... WHERE id = the row's last value."""
+        raw = self.connection.connection.driver_connection
+        mark = "%s" if self.postgres else "?"
+        assignments = ", ".join(f"{c} = {mark}" for c in columns)
+        sql = f'UPDATE "{table.name}" SET {assignments} WHERE id = {mark}'
+        cursor = raw.cursor()
+        cursor.executemany(sql, [tuple(self._value(v) for v in row) for row in rows])
+        cursor.close()
+
+    def next_id(self, table: sa.Table) -> int:
+        return (self.connection.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0) + 1
+
+    def reset_sequences(self, tables: Sequence[sa.Table]) -> None:
+        if not self.postgres:
+            return
+        for table in tables:
+            if "id" not in table.c:
+                continue
+            self.connection.execute(
+                sa.text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
+                    f' (SELECT COALESCE(MAX(id), 1) FROM "{table.name}"))'
+                )
+            )
+
+
+def _items(version_id: int) -> tuple[list[_Item], list[int]]:
+    """Scored questions with a right and a wrong answer each; and the reflections' ids."""
+    items, reflections = [], []
+    for question in db.session.scalars(
+        sa.select(Question).where(Question.version_id == version_id).order_by(Question.position)
+    ):
+        qtype = get_type(question.type)
+        if not qtype.scored:
+            reflections.append(question.id)
+            continue
+        spec = question.spec
+        if question.type == "single":
+            right = next(i for i, o in enumerate(spec["options"]) if o["correct"])
+            wrong = next(i for i, o in enumerate(spec["options"]) if not o["correct"])
+        elif question.type == "multiple":
+            right = [i for i, o in enumerate(spec["options"]) if o["correct"]]
+            wrong = [next(i for i, o in enumerate(spec["options"]) if not o["correct"])]
+        elif question.type == "true_false":
+            right, wrong = spec["answer"], not spec["answer"]
+        else:
+            right = list(range(len(spec["items"])))
+            wrong = list(reversed(right))
+        items.append(
+            _Item(
+                question.id,
+                question.points,
+                right,
+                qtype.score(spec, right),
+                wrong,
+                qtype.score(spec, wrong),
+            )
+        )
+    return items, reflections
+
+
+def seed(
+    *,
+    people: int,
+    agencies: int,
+    checks: int,
+    attempts_per_person: float,
+    now: datetime,
+    rng_seed: int = 2026,
+) -> dict[str, int]:
+    """Add the synthetic partnership; returns row counts per table."""
+    from .banks import content_hash, load_bank_paths
+    from .banks.importer import import_bank, latest_published
+    from .demo import BANKS_DIR
+
+    rng = random.Random(rng_seed)
+    for _path, result in load_bank_paths([BANKS_DIR]):
+        assert result.bank is not None, result.errors
+        import_bank(result.bank.to_data(), content_hash(result.bank), now=now)
+    db.session.flush()
+    base_check = db.session.scalars(sa.select(Check).order_by(Check.id)).first()
+    assert base_check is not None
+    version = latest_published(base_check.bank)
+    assert version is not None
+    items, reflections = _items(version.id)
+    max_score = sum(item.points for item in items)
+
+    writer = BulkWriter()
+    counts: dict[str, int] = {}
+    tables = {
+        m.__tablename__: m.__table__
+        for m in (
+            Agency,
+            Team,
+            User,
+            UserRole,
+            Check,
+            Assignment,
+            Requirement,
+            Attempt,
+            Response,
+            Completion,
+        )
+    }
+
+    agency_id0 = writer.next_id(tables["agencies"])
+    agency_ids = list(range(agency_id0, agency_id0 + agencies))
+    counts["agencies"] = writer.insert(
+        tables["agencies"],
+        ("id", "name", "sector", "statutory_partner", "created_at"),
+        (
+            (aid, f"Bench agency {aid}", SECTORS[i % len(SECTORS)], i < 3, now)
+            for i, aid in enumerate(agency_ids)
+        ),
+    )
+    team_id0 = writer.next_id(tables["teams"])
+    teams = {aid: [team_id0 + i * 3 + t for t in range(3)] for i, aid in enumerate(agency_ids)}
+    counts["teams"] = writer.insert(
+        tables["teams"],
+        ("id", "agency_id", "name"),
+        ((tid, aid, f"Team {n + 1}") for aid, tids in teams.items() for n, tid in enumerate(tids)),
+    )
+
+    check_id0 = writer.next_id(tables["checks"])
+    check_ids = list(range(check_id0, check_id0 + checks))
+    counts["checks"] = writer.insert(
+        tables["checks"],
+        ("id", "title", "bank_id", "pass_mark", "certainty", "refresh_months", "created_at"),
+        (
+            (cid, f"Bench check {n + 1}", base_check.bank_id, 80, True, 36, now)
+            for n, cid in enumerate(check_ids)
+        ),
+    )
+    # Each check is assigned to about half of the agencies, 60 days after joining.
+    assignment_id0 = writer.next_id(tables["assignments"])
+    assigned: dict[int, list[tuple[int, int]]] = {aid: [] for aid in agency_ids}
+    assignment_rows, link_rows = [], []
+    for n, cid in enumerate(check_ids):
+        assignment_id = assignment_id0 + n
+        assignment_rows.append(
+            (assignment_id, cid, False, [], [], 60, 36, now - timedelta(days=400))
+        )
+        for aid in agency_ids:
+            if rng.random() < 0.5:
+                link_rows.append((assignment_id, aid))
+                assigned[aid].append((cid, assignment_id))
+    counts["assignments"] = writer.insert(
+        tables["assignments"],
+        (
+            "id",
+            "check_id",
+            "all_agencies",
+            "job_roles",
+            "levels",
+            "due_days",
+            "refresh_months",
+            "created_at",
+        ),
+        assignment_rows,
+    )
+    writer.insert(assignment_agencies, ("assignment_id", "agency_id"), link_rows)
+
+    user_id0 = writer.next_id(tables["users"])
+    user_ids = range(user_id0, user_id0 + people)
+    agency_of = {uid: agency_ids[(uid - user_id0) % agencies] for uid in user_ids}
+    counts["users"] = writer.insert(
+        tables["users"],
+        (
+            "id",
+            "email",
+            "name",
+            "password_hash",
+            "session_token",
+            "agency_id",
+            "team_id",
+            "job_role",
+            "level",
+            "active",
+            "created_at",
+            "email_confirmed_at",
+        ),
+        (
+            (
+                uid,
+                f"person{uid}@bench.invalid",
+                f"Person {uid}",
+                UNUSABLE_PASSWORD,
+                uuid.uuid4().hex,
+                agency_of[uid],
+                rng.choice(teams[agency_of[uid]]),
+                rng.choice(JOB_ROLES),
+                rng.choice(LEVELS),
+                True,
+                now - timedelta(days=500),
+                now - timedelta(days=500),
+            )
+            for uid in user_ids
+        ),
+    )
+    writer.insert(
+        tables["user_roles"], ("user_id", "role"), ((u, "practitioner") for u in user_ids)
+    )
+
+    requirement_rows = []
+    required: dict[int, list[int]] = {}
+    for uid in user_ids:
+        for cid, assignment_id in assigned[agency_of[uid]]:
+            since = now - timedelta(days=400)
+            requirement_rows.append(
+                (uid, cid, assignment_id, since, since + timedelta(days=60), 36)
+            )
+            required.setdefault(uid, []).append(cid)
+    counts["requirements"] = writer.insert(
+        tables["requirements"],
+        ("user_id", "check_id", "assignment_id", "required_since", "due_at", "refresh_months"),
+        requirement_rows,
+    )
+
+    attempt_id = writer.next_id(tables["attempts"])
+    attempt_rows: list[tuple[Any, ...]] = []
+    response_rows: list[tuple[Any, ...]] = []
+    completions: dict[tuple[int, int], tuple[int, datetime]] = {}
+    counts["attempts"] = counts["responses"] = counts["completions"] = 0
+
+    attempt_columns = ("id", "user_id", "check_id", "bank_version_id", "number", "seed",
+                       "pass_mark", "certainty", "started_at")  # fmt: skip
+    result_columns = ("submitted_at", "score", "max_score", "percent", "passed", "cbm_percent")
+    response_columns = ("attempt_id", "question_id", "answer", "certainty", "fraction", "mark",
+                        "cbm_mark", "saved_at")  # fmt: skip
+    results: list[tuple[Any, ...]] = []
+
+    def flush_rows() -> None:
+        """Like the app: each round of attempts is started, answered, then submitted (a
+        person has one attempt per check in progress at a time)."""
+        rounds: dict[int, list[int]] = {}
+        for index, row in enumerate(attempt_rows):
+            rounds.setdefault(row[4], []).append(index)
+        responses_of: dict[int, list[tuple[Any, ...]]] = {}
+        for row in response_rows:
+            responses_of.setdefault(row[0], []).append(row)
+        for indexes in rounds.values():
+            counts["attempts"] += writer.insert(
+                tables["attempts"], attempt_columns, [attempt_rows[i] for i in indexes]
+            )
+            counts["responses"] += writer.insert(
+                tables["responses"],
+                response_columns,
+                (r for i in indexes for r in responses_of[attempt_rows[i][0]]),
+            )
+            writer.update(tables["attempts"], result_columns, [results[i] for i in indexes])
+        attempt_rows.clear()
+        response_rows.clear()
+        results.clear()
+
+    for uid in user_ids:
+        skill = 0.45 + 0.5 * rng.random()
+        choices = required.get(uid) or check_ids
+        count = int(attempts_per_person) + (rng.random() < attempts_per_person % 1)
+        numbers: dict[int, int] = {}
+        for _ in range(count):
+            cid = rng.choice(choices)
+            numbers[cid] = numbers.get(cid, 0) + 1
+            submitted = now - timedelta(days=rng.randint(1, 1000), minutes=rng.randint(0, 1440))
+            score = cbm = 0.0
+            for item in items:
+                right = rng.random() < skill
+                certainty = rng.choice((2, 3, 3)) if right else rng.choice((1, 2, 3))
+                fraction = item.right_fraction if right else item.wrong_fraction
+                mark = fraction * item.points
+                cbm_value = cbm_mark(fraction, certainty) * item.points
+                score += mark
+                cbm += cbm_value
+                response_rows.append(
+                    (
+                        attempt_id,
+                        item.question_id,
+                        JSON(item.right if right else item.wrong),
+                        certainty,
+                        fraction,
+                        mark,
+                        cbm_value,
+                        submitted,
+                    )
+                )
+            for question_id in reflections:
+                response_rows.append(
+                    (attempt_id, question_id, JSON(""), None, None, None, None, submitted)
+                )
+            percent = round(100 * score / max_score, 2)
+            passed = percent >= 80
+            attempt_rows.append(
+                (
+                    attempt_id,
+                    uid,
+                    cid,
+                    version.id,
+                    numbers[cid],
+                    rng.randrange(1, 2**31 - 1),
+                    80,
+                    True,
+                    submitted - timedelta(minutes=15),
+                )
+            )
+            cbm_percent = round(100 * cbm / max_score, 2)
+            results.append((submitted, score, max_score, percent, passed, cbm_percent, attempt_id))
+            if (
+                passed
+                and completions.get((uid, cid), (0, datetime.min.replace(tzinfo=UTC)))[1]
+                < submitted
+            ):
+                completions[(uid, cid)] = (attempt_id, submitted)
+            attempt_id += 1
+        if len(response_rows) >= 200_000:
+            flush_rows()
+    flush_rows()
+    counts["completions"] = writer.insert(
+        tables["completions"],
+        ("user_id", "check_id", "attempt_id", "passed_at", "expires_at"),
+        (
+            (uid, cid, aid, at, at + relativedelta(months=36))
+            for (uid, cid), (aid, at) in completions.items()
+        ),
+    )
+    writer.reset_sequences(list(tables.values()))
+    return counts
+
+
+@bench_cli.command("seed")
+@click.option("--people", type=click.IntRange(1, 2_000_000), default=10_000, show_default=True)
+@click.option("--agencies", type=click.IntRange(1, 1000), default=60, show_default=True)
+@click.option("--checks", type=click.IntRange(1, 200), default=20, show_default=True)
+@click.option("--attempts-per-person", type=click.FloatRange(0, 20), default=2.0, show_default=True)
+@click.option("--yes", is_flag=True, help="Don't ask before writing to a non-SQLite database.")
+def seed_command(
+    people: int, agencies: int, checks: int, attempts_per_person: float, yes: bool
+) -> None:
+    """Fill the configured database with a synthetic partnership."""
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("bench seed refuses to run with QUIZAPP_ENV=production")
+    if not url.startswith("sqlite") and not yes:
+        click.confirm(f"Write synthetic data into {url}?", abort=True)
+    started = time.perf_counter()
+    counts = seed(
+        people=people,
+        agencies=agencies,
+        checks=checks,
+        attempts_per_person=attempts_per_person,
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    click.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
+    click.echo(json.dumps({"bench": "seed", "seconds": round(seconds, 2), **counts}))

@@ -73,7 +73,7 @@ class BankVersion(db.Model):
     #: draft or published; a published version never changes again.
     status: Mapped[str] = mapped_column(sa.String(20), default="draft")
     #: The whole bank as canonical data (what the file holds): the source for export.
-    content: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    content: Mapped[dict[str, Any]] = mapped_column(JSONType, deferred=True)
     #: sha256 of the canonical content: an unchanged import is recognised by it.
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     title: Mapped[str] = mapped_column(sa.String(300))

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from .attempt import Attempt, Response
 from .bank import BankVersion, Finding, Question, Stage
@@ -34,6 +35,15 @@ def _version_published(session: Session, version_id: int | None) -> bool:
 
 
 def _attempt_submitted(session: Session, attempt_id: int | None) -> bool:
+    if attempt_id is None:
+        return False
+    loaded = session.identity_map.get(identity_key(Attempt, attempt_id))
+    if loaded is not None and "submitted_at" in inspect(loaded).dict:
+        history = inspect(loaded).attrs["submitted_at"].history
+        if history.deleted:
+            return history.deleted[0] is not None
+        if not history.added:  # loaded from the database in this transaction, unchanged
+            return loaded.submitted_at is not None
     return _stored(session, Attempt.submitted_at, Attempt.id, attempt_id) is not None
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,9 +10,10 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from ..extensions import db
-from ..models import Attempt, BankVersion, Check, Completion, Question, Response, Stage, User
+from ..models import Attempt, BankVersion, Check, Completion, Question, Response, User
 from ..questions import get_type
 from ..scoring import AttemptScore, ItemResult, cbm_mark, summarise
+from .outline import QuestionInfo, Step, outline_of
 
 
 class TakeError(Exception):
@@ -38,16 +38,6 @@ class UnansweredQuestions(TakeError):
         self.questions = questions
 
 
-@dataclass(frozen=True)
-class Step:
-    """One page of an attempt: a stage's narrative, or one question."""
-
-    kind: str  # "stage" or "question"
-    key: str
-    stage: Stage
-    question: Question | None = None
-
-
 def version_for(check: Check) -> BankVersion | None:
     """The pinned version, else the bank's latest published one."""
     if check.pinned_version_id is not None:
@@ -62,11 +52,7 @@ def version_for(check: Check) -> BankVersion | None:
 
 def steps_for(version: BankVersion) -> list[Step]:
     """Each stage's narrative, then its questions, in story order."""
-    steps: list[Step] = []
-    for stage in version.stages:
-        steps.append(Step("stage", stage.key, stage))
-        steps.extend(Step("question", q.key, stage, q) for q in stage.questions)
-    return steps
+    return list(outline_of(version).steps)
 
 
 def in_progress_attempt(user: User, check: Check) -> Attempt | None:
@@ -122,7 +108,7 @@ def start_attempt(user: User, check: Check, *, now: datetime) -> Attempt:
     return attempt
 
 
-def response_for(attempt: Attempt, question: Question) -> Response | None:
+def response_for(attempt: Attempt, question: Question | QuestionInfo) -> Response | None:
     return db.session.scalar(
         sa.select(Response).where(
             Response.attempt_id == attempt.id, Response.question_id == question.id
@@ -132,7 +118,7 @@ def response_for(attempt: Attempt, question: Question) -> Response | None:
 
 def save_answer(
     attempt: Attempt,
-    question: Question,
+    question: Question | QuestionInfo,
     answer: Any,
     certainty: int | None,
     *,
@@ -154,7 +140,7 @@ def save_answer(
         certainty = None
     response = response_for(attempt, question)
     if response is None:
-        response = Response(attempt=attempt, question=question)
+        response = Response(attempt=attempt, question_id=question.id)
         db.session.add(response)
     response.answer = answer
     response.certainty = certainty if attempt.certainty else None

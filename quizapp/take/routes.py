@@ -14,6 +14,7 @@ from ..questions import AnswerError, get_type
 from ..scoring import CERTAINTY_LABELS
 from . import bp, operations, queries
 from .forms import QuestionPageForm, SubmitForm
+from .outline import Step, outline_of
 from .results import build_result
 
 practitioner = roles_required(Role.PRACTITIONER)
@@ -77,7 +78,7 @@ def _resume_url(attempt: Attempt) -> str:
     return url_for("take.check_answers", attempt_id=attempt.id)
 
 
-def _step_url(attempt: Attempt, step: operations.Step | None, **params: str) -> str:
+def _step_url(attempt: Attempt, step: Step | None, **params: str) -> str:
     if step is None:
         return url_for("take.check_answers", attempt_id=attempt.id)
     endpoint = "take.stage" if step.kind == "stage" else "take.question"
@@ -86,16 +87,18 @@ def _step_url(attempt: Attempt, step: operations.Step | None, **params: str) -> 
 
 def _neighbours(
     attempt: Attempt, kind: str, key: str
-) -> tuple[operations.Step, operations.Step | None, operations.Step | None, int, int]:
-    steps = operations.steps_for(attempt.bank_version)
-    for index, step in enumerate(steps):
-        if step.kind == kind and step.key == key:
-            questions = [s for s in steps if s.kind == "question"]
-            number = questions.index(step) + 1 if kind == "question" else 0
-            previous = steps[index - 1] if index else None
-            following = steps[index + 1] if index + 1 < len(steps) else None
-            return step, previous, following, number, len(questions)
-    abort(404)
+) -> tuple[Step, Step | None, Step | None, int, int]:
+    """The step asked for, the steps either side, and the question's number of all."""
+    outline = outline_of(attempt.bank_version)
+    index = outline.index(kind, key)
+    if index is None:
+        abort(404)
+    steps = outline.steps
+    step = steps[index]
+    previous = steps[index - 1] if index else None
+    following = steps[index + 1] if index + 1 < len(steps) else None
+    number = step.question.number if step.question else 0
+    return step, previous, following, number, len(outline.questions)
 
 
 def _open_attempt(attempt_id: int) -> Attempt | WerkzeugResponse:
@@ -137,7 +140,6 @@ def question(attempt_id: int, key: str) -> str | WerkzeugResponse | tuple[str, i
     form = QuestionPageForm()
     if not (attempt.certainty and qtype.scored):
         del form.certainty
-    saved = operations.response_for(attempt, question)
 
     errors: list[dict[str, str]] = []
     answer_error: str | None = None
@@ -159,7 +161,8 @@ def question(attempt_id: int, key: str) -> str | WerkzeugResponse | tuple[str, i
             if returning:
                 return redirect(url_for("take.check_answers", attempt_id=attempt.id))
             return redirect(_step_url(attempt, following))
-    elif saved is not None and "certainty" in form and saved.certainty:
+    saved = operations.response_for(attempt, question)
+    if request.method == "GET" and saved is not None and "certainty" in form and saved.certainty:
         form.certainty.data = str(saved.certainty)
 
     back_url = (

@@ -1,0 +1,169 @@
+"""Taking a check: answer submissions against a bare "hello" route, same gunicorn workers.
+
+    python -m benchmarks.take_throughput --db sqlite --workers 4 --seconds 20
+
+Signs in practitioners with a real HTTP client, starts their attempts, then has wrk
+replay "save this answer" POSTs (each practitioner's own session cookie and CSRF token)
+for `--seconds`, and the same for GET /hello. Prints both throughputs, their ratio,
+latency percentiles and errors, and a JSON summary line. Loopback only; bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import tempfile
+import urllib.parse
+from pathlib import Path
+
+import requests
+
+from .common import ROOT, database, flask, gunicorn, summary, worker_rss_mb
+
+PASSWORD = "benchmark password 2026"
+LUA = r"""
+local lines = {}
+for line in io.lines(os.getenv("WRK_REQUESTS")) do table.insert(lines, line) end
+local counter = 0
+function init(args)
+  counter = math.random(#lines)
+end
+function request()
+  counter = counter % #lines + 1
+  local path, cookie, body = lines[counter]:match("([^\t]+)\t([^\t]+)\t(.*)")
+  return wrk.format("POST", path, {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = cookie,
+  }, body)
+end
+"""
+
+
+def prepare(url: str, people: int) -> None:
+    flask(url, "db", "upgrade")
+    flask(url, "banks", "import", str(ROOT / "question_banks"))
+    script = f"""
+from quizapp import create_app
+from quizapp.extensions import db
+from quizapp.models import Agency, Role, User, utcnow
+app = create_app()
+with app.app_context():
+    agency = Agency(name="Bench", sector="health")
+    db.session.add(agency)
+    for n in range({people}):
+        user = User(email=f"bench{{n}}@example.org", name=f"Bench {{n}}", agency=agency,
+                    email_confirmed_at=utcnow())
+        user.set_password({PASSWORD!r})
+        user.grant(Role.PRACTITIONER)
+        db.session.add(user)
+    db.session.commit()
+"""
+    import os
+    import sys
+
+    from .common import environment
+
+    subprocess.run([sys.executable, "-c", script], env={**environment(url), "QUIZAPP_ENV": "development"},
+                   cwd=ROOT, check=True)
+    del os
+
+
+def csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    if not match:
+        match = re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def sessions(base: str, people: int) -> list[str]:
+    """One wrk request line per practitioner: path, cookie, body of a valid answer."""
+    lines = []
+    for n in range(people):
+        client = requests.Session()
+        page = client.get(f"{base}/sign-in")
+        response = client.post(
+            f"{base}/sign-in",
+            data={"csrf_token": csrf(page.text), "email": f"bench{n}@example.org",
+                  "password": PASSWORD},
+            allow_redirects=False,
+        )
+        assert response.status_code == 302, response.text[:500]
+        checks = client.get(f"{base}/checks/")
+        check_url = re.search(r'href="(/checks/\d+)"', checks.text).group(1)
+        overview = client.get(base + check_url)
+        started = client.post(f"{base}{check_url}/start", data={"csrf_token": csrf(overview.text)},
+                              allow_redirects=False)
+        stage = client.get(base + started.headers["Location"])
+        question_path = re.search(r'href="(/checks/attempts/\d+/questions/[^"]+)"', stage.text).group(1)
+        question = client.get(base + question_path)
+        body = urllib.parse.urlencode({"csrf_token": csrf(question.text), "answer": "0",
+                                       "certainty": "2"})
+        check = client.post(base + question_path, data=body,
+                            headers={"Content-Type": "application/x-www-form-urlencoded"},
+                            allow_redirects=False)
+        assert check.status_code == 302, check.text[:500]
+        cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies)
+        lines.append(f"{question_path}\t{cookie}\t{body}")
+    return lines
+
+
+def wrk(base: str, path: str, *, seconds: int, connections: int, script: Path | None,
+        requests_file: Path | None) -> dict[str, float]:
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    env = None
+    if script is not None:
+        import os
+
+        command += ["-s", str(script)]
+        env = {**os.environ, "WRK_REQUESTS": str(requests_file)}
+    out = subprocess.run([*command, base + path], capture_output=True, text=True, env=env,
+                         check=True).stdout
+    figures: dict[str, float] = {}
+    figures["requests_per_second"] = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    figures["requests"] = int(re.search(r"(\d+) requests in", out).group(1))
+    for label in ("50", "75", "90", "99"):
+        match = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out)
+        value, unit = float(match.group(1)), match.group(2)
+        figures[f"p{label}_ms"] = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    figures["errors"] = (int(errors.group(1)) if errors else 0) + (
+        sum(int(g) for g in socket_errors.groups()) if socket_errors else 0
+    )
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--people", type=int, default=32)
+    args = parser.parse_args()
+    with database(args.db, "quizapp_bench_take") as url:
+        prepare(url, args.people)
+        with gunicorn(url, workers=args.workers) as base, tempfile.TemporaryDirectory() as tmp:
+            lines = sessions(base, args.people)
+            requests_file = Path(tmp) / "requests.tsv"
+            requests_file.write_text("\n".join(lines) + "\n")
+            script = Path(tmp) / "answer.lua"
+            script.write_text(LUA)
+            hello = wrk(base, "/hello", seconds=args.seconds, connections=args.connections,
+                        script=None, requests_file=None)
+            answer = wrk(base, "", seconds=args.seconds, connections=args.connections,
+                         script=script, requests_file=requests_file)
+            rss = worker_rss_mb(base)
+    ratio = answer["requests_per_second"] / hello["requests_per_second"]
+    print(f"{args.db}: hello {hello['requests_per_second']:.0f}/s, answer "
+          f"{answer['requests_per_second']:.0f}/s, ratio {ratio:.0%}; answer p99 "
+          f"{answer['p99_ms']:.1f} ms, errors {answer['errors']}")
+    summary("take_throughput", database=args.db, workers=args.workers, seconds=args.seconds,
+            connections=args.connections, hello=hello, answer=answer, ratio=round(ratio, 3),
+            worker_rss_mb=rss)
+
+
+if __name__ == "__main__":
+    main()

@@ -12,9 +12,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgresql://postgres@127.0.0.1:5432"
@@ -85,10 +85,21 @@ def flask(url: str, *args: str) -> str:
 @contextmanager
 def gunicorn(url: str, *, workers: int, module: str = "benchmarks.bench_wsgi:app") -> Iterator[str]:
     port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
+    log_path = Path(tempfile.mkdtemp(prefix="quizapp-bench-")) / "gunicorn.log"
+    log = log_path.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", module],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            module,
+        ],
         env=environment(url),
         cwd=ROOT,
         stdout=log,
@@ -103,12 +114,13 @@ def gunicorn(url: str, *, workers: int, module: str = "benchmarks.bench_wsgi:app
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(Path(log.name).read_text()) from None
+                    raise RuntimeError(log_path.read_text()) from None
                 time.sleep(0.2)
         yield base
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+        log.close()
 
 
 def worker_rss_mb(base: str) -> list[float]:

@@ -64,8 +64,12 @@ with app.app_context():
 
     from .common import environment
 
-    subprocess.run([sys.executable, "-c", script], env={**environment(url), "QUIZAPP_ENV": "development"},
-                   cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, "-c", script],
+        env={**environment(url), "QUIZAPP_ENV": "development"},
+        cwd=ROOT,
+        check=True,
+    )
     del os
 
 
@@ -85,32 +89,51 @@ def sessions(base: str, people: int) -> list[str]:
         page = client.get(f"{base}/sign-in")
         response = client.post(
             f"{base}/sign-in",
-            data={"csrf_token": csrf(page.text), "email": f"bench{n}@example.org",
-                  "password": PASSWORD},
+            data={
+                "csrf_token": csrf(page.text),
+                "email": f"bench{n}@example.org",
+                "password": PASSWORD,
+            },
             allow_redirects=False,
         )
         assert response.status_code == 302, response.text[:500]
         checks = client.get(f"{base}/checks/")
         check_url = re.search(r'href="(/checks/\d+)"', checks.text).group(1)
         overview = client.get(base + check_url)
-        started = client.post(f"{base}{check_url}/start", data={"csrf_token": csrf(overview.text)},
-                              allow_redirects=False)
+        started = client.post(
+            f"{base}{check_url}/start",
+            data={"csrf_token": csrf(overview.text)},
+            allow_redirects=False,
+        )
         stage = client.get(base + started.headers["Location"])
-        question_path = re.search(r'href="(/checks/attempts/\d+/questions/[^"]+)"', stage.text).group(1)
+        question_path = re.search(
+            r'href="(/checks/attempts/\d+/questions/[^"]+)"', stage.text
+        ).group(1)
         question = client.get(base + question_path)
-        body = urllib.parse.urlencode({"csrf_token": csrf(question.text), "answer": "0",
-                                       "certainty": "2"})
-        check = client.post(base + question_path, data=body,
-                            headers={"Content-Type": "application/x-www-form-urlencoded"},
-                            allow_redirects=False)
+        body = urllib.parse.urlencode(
+            {"csrf_token": csrf(question.text), "answer": "0", "certainty": "2"}
+        )
+        check = client.post(
+            base + question_path,
+            data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            allow_redirects=False,
+        )
         assert check.status_code == 302, check.text[:500]
         cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies)
         lines.append(f"{question_path}\t{cookie}\t{body}")
     return lines
 
 
-def wrk(base: str, path: str, *, seconds: int, connections: int, script: Path | None,
-        requests_file: Path | None) -> dict[str, float]:
+def wrk(
+    base: str,
+    path: str,
+    *,
+    seconds: int,
+    connections: int,
+    script: Path | None,
+    requests_file: Path | None,
+) -> dict[str, float]:
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
     env = None
     if script is not None:
@@ -118,17 +141,22 @@ def wrk(base: str, path: str, *, seconds: int, connections: int, script: Path | 
 
         command += ["-s", str(script)]
         env = {**os.environ, "WRK_REQUESTS": str(requests_file)}
-    out = subprocess.run([*command, base + path], capture_output=True, text=True, env=env,
-                         check=True).stdout
+    out = subprocess.run(
+        [*command, base + path], capture_output=True, text=True, env=env, check=True
+    ).stdout
     figures: dict[str, float] = {}
     figures["requests_per_second"] = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     figures["requests"] = int(re.search(r"(\d+) requests in", out).group(1))
     for label in ("50", "75", "90", "99"):
         match = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out)
         value, unit = float(match.group(1)), match.group(2)
-        figures[f"p{label}_ms"] = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+        figures[f"p{label}_ms"] = (
+            value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+        )
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
     figures["errors"] = (int(errors.group(1)) if errors else 0) + (
         sum(int(g) for g in socket_errors.groups()) if socket_errors else 0
     )
@@ -151,18 +179,40 @@ def main() -> None:
             requests_file.write_text("\n".join(lines) + "\n")
             script = Path(tmp) / "answer.lua"
             script.write_text(LUA)
-            hello = wrk(base, "/hello", seconds=args.seconds, connections=args.connections,
-                        script=None, requests_file=None)
-            answer = wrk(base, "", seconds=args.seconds, connections=args.connections,
-                         script=script, requests_file=requests_file)
+            hello = wrk(
+                base,
+                "/hello",
+                seconds=args.seconds,
+                connections=args.connections,
+                script=None,
+                requests_file=None,
+            )
+            answer = wrk(
+                base,
+                "",
+                seconds=args.seconds,
+                connections=args.connections,
+                script=script,
+                requests_file=requests_file,
+            )
             rss = worker_rss_mb(base)
     ratio = answer["requests_per_second"] / hello["requests_per_second"]
-    print(f"{args.db}: hello {hello['requests_per_second']:.0f}/s, answer "
-          f"{answer['requests_per_second']:.0f}/s, ratio {ratio:.0%}; answer p99 "
-          f"{answer['p99_ms']:.1f} ms, errors {answer['errors']}")
-    summary("take_throughput", database=args.db, workers=args.workers, seconds=args.seconds,
-            connections=args.connections, hello=hello, answer=answer, ratio=round(ratio, 3),
-            worker_rss_mb=rss)
+    print(
+        f"{args.db}: hello {hello['requests_per_second']:.0f}/s, answer "
+        f"{answer['requests_per_second']:.0f}/s, ratio {ratio:.0%}; answer p99 "
+        f"{answer['p99_ms']:.1f} ms, errors {answer['errors']}"
+    )
+    summary(
+        "take_throughput",
+        database=args.db,
+        workers=args.workers,
+        seconds=args.seconds,
+        connections=args.connections,
+        hello=hello,
+        answer=answer,
+        ratio=round(ratio, 3),
+        worker_rss_mb=rss,
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .config import WEAK_SECRET_KEYS, Config, config_from_environment
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,26 +42,77 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    _init_rate_limits(app)
+    app.before_request(_refuse_bodies_that_are_not_forms)
 
     from . import models  # noqa: F401  (registers the models and their guards)
     from .web import init_web
 
     init_web(app)
 
+    from .account import bp as account_bp
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .author import bp as author_bp
+    from .dashboards import bp as dashboards_bp
+    from .pages import bp as pages_bp
     from .take import bp as take_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(take_bp, url_prefix="/checks")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(author_bp, url_prefix="/author")
+    app.register_blueprint(dashboards_bp, url_prefix="/dashboards")
+    app.register_blueprint(pages_bp)
 
     from .cli import register_cli
 
     register_cli(app)
     return app
+
+
+def _init_rate_limits(app: Flask) -> None:
+    """Limits are counted per client address: behind TRUSTED_PROXIES proxies, take it (and
+    the scheme) from X-Forwarded-For/-Proto. Counters live in Redis when configured, so
+    every app server shares them."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    # One limiter serves every app made in a process (the tests make many) and keeps some
+    # settings from the first app it is bound to (Flask-Limiter 4): forget them first.
+    for attribute, value in (
+        ("_key_prefix", ""),
+        ("_strategy", None),
+        ("_swallow_errors", None),
+        ("_in_memory_fallback_enabled", False),
+    ):
+        setattr(limiter, attribute, value)
+    limiter.init_app(app)
+
+
+#: What browsers send from our forms; nothing in the app reads any other kind of body.
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def _refuse_bodies_that_are_not_forms() -> None:
+    """415 for a body that isn't a form (JSON, text, ...): Flask-WTF would otherwise read
+    a JSON body as form data, where a number or a list in a text field fails inside
+    WTForms' validators (a 500) instead of as a form error."""
+    from flask import abort, request
+
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.mimetype and request.mimetype not in FORM_TYPES:
+        abort(
+            415,
+            description="This service only accepts its own forms. Go back to the page,"
+            " fill in the form and send it again.",
+        )
 
 
 def _configure_secret_key(app: Flask) -> None:
@@ -81,6 +133,15 @@ def _configure_secret_key(app: Flask) -> None:
     app.config["SECRET_KEY"] = key_file.read_text().strip()
 
 
+def sqlite_synchronous() -> str:
+    """FULL (the default) makes every saved answer survive a power cut; NORMAL is faster
+    and survives an application crash but may lose the last moments before a power cut."""
+    value = os.environ.get("QUIZAPP_SQLITE_SYNCHRONOUS", "FULL").upper()
+    if value not in {"FULL", "NORMAL", "EXTRA"}:
+        raise RuntimeError("QUIZAPP_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA")
+    return value
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """SQLite enforces foreign keys only when asked; WAL lets readers and a writer overlap."""
@@ -90,6 +151,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={sqlite_synchronous()}")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
@@ -100,6 +101,7 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(banks_cli)
     app.cli.add_command(completions_cli)
+    app.cli.add_command(retention_cli)
     from .bench import bench_cli
 
     app.cli.add_command(bench_cli)
@@ -121,6 +123,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     if args.command == "demo":
+        # Without a mail server, emailed links (confirmation, invitation, reset) are logged:
+        # show them in the demo's console.
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
         os.environ.setdefault("QUIZAPP_ENV", "demo")
         from . import create_app
         from .demo import prepare_demo
@@ -136,3 +141,29 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
+
+retention_cli = AppGroup("retention", help="Personal data retention (docs/operations.md).")
+
+
+@retention_cli.command("apply")
+@click.option(
+    "--years",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Override RETENTION_YEARS: anonymise people who left more than this many years ago.",
+)
+def retention_apply_command(years: int | None) -> None:
+    """Anonymise people who left more than RETENTION_YEARS ago (names and emails go;
+    their results stay in every figure). Safe to run again: prints how many it did."""
+    from flask import current_app
+
+    from .privacy import apply_retention
+
+    years = years or int(current_app.config["RETENTION_YEARS"])
+    count = apply_retention(now=utcnow(), years=years)
+    db.session.commit()
+    click.echo(
+        f"Anonymised {count} {'person' if count == 1 else 'people'} who left more than"
+        f" {years} years ago."
+    )

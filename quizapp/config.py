@@ -56,6 +56,38 @@ class Config:
     PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
     EMAIL_CONFIRMATION_MAX_AGE = timedelta(days=7)
     INVITATION_MAX_AGE = timedelta(days=14)
+    #: Dashboard figures built from fewer distinct people than this are hidden.
+    SMALL_NUMBER_THRESHOLD = int(os.environ.get("QUIZAPP_SMALL_NUMBER_THRESHOLD") or 5)
+    # Security and privacy (issue 6) ---------------------------------------------------
+    #: Signed-in sessions end after this long without a request (a last-seen time kept in
+    #: the session, refreshed on every request).
+    SESSION_IDLE_TIMEOUT = timedelta(
+        minutes=int(os.environ.get("QUIZAPP_SESSION_IDLE_MINUTES") or 30)
+    )
+    #: Strict-Transport-Security on every response (production is served over HTTPS only).
+    SEND_HSTS = False
+    #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
+    #: Rate limits count per client address, so behind a proxy this must be set.
+    TRUSTED_PROXIES = int(os.environ.get("QUIZAPP_TRUSTED_PROXIES") or 0)
+    #: Where rate-limit counters live: memory (one process) by default; Redis so that
+    #: every app server shares them. REDIS_URL is used when RATELIMIT_STORAGE_URI isn't set.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX") or "quizapp"
+    #: Exact: "10 per 15 minutes" means no more than 10 in any 15 minutes.
+    RATELIMIT_STRATEGY = "moving-window"
+    #: If Redis is down, count in memory rather than refuse every sign-in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    #: Failed sign-ins allowed per account, and per client address.
+    SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("QUIZAPP_SIGN_IN_LIMIT") or "10 per 15 minutes"
+    SIGN_IN_LIMIT_PER_ADDRESS = (
+        os.environ.get("QUIZAPP_SIGN_IN_LIMIT_PER_ADDRESS") or "10 per 15 minutes"
+    )
+    #: Emails sent by registering or asking for a password reset, per address and per email.
+    EMAIL_LIMIT_PER_ADDRESS = os.environ.get("QUIZAPP_EMAIL_LIMIT_PER_ADDRESS") or "20 per hour"
+    EMAIL_LIMIT_PER_EMAIL = os.environ.get("QUIZAPP_EMAIL_LIMIT_PER_EMAIL") or "5 per hour"
+    #: Years after leaving before `flask retention apply` anonymises a person.
+    RETENTION_YEARS = int(os.environ.get("QUIZAPP_RETENTION_YEARS") or 6)
 
 
 class DevelopmentConfig(Config):
@@ -73,6 +105,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SEND_HSTS = True
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -253,6 +253,7 @@ def load_demo_activity(*, now: datetime) -> bool:
             person, check, rng, skill=max(skill, 0.9), at=now - timedelta(days=days_ago)
         )
     db.session.flush()
+    load_dashboard_activity(check, now=now)
     return True
 
 
@@ -303,3 +304,59 @@ def _answer(question: Question, right: bool, rng: random.Random) -> Any:
 def demo_cli() -> None:
     """Load the demo partnership into the configured database (demo mode only)."""
     prepare_demo(current_app._get_current_object(), out=click.echo)  # type: ignore[attr-defined]
+
+
+#: Teams of the demo police, for the police lead's dashboards.
+POLICE_TEAMS = ("Child abuse investigation team", "Public protection unit")
+#: Officers added for the dashboards, in turn: days since their pass (None: not passed),
+#: whether they failed a first attempt, and days since that (or their only) failure.
+DASHBOARD_OFFICERS = [(12, False, None), (45, True, 52), (80, False, None), (None, True, 20),
+                      (None, False, None)]  # fmt: skip
+
+
+def load_dashboard_activity(check: Check, *, now: datetime) -> None:
+    """Five more police officers, the police split into two teams, and recent attempts.
+
+    Four people per agency is under the dashboards' small-number threshold (5), so every
+    agency's figures would be hidden. With ten people the police's own figures show,
+    while the teams, and agencies of four, show hidden cells beside them.
+    """
+    from .models import Team
+    from .workforce.requirements import update_requirements
+
+    police = db.session.scalar(sa.select(Agency).where(Agency.name == "Police"))
+    if police is None:
+        return
+    teams = [Team(agency=police, name=name) for name in POLICE_TEAMS]
+    db.session.add_all(teams)
+    number = PEOPLE_PER_AGENCY * len(AGENCIES)
+    added = []
+    for index in range(len(DASHBOARD_OFFICERS)):
+        first, last = _FIRST[number % len(_FIRST)], _LAST[(number * 7) % len(_LAST)]
+        job_role, level = _ROLES["police"][index % len(_ROLES["police"])]
+        email = f"{first}.{last}.{number}@demo.test".lower()
+        user = _person(email, f"{first} {last}", police, job_role, level)
+        user.grant(Role.PRACTITIONER)
+        added.append(user)
+        number += 1
+    db.session.flush()
+    # Joined three months ago, due 60 days later: those who never passed are overdue.
+    update_requirements(added, now=now - timedelta(days=90))
+    officers = db.session.scalars(
+        sa.select(User)
+        .where(User.agency_id == police.id, User.email.like("%.%@demo.test"))
+        .order_by(User.id)
+    ).all()
+    for index, officer in enumerate(officers):
+        officer.team = teams[0] if index < 6 else teams[1] if index < 8 else None
+    rng = random.Random(2027)
+    for officer, (passed_days, failed_first, failed_days) in zip(
+        added, DASHBOARD_OFFICERS, strict=True
+    ):
+        if failed_first:
+            _synthetic_attempt(
+                officer, check, rng, skill=0.4, at=now - timedelta(days=failed_days or 0)
+            )
+        if passed_days is not None:
+            _synthetic_attempt(officer, check, rng, skill=1.0, at=now - timedelta(days=passed_days))
+    db.session.flush()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, render_template, request, url_for
-from flask_login import current_user
+from flask import Flask, current_app, flash, g, render_template, request, session, url_for
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -50,7 +51,10 @@ ERROR_PAGES = {
     403: ("You do not have permission to see this page", "Sign in with an account that can."),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("There is a problem with your request", "Go back and try again."),
-    413: ("The file is too large", "Choose a smaller file and try again."),
+    413: (
+        "What you sent is too large",
+        "Choose a smaller file, or shorten the text, and try again. Nothing has been saved.",
+    ),
     429: ("Too many requests", "Wait a few minutes and try again."),
     500: ("Sorry, there is a problem with the service", "Try again later."),
 }
@@ -88,7 +92,9 @@ def init_web(app: Flask) -> None:
         }
 
     app.before_request(_make_nonce)
+    app.before_request(_end_idle_session)
     app.before_request(refuse_undeclared_routes)
+    app.after_request(_note_session_activity)
     app.after_request(_security_headers)
 
     @app.errorhandler(CSRFError)
@@ -124,6 +130,13 @@ def _admin_or(predicate: Callable[[Any], bool]) -> Callable[[Any], bool]:
 #: (endpoint, text, endpoint prefixes it stands for, who sees it), in display order.
 NAVIGATION: list[tuple[str, str, tuple[str, ...], Callable[[Any], bool]]] = [
     ("take.your_checks", "Your checks", ("take.",), lambda u: u.has_role(Role.PRACTITIONER)),
+    ("author.banks", "Question banks", ("author.",), _admin_or(lambda u: u.has_role(Role.AUTHOR))),
+    (
+        "dashboards.completion",
+        "Dashboards",
+        ("dashboards.",),
+        _admin_or(lambda u: u.has_role(Role.LEAD)),
+    ),
     (
         "admin.people",
         "People",
@@ -169,6 +182,42 @@ def _make_nonce() -> None:
     g.csp_nonce = secrets.token_urlsafe(16)
 
 
+# Session expiry -------------------------------------------------------------------------
+#: Seconds since the epoch; tests replace it to move the clock.
+session_clock: Callable[[], float] = time.time
+
+
+def _idle_limit() -> float:
+    limit = current_app.config.get("SESSION_IDLE_TIMEOUT", timedelta(minutes=30))
+    return limit.total_seconds() if isinstance(limit, timedelta) else float(limit)
+
+
+def _end_idle_session() -> None:
+    """A signed-in session unused for SESSION_IDLE_TIMEOUT ends: the person signs in
+    again (a shared or lost device doesn't stay signed in). A session with no last-seen
+    time (made before this rule) counts as idle."""
+    if "_user_id" not in session or request.endpoint == "static":
+        return
+    last_seen = session.get("last_seen")
+    if isinstance(last_seen, int | float) and session_clock() - last_seen <= _idle_limit():
+        return
+    logout_user()
+    session.clear()
+    minutes = round(_idle_limit() / 60)
+    flash(
+        f"You were signed out because you had not used the service for {minutes} minutes."
+        " Sign in again to carry on. Answers you saved are kept.",
+        "info",
+    )
+
+
+def _note_session_activity(response: Response) -> Response:
+    if "_user_id" in session and request.endpoint != "static":
+        session["last_seen"] = int(session_clock())
+        session.permanent = True
+    return response
+
+
 def _security_headers(response: Response) -> Response:
     nonce = getattr(g, "csp_nonce", "")
     response.headers["Content-Security-Policy"] = (
@@ -180,7 +229,7 @@ def _security_headers(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
-    if request.is_secure:
+    if request.is_secure or current_app.config.get("SEND_HSTS"):
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if current_user and getattr(current_user, "is_authenticated", False):
         response.headers["Cache-Control"] = "no-store"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from quizapp import create_app
@@ -103,3 +105,31 @@ def test_csrf_protects_forms(csrf_app):
     response = client.post("/sign-in", data={"email": "a@b.c", "password": "x"})
     assert response.status_code == 400
     assert "Your form could not be sent" in response.get_data(as_text=True)
+
+
+def test_navigation_shows_each_person_their_areas(app, client, auth):
+    from quizapp.models import Role
+
+    from .factories import create_agency, create_user
+
+    agency = create_agency()
+    people = {
+        "hv@example.org": ((Role.PRACTITIONER,), None, ["Your checks"]),
+        "author@example.org": ((Role.AUTHOR,), None, ["Question banks"]),
+        "lead@example.org": ((Role.LEAD,), None, ["Dashboards", "Assignments", "Checks"]),
+        "alead@example.org": ((Role.LEAD,), agency, ["Dashboards", "People"]),
+        "admin@example.org": (
+            (Role.ADMIN,),
+            None,
+            ["Question banks", "Dashboards", "People", "Assignments", "Checks", "Agencies"],
+        ),
+    }
+    for email, (roles, where, expected) in people.items():
+        create_user(email=email, roles=roles, agency=where)
+        auth.sign_in(email)
+        page = client.get("/sign-in", follow_redirects=True).get_data(as_text=True)
+        nav = page.split('class="govuk-service-navigation__list"')[1].split("</ul>")[0]
+        links = re.findall(r'class="govuk-service-navigation__link"[^>]*>(.*?)</a>', nav, re.S)
+        shown = [re.sub(r"<[^>]+>", "", link).strip() for link in links]
+        assert shown == expected, (email, shown)
+        auth.sign_out()

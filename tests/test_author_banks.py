@@ -554,7 +554,7 @@ def test_a_file_with_a_byte_order_mark_is_read(client, author):
 def test_a_file_too_large_is_refused_with_413(client, author):
     response = upload(client, b"x" * (5 * 1024 * 1024 + 1))
     assert response.status_code == 413
-    assert "The file is too large" in page_text(response)
+    assert "What you sent is too large" in page_text(response)
     assert count(Bank) == 0
 
 

@@ -1,9 +1,13 @@
+import math
+import time
 from contextlib import suppress
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter import RateLimitExceeded
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
@@ -11,8 +15,9 @@ from wtforms.fields.choices import SelectChoice
 
 from ..access import public, roles_required
 from ..email import EmailError, render_email, send_email
-from ..extensions import db, login_manager
-from ..models import Agency, Role, Team, User, utcnow
+from ..extensions import db, limiter, login_manager
+from ..models import Agency, Role, Team, User, normalise_email, utcnow
+from ..models.user import new_session_token
 from . import accounts, bp, tokens
 from .forms import (
     AcceptInvitationForm,
@@ -93,6 +98,80 @@ def _confirm_days() -> int:
     return max(1, _max_age("EMAIL_CONFIRMATION_MAX_AGE", timedelta(days=7)).days)
 
 
+# Rate limits ---------------------------------------------------------------------------
+# Counted per client address and per email address typed, in the window the setting
+# names. Sign-in counts failures only (a 422 answer); registering and password resets
+# count the emails they send (a redirect to "check your email").
+
+
+def _setting(name: str):
+    return lambda: current_app.config[name]
+
+
+def _email_typed() -> str:
+    email = request.form.get("email", "")
+    return "email:" + normalise_email(email if isinstance(email, str) else "")[:320]
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 422
+
+
+def _sent(response: Response) -> bool:
+    return response.status_code == 302
+
+
+def _limits(per_address: str, per_email: str, deduct_when):
+    def decorate(view):
+        view = limiter.limit(
+            _setting(per_email), key_func=_email_typed, methods=["POST"], deduct_when=deduct_when
+        )(view)
+        return limiter.limit(
+            _setting(per_address),
+            key_func=get_remote_address,
+            methods=["POST"],
+            deduct_when=deduct_when,
+        )(view)
+
+    return decorate
+
+
+sign_in_limits = _limits("SIGN_IN_LIMIT_PER_ADDRESS", "SIGN_IN_LIMIT_PER_ACCOUNT", _failed)
+email_limits = _limits("EMAIL_LIMIT_PER_ADDRESS", "EMAIL_LIMIT_PER_EMAIL", _sent)
+
+
+@bp.app_errorhandler(RateLimitExceeded)
+def too_many_tries(error: RateLimitExceeded) -> Response:
+    """429 saying when to try again (the same words whether the email has an account)."""
+    window = error.limit.limit.get_expiry()
+    reset_at = time.time() + window
+    current = limiter.current_limit
+    if current is not None and current.breached:
+        reset_at = current.reset_at
+    seconds = min(window, max(1, math.ceil(reset_at - time.time())))
+    minutes = math.ceil(seconds / 60)
+    when = datetime.fromtimestamp(reset_at, UTC)
+    page = render_template(
+        "errors/error.html",
+        title="Too many tries",
+        message=(
+            f"You have tried this too many times. Try again in {minutes}"
+            f" minute{'s' if minutes != 1 else ''}, after {_clock_time(when)}."
+        ),
+    )
+    response = current_app.make_response((page, 429))
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _clock_time(moment: datetime) -> str:
+    """3:05pm, UK time."""
+    from ..web import LONDON
+
+    local = moment.astimezone(LONDON)
+    return f"{local:%-I:%M}{local:%p}".lower()
+
+
 # Signing in and out -------------------------------------------------------------------
 
 
@@ -105,6 +184,7 @@ def index() -> Response:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@sign_in_limits
 @public
 def sign_in() -> Page:
     if current_user.is_authenticated:
@@ -128,6 +208,10 @@ def sign_in() -> Page:
 @bp.route("/sign-out", methods=["POST"])
 @roles_required()
 def sign_out() -> Response:
+    # A new session token: the cookie just used (or a copy of it) no longer signs anyone
+    # in. Cookies are signed, not stored, so this is what ends them (on every device).
+    current_user.session_token = new_session_token()
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -138,6 +222,7 @@ def sign_out() -> Response:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@email_limits
 @public
 def register() -> Page:
     if current_user.is_authenticated:
@@ -217,6 +302,7 @@ def confirm_email(token: str) -> Page:
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])
+@email_limits
 @public
 def password_reset() -> Page:
     form = PasswordResetRequestForm()

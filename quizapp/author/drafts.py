@@ -201,9 +201,7 @@ def new_question(key: str) -> str | Response | tuple[str, int]:
     draft = _draft(key)
     form = QuestionTypeForm()
     if form.validate_on_submit():
-        return redirect(
-            url_for("author.draft_question", key=key, question_id="new", type=form.type.data)
-        )
+        return redirect(url_for("author.add_question", key=key, kind=form.type.data))
     return _form_page("author/question_type.html", bool(form.errors), draft=draft, form=form)
 
 

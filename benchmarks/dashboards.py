@@ -1,0 +1,140 @@
+"""Leads' dashboards at partnership and national scale.
+
+    python -m benchmarks.dashboards --db sqlite --people 10000 --requests 20
+
+Seeds a fresh database with `bench seed` (60 agencies, 20 checks, about 2 attempts a
+person), then times every dashboard page and export for a partnership-wide lead and for
+an agency lead, in-process (the WSGI app without an HTTP server), reporting the median
+and 95th percentile of `--requests` requests each, and the SQL statements per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+from .common import database, environment, summary
+
+PAGES = {
+    "partnership": [
+        "/dashboards/",
+        "/dashboards/learning",
+        "/dashboards/report",
+        "/dashboards/report.csv",
+    ],
+    "agency": [
+        "/dashboards/",
+        "/dashboards/learning",
+        "/dashboards/overdue",
+        "/dashboards/overdue.csv",
+        "/dashboards/report",
+        "/dashboards/report.csv",
+    ],
+}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=20)
+    args = parser.parse_args()
+
+    results: dict[str, dict[str, float]] = {}
+    with database(args.db, "quizapp_bench_dash") as url:
+        os.environ.update(environment(url))
+        os.environ["QUIZAPP_ENV"] = "development"
+        import sqlalchemy as sa
+        from flask_migrate import upgrade
+
+        from quizapp import create_app
+        from quizapp.bench import seed
+        from quizapp.extensions import db
+        from quizapp.models import Agency, Role, User, utcnow
+
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
+                "WTF_CSRF_ENABLED": False,
+            }
+        )
+        with app.app_context():
+            upgrade()
+            started = time.perf_counter()
+            counts = seed(
+                people=args.people, agencies=60, checks=20, attempts_per_person=2, now=utcnow()
+            )
+            db.session.commit()
+            seeded = time.perf_counter() - started
+            agency = db.session.scalars(sa.select(Agency).order_by(Agency.id)).first()
+            for email, where in (("plead@bench.invalid", None), ("alead@bench.invalid", agency)):
+                lead = User(
+                    email=email, name="Bench lead", agency=where, email_confirmed_at=utcnow()
+                )
+                lead.set_password("benchmark password 2026")
+                lead.grant(Role.LEAD)
+                db.session.add(lead)
+            db.session.commit()
+            if db.engine.dialect.name == "postgresql":
+                with db.engine.begin() as connection:
+                    connection.execute(sa.text("ANALYZE"))
+            else:
+                with db.engine.begin() as connection:
+                    connection.execute(sa.text("ANALYZE"))
+        statements = [0]
+        with app.app_context():
+            sa.event.listen(
+                db.engine,
+                "before_cursor_execute",
+                lambda *_: statements.__setitem__(0, statements[0] + 1),
+            )
+        for who, email in (
+            ("partnership", "plead@bench.invalid"),
+            ("agency", "alead@bench.invalid"),
+        ):
+            client = app.test_client()
+            response = client.post(
+                "/sign-in", data={"email": email, "password": "benchmark password 2026"}
+            )
+            assert response.status_code == 302, response.status_code
+            for path in PAGES[who]:
+                assert client.get(path).status_code == 200, (who, path)  # warm
+                timings = []
+                statements[0] = 0
+                for _ in range(args.requests):
+                    begun = time.perf_counter()
+                    page = client.get(path)
+                    timings.append((time.perf_counter() - begun) * 1000)
+                    assert page.status_code == 200
+                results[f"{who} {path}"] = {
+                    "median_ms": round(statistics.median(timings), 1),
+                    "p95_ms": round(percentile(timings, 0.95), 1),
+                    "statements": statements[0] // args.requests,
+                }
+        with app.app_context():
+            db.engine.dispose()
+    for page, figures in results.items():
+        print(
+            f"{args.db} {args.people:>9,} {page:<40} median {figures['median_ms']:>8.1f} ms"
+            f"  p95 {figures['p95_ms']:>8.1f} ms  statements {figures['statements']}"
+        )
+    summary(
+        "dashboards",
+        database=args.db,
+        people=args.people,
+        requests=args.requests,
+        seed_seconds=round(seeded, 1),
+        rows=counts,
+        pages=results,
+    )
+
+
+if __name__ == "__main__":
+    main()

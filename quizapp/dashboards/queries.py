@@ -1,0 +1,1162 @@
+"""Every query behind the dashboards, written once, and the figures built from them.
+
+Each page runs a fixed handful of aggregate statements (GROUP BY in the database,
+never a row per person or per response into Python), so the number of statements does
+not grow with agencies, people or attempts. Every statement is narrowed to the lead's
+scope in SQL (`Scope.condition`). Completion status follows the rules of
+quizapp.workforce.status, written as a CASE on `now` and `soon` bind parameters.
+
+Definitions (shown on the pages too):
+- People required: current people (not left, account active) with a requirement.
+- Complete: holding a pass that expires in more than 30 days; expiring soon: within 30
+  days; completion = complete + expiring soon, out of people required.
+- First-attempt pass rate: first attempts (attempt number 1, so one per person and
+  check) submitted in the period, and how many passed.
+- Learning: over every submitted attempt in the period (first or not), the marks gained
+  on the questions that test a finding out of the marks available, and of the wrong
+  answers (a fraction of 0) the share given at certainty 3, "very sure".
+- Attempt-based figures keep people who have since left (the attempts happened) and
+  count them in the agency and team they belong to now.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from markupsafe import Markup
+
+from ..extensions import db
+from ..models import (
+    Agency,
+    Attempt,
+    Bank,
+    BankVersion,
+    Check,
+    Completion,
+    Finding,
+    Question,
+    Requirement,
+    Response,
+    Team,
+    User,
+    question_findings,
+)
+from ..models.types import UTCDateTime
+from ..statistics.items import WRONG_FRACTION
+from ..workforce.status import EXPIRING_SOON
+from .charts import Bar, bar_chart
+from .periods import Period
+from .scope import Scope
+from .suppression import Equation, Share, hidden_text, share, suppress
+
+#: The key of a table's total row.
+TOTAL = "total"
+#: Label of the group of an agency's people who belong to no team.
+NO_TEAM = "No team"
+#: Weakest questions listed on the learning page.
+WEAKEST = 5
+
+
+# ---------------------------------------------------------------------------------------
+# Filters and the choices offered for them
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    check_id: int | None = None
+    #: Partnership view only; an agency lead's scope is already one agency.
+    agency_id: int | None = None
+    team_id: int | None = None
+    #: A competency level of people (User.level), e.g. "Level 3".
+    level: str | None = None
+
+
+@dataclass(frozen=True)
+class Choices:
+    checks: list[tuple[int, str]]
+    #: Empty in an agency lead's scope.
+    agencies: list[tuple[int, str]]
+    #: Teams in scope; in the partnership view labelled "Agency: Team".
+    teams: list[tuple[int, str]]
+    levels: list[str]
+
+    def group_labels(self, scope: Scope) -> dict[Any, str]:
+        if scope.partnership:
+            return dict(self.agencies)
+        return {**dict(self.teams), None: NO_TEAM}
+
+
+def choices(scope: Scope) -> Choices:
+    """What the filters offer: only what is in scope. Four statements (three for an agency)."""
+    checks = [
+        (row.id, row.title)
+        for row in db.session.execute(sa.select(Check.id, Check.title).order_by(Check.title))
+    ]
+    agencies: list[tuple[int, str]] = []
+    if scope.partnership:
+        agencies = [
+            (row.id, row.name)
+            for row in db.session.execute(sa.select(Agency.id, Agency.name).order_by(Agency.name))
+        ]
+        team_rows = db.session.execute(
+            sa.select(Team.id, Team.name, Agency.name.label("agency"))
+            .join(Agency, Agency.id == Team.agency_id)
+            .order_by(Agency.name, Team.name)
+        )
+        teams = [(row.id, f"{row.agency}: {row.name}") for row in team_rows]
+    else:
+        teams = [
+            (row.id, row.name)
+            for row in db.session.execute(
+                sa.select(Team.id, Team.name)
+                .where(Team.agency_id == scope.agency_id)
+                .order_by(Team.name)
+            )
+        ]
+    levels = list(
+        db.session.scalars(
+            sa.select(User.level)
+            .where(scope.condition(), User.level.is_not(None))
+            .distinct()
+            .order_by(User.level)
+        )
+    )
+    return Choices(checks=checks, agencies=agencies, teams=teams, levels=levels)
+
+
+def _people_conditions(scope: Scope, filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """Scope first, always; then the filters, which can only narrow it."""
+    conditions = [scope.condition()]
+    if filters.agency_id is not None:
+        conditions.append(User.agency_id == filters.agency_id)
+    if filters.team_id is not None:
+        conditions.append(User.team_id == filters.team_id)
+    if filters.level is not None:
+        conditions.append(User.level == filters.level)
+    return conditions
+
+
+def _current_people() -> list[sa.ColumnElement[bool]]:
+    return [User.left_at.is_(None), User.active.is_(True)]
+
+
+# ---------------------------------------------------------------------------------------
+# Status in SQL
+
+
+def _status_case(now: datetime) -> sa.Case[Any]:
+    """quizapp.workforce.status.status_of as SQL, on Requirement outer-joined Completion."""
+    now_p = sa.bindparam("now", now, type_=UTCDateTime())
+    soon_p = sa.bindparam("soon", now + EXPIRING_SOON, type_=UTCDateTime())
+    expires = Completion.expires_at
+    deadline = sa.case(
+        (sa.and_(expires.is_not(None), expires > Requirement.due_at), expires),
+        else_=Requirement.due_at,
+    )
+    return sa.case(
+        (sa.and_(expires > now_p, expires <= soon_p), "expiring"),
+        (expires > soon_p, "complete"),
+        (deadline <= now_p, "overdue"),
+        else_="due",
+    )
+
+
+def _deadline() -> sa.Case[Any]:
+    expires = Completion.expires_at
+    return sa.case(
+        (sa.and_(expires.is_not(None), expires > Requirement.due_at), expires),
+        else_=Requirement.due_at,
+    )
+
+
+def _requirements_joined(select: sa.Select[Any]) -> sa.Select[Any]:
+    return (
+        select.select_from(Requirement)
+        .join(User, User.id == Requirement.user_id)
+        .outerjoin(
+            Completion,
+            sa.and_(
+                Completion.user_id == Requirement.user_id,
+                Completion.check_id == Requirement.check_id,
+            ),
+        )
+    )
+
+
+@dataclass
+class StatusCounts:
+    required: int = 0
+    complete: int = 0
+    expiring: int = 0
+    due: int = 0
+    overdue: int = 0
+
+    @property
+    def held(self) -> int:
+        return self.complete + self.expiring
+
+    def add(self, other: StatusCounts) -> None:
+        self.required += other.required
+        self.complete += other.complete
+        self.expiring += other.expiring
+        self.due += other.due
+        self.overdue += other.overdue
+
+
+STATUSES = ("complete", "expiring", "due", "overdue")
+
+
+def status_counts(
+    scope: Scope, filters: Filters, *, now: datetime
+) -> dict[tuple[Any, int], StatusCounts]:
+    """(group, check id) -> counts of people required and of each status. One statement."""
+    group = scope.group_column().label("grp")
+    status = _status_case(now)
+    statement = _requirements_joined(
+        sa.select(
+            group,
+            Requirement.check_id,
+            sa.func.count().label("required"),
+            *(sa.func.sum(sa.case((status == name, 1), else_=0)).label(name) for name in STATUSES),
+        )
+    ).where(*_people_conditions(scope, filters), *_current_people())
+    if filters.check_id is not None:
+        statement = statement.where(Requirement.check_id == filters.check_id)
+    statement = statement.group_by(group, Requirement.check_id)
+    return {
+        (row.grp, row.check_id): StatusCounts(
+            required=row.required,
+            complete=int(row.complete or 0),
+            expiring=int(row.expiring or 0),
+            due=int(row.due or 0),
+            overdue=int(row.overdue or 0),
+        )
+        for row in db.session.execute(statement)
+    }
+
+
+@dataclass
+class PassCounts:
+    attempted: int = 0
+    passed: int = 0
+
+
+def first_attempt_counts(
+    scope: Scope, filters: Filters, period: Period
+) -> dict[tuple[Any, int], PassCounts]:
+    """(group, check id) -> first attempts submitted in the period, and passes among them.
+    Attempt number 1 is unique per person and check, so each is a distinct person."""
+    group = scope.group_column().label("grp")
+    statement = (
+        sa.select(
+            group,
+            Attempt.check_id,
+            sa.func.count().label("attempted"),
+            sa.func.sum(sa.case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
+        )
+        .join(User, User.id == Attempt.user_id)
+        .where(
+            *_people_conditions(scope, filters),
+            Attempt.number == 1,
+            Attempt.submitted_at >= period.start,
+            Attempt.submitted_at < period.end,
+        )
+        .group_by(group, Attempt.check_id)
+    )
+    if filters.check_id is not None:
+        statement = statement.where(Attempt.check_id == filters.check_id)
+    return {
+        (row.grp, row.check_id): PassCounts(row.attempted, int(row.passed or 0))
+        for row in db.session.execute(statement)
+    }
+
+
+def passes_by_month(scope: Scope, filters: Filters, period: Period) -> dict[int, tuple[int, int]]:
+    """Month index -> (passes, distinct people passing): a person passing a check counts
+    once per month and check, whatever their attempts. One statement; the month is a CASE
+    on the period's month boundaries (UK time), the same SQL on every database."""
+    month = sa.case(
+        *(
+            (
+                sa.and_(Attempt.submitted_at >= m.start, Attempt.submitted_at < m.end),
+                index,
+            )
+            for index, m in enumerate(period.months)
+        ),
+        else_=-1,
+    ).label("month")
+    passes = (
+        sa.select(month, Attempt.user_id, Attempt.check_id)
+        .join(User, User.id == Attempt.user_id)
+        .where(
+            *_people_conditions(scope, filters),
+            Attempt.passed.is_(True),
+            Attempt.submitted_at >= period.start,
+            Attempt.submitted_at < period.end,
+        )
+        .distinct()
+    )
+    if filters.check_id is not None:
+        passes = passes.where(Attempt.check_id == filters.check_id)
+    passes_sq = passes.subquery("passes")
+    rows = db.session.execute(
+        sa.select(
+            passes_sq.c.month,
+            sa.func.count().label("passes"),
+            sa.func.count(sa.distinct(passes_sq.c.user_id)).label("people"),
+        ).group_by(passes_sq.c.month)
+    )
+    return {row.month: (row.passes, row.people) for row in rows if row.month >= 0}
+
+
+def passes_in_period(scope: Scope, filters: Filters, period: Period) -> dict[tuple[Any, int], int]:
+    """(group, check id) -> people who passed the check in the period. One statement."""
+    group = scope.group_column().label("grp")
+    statement = (
+        sa.select(group, Attempt.check_id, sa.func.count(sa.distinct(Attempt.user_id)))
+        .join(User, User.id == Attempt.user_id)
+        .where(
+            *_people_conditions(scope, filters),
+            Attempt.passed.is_(True),
+            Attempt.submitted_at >= period.start,
+            Attempt.submitted_at < period.end,
+        )
+        .group_by(group, Attempt.check_id)
+    )
+    if filters.check_id is not None:
+        statement = statement.where(Attempt.check_id == filters.check_id)
+    return {(row[0], row[1]): row[2] for row in db.session.execute(statement)}
+
+
+# ---------------------------------------------------------------------------------------
+# Learning: marks and certainty over responses
+
+
+@dataclass
+class MarkSums:
+    people: int = 0
+    marks: float = 0.0
+    points: float = 0.0
+    wrong: int = 0
+    confidently_wrong: int = 0
+    #: Distinct people who gave the wrong answers: the base of the "very sure" share.
+    wrong_people: int = 0
+
+    def add(self, other: MarkSums) -> None:
+        self.people += other.people
+        self.marks += other.marks
+        self.points += other.points
+        self.wrong += other.wrong
+        self.confidently_wrong += other.confidently_wrong
+        self.wrong_people += other.wrong_people
+
+
+def mark_sums(
+    scope: Scope,
+    filters: Filters,
+    period: Period,
+    *,
+    by: Sequence[str],
+    finding: tuple[str, str] | None = None,
+) -> dict[tuple[Any, ...], MarkSums]:
+    """Sums over scored responses in attempts submitted in the period, grouped `by` any of
+    "group", "check", "finding" (bank key, finding key) and "question" (bank key, question
+    key). One statement. Findings and questions are matched across bank versions by key.
+
+    `people` is distinct people per group; since every person is in one agency and one
+    team, the people of a scope's groups add up to its total."""
+    needs_finding = "finding" in by or finding is not None
+    available: dict[str, list[Any]] = {
+        "group": [scope.group_column().label("grp")],
+        "check": [Attempt.check_id.label("check_id")],
+        "finding": [Bank.key.label("bank_key"), Finding.key.label("finding_key")],
+        "question": [Bank.key.label("bank_key"), Question.key.label("question_key")],
+    }
+    columns: list[Any] = [column for name in by for column in available[name]]
+    wrong = Response.fraction <= WRONG_FRACTION
+    statement = (
+        sa.select(
+            *columns,
+            sa.func.count(sa.distinct(Attempt.user_id)).label("people"),
+            sa.func.coalesce(sa.func.sum(Response.mark), 0.0).label("marks"),
+            sa.func.coalesce(sa.func.sum(Question.points), 0).label("points"),
+            sa.func.sum(sa.case((wrong, 1), else_=0)).label("wrong"),
+            sa.func.sum(sa.case((sa.and_(wrong, Response.certainty == 3), 1), else_=0)).label(
+                "confidently_wrong"
+            ),
+            sa.func.count(sa.distinct(sa.case((wrong, Attempt.user_id)))).label("wrong_people"),
+        )
+        .select_from(Response)
+        .join(Attempt, Attempt.id == Response.attempt_id)
+        .join(User, User.id == Attempt.user_id)
+        .join(Question, Question.id == Response.question_id)
+        .join(BankVersion, BankVersion.id == Question.version_id)
+        .join(Bank, Bank.id == BankVersion.bank_id)
+        .where(
+            *_people_conditions(scope, filters),
+            Attempt.submitted_at >= period.start,
+            Attempt.submitted_at < period.end,
+            Response.fraction.is_not(None),
+            Question.points > 0,
+        )
+    )
+    if needs_finding:
+        statement = statement.join(
+            question_findings, question_findings.c.question_id == Question.id
+        ).join(Finding, Finding.id == question_findings.c.finding_id)
+    if finding is not None:
+        statement = statement.where(Bank.key == finding[0], Finding.key == finding[1])
+    if filters.check_id is not None:
+        statement = statement.where(Attempt.check_id == filters.check_id)
+    if columns:
+        statement = statement.group_by(*columns)
+    result: dict[tuple[Any, ...], MarkSums] = {}
+    for row in db.session.execute(statement):
+        key = tuple(row[: len(columns)])
+        result[key] = MarkSums(
+            people=row.people,
+            marks=float(row.marks or 0.0),
+            points=float(row.points or 0),
+            wrong=int(row.wrong or 0),
+            confidently_wrong=int(row.confidently_wrong or 0),
+            wrong_people=row.wrong_people,
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class FindingLabel:
+    bank_key: str
+    bank_title: str
+    key: str
+    kind: str
+    text: str
+
+
+def finding_labels() -> dict[tuple[str, str], FindingLabel]:
+    """(bank key, finding key) -> the finding as its latest published version words it.
+    One statement."""
+    rows = db.session.execute(
+        sa.select(
+            Bank.key.label("bank_key"),
+            Bank.title.label("bank_title"),
+            Finding.key,
+            Finding.kind,
+            Finding.text,
+        )
+        .join(BankVersion, BankVersion.id == Finding.version_id)
+        .join(Bank, Bank.id == BankVersion.bank_id)
+        .where(BankVersion.status == "published")
+        .order_by(Bank.title, BankVersion.number, Finding.position)
+    )
+    labels: dict[tuple[str, str], FindingLabel] = {}
+    for row in rows:  # later versions overwrite earlier ones
+        labels[(row.bank_key, row.key)] = FindingLabel(
+            row.bank_key, row.bank_title, row.key, row.kind, row.text
+        )
+    return labels
+
+
+def question_prompts(bank_keys: Iterable[str]) -> dict[tuple[str, str], tuple[str, int]]:
+    """(bank key, question key) -> (prompt, position) in the latest published version that
+    has the question. One statement."""
+    keys = sorted(set(bank_keys))
+    if not keys:
+        return {}
+    rows = db.session.execute(
+        sa.select(Bank.key.label("bank_key"), Question.key, Question.spec, Question.position)
+        .join(BankVersion, BankVersion.id == Question.version_id)
+        .join(Bank, Bank.id == BankVersion.bank_id)
+        .where(Bank.key.in_(keys), BankVersion.status == "published")
+        .order_by(BankVersion.number)
+    )
+    return {
+        (row.bank_key, row.key): (str(row.spec.get("prompt", row.key)), row.position)
+        for row in rows
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Figures as shown, after suppression
+
+
+@dataclass(frozen=True)
+class CompletionFigures:
+    label: str
+    #: A group id (agency or team; None for "No team"), or TOTAL.
+    key: Hashable
+    required: Share
+    complete: Share
+    expiring: Share
+    due: Share
+    overdue: Share
+    #: Complete or expiring soon, out of people required: the completion rate.
+    held: Share
+    #: First attempts passed, out of first attempts in the period.
+    first_pass: Share
+
+    @property
+    def is_total(self) -> bool:
+        return self.key == TOTAL
+
+
+MEASURES = ("required", "held", "complete", "expiring", "due", "overdue", "first")
+
+
+def completion_figures(
+    rows: Sequence[tuple[Hashable, str]],
+    counts: Mapping[Hashable, StatusCounts],
+    passes: Mapping[Hashable, PassCounts],
+    *,
+    total_label: str,
+    threshold: int,
+) -> list[CompletionFigures]:
+    """Rows of one check (plus a total row, last), suppressed as one table: each row's
+    statuses add up to its people required, completion to complete + expiring soon, and
+    each column to its total."""
+    keys = [key for key, _ in rows]
+    counts = dict(counts)
+    passes = dict(passes)
+    total_counts, total_passes = StatusCounts(), PassCounts()
+    for key in keys:
+        total_counts.add(counts.setdefault(key, StatusCounts()))
+        p = passes.setdefault(key, PassCounts())
+        total_passes.attempted += p.attempted
+        total_passes.passed += p.passed
+    counts[TOTAL], passes[TOTAL] = total_counts, total_passes
+    all_keys = [*keys, TOTAL]
+
+    people: dict[tuple[str, Hashable], int] = {}
+    for key in all_keys:
+        c = counts[key]
+        people[("required", key)] = c.required
+        people[("held", key)] = c.held
+        for name in STATUSES:
+            people[(name, key)] = getattr(c, name)
+        people[("first", key)] = passes[key].attempted
+    equations: list[Equation[tuple[str, Hashable]]] = []
+    for key in all_keys:
+        equations.append(
+            Equation(("required", key), (("held", key), ("due", key), ("overdue", key)), group=True)
+        )
+        equations.append(Equation(("held", key), (("complete", key), ("expiring", key))))
+    for measure in MEASURES:
+        equations.append(Equation((measure, TOTAL), tuple((measure, key) for key in keys)))
+    hidden = suppress(people, threshold=threshold, equations=equations)
+
+    labels = {**dict(rows), TOTAL: total_label}
+    figures = []
+    for key in all_keys:
+        c, p = counts[key], passes[key]
+        # Percentages would give a hidden number of people required away.
+        row_hidden = ("required", key) in hidden
+
+        cells = {
+            name: share(
+                getattr(c, name),
+                c.required,
+                hidden=row_hidden or (name, key) in hidden,
+                threshold=threshold,
+            )
+            for name in (*STATUSES, "held")
+        }
+        figures.append(
+            CompletionFigures(
+                label=labels[key],
+                key=key,
+                required=share(c.required, c.required, hidden=row_hidden, threshold=threshold),
+                complete=cells["complete"],
+                expiring=cells["expiring"],
+                due=cells["due"],
+                overdue=cells["overdue"],
+                held=cells["held"],
+                first_pass=share(
+                    p.passed, p.attempted, hidden=("first", key) in hidden, threshold=threshold
+                ),
+            )
+        )
+    return figures
+
+
+@dataclass(frozen=True)
+class LearningFigures:
+    label: str
+    key: Hashable
+    people: Share
+    marks: Share
+    #: Wrong answers given at certainty 3, out of wrong answers.
+    confidently_wrong: Share
+
+    @property
+    def hidden(self) -> bool:
+        return self.marks.hidden
+
+    @property
+    def is_total(self) -> bool:
+        return self.key == TOTAL
+
+
+def learning_figures(
+    rows: Sequence[tuple[Hashable, str]],
+    sums: Mapping[Hashable, MarkSums],
+    *,
+    total: tuple[Hashable, str] | None,
+    threshold: int,
+    total_hidden: LearningFigures | None = None,
+) -> list[LearningFigures]:
+    """Rows whose sums add up to a total row (last, when given), suppressed together.
+
+    Marks are hidden when built from fewer than `threshold` people; the "very sure" share,
+    when its wrong answers come from fewer than `threshold` people (or the marks are
+    hidden). Each measure adds up down the rows, so each gets secondary suppression.
+    `total_hidden`: the total as shown elsewhere (a drill-down's cell on its grid): what is
+    hidden there counts as hidden here, whatever its size."""
+    keys = [key for key, _ in rows]
+    sums = {key: sums.get(key, MarkSums()) for key in keys}
+    labels = dict(rows)
+    equations: list[Equation[Hashable]] = []
+    if total is not None:
+        total_key, total_label = total
+        total_sums = MarkSums()
+        for key in keys:
+            total_sums.add(sums[key])
+        sums[total_key] = total_sums
+        labels[total_key] = total_label
+        equations.append(Equation(total_key, tuple(keys)))
+    forced_marks: list[Hashable] = []
+    forced_sure: list[Hashable] = []
+    if total is not None and total_hidden is not None:
+        forced_marks = [total[0]] if total_hidden.marks.hidden else []
+        forced_sure = [total[0]] if total_hidden.confidently_wrong.hidden else []
+    hidden_marks = suppress(
+        {key: value.people for key, value in sums.items()},
+        threshold=threshold,
+        equations=equations,
+        already_hidden=forced_marks,
+    )
+    hidden_sure = suppress(
+        {key: value.wrong_people for key, value in sums.items()},
+        threshold=threshold,
+        equations=equations,
+        already_hidden=[*hidden_marks, *forced_sure],
+    )
+    figures = []
+    for key in [*keys, *([total[0]] if total is not None else [])]:
+        s = sums[key]
+        marks_hidden = key in hidden_marks
+        figures.append(
+            LearningFigures(
+                label=labels[key],
+                key=key,
+                people=share(s.people, s.people, hidden=marks_hidden, threshold=threshold),
+                marks=share(s.marks, s.points, hidden=marks_hidden, threshold=threshold),
+                confidently_wrong=share(
+                    s.confidently_wrong,
+                    s.wrong,
+                    hidden=key in hidden_sure,
+                    threshold=threshold,
+                ),
+            )
+        )
+    return figures
+
+
+# ---------------------------------------------------------------------------------------
+# Pages
+
+
+def _group_rows(
+    scope: Scope, filters: Filters, labels: Mapping[Any, str], present: Iterable[Any]
+) -> list[tuple[Any, str]]:
+    """The rows a table shows: every group with figures, in label order."""
+    groups = set(present)
+    if scope.partnership and filters.agency_id is not None:
+        groups &= {filters.agency_id}
+    ordered = sorted(
+        (group for group in groups if group in labels),
+        key=lambda group: (group is None, labels[group].casefold()),
+    )
+    return [(group, labels[group]) for group in ordered]
+
+
+def total_label(scope: Scope) -> str:
+    return "All agencies" if scope.partnership else f"All of {scope.agency_name}"
+
+
+@dataclass(frozen=True)
+class CheckCompletion:
+    check_id: int
+    title: str
+    rows: list[CompletionFigures]
+    chart: Markup
+
+    @property
+    def total(self) -> CompletionFigures:
+        return self.rows[-1]
+
+    @property
+    def groups(self) -> list[CompletionFigures]:
+        return self.rows[:-1]
+
+
+@dataclass(frozen=True)
+class TrendMonth:
+    label: str
+    passes: Share
+
+
+@dataclass(frozen=True)
+class CompletionPage:
+    checks: list[CheckCompletion]
+    trend: list[TrendMonth]
+    trend_chart: Markup
+    hidden_as: str
+
+
+def completion_page(
+    scope: Scope, filters: Filters, options: Choices, *, now: datetime, threshold: int
+) -> CompletionPage:
+    """Three statements: status counts, first attempts, passes per month."""
+    counts = status_counts(scope, filters, now=now)
+    passes = first_attempt_counts(scope, filters, filters.period)
+    months = passes_by_month(scope, filters, filters.period)
+    labels = options.group_labels(scope)
+    titles = dict(options.checks)
+    check_ids = sorted(
+        {check for _, check in counts} | {check for _, check in passes},
+        key=lambda check: titles.get(check, "").casefold(),
+    )
+    sections = []
+    for check_id in check_ids:
+        rows = _group_rows(
+            scope,
+            filters,
+            labels,
+            [g for g, c in counts if c == check_id] + [g for g, c in passes if c == check_id],
+        )
+        figures = completion_figures(
+            rows,
+            {g: v for (g, c), v in counts.items() if c == check_id},
+            {g: v for (g, c), v in passes.items() if c == check_id},
+            total_label=total_label(scope),
+            threshold=threshold,
+        )
+        title = titles.get(check_id, "Check")
+        chart = bar_chart(
+            chart_id=f"completion-{check_id}",
+            title=f"{title}: completion by {scope.group_word}",
+            description=(
+                f"Horizontal bars: the percentage of people required who hold a current"
+                f" pass, for each {scope.group_word} and in total. Figures under"
+                f" {threshold} people are hidden."
+            ),
+            bars=[
+                Bar(row.label, None if row.held.hidden else row.held.percent, row.held.text)
+                for row in figures
+                if row.required.hidden or row.required.part
+            ],
+            maximum=100,
+        )
+        sections.append(CheckCompletion(check_id, title, figures, chart))
+    trend = []
+    for index, month in enumerate(filters.period.months):
+        count, people = months.get(index, (0, 0))
+        hidden = 0 < people < threshold
+        trend.append(
+            TrendMonth(
+                month.label,
+                Share(count, count, hidden_text(threshold) if hidden else None),
+            )
+        )
+    trend_chart = bar_chart(
+        chart_id="trend",
+        title="Passes per month",
+        description=(
+            "Horizontal bars, one per month, oldest first: how many passes were recorded"
+            f" that month. Months with fewer than {threshold} people passing are hidden."
+        ),
+        bars=[
+            Bar(m.label, None if m.passes.hidden else m.passes.part, m.passes.part_text)
+            for m in trend
+        ],
+        maximum=max((m.passes.part or 0 for m in trend if not m.passes.hidden), default=0),
+    )
+    return CompletionPage(sections, trend, trend_chart, hidden_text(threshold))
+
+
+@dataclass(frozen=True)
+class FindingGrid:
+    label: FindingLabel
+    rows: list[LearningFigures]
+
+    @property
+    def total(self) -> LearningFigures:
+        return self.rows[-1]
+
+    @property
+    def groups(self) -> list[LearningFigures]:
+        return self.rows[:-1]
+
+
+@dataclass(frozen=True)
+class BankGrid:
+    title: str
+    findings: list[FindingGrid]
+
+
+@dataclass(frozen=True)
+class WeakQuestion:
+    bank_key: str
+    key: str
+    prompt: str
+    findings: list[FindingLabel]
+    figures: LearningFigures
+
+
+@dataclass(frozen=True)
+class LearningPage:
+    banks: list[BankGrid]
+    weakest: list[WeakQuestion]
+    hidden_as: str
+
+
+def _finding_grid(
+    scope: Scope,
+    filters: Filters,
+    labels: Mapping[Any, str],
+    finding: FindingLabel,
+    sums: Mapping[Any, MarkSums],
+    threshold: int,
+) -> FindingGrid:
+    rows = _group_rows(scope, filters, labels, sums)
+    return FindingGrid(
+        finding,
+        learning_figures(rows, sums, total=(TOTAL, total_label(scope)), threshold=threshold),
+    )
+
+
+def learning_page(
+    scope: Scope, filters: Filters, options: Choices, *, threshold: int
+) -> LearningPage:
+    """Four statements: sums per finding and group, finding labels, sums per question,
+    question prompts."""
+    sums = mark_sums(scope, filters, filters.period, by=("group", "finding"))
+    labels = finding_labels()
+    per_question = mark_sums(scope, filters, filters.period, by=("question",))
+    question_findings_ = _question_findings()
+    prompts = question_prompts(bank for bank, _ in per_question)
+    groups = options.group_labels(scope)
+    by_finding: dict[tuple[str, str], dict[Any, MarkSums]] = defaultdict(dict)
+    for (group, bank_key, finding_key), value in sums.items():
+        by_finding[(bank_key, finding_key)][group] = value
+    banks: dict[str, BankGrid] = {}
+    for key, label in labels.items():
+        if key not in by_finding:
+            continue
+        grid = _finding_grid(scope, filters, groups, label, by_finding[key], threshold)
+        banks.setdefault(label.bank_key, BankGrid(label.bank_title, [])).findings.append(grid)
+    weakest = []
+    ranked = sorted(
+        (
+            (value.marks / value.points, key, value)
+            for key, value in per_question.items()
+            if value.points and value.people >= threshold
+        ),
+        key=lambda item: (item[0], prompts.get(item[1], ("", 0))[1]),
+    )
+    for _, key, value in ranked[:WEAKEST]:
+        figures = learning_figures([(key, "")], {key: value}, total=None, threshold=threshold)
+        weakest.append(
+            WeakQuestion(
+                bank_key=key[0],
+                key=key[1],
+                prompt=prompts.get(key, (key[1], 0))[0],
+                findings=[labels[f] for f in question_findings_.get(key, []) if f in labels],
+                figures=figures[0],
+            )
+        )
+    return LearningPage(list(banks.values()), weakest, hidden_text(threshold))
+
+
+def _question_findings() -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(bank key, question key) -> the (bank key, finding key) of the findings it tests in
+    the latest published version that has it. One statement."""
+    rows = db.session.execute(
+        sa.select(
+            Bank.key.label("bank_key"),
+            Question.key.label("question_key"),
+            BankVersion.number,
+            Finding.key,
+        )
+        .select_from(Question)
+        .join(question_findings, question_findings.c.question_id == Question.id)
+        .join(Finding, Finding.id == question_findings.c.finding_id)
+        .join(BankVersion, BankVersion.id == Question.version_id)
+        .join(Bank, Bank.id == BankVersion.bank_id)
+        .where(BankVersion.status == "published")
+        .order_by(BankVersion.number.desc(), Finding.position)
+    )
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    version: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row.bank_key, row.question_key)
+        if version.setdefault(key, row.number) != row.number:
+            continue  # an older version of the question
+        found.setdefault(key, []).append((row.bank_key, row.key))
+    return found
+
+
+@dataclass(frozen=True)
+class QuestionFigures:
+    key: str
+    prompt: str
+    figures: LearningFigures
+
+
+@dataclass(frozen=True)
+class FindingPage:
+    label: FindingLabel
+    #: The grid cell this page opens: the group's row, or the scope's total.
+    cell: LearningFigures
+    questions: list[QuestionFigures]
+    hidden_as: str
+
+
+def finding_page(
+    scope: Scope,
+    filters: Filters,
+    options: Choices,
+    finding: tuple[str, str],
+    *,
+    group: Any,
+    threshold: int,
+) -> FindingPage | None:
+    """Per question figures for one finding and one group (TOTAL: the whole scope).
+    Four statements: the finding's grid (to know what it hides), per question sums,
+    labels, prompts. None when the finding is unknown."""
+    grid_sums = {
+        key[0]: value
+        for key, value in mark_sums(
+            scope, filters, filters.period, by=("group",), finding=finding
+        ).items()
+    }
+    labels = finding_labels()
+    label = labels.get(finding)
+    if label is None:
+        return None
+    grid = _finding_grid(scope, filters, options.group_labels(scope), label, grid_sums, threshold)
+    cell = next((row for row in grid.rows if row.key == group), None)
+    if cell is None:  # a group with no answers on this finding
+        cell = learning_figures(
+            [(group, options.group_labels(scope).get(group, ""))],
+            {},
+            total=None,
+            threshold=threshold,
+        )[0]
+    narrowed = filters
+    if group != TOTAL:
+        narrowed = _narrow_to_group(scope, filters, group)
+    per_question = (
+        mark_sums(scope, narrowed, filters.period, by=("question",), finding=finding)
+        if narrowed is not None
+        else {}
+    )
+    prompts = question_prompts([finding[0]])
+    keys = sorted(per_question, key=lambda key: prompts.get(key, ("", 0))[1])
+    rows = [(key, prompts.get(key, (key[1], 0))[0]) for key in keys]
+    figures = learning_figures(
+        rows,
+        per_question,
+        total=(TOTAL, cell.label),
+        threshold=threshold,
+        total_hidden=cell,
+    )
+    questions = [QuestionFigures(row.key[1], row.label, row) for row in figures[:-1]]
+    return FindingPage(label, cell, questions, hidden_text(threshold))
+
+
+def _narrow_to_group(scope: Scope, filters: Filters, group: Any) -> Filters | None:
+    """Filters narrowed to one row of the grid. People without a team have no team id to
+    filter on, so that row has no drill-down (None)."""
+    if scope.partnership:
+        return Filters(
+            period=filters.period,
+            check_id=filters.check_id,
+            agency_id=group,
+            team_id=filters.team_id,
+            level=filters.level,
+        )
+    if group is None:
+        return None
+    return Filters(
+        period=filters.period,
+        check_id=filters.check_id,
+        team_id=group,
+        level=filters.level,
+    )
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    name: str
+    team: str
+    check: str
+    due: datetime
+
+
+@dataclass(frozen=True)
+class OverduePage:
+    rows: list[OverdueRow]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _overdue_statement(scope: Scope, filters: Filters, now: datetime) -> sa.Select[Any]:
+    if not scope.named:
+        raise PermissionError("named status is for an agency's own lead only")
+    statement = (
+        _requirements_joined(
+            sa.select(
+                User.name.label("name"),
+                Team.name.label("team"),
+                Check.title.label("check"),
+                _deadline().label("due"),
+            )
+        )
+        .join(Check, Check.id == Requirement.check_id)
+        .outerjoin(Team, Team.id == User.team_id)
+        .where(
+            *_people_conditions(scope, filters),
+            *_current_people(),
+            _status_case(now) == "overdue",
+        )
+    )
+    if filters.check_id is not None:
+        statement = statement.where(Requirement.check_id == filters.check_id)
+    return statement
+
+
+def _overdue_rows(statement: sa.Select[Any]) -> list[OverdueRow]:
+    return [
+        OverdueRow(row.name, row.team or "", row.check, row.due)
+        for row in db.session.execute(statement)
+    ]
+
+
+def overdue_people(scope: Scope, filters: Filters, *, now: datetime) -> list[OverdueRow]:
+    """Every overdue requirement of the agency's current people, oldest deadline first.
+    One statement. Agency leads only: the only place a dashboard names anyone."""
+    statement = _overdue_statement(scope, filters, now)
+    return _overdue_rows(statement.order_by(sa.text("due"), User.name, Check.title, User.id))
+
+
+def overdue_page(
+    scope: Scope, filters: Filters, *, now: datetime, page: int, per_page: int = 100
+) -> OverduePage:
+    """One page of overdue_people: two statements (the count, then the page)."""
+    statement = _overdue_statement(scope, filters, now)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = _overdue_rows(
+        statement.order_by(sa.text("due"), User.name, Check.title, User.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return OverduePage(rows, page, per_page, total)
+
+
+@dataclass
+class ReportRow:
+    completion: CompletionFigures | None
+    passed_in_year: Share
+    first_pass: Share
+    learning: LearningFigures
+
+
+@dataclass(frozen=True)
+class ReportCheck:
+    check_id: int
+    title: str
+    rows: list[ReportRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    period: Period
+    #: True when the year includes today, so today's completion status belongs in it.
+    current: bool
+    checks: list[ReportCheck]
+    hidden_as: str
+
+
+def report_page(
+    scope: Scope, period: Period, options: Choices, *, now: datetime, threshold: int
+) -> ReportPage:
+    """Completion and learning per group and check for one reporting year. Four statements
+    (three for a past year, whose status at year end current records can't give)."""
+    filters = Filters(period=period)
+    current = period.start <= now < period.end
+    counts = status_counts(scope, filters, now=now) if current else {}
+    first = first_attempt_counts(scope, filters, period)
+    passed = passes_in_period(scope, filters, period)
+    sums = mark_sums(scope, filters, period, by=("group", "check"))
+    labels = options.group_labels(scope)
+    titles = dict(options.checks)
+    check_ids = sorted(
+        {c for _, c in counts}
+        | {c for _, c in first}
+        | {c for _, c in passed}
+        | {c for _, c in sums},
+        key=lambda check: titles.get(check, "").casefold(),
+    )
+    checks = []
+    for check_id in check_ids:
+
+        def of(mapping: Mapping[tuple[Any, int], Any], check_id: int = check_id) -> dict:
+            return {g: v for (g, c), v in mapping.items() if c == check_id}
+
+        rows = _group_rows(
+            scope, filters, labels, [*of(counts), *of(first), *of(passed), *of(sums)]
+        )
+        completion = completion_figures(
+            rows, of(counts), of(first), total_label=total_label(scope), threshold=threshold
+        )
+        # People passing in the year: a count of people, adding up to its total.
+        passed_rows = of(passed)
+        passed_people = {key: passed_rows.get(key, 0) for key, _ in rows}
+        passed_people[TOTAL] = sum(passed_people.values())
+        passed_hidden = suppress(
+            passed_people,
+            threshold=threshold,
+            equations=[Equation(TOTAL, tuple(key for key, _ in rows))],
+        )
+        learning = learning_figures(
+            rows, of(sums), total=(TOTAL, total_label(scope)), threshold=threshold
+        )
+        report_rows = []
+        for figures, learned in zip(completion, learning, strict=True):
+            count = passed_people[figures.key]
+            report_rows.append(
+                ReportRow(
+                    completion=figures if current else None,
+                    passed_in_year=share(
+                        count, count, hidden=figures.key in passed_hidden, threshold=threshold
+                    ),
+                    first_pass=figures.first_pass,
+                    learning=learned,
+                )
+            )
+        checks.append(ReportCheck(check_id, titles.get(check_id, "Check"), report_rows))
+    return ReportPage(period, current, checks, hidden_text(threshold))

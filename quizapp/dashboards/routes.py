@@ -1,0 +1,361 @@
+"""Dashboard pages and CSV downloads for safeguarding leads (and administrators).
+
+Scope: an agency's lead sees their agency, by team, and its overdue people by name;
+anyone else allowed in (a partnership-wide lead, an administrator) sees aggregates for
+the whole partnership. A filter or drill-down value outside the scope, or unknown, is
+answered 404 exactly like a missing page: no URL reaches another agency's figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from flask import abort, current_app, render_template, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from ..access import roles_required
+from ..models import Role, utcnow
+from . import bp, queries
+from .forms import FiltersForm, YearForm
+from .periods import ROLLING, period_choices, reporting_year, reporting_year_of, year_choices
+from .scope import Scope, scope_for
+
+leads = roles_required(Role.LEAD, Role.ADMIN)
+
+#: Filters each page offers.
+COMPLETION_FILTERS = ("check", "agency", "team", "level", "period")
+LEARNING_FILTERS = ("check", "agency", "team", "level", "period")
+OVERDUE_FILTERS = ("check", "team")
+DEFAULT_PERIOD = f"{ROLLING[0]}m"
+
+
+def _scope() -> Scope:
+    """The signed-in lead's scope. An agency lead naming any other agency in the query
+    string, on any page, is answered 404, as if the page did not exist."""
+    scope = scope_for(current_user)
+    if scope.named and request.args.get("agency", "") not in ("", str(scope.agency_id)):
+        abort(404)
+    return scope
+
+
+def _threshold() -> int:
+    return int(current_app.config["SMALL_NUMBER_THRESHOLD"])
+
+
+def _int_choice(name: str, allowed: Iterable[int]) -> int | None:
+    """An id from the query string: absent or empty means "all"; anything else must be
+    one of `allowed` (what is in scope) or the page is not found."""
+    raw = request.args.get(name, "")
+    if raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        abort(404)
+    if value not in set(allowed):
+        abort(404)
+    return value
+
+
+def _filters(
+    scope: Scope, options: queries.Choices, *, now: Any, offered: Sequence[str]
+) -> queries.Filters:
+    periods = {period.key: period for period in period_choices(now)}
+    period_key = request.args.get("period", "") if "period" in offered else ""
+    if period_key and period_key not in periods:
+        abort(404)
+    agency_id = None
+    if "agency" in offered and scope.partnership:
+        agency_id = _int_choice("agency", (i for i, _ in options.agencies))
+    level = request.args.get("level", "") if "level" in offered else ""
+    if level and level not in options.levels:
+        abort(404)
+    return queries.Filters(
+        period=periods[period_key or DEFAULT_PERIOD],
+        check_id=_int_choice("check", (i for i, _ in options.checks)),
+        agency_id=agency_id,
+        team_id=_int_choice("team", (i for i, _ in options.teams)) if "team" in offered else None,
+        level=level or None,
+    )
+
+
+def _filters_form(
+    scope: Scope,
+    options: queries.Choices,
+    filters: queries.Filters,
+    *,
+    now: Any,
+    offered: Sequence[str],
+) -> FiltersForm:
+    form = FiltersForm(formdata=None)
+    form.check.choices = [("", "All checks"), *((str(i), t) for i, t in options.checks)]
+    form.check.data = str(filters.check_id or "")
+    form.agency.choices = [("", "All agencies"), *((str(i), n) for i, n in options.agencies)]
+    form.agency.data = str(filters.agency_id or "")
+    form.team.choices = [("", "All teams"), *((str(i), n) for i, n in options.teams)]
+    form.team.data = str(filters.team_id or "")
+    form.level.choices = [("", "All levels"), *((level, level) for level in options.levels)]
+    form.level.data = filters.level or ""
+    form.period.choices = [(p.key, p.label) for p in period_choices(now)]
+    form.period.data = filters.period.key
+    for name in ("check", "agency", "team", "level", "period"):
+        if name not in offered or (name == "agency" and scope.named):
+            delattr(form, name)
+    return form
+
+
+def _link_args(filters: queries.Filters, scope: Scope) -> dict[str, Any]:
+    """The filters as query arguments, to carry them into a drill-down link."""
+    args: dict[str, Any] = {"period": filters.period.key}
+    if filters.check_id is not None:
+        args["check"] = filters.check_id
+    if filters.agency_id is not None and scope.partnership:
+        args["agency"] = filters.agency_id
+    if filters.team_id is not None:
+        args["team"] = filters.team_id
+    if filters.level is not None:
+        args["level"] = filters.level
+    return args
+
+
+@bp.route("/")
+@leads
+def completion() -> str:
+    scope = _scope()
+    now = utcnow()
+    options = queries.choices(scope)
+    filters = _filters(scope, options, now=now, offered=COMPLETION_FILTERS)
+    page = queries.completion_page(scope, filters, options, now=now, threshold=_threshold())
+    return render_template(
+        "dashboards/completion.html",
+        scope=scope,
+        filters=filters,
+        form=_filters_form(scope, options, filters, now=now, offered=COMPLETION_FILTERS),
+        page=page,
+        threshold=_threshold(),
+        now=now,
+    )
+
+
+@bp.route("/learning")
+@leads
+def learning() -> str:
+    scope = _scope()
+    now = utcnow()
+    options = queries.choices(scope)
+    filters = _filters(scope, options, now=now, offered=LEARNING_FILTERS)
+    page = queries.learning_page(scope, filters, options, threshold=_threshold())
+    return render_template(
+        "dashboards/learning.html",
+        scope=scope,
+        filters=filters,
+        form=_filters_form(scope, options, filters, now=now, offered=LEARNING_FILTERS),
+        page=page,
+        link_args=_link_args(filters, scope),
+        threshold=_threshold(),
+    )
+
+
+@bp.route("/learning/<bank_key>/<finding_key>")
+@leads
+def finding(bank_key: str, finding_key: str) -> str:
+    scope = _scope()
+    now = utcnow()
+    options = queries.choices(scope)
+    filters = _filters(scope, options, now=now, offered=LEARNING_FILTERS)
+    allowed = (i for i, _ in (options.agencies if scope.partnership else options.teams))
+    group = _int_choice("group", allowed)
+    page = queries.finding_page(
+        scope,
+        filters,
+        options,
+        (bank_key, finding_key),
+        group=queries.TOTAL if group is None else group,
+        threshold=_threshold(),
+    )
+    if page is None:
+        abort(404)
+    return render_template(
+        "dashboards/finding.html",
+        scope=scope,
+        filters=filters,
+        page=page,
+        link_args=_link_args(filters, scope),
+        threshold=_threshold(),
+    )
+
+
+def _agency_lead_scope() -> Scope:
+    """Named people are for an agency's own lead only; everyone else is refused."""
+    scope = _scope()
+    if not scope.named:
+        abort(403)
+    return scope
+
+
+@bp.route("/overdue")
+@leads
+def overdue() -> str:
+    scope = _agency_lead_scope()
+    now = utcnow()
+    options = queries.choices(scope)
+    filters = _filters(scope, options, now=now, offered=OVERDUE_FILTERS)
+    page = queries.overdue_page(scope, filters, now=now, page=request.args.get("page", 1, type=int))
+    return render_template(
+        "dashboards/overdue.html",
+        scope=scope,
+        filters=filters,
+        form=_filters_form(scope, options, filters, now=now, offered=OVERDUE_FILTERS),
+        page=page,
+        link_args={k: v for k, v in _link_args(filters, scope).items() if k != "period"},
+    )
+
+
+@bp.route("/overdue.csv")
+@leads
+def overdue_csv() -> Response:
+    scope = _agency_lead_scope()
+    now = utcnow()
+    options = queries.choices(scope)
+    filters = _filters(scope, options, now=now, offered=OVERDUE_FILTERS)
+    rows = queries.overdue_people(scope, filters, now=now)
+    return _csv(
+        f"overdue-{now:%Y-%m-%d}.csv",
+        ["Name", "Team", "Check", "Due date"],
+        ([row.name, row.team, row.check, f"{row.due:%Y-%m-%d}"] for row in rows),
+    )
+
+
+def _year(now: Any) -> int:
+    choices = year_choices(now)
+    raw = request.args.get("year", "")
+    if raw == "":
+        return reporting_year_of(now)
+    if not raw.isdigit() or int(raw) not in choices:
+        abort(404)
+    return int(raw)
+
+
+@bp.route("/report")
+@leads
+def report() -> str:
+    scope = _scope()
+    now = utcnow()
+    year = _year(now)
+    options = queries.choices(scope)
+    page = queries.report_page(
+        scope, reporting_year(year), options, now=now, threshold=_threshold()
+    )
+    form = YearForm(formdata=None)
+    form.year.choices = [(str(y), reporting_year(y).label) for y in year_choices(now)]
+    form.year.data = str(year)
+    return render_template(
+        "dashboards/report.html",
+        scope=scope,
+        page=page,
+        form=form,
+        year=year,
+        threshold=_threshold(),
+        now=now,
+    )
+
+
+REPORT_COLUMNS = [
+    "Year",
+    "Check",
+    "Agency or team",
+    "People required",
+    "Complete or expiring soon",
+    "Completion %",
+    "Expiring soon",
+    "Due",
+    "Overdue",
+    "Overdue %",
+    "People passing in the year",
+    "First attempts",
+    "First attempts passed",
+    "First-attempt pass %",
+    "People answering",
+    "Marks gained",
+    "Marks available",
+    "Marks gained %",
+    "Wrong answers",
+    "Wrong answers given very sure",
+    "Very sure when wrong %",
+]
+
+
+@bp.route("/report.csv")
+@leads
+def report_csv() -> Response:
+    scope = _scope()
+    now = utcnow()
+    year = _year(now)
+    page = queries.report_page(
+        scope, reporting_year(year), queries.choices(scope), now=now, threshold=_threshold()
+    )
+    return _csv(f"report-{year}-{year + 1}.csv", REPORT_COLUMNS, report_rows(page))
+
+
+def report_rows(page: queries.ReportPage) -> Iterable[list[str]]:
+    """The yearly report as CSV rows: the same figures, hidden the same way, as the page.
+    Status columns stay empty for a past year (status at its end is not recorded)."""
+    for check in page.checks:
+        for row in check.rows:
+            c = row.completion
+            status = (
+                [
+                    c.required.part_text,
+                    c.held.part_text,
+                    c.held.percent_text,
+                    c.expiring.part_text,
+                    c.due.part_text,
+                    c.overdue.part_text,
+                    c.overdue.percent_text,
+                ]
+                if c is not None
+                else [""] * 7
+            )
+            learning = row.learning
+            yield [
+                page.period.label,
+                check.title,
+                row.learning.label,
+                *status,
+                row.passed_in_year.part_text,
+                row.first_pass.whole_text,
+                row.first_pass.part_text,
+                row.first_pass.percent_text,
+                learning.people.part_text,
+                learning.marks.part_text,
+                learning.marks.whole_text,
+                learning.marks.percent_text,
+                learning.confidently_wrong.whole_text,
+                learning.confidently_wrong.part_text,
+                learning.confidently_wrong.percent_text,
+            ]
+
+
+def _csv(filename: str, header: list[str], rows: Iterable[list[str]]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _cell(value: str) -> str:
+    """Names and titles are typed by people: keep spreadsheets from running them as
+    formulas."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value

@@ -1,0 +1,940 @@
+"""Every page of the app in each of its states, and how a person reaches it.
+
+test_accessibility.py runs axe on each state and test_layout.py checks each one at 320px
+and at 200% zoom. The list is checked against the app's URL map: every endpoint that
+answers GET must have at least one state here or be in EXCLUDED with a reason, so a new
+page cannot escape the checks.
+
+Each state is reached the way a person would: through links, buttons and forms, from a
+fresh browser context signed in as `user` (None: signed out). States that need data of
+their own make it (a draft in a bank of their own, a team, an invitation) and are safe to
+reach again, because the browser tests share one demo database and run in any order.
+Journeys (test_journeys.py) use other people or banks, so they don't disturb these states.
+
+No axe rule is disabled anywhere at the moment. If a rule ever proves a genuine false
+positive on one page, put its id in that state's `axe_disable` and say why in `note`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from playwright.sync_api import Page, expect
+
+from .server import DEMO_PASSWORD, Server
+
+ROOT = Path(__file__).resolve().parents[2]
+HS_BANK_FILE = ROOT / "question_banks" / "hs-baby-2016.yaml"
+HS_TITLE = "Baby HS (2016): learning from a Sandwell review"
+
+# Demo people (quizapp/demo.py). The generated practitioners are named
+# first.last.N@demo.test; each page state that changes something has a person of its own.
+PRACTITIONER = "practitioner@demo.test"
+AUTHOR = "author@demo.test"
+LEAD = "lead@demo.test"
+POLICE_LEAD = "police-lead@demo.test"
+ADMIN = "admin@demo.test"
+#: Never attempted the HS check, and nothing here starts one for them.
+NEW_PRACTITIONER = "ella.khan.4@demo.test"
+#: Has an attempt in progress, started by the states below.
+TAKING_PRACTITIONER = "femi.singh.5@demo.test"
+#: Passed the HS check 60 days ago.
+PASSED_PRACTITIONER = "femi.singh.5@demo.test"
+#: Tried the HS check 30 days ago and did not pass.
+FAILED_PRACTITIONER = "grace.green.6@demo.test"
+#: Ask for password resets (never completed, so their passwords stay the same); one
+#: for each state, as each address may be sent only a few emails an hour.
+RESETTING = ("hassan.nowak.7@demo.test", "isla.clarke.8@demo.test", "jack.jones.9@demo.test")
+
+#: Never anonymised: the states only show the page.
+ANONYMISED = "kiran.reid.10@demo.test"
+
+#: A bank of the page states' own (a copy of the HS bank under another id), so that
+#: its draft stays put while the author journey publishes the HS bank.
+STATES_BANK_KEY = "browser-states-bank"
+STATES_BANK_TITLE = "Browser states bank"
+#: An agency of the page states' own, with an email domain people can register with.
+STATES_AGENCY = "Browser Test Agency"
+STATES_DOMAIN = "browser-agency.test"
+STATES_TEAM = "Browser test team"
+
+
+@dataclass
+class Visit:
+    """What a reach function gets: its page, the server, and a way to open another
+    signed-in page (for example an administrator who sends an invitation)."""
+
+    page: Page
+    server: Server
+    open_as: Callable[[str | None], Page]
+
+
+@dataclass(frozen=True)
+class PageState:
+    #: The endpoint the browser must end up on; None for the error page of a missing URL.
+    endpoint: str | None
+    state: str
+    user: str | None
+    reach: Callable[[Visit], None]
+    #: Why the state is there, or why an axe rule is disabled for it.
+    note: str = ""
+    #: axe rule ids disabled for this state only (genuine false positives; say why).
+    axe_disable: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return f"{self.endpoint or 'not-found'}[{self.state}]"
+
+
+STATES: list[PageState] = []
+
+
+def state(endpoint: str | None, name: str, user: str | None = None, **options):
+    def register(reach: Callable[[Visit], None]) -> Callable[[Visit], None]:
+        STATES.append(PageState(endpoint, name, user, reach, **options))
+        return reach
+
+    return register
+
+
+#: GET endpoints with no page to check, and why.
+EXCLUDED: dict[str, str] = {
+    "static": "CSS, JavaScript and images, not pages",
+    "auth.index": "redirect only: to your checks, or to sign in",
+    "author.preview": "redirect only: to the first part or question of the preview",
+    "author.export_version": "file download (a YAML bank file), not a page",
+    "dashboards.overdue_csv": "file download (CSV); test_journeys downloads and reads it",
+    "dashboards.report_csv": "file download (CSV), not a page",
+    "account.download": "file download (JSON of a person's own data), not a page",
+}
+
+
+# Helpers ------------------------------------------------------------------------------
+
+
+def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile(r"/sign-in"))
+
+
+def submit(page: Page, name: str) -> None:
+    page.get_by_role("button", name=name, exact=True).click()
+
+
+def expect_errors(page: Page) -> None:
+    expect(page.get_by_role("alert").get_by_text("There is a problem")).to_be_visible()
+
+
+def hs_questions() -> list[dict]:
+    return yaml.safe_load(HS_BANK_FILE.read_text())["questions"]
+
+
+def first_question_of_type(kind: str) -> dict:
+    return next(q for q in hs_questions() if q["type"] == kind)
+
+
+def open_hs_check(page: Page) -> None:
+    page.goto("/checks/")
+    page.get_by_role("link", name=HS_TITLE).click()
+
+
+#: Addresses found once and then gone to directly, to keep the suite quick: the first
+#: state to need one reaches it through the pages. For one server at a time (forget()).
+_found: dict[tuple[str, ...], str] = {}
+
+
+def forget() -> None:
+    """Forget the addresses found on an earlier server."""
+    _found.clear()
+
+
+def open_attempt(page: Page, user: str) -> str:
+    """Start or continue the HS check; return the attempt's address, /checks/attempts/N."""
+    key = ("attempt", user)
+    if key not in _found:
+        open_hs_check(page)
+        page.get_by_role("button", name=re.compile(r"^(Start check|Continue your check)$")).click()
+        match = re.search(r"/checks/attempts/\d+", page.url)
+        assert match, page.url
+        _found[key] = match.group(0)
+    return _found[key]
+
+
+def ensure_states_bank(page: Page) -> None:
+    """The author's own copy of the HS bank, with a draft; leaves the page on the draft."""
+    response = page.goto(f"/author/banks/{STATES_BANK_KEY}/draft")
+    if response is not None and response.ok:
+        return
+    page.goto("/author/")
+    if page.get_by_role("link", name=STATES_BANK_TITLE).count() == 0:
+        page.get_by_role("button", name="Upload a bank file").click()
+        text = HS_BANK_FILE.read_text()
+        text = text.replace("id: hs-baby-2016", f"id: {STATES_BANK_KEY}", 1)
+        text = re.sub(r"^title: .*$", f'title: "{STATES_BANK_TITLE}"', text, count=1, flags=re.M)
+        page.get_by_label("Upload a bank file").set_input_files(
+            {"name": "states.yaml", "mimeType": "application/x-yaml", "buffer": text.encode()}
+        )
+        submit(page, "Upload and import")
+        page.goto("/author/")
+    page.get_by_role("link", name=STATES_BANK_TITLE).click()
+    start = page.get_by_role("button", name="Start a new draft")
+    if start.count():
+        start.click()
+    else:
+        page.get_by_role("link", name=re.compile("Continue editing the draft")).click()
+    expect(page.get_by_role("heading", level=1, name=STATES_BANK_TITLE)).to_be_visible()
+
+
+def ensure_states_agency(page: Page) -> None:
+    """An agency with a team and an email domain; leaves the page on the agency."""
+    if ("agency",) in _found:
+        page.goto(_found[("agency",)])
+        return
+    page.goto("/admin/agencies/")
+    if page.get_by_role("link", name=STATES_AGENCY).count() == 0:
+        page.get_by_role("button", name="Add an agency").click()
+        page.get_by_label("Name").fill(STATES_AGENCY)
+        page.get_by_label("Voluntary sector").check()
+        page.get_by_role("group", name="Is it a statutory safeguarding partner?").get_by_label(
+            "No"
+        ).check()
+        page.get_by_label("Email domains (optional)").fill(STATES_DOMAIN)
+        submit(page, "Save agency")
+    else:
+        page.get_by_role("link", name=STATES_AGENCY).click()
+    if page.get_by_role("rowheader", name=STATES_TEAM).count() == 0:
+        page.get_by_label("Add a team").fill(STATES_TEAM)
+        submit(page, "Add team")
+    expect(page.get_by_role("heading", level=1, name=STATES_AGENCY)).to_be_visible()
+    _found[("agency",)] = page.url.split("#")[0]
+
+
+def user_id(server: Server, email: str) -> int:
+    """A person's id, for the few pages no link leads to yet."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(server.database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(sa.text("SELECT id FROM users WHERE email = :e"), {"e": email})
+    finally:
+        engine.dispose()
+
+
+def people_csv(rows: list[str]) -> dict:
+    text = "name,email,agency,job role,level\n" + "\n".join(rows) + "\n"
+    return {"name": "people.csv", "mimeType": "text/csv", "buffer": text.encode()}
+
+
+# Signed out ---------------------------------------------------------------------------
+
+
+@state("auth.sign_in", "empty")
+def _(v: Visit) -> None:
+    v.page.goto("/sign-in")
+
+
+@state("auth.sign_in", "errors")
+def _(v: Visit) -> None:
+    v.page.goto("/sign-in")
+    submit(v.page, "Sign in")
+    expect_errors(v.page)
+
+
+@state("auth.sign_in", "wrong password")
+def _(v: Visit) -> None:
+    v.page.goto("/sign-in")
+    v.page.get_by_label("Email address").fill(NEW_PRACTITIONER)
+    v.page.get_by_label("Password", exact=True).fill("not the password")
+    submit(v.page, "Sign in")
+    expect_errors(v.page)
+
+
+@state("auth.register", "empty")
+def _(v: Visit) -> None:
+    v.page.goto("/register")
+
+
+@state("auth.register", "errors")
+def _(v: Visit) -> None:
+    v.page.goto("/register")
+    submit(v.page, "Create account")
+    expect_errors(v.page)
+
+
+def _register(v: Visit, email: str) -> None:
+    admin = v.open_as(ADMIN)
+    ensure_states_agency(admin)
+    v.page.goto("/register")
+    v.page.get_by_label("Full name").fill("Robin Browser")
+    v.page.get_by_label("Work email address").fill(email)
+    v.page.get_by_label("Create a password").fill("a long enough password 2026")
+    v.page.get_by_label("Confirm your password").fill("a long enough password 2026")
+    submit(v.page, "Create account")
+
+
+@state("auth.registration_sent", "filled")
+def _(v: Visit) -> None:
+    _register(v, f"registered.{secrets.token_hex(4)}@{STATES_DOMAIN}")
+    expect(v.page.get_by_role("heading", level=1)).to_contain_text("Check your email")
+
+
+@state("auth.confirm_email", "filled")
+def _(v: Visit) -> None:
+    email = f"confirming.{secrets.token_hex(4)}@{STATES_DOMAIN}"
+    _register(v, email)
+    v.page.goto(v.server.emailed_links(email)[-1])
+
+
+@state("auth.confirm_email", "link problem")
+def _(v: Visit) -> None:
+    v.page.goto("/register/confirm/not-a-real-token")
+
+
+@state("auth.password_reset", "empty")
+def _(v: Visit) -> None:
+    v.page.goto("/password-reset")
+
+
+@state("auth.password_reset", "errors")
+def _(v: Visit) -> None:
+    v.page.goto("/password-reset")
+    v.page.get_by_label("Email address").fill("not an email address")
+    submit(v.page, "Send link")
+    expect_errors(v.page)
+
+
+def _request_reset(v: Visit, email: str) -> str:
+    """Ask for a reset link; return it, from the email."""
+    v.page.goto("/password-reset")
+    v.page.get_by_label("Email address").fill(email)
+    submit(v.page, "Send link")
+    expect(v.page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    return v.server.emailed_links(email)[-1]
+
+
+@state("auth.password_reset_sent", "filled")
+def _(v: Visit) -> None:
+    _request_reset(v, RESETTING[0])
+
+
+@state("auth.choose_new_password", "empty")
+def _(v: Visit) -> None:
+    v.page.goto(_request_reset(v, RESETTING[1]))
+
+
+@state("auth.choose_new_password", "errors")
+def _(v: Visit) -> None:
+    v.page.goto(_request_reset(v, RESETTING[2]))
+    v.page.get_by_label("New password", exact=True).fill("short")
+    v.page.get_by_label("Confirm your new password", exact=True).fill("different")
+    submit(v.page, "Save password")
+    expect_errors(v.page)
+
+
+@state("auth.choose_new_password", "link problem")
+def _(v: Visit) -> None:
+    v.page.goto("/password-reset/not-a-real-token")
+
+
+def _invite(v: Visit) -> str:
+    email = f"invited.{secrets.token_hex(4)}@example.org"
+    admin = v.open_as(ADMIN)
+    admin.goto("/invitations/new")
+    admin.get_by_label("Full name").fill("Indra Invited")
+    admin.get_by_label("Work email address").fill(email)
+    admin.get_by_label("Agency", exact=True).select_option(label="Police")
+    admin.get_by_label("Job role").fill("Police constable")
+    submit(admin, "Send invitation")
+    expect(admin.get_by_text(f"Invitation sent to {email}")).to_be_visible()
+    return v.server.emailed_links(email)[-1]
+
+
+@state("auth.accept_invitation", "empty")
+def _(v: Visit) -> None:
+    v.page.goto(_invite(v))
+
+
+@state("auth.accept_invitation", "errors")
+def _(v: Visit) -> None:
+    v.page.goto(_invite(v))
+    submit(v.page, "Create account")
+    expect_errors(v.page)
+
+
+@state("auth.accept_invitation", "link problem")
+def _(v: Visit) -> None:
+    v.page.goto("/invitations/not-a-real-token")
+
+
+@state(None, "not found")
+def _(v: Visit) -> None:
+    v.page.goto("/no-such-page")
+
+
+# Practitioners ------------------------------------------------------------------------
+
+
+@state("take.your_checks", "results", user=PASSED_PRACTITIONER)
+def _(v: Visit) -> None:
+    v.page.goto("/checks/")
+
+
+@state("take.your_checks", "empty", user=NEW_PRACTITIONER)
+def _(v: Visit) -> None:
+    v.page.goto("/checks/")
+
+
+@state("take.check_overview", "empty", user=NEW_PRACTITIONER)
+def _(v: Visit) -> None:
+    open_hs_check(v.page)
+
+
+@state("take.check_overview", "results", user=FAILED_PRACTITIONER)
+def _(v: Visit) -> None:
+    open_hs_check(v.page)
+
+
+@state("take.stage", "filled", user=TAKING_PRACTITIONER)
+def _(v: Visit) -> None:
+    attempt = open_attempt(v.page, TAKING_PRACTITIONER)
+    v.page.goto(f"{attempt}/stages/{hs_questions()[0]['stage']}")
+
+
+for _kind in ("single", "multiple", "true_false", "ordering", "reflection"):
+
+    @state("take.question", f"empty {_kind}", user=TAKING_PRACTITIONER)
+    def _(v: Visit, kind: str = _kind) -> None:
+        attempt = open_attempt(v.page, TAKING_PRACTITIONER)
+        v.page.goto(f"{attempt}/questions/{first_question_of_type(kind)['id']}")
+
+
+for _kind in ("single", "ordering"):
+
+    @state("take.question", f"errors {_kind}", user=TAKING_PRACTITIONER)
+    def _(v: Visit, kind: str = _kind) -> None:
+        attempt = open_attempt(v.page, TAKING_PRACTITIONER)
+        v.page.goto(f"{attempt}/questions/{first_question_of_type(kind)['id']}")
+        if kind == "ordering":  # one position given twice
+            v.page.get_by_role("combobox").nth(0).select_option("1")
+            v.page.get_by_role("combobox").nth(1).select_option("1")
+        submit(v.page, "Save and continue")
+        expect_errors(v.page)
+
+
+@state("take.question", "filled", user=TAKING_PRACTITIONER)
+def _(v: Visit) -> None:
+    attempt = open_attempt(v.page, TAKING_PRACTITIONER)
+    question = first_question_of_type("multiple")
+    v.page.goto(f"{attempt}/questions/{question['id']}")
+    answers = v.page.get_by_role("group", name="Your answer").get_by_role("checkbox")
+    answers.nth(0).check()
+    answers.nth(1).check()
+    v.page.get_by_role("group", name="How sure are you?").get_by_role("radio").nth(1).check()
+    submit(v.page, "Save and continue")
+    v.page.goto(f"{attempt}/questions/{question['id']}")
+    expect(answers.nth(0)).to_be_checked()
+
+
+@state("take.check_answers", "errors", user=TAKING_PRACTITIONER)
+def _(v: Visit) -> None:
+    attempt = open_attempt(v.page, TAKING_PRACTITIONER)
+    v.page.goto(f"{attempt}/check-answers")
+    submit(v.page, "Submit answers")
+    expect(v.page.get_by_role("alert")).to_contain_text("You have not answered every question")
+
+
+@state("take.check_answers", "filled", user=TAKING_PRACTITIONER)
+def _(v: Visit) -> None:
+    attempt = open_attempt(v.page, TAKING_PRACTITIONER)
+    v.page.goto(f"{attempt}/check-answers")
+
+
+@state("take.result", "passed", user=PASSED_PRACTITIONER)
+def _(v: Visit) -> None:
+    open_hs_check(v.page)
+    v.page.get_by_role("table").get_by_role("link").first.click()
+
+
+@state("take.result", "not passed", user=FAILED_PRACTITIONER)
+def _(v: Visit) -> None:
+    open_hs_check(v.page)
+    v.page.get_by_role("table").get_by_role("link").first.click()
+    expect(v.page.get_by_role("heading", level=1)).to_have_text("You have not passed yet")
+
+
+# Authors ------------------------------------------------------------------------------
+
+
+@state("author.banks", "results", user=AUTHOR)
+def _(v: Visit) -> None:
+    v.page.goto("/author/")
+
+
+@state("author.bank", "results", user=AUTHOR)
+def _(v: Visit) -> None:
+    v.page.goto("/author/")
+    v.page.get_by_role("link", name=HS_TITLE).click()
+
+
+@state("author.version", "results", user=AUTHOR)
+def _(v: Visit) -> None:
+    v.page.goto("/author/")
+    v.page.get_by_role("link", name=HS_TITLE).click()
+    v.page.get_by_role("link", name="Version 1", exact=True).click()
+
+
+@state("author.version_statistics", "results", user=AUTHOR)
+def _(v: Visit) -> None:
+    v.page.goto("/author/")
+    v.page.get_by_role("link", name=HS_TITLE).click()
+    v.page.get_by_role("link", name="Version 1", exact=True).click()
+    v.page.get_by_role("link", name="Question statistics for version 1").click()
+
+
+@state("author.upload", "empty", user=AUTHOR)
+def _(v: Visit) -> None:
+    v.page.goto("/author/upload")
+
+
+@state("author.upload", "errors", user=AUTHOR)
+def _(v: Visit) -> None:
+    v.page.goto("/author/upload")
+    submit(v.page, "Upload and import")
+    expect_errors(v.page)
+
+
+@state("author.upload", "file with errors", user=AUTHOR)
+def _(v: Visit) -> None:
+    v.page.goto("/author/upload")
+    v.page.get_by_label("Upload a bank file").set_input_files(
+        {"name": "broken.yaml", "mimeType": "application/x-yaml", "buffer": b"format: 1\nid: x\n"}
+    )
+    submit(v.page, "Upload and import")
+    expect_errors(v.page)
+
+
+@state("author.new_from_briefing", "empty", user=AUTHOR)
+def _(v: Visit) -> None:
+    v.page.goto("/author/briefings/new")
+
+
+@state("author.new_from_briefing", "errors", user=AUTHOR)
+def _(v: Visit) -> None:
+    v.page.goto("/author/briefings/new")
+    v.page.get_by_role("button", name=re.compile("^(Make|Start|Create)")).first.click()
+    expect_errors(v.page)
+
+
+@state("author.draft", "filled", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+
+
+@state("author.publish", "errors", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    # The draft is the same as the published version: nothing to publish yet.
+    submit(v.page, "Publish version")
+    expect(v.page.get_by_role("alert")).to_be_visible()
+
+
+@state("author.draft_details", "filled", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    v.page.get_by_role("link", name="Change details of the bank").click()
+
+
+@state("author.draft_details", "errors", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    v.page.get_by_role("link", name="Change details of the bank").click()
+    v.page.get_by_label("Title", exact=True).fill("")
+    submit(v.page, "Save")
+    expect_errors(v.page)
+
+
+@state("author.draft_item", "filled finding", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    v.page.get_by_role("link", name=re.compile("^Change finding ")).first.click()
+
+
+@state("author.draft_item", "errors finding", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    v.page.get_by_role("button", name="Add a finding").click()
+    submit(v.page, "Save")
+    expect_errors(v.page)
+
+
+@state("author.draft_item", "filled part", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    v.page.get_by_role("link", name="Change part 1").click()
+
+
+@state("author.draft_item", "errors part", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    v.page.get_by_role("button", name="Add a part of the story").click()
+    submit(v.page, "Save")
+    expect_errors(v.page)
+
+
+for _kind in ("single", "multiple", "true_false", "ordering", "reflection"):
+
+    @state("author.draft_question", f"filled {_kind}", user=AUTHOR)
+    def _(v: Visit, kind: str = _kind) -> None:
+        ensure_states_bank(v.page)
+        question_id = first_question_of_type(kind)["id"]
+        v.page.get_by_role("link", name=f"Change question {question_id}").click()
+
+
+@state("author.draft_question", "errors", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    question_id = first_question_of_type("single")["id"]
+    v.page.get_by_role("link", name=f"Change question {question_id}").click()
+    v.page.get_by_label("Question", exact=True).fill("")
+    submit(v.page, "Save question")
+    expect_errors(v.page)
+
+
+@state("author.new_question", "empty", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    v.page.get_by_role("button", name="Add a question").click()
+
+
+@state("author.new_question", "errors", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    v.page.get_by_role("button", name="Add a question").click()
+    submit(v.page, "Continue")
+    expect_errors(v.page)
+
+
+@state("author.add_question", "empty", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    v.page.get_by_role("button", name="Add a question").click()
+    v.page.get_by_label("Multiple choice").check()
+    submit(v.page, "Continue")
+
+
+@state("author.add_question", "errors", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    v.page.get_by_role("button", name="Add a question").click()
+    v.page.get_by_role("radio").first.check()
+    submit(v.page, "Continue")
+    submit(v.page, "Save question")
+    expect_errors(v.page)
+
+
+@state("author.preview_stage", "filled", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    v.page.get_by_role("link", name="Preview the draft as a practitioner").click()
+
+
+@state("author.preview_question", "empty", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    v.page.get_by_role("link", name="Preview the draft as a practitioner").click()
+    v.page.get_by_role("button", name="Continue").click()
+
+
+@state("author.preview_question", "errors", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    v.page.get_by_role("link", name="Preview the draft as a practitioner").click()
+    v.page.get_by_role("button", name="Continue").click()
+    submit(v.page, "Save and continue")
+    expect_errors(v.page)
+
+
+@state("author.preview_result", "results", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    v.page.goto(f"/author/banks/{STATES_BANK_KEY}/draft/preview/result")
+
+
+# Administrators and leads -------------------------------------------------------------
+
+
+@state("admin.home", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/")
+
+
+@state("admin.agencies", "results", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/agencies/")
+
+
+@state("admin.agency", "results", user=ADMIN)
+def _(v: Visit) -> None:
+    ensure_states_agency(v.page)
+
+
+@state("admin.add_team", "errors", user=ADMIN)
+def _(v: Visit) -> None:
+    ensure_states_agency(v.page)
+    submit(v.page, "Add team")
+    expect_errors(v.page)
+
+
+@state("admin.add_agency", "empty", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/agencies/")
+    v.page.get_by_role("button", name="Add an agency").click()
+
+
+@state("admin.add_agency", "errors", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/agencies/")
+    v.page.get_by_role("button", name="Add an agency").click()
+    submit(v.page, "Save agency")
+    expect_errors(v.page)
+
+
+@state("admin.edit_agency", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    ensure_states_agency(v.page)
+    v.page.get_by_role("link", name="Change agency details").first.click()
+
+
+@state("admin.edit_agency", "errors", user=ADMIN)
+def _(v: Visit) -> None:
+    ensure_states_agency(v.page)
+    v.page.get_by_role("link", name="Change agency details").first.click()
+    v.page.get_by_label("Name").fill("")
+    submit(v.page, "Save agency")
+    expect_errors(v.page)
+
+
+@state("admin.rename_team", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    ensure_states_agency(v.page)
+    v.page.get_by_role("link", name=f"Rename {STATES_TEAM}").click()
+
+
+@state("admin.rename_team", "errors", user=ADMIN)
+def _(v: Visit) -> None:
+    ensure_states_agency(v.page)
+    v.page.get_by_role("link", name=f"Rename {STATES_TEAM}").click()
+    v.page.get_by_role("textbox").fill("")
+    submit(v.page, "Save team")
+    expect_errors(v.page)
+
+
+@state("admin.remove_team", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    ensure_states_agency(v.page)
+    v.page.get_by_role("link", name=f"Remove {STATES_TEAM}").click()
+
+
+@state("admin.people", "empty", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/people/")
+
+
+@state("admin.people", "results", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/people/")
+    v.page.get_by_label("Agency").select_option(label="Police")
+    submit(v.page, "Show people")
+    expect(v.page.get_by_role("table")).to_be_visible()
+
+
+@state("admin.people", "results for a lead", user=POLICE_LEAD)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/people/")
+
+
+@state("admin.upload_people", "empty", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/people/upload")
+
+
+@state("admin.upload_people", "errors", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/people/upload")
+    submit(v.page, "Check the file")
+    expect_errors(v.page)
+
+
+@state("admin.upload_people", "file with problems", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/people/upload")
+    v.page.get_by_label("Upload a CSV file").set_input_files(
+        people_csv(["Ann Example,not-an-email,Police,Constable,Tier 1", "No Agency,x@y.test,,,"])
+    )
+    submit(v.page, "Check the file")
+
+
+@state("admin.upload_preview", "results", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/people/upload")
+    v.page.get_by_label("Upload a CSV file").set_input_files(
+        people_csv(
+            [
+                "Pat Preview,pat.preview@demo.test,Police,Police constable,Tier 1",
+                "Amy Ahmed,amy.ahmed.0@demo.test,Children's Social Care,Team manager,Level 4",
+            ]
+        )
+    )
+    submit(v.page, "Check the file")
+    expect(v.page.get_by_role("button", name=re.compile("^Save "))).to_be_visible()
+
+
+@state("admin.assignments", "results", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/assignments/")
+
+
+@state("admin.new_assignment", "empty", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/assignments/")
+    v.page.get_by_role("button", name="Assign a check").click()
+
+
+@state("admin.new_assignment", "errors", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/assignments/")
+    v.page.get_by_role("button", name="Assign a check").click()
+    submit(v.page, "Assign check")
+    expect_errors(v.page)
+
+
+@state("admin.checks", "results", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/checks/")
+
+
+@state("admin.check_settings", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/checks/")
+    v.page.get_by_role("link", name=re.compile(re.escape(HS_TITLE))).first.click()
+
+
+@state("admin.check_settings", "errors", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/checks/")
+    v.page.get_by_role("link", name=re.compile(re.escape(HS_TITLE))).first.click()
+    v.page.get_by_label("Pass mark").fill("101")
+    submit(v.page, "Save settings")
+    expect_errors(v.page)
+
+
+@state("auth.new_invitation", "empty", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/invitations/new")
+
+
+@state("auth.new_invitation", "errors", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/invitations/new")
+    submit(v.page, "Send invitation")
+    expect_errors(v.page)
+
+
+@state("auth.new_invitation", "empty for a lead", user=POLICE_LEAD)
+def _(v: Visit) -> None:
+    v.page.goto("/invitations/new")
+
+
+# Dashboards ---------------------------------------------------------------------------
+
+
+@state("dashboards.completion", "results", user=LEAD)
+def _(v: Visit) -> None:
+    v.page.goto("/dashboards/")
+
+
+@state("dashboards.completion", "results for an agency lead", user=POLICE_LEAD)
+def _(v: Visit) -> None:
+    v.page.goto("/dashboards/")
+
+
+@state("dashboards.completion", "filtered", user=LEAD)
+def _(v: Visit) -> None:
+    v.page.goto("/dashboards/")
+    v.page.get_by_label("Agency", exact=True).select_option(label="Police")
+    submit(v.page, "Apply filters")
+
+
+@state("dashboards.learning", "results", user=LEAD)
+def _(v: Visit) -> None:
+    v.page.goto("/dashboards/")
+    v.page.get_by_role("navigation", name="Dashboards").get_by_role(
+        "link", name="Learning landed"
+    ).click()
+
+
+@state("dashboards.finding", "results", user=LEAD)
+def _(v: Visit) -> None:
+    v.page.goto("/dashboards/learning")
+    v.page.get_by_role(
+        "link", name=re.compile("figures for each question on this finding")
+    ).first.click()
+
+
+@state("dashboards.overdue", "results", user=POLICE_LEAD)
+def _(v: Visit) -> None:
+    v.page.goto("/dashboards/")
+    v.page.get_by_role("navigation", name="Dashboards").get_by_role(
+        "link", name="Overdue people"
+    ).click()
+
+
+@state("dashboards.report", "results", user=LEAD)
+def _(v: Visit) -> None:
+    v.page.goto("/dashboards/")
+    v.page.get_by_role("navigation", name="Dashboards").get_by_role(
+        "link", name="Yearly report"
+    ).click()
+
+
+# Your data ----------------------------------------------------------------------------
+
+
+@state("account.your_data", "filled", user=FAILED_PRACTITIONER)
+def _(v: Visit) -> None:
+    v.page.goto("/account/")
+
+
+@state("account.anonymise_person", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    # No page links here yet, so the address is made from the person's id.
+    v.page.goto(f"/account/people/{user_id(v.server, ANONYMISED)}/anonymise")
+
+
+@state("account.anonymise_person", "refused", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto(f"/account/people/{user_id(v.server, ADMIN)}/anonymise")
+    expect(v.page.get_by_text("You can't anonymise your own account")).to_be_visible()
+
+
+# Everyone -----------------------------------------------------------------------------
+
+
+@state("pages.accessibility", "filled")
+def _(v: Visit) -> None:
+    v.page.goto("/accessibility")
+
+
+def missing_endpoints(get_endpoints: set[str]) -> list[str]:
+    """GET endpoints with neither a state nor an exclusion."""
+    covered = {s.endpoint for s in STATES} | set(EXCLUDED)
+    return sorted(get_endpoints - covered)

@@ -260,3 +260,29 @@ def test_changing_a_checks_refresh_period_moves_expiry_dates(app, client, auth):
     completion = db.session.scalars(sa.select(Completion)).one()
     assert completion.expires_at == completion.passed_at + relativedelta(months=24)
     assert check.title == "Renamed" and check.pass_mark == 70
+
+
+def test_a_check_can_be_pinned_to_a_version_and_unpinned(app, client, auth):
+    from quizapp.models import Attempt
+
+    check = check_for(import_bank_text(small_bank()))
+    v1 = check.bank.versions[0]
+    import_bank_text(small_bank(**{"Who should you tell?": "Who must you tell first?"}))
+    create_user(email="admin@example.org", roles=(Role.ADMIN,))
+    auth.sign_in("admin@example.org")
+    settings = {"title": check.title, "pass_mark": "80", "refresh_months": "12", "certainty": "y"}
+    response = client.post(f"/admin/checks/{check.id}", data={**settings, "version": str(v1.id)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert check.pinned_version_id == v1.id
+    user = create_user()
+    attempt = take.start_attempt(user, check, now=utcnow())
+    assert attempt.bank_version_id == v1.id
+    db.session.commit()
+
+    client.post(f"/admin/checks/{check.id}", data={**settings, "version": ""})
+    db.session.expire_all()
+    assert check.pinned_version_id is None
+    assert db.session.get(Attempt, attempt.id).bank_version_id == v1.id  # kept its version
+    refused = client.post(f"/admin/checks/{check.id}", data={**settings, "version": "999"})
+    assert refused.status_code == 422

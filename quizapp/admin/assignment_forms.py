@@ -27,6 +27,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..check_fields import attempts_field, certainty_field, pass_mark_field, refresh_months_field
+
 
 class MultiCheckboxField(SelectMultipleField):
     """Checkboxes; an empty selection is valid (it means "any")."""
@@ -162,34 +164,16 @@ class CheckSettingsForm(FlaskForm):
         description="For example Level 3, or Designated safeguarding lead",
         validators=[Length(max=100, message="Level must be 100 characters or fewer")],
     )
-    pass_mark = IntegerField(
-        "Pass mark (percent)",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter the pass mark"),
-            NumberRange(min=0, max=100, message="Pass mark must be between 0 and 100"),
-        ],
+    version = SelectField(
+        "Which version of the bank's questions",
+        widget=GovSelect(),
+        default="",
+        description="New attempts use this version; attempts already started keep theirs.",
     )
-    certainty = BooleanField(
-        'Ask "How sure are you?" after each question', widget=GovCheckboxInput()
-    )
-    attempts_allowed = IntegerField(
-        "Attempts allowed (optional: leave blank for unlimited)",
-        widget=GovTextInput(),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=100, message="Attempts allowed must be between 1 and 100"),
-        ],
-    )
-    refresh_months = IntegerField(
-        "Refresh period in months",
-        widget=GovTextInput(),
-        description="Health staff usually 36, designated safeguarding leads 24, school staff 12",
-        validators=[
-            InputRequired(message="Enter the refresh period"),
-            NumberRange(min=1, max=120, message="Refresh period must be between 1 and 120 months"),
-        ],
-    )
+    pass_mark = pass_mark_field()
+    certainty = certainty_field()
+    attempts_allowed = attempts_field()
+    refresh_months = refresh_months_field()
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 
 

@@ -125,7 +125,18 @@ def checks() -> str:
 def check_settings(check_id: int) -> str | Response | tuple[str, int]:
     check = db.get_or_404(Check, check_id)
     form = CheckSettingsForm(obj=check)
+    versions = db.session.scalars(
+        sa.select(BankVersion)
+        .where(BankVersion.bank_id == check.bank_id, BankVersion.status == "published")
+        .order_by(BankVersion.number.desc())
+    ).all()
+    form.version.choices = [("", "The latest published version (recommended)")] + [
+        (str(v.id), f"Only version {v.number}") for v in versions
+    ]
+    if request.method == "GET":
+        form.version.data = str(check.pinned_version_id or "")
     if form.validate_on_submit():
+        check.pinned_version_id = int(form.version.data) if form.version.data else None
         check.title = form.title.data or check.title
         check.framework = (form.framework.data or "").strip() or None
         check.level = (form.level.data or "").strip() or None
@@ -138,10 +149,5 @@ def check_settings(check_id: int) -> str | Response | tuple[str, int]:
         db.session.commit()
         flash("Check settings saved.", "success")
         return redirect(url_for("admin.checks"))
-    versions = db.session.scalars(
-        sa.select(BankVersion)
-        .where(BankVersion.bank_id == check.bank_id, BankVersion.status == "published")
-        .order_by(BankVersion.number.desc())
-    ).all()
     page = render_template("admin/checks/edit.html", check=check, form=form, versions=versions)
     return (page, 422) if form.errors else page

@@ -32,6 +32,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ..check_fields import attempts_field, certainty_field, pass_mark_field, refresh_months_field
 from ..questions import QUESTION_TYPES
 
 #: Option rows offered on a choice question's page; empty rows are ignored.
@@ -56,31 +57,10 @@ class DetailsForm(FlaskForm):
     source_title = _text("Title of the review or briefing", required="Enter its title")
     source_url = _text("Web address of the review (optional)")
     signposting = _area("Where to get advice", required="Enter where practitioners get advice")
-    pass_mark = IntegerField(
-        "Pass mark (percent)",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter the pass mark"),
-            NumberRange(min=0, max=100, message="Pass mark must be between 0 and 100"),
-        ],
-    )
-    certainty = BooleanField('Ask "How sure are you?"', widget=GovCheckboxInput())
-    attempts = IntegerField(
-        "Attempts allowed (optional)",
-        widget=GovTextInput(),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=100, message="Attempts must be between 1 and 100"),
-        ],
-    )
-    refresh_months = IntegerField(
-        "Refresh period in months",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter the refresh period"),
-            NumberRange(min=1, max=120, message="Refresh period must be between 1 and 120"),
-        ],
-    )
+    pass_mark = pass_mark_field()
+    certainty = certainty_field()
+    attempts = attempts_field()
+    refresh_months = refresh_months_field()
     submit = SubmitField("Save", widget=GovSubmitInput())
 
     FIELDS = {

@@ -83,8 +83,16 @@ def flask(url: str, *args: str) -> str:
 
 
 @contextmanager
-def gunicorn(url: str, *, workers: int, module: str = "benchmarks.bench_wsgi:app") -> Iterator[str]:
+def gunicorn(
+    url: str,
+    *,
+    workers: int,
+    module: str = "benchmarks.bench_wsgi:app",
+    threads: int | None = None,
+) -> Iterator[str]:
+    """gunicorn's default sync workers, or gthread workers with `threads` threads each."""
     port = free_port()
+    extra = ["--worker-class", "gthread", "--threads", str(threads)] if threads else []
     log_path = Path(tempfile.mkdtemp(prefix="quizapp-bench-")) / "gunicorn.log"
     log = log_path.open("w")
     process = subprocess.Popen(
@@ -98,6 +106,7 @@ def gunicorn(url: str, *, workers: int, module: str = "benchmarks.bench_wsgi:app
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            *extra,
             module,
         ],
         env=environment(url),

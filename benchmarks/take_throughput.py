@@ -1,11 +1,13 @@
 """Taking a check: answer submissions against a bare "hello" route, same gunicorn workers.
 
-    python -m benchmarks.take_throughput --db sqlite --workers 4 --seconds 20
+    python -m benchmarks.take_throughput --db sqlite --workers 2 --seconds 15
+    python -m benchmarks.take_throughput --db postgresql --workers 2 --seconds 15
 
 Signs in practitioners with a real HTTP client, starts their attempts, then has wrk
 replay "save this answer" POSTs (each practitioner's own session cookie and CSRF token)
-for `--seconds`, and the same for GET /hello. Prints both throughputs, their ratio,
-latency percentiles and errors, and a JSON summary line. Loopback only; bounded in time.
+for `--seconds` in all, alternating with GET /hello in `--rounds` slices. Prints both
+throughputs, their ratio, latency percentiles and errors, and a JSON summary line.
+Loopback only; bounded in time.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import tempfile
 import urllib.parse
 from pathlib import Path
 
-import requests
+import httpx
+
+from quizapp import sqlite_synchronous
 
 from .common import ROOT, database, flask, gunicorn, summary, worker_rss_mb
 
@@ -85,7 +89,7 @@ def sessions(base: str, people: int) -> list[str]:
     """One wrk request line per practitioner: path, cookie, body of a valid answer."""
     lines = []
     for n in range(people):
-        client = requests.Session()
+        client = httpx.Client(follow_redirects=False, timeout=30)
         page = client.get(f"{base}/sign-in")
         response = client.post(
             f"{base}/sign-in",
@@ -94,7 +98,6 @@ def sessions(base: str, people: int) -> list[str]:
                 "email": f"bench{n}@example.org",
                 "password": PASSWORD,
             },
-            allow_redirects=False,
         )
         assert response.status_code == 302, response.text[:500]
         checks = client.get(f"{base}/checks/")
@@ -103,7 +106,6 @@ def sessions(base: str, people: int) -> list[str]:
         started = client.post(
             f"{base}{check_url}/start",
             data={"csrf_token": csrf(overview.text)},
-            allow_redirects=False,
         )
         stage = client.get(base + started.headers["Location"])
         question_path = re.search(
@@ -115,12 +117,11 @@ def sessions(base: str, people: int) -> list[str]:
         )
         check = client.post(
             base + question_path,
-            data=body,
+            content=body,
             headers={"Content-Type": "application/x-www-form-urlencoded"},
-            allow_redirects=False,
         )
         assert check.status_code == 302, check.text[:500]
-        cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies)
+        cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
         lines.append(f"{question_path}\t{cookie}\t{body}")
     return lines
 
@@ -163,6 +164,24 @@ def wrk(
     return figures
 
 
+def combine(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Rounds added up: throughput over all of them, the median round's p50/p75/p90 and
+    the worst round's p99."""
+    middle = sorted(runs, key=lambda run: run["p50_ms"])[len(runs) // 2]
+    return {
+        "requests_per_second": round(
+            sum(run["requests_per_second"] for run in runs) / len(runs), 2
+        ),
+        "requests": sum(run["requests"] for run in runs),
+        "p50_ms": middle["p50_ms"],
+        "p75_ms": middle["p75_ms"],
+        "p90_ms": middle["p90_ms"],
+        "p99_ms": max(run["p99_ms"] for run in runs),
+        "errors": sum(run["errors"] for run in runs),
+        "rounds": len(runs),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
@@ -170,35 +189,58 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--people", type=int, default=32)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="gthread workers with this many threads each (default: gunicorn's sync workers)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternate hello and answer this many times"
+    )
     args = parser.parse_args()
+    slice_seconds = max(1, args.seconds // args.rounds)
     with database(args.db, "quizapp_bench_take") as url:
         prepare(url, args.people)
-        with gunicorn(url, workers=args.workers) as base, tempfile.TemporaryDirectory() as tmp:
+        with (
+            gunicorn(url, workers=args.workers, threads=args.threads or None) as base,
+            tempfile.TemporaryDirectory() as tmp,
+        ):
             lines = sessions(base, args.people)
             requests_file = Path(tmp) / "requests.tsv"
             requests_file.write_text("\n".join(lines) + "\n")
             script = Path(tmp) / "answer.lua"
             script.write_text(LUA)
-            hello = wrk(
-                base,
-                "/hello",
-                seconds=args.seconds,
-                connections=args.connections,
-                script=None,
-                requests_file=None,
-            )
-            answer = wrk(
-                base,
-                "",
-                seconds=args.seconds,
-                connections=args.connections,
-                script=script,
-                requests_file=requests_file,
-            )
+            # Alternate short slices of each, so that both see the same load from
+            # anything else running on the machine.
+            hellos, answers = [], []
+            for _ in range(args.rounds):
+                hellos.append(
+                    wrk(
+                        base,
+                        "/hello",
+                        seconds=slice_seconds,
+                        connections=args.connections,
+                        script=None,
+                        requests_file=None,
+                    )
+                )
+                answers.append(
+                    wrk(
+                        base,
+                        "",
+                        seconds=slice_seconds,
+                        connections=args.connections,
+                        script=script,
+                        requests_file=requests_file,
+                    )
+                )
+            hello, answer = combine(hellos), combine(answers)
             rss = worker_rss_mb(base)
     ratio = answer["requests_per_second"] / hello["requests_per_second"]
+    worker_kind = f"gthread x{args.threads}" if args.threads else "sync"
     print(
-        f"{args.db}: hello {hello['requests_per_second']:.0f}/s, answer "
+        f"{args.db} ({worker_kind}): hello {hello['requests_per_second']:.0f}/s, answer "
         f"{answer['requests_per_second']:.0f}/s, ratio {ratio:.0%}; answer p99 "
         f"{answer['p99_ms']:.1f} ms, errors {answer['errors']}"
     )
@@ -206,7 +248,11 @@ def main() -> None:
         "take_throughput",
         database=args.db,
         workers=args.workers,
-        seconds=args.seconds,
+        worker_class="gthread" if args.threads else "sync",
+        threads=args.threads or 1,
+        sqlite_synchronous=sqlite_synchronous() if args.db == "sqlite" else None,
+        seconds=slice_seconds * args.rounds,
+        rounds=args.rounds,
         connections=args.connections,
         hello=hello,
         answer=answer,

@@ -10,6 +10,7 @@ from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -35,7 +36,12 @@ Page = Response | str | tuple[str, int]
 
 @login_manager.user_loader
 def load_user(session_token: str):
-    return db.session.scalar(sa.select(User).where(User.session_token == session_token))
+    """Once per request: the person and their roles in one query (every view checks roles)."""
+    return db.session.scalar(
+        sa.select(User)
+        .where(User.session_token == session_token)
+        .options(joinedload(User.role_rows))
+    )
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import Attempt, BankVersion, Check, Completion, Question, Response, User
@@ -138,18 +140,55 @@ def save_answer(
             cbm = cbm_mark(fraction, certainty) * question.points
     else:
         certainty = None
+    values = {
+        "answer": answer,
+        "certainty": certainty if attempt.certainty else None,
+        "fraction": fraction,
+        "mark": mark,
+        "cbm_mark": cbm,
+        "saved_at": now,
+    }
+    dialect = db.session.get_bind().dialect.name
+    if dialect in UPSERT:
+        return _upsert_response(dialect, attempt.id, question.id, values)
     response = response_for(attempt, question)
     if response is None:
         response = Response(attempt=attempt, question_id=question.id)
         db.session.add(response)
-    response.answer = answer
-    response.certainty = certainty if attempt.certainty else None
-    response.fraction = fraction
-    response.mark = mark
-    response.cbm_mark = cbm
-    response.saved_at = now
+    for name, value in values.items():
+        setattr(response, name, value)
     db.session.flush()
     return response
+
+
+#: Databases that insert-or-replace a row in one statement (ON CONFLICT DO UPDATE).
+UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+SAVED = ("answer", "certainty", "fraction", "mark", "cbm_mark", "saved_at")
+
+
+@cache
+def _upsert_statement(dialect: str) -> Any:
+    """Built once per database kind: building it costs more than running it."""
+    statement = UPSERT[dialect](Response)
+    return statement.on_conflict_do_update(
+        index_elements=[Response.attempt_id, Response.question_id],
+        set_={name: statement.excluded[name] for name in SAVED},
+    ).returning(Response)
+
+
+def _upsert_response(
+    dialect: str, attempt_id: int, question_id: int, values: dict[str, Any]
+) -> Response:
+    """Save the answer in one statement instead of a look-up and then an insert or update.
+
+    The caller has checked, on the attempt row read in this transaction, that the attempt
+    is not submitted: the same check the flush guard (models/guards.py) makes. Session
+    objects for the row are refreshed from what the statement returns."""
+    return db.session.scalars(
+        _upsert_statement(dialect),
+        [{"attempt_id": attempt_id, "question_id": question_id, **values}],
+        execution_options={"populate_existing": True},
+    ).one()
 
 
 def responses_by_question(attempt: Attempt) -> dict[int, Response]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Attempt, BankVersion, Check, Completion, Requirement, User
@@ -105,7 +106,10 @@ def past_attempts(user: User, check: Check) -> list[Attempt]:
 
 
 def own_attempt_or_404(user: User, attempt_id: int) -> Attempt:
-    """Someone else's attempt is answered exactly like a missing one."""
+    """Someone else's attempt is answered exactly like a missing one. Every page of an
+    attempt needs its bank version too, so that comes in the same query."""
     return db.one_or_404(
-        sa.select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+        sa.select(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+        .options(joinedload(Attempt.bank_version))
     )

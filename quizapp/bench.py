@@ -39,8 +39,11 @@ from .models import (
     UserRole,
     assignment_agencies,
 )
+from .models.tally import AttemptMarks, StatusCount
 from .questions import get_type
 from .scoring import cbm_mark
+from .statistics import attempt_marks
+from .workforce import tally
 
 bench_cli = AppGroup("bench", help="Synthetic data for benchmarks (never on a live database).")
 
@@ -464,6 +467,12 @@ def seed(
         ),
     )
     writer.reset_sequences(list(tables.values()))
+    attempt_marks.record(db.session, None)
+    counts["attempt_marks"] = db.session.scalar(
+        sa.select(sa.func.count()).select_from(AttemptMarks)
+    )
+    tally.rebuild(db.session, now=now)
+    counts["status_counts"] = db.session.scalar(sa.select(sa.func.count(StatusCount.id))) or 0
     return counts
 
 

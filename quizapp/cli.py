@@ -96,11 +96,40 @@ def rebuild_command() -> None:
     )
 
 
+dashboards_cli = AppGroup("dashboards", help="The summary the dashboards read.")
+
+
+@dashboards_cli.command("refresh")
+def dashboards_refresh_command() -> None:
+    """Recount the status counts as of now. Run it daily (cron): pages then correct the
+    counts for at most a day of dates, whatever the size of the partnership."""
+    from .workforce import tally
+
+    now = utcnow()
+    tally.rebuild(db.session, now=now)
+    db.session.commit()
+    click.echo(f"Status counts recounted as of {now:%Y-%m-%d %H:%M} UTC.")
+
+
+@dashboards_cli.command("verify")
+def dashboards_verify_command() -> None:
+    """Compare the summaries with a recount; exit 1 if any differ."""
+    from .workforce import tally
+
+    wrong = tally.mismatches(db.session)
+    for (table, key), (stored, recounted) in sorted(wrong.items()):
+        click.echo(f"{table} {key}: stored {stored}, recounted {recounted}")
+    if wrong:
+        raise SystemExit(1)
+    click.echo("The dashboards' summaries match a recount.")
+
+
 def register_cli(app: Flask) -> None:
     from .demo import demo_cli
 
     app.cli.add_command(banks_cli)
     app.cli.add_command(completions_cli)
+    app.cli.add_command(dashboards_cli)
     app.cli.add_command(retention_cli)
     from .bench import bench_cli
 

@@ -64,9 +64,22 @@ def app(database: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(_config(database, tmp_path))
     with app.app_context():
         yield app
+        _finish()
+
+
+def _finish() -> None:
+    """After each test: the dashboards' status counts must equal a recount (whatever the
+    test changed, through whichever path), then every table is emptied."""
+    from quizapp.workforce import tally
+
+    db.session.remove()
+    try:
+        wrong = tally.mismatches(db.session)
+    finally:
         db.session.remove()
         _empty_tables()
         db.engine.dispose()
+    assert not wrong, f"status counts out of step with a recount (stored, recounted): {wrong}"
 
 
 def _empty_tables() -> None:
@@ -116,9 +129,7 @@ def csrf_app(database: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(config)
     with app.app_context():
         yield app
-        db.session.remove()
-        _empty_tables()
-        db.engine.dispose()
+        _finish()
 
 
 class AuthActions:

@@ -752,3 +752,46 @@ def test_statement_counts_do_not_grow_with_agencies_people_or_attempts(app, clie
     assert small_counts == big_counts
     # And they are few: the figures themselves take at most four aggregate statements.
     assert max(big_counts.values()) <= 12, big_counts
+
+
+# ---------------------------------------------------------------------------------------
+# The partnership view shows one check at a time unless asked for all
+
+
+def test_partnership_view_shows_its_first_check_unless_all_are_asked_for(app, client):
+    world = build_world(people_a1=4, people_a2=3, people_b=4)
+    second = check_for(
+        import_bank_text(
+            SMALL_BANK.replace("id: small-bank", "id: another-bank").replace(
+                "title: A small check", "title: A first check"
+            )
+        )
+    )
+    create_assignment(check=second, all_agencies=True, due_days=30, now=utcnow())
+    db.session.commit()
+    first_id, second_id = second.id, world.check.id  # "A first check" sorts first
+
+    sign_in(client, world.partnership_lead)
+    for url in ("/dashboards/", "/dashboards/learning"):
+        context = page_context(app, client, url)
+        assert context["filters"].check_id == first_id
+        assert context["form"].check.data == str(first_id)
+        everything = page_context(app, client, f"{url}?check=all")
+        assert everything["filters"].check_id is None
+        assert everything["form"].check.data == "all"
+        chosen = page_context(app, client, f"{url}?check={second_id}")
+        assert chosen["filters"].check_id == second_id
+    shown = page_context(app, client, "/dashboards/")["page"].checks
+    assert [section.check_id for section in shown] == [first_id]
+    shown = page_context(app, client, "/dashboards/?check=all")["page"].checks
+    assert {section.check_id for section in shown} == {first_id, second_id}
+    # Drill-down links keep "all checks" rather than falling back to the first.
+    learning = page_context(app, client, "/dashboards/learning?check=all")
+    assert learning["link_args"]["check"] == "all"
+    client.post("/sign-out")
+
+    # An agency's lead has fewer rows: every check by default.
+    sign_in(client, world.lead_a)
+    context = page_context(app, client, "/dashboards/")
+    assert context["filters"].check_id is None
+    assert {section.check_id for section in context["page"].checks} == {first_id, second_id}

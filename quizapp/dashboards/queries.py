@@ -37,7 +37,6 @@ from ..models import (
     Bank,
     BankVersion,
     Check,
-    Completion,
     Finding,
     Question,
     Requirement,
@@ -46,11 +45,20 @@ from ..models import (
     User,
     question_findings,
 )
-from ..models.types import UTCDateTime
+from ..models.tally import (
+    COUNTS,
+    NO_TEAM_KEY,
+    WHOLE_ATTEMPT,
+    YEAR_COUNTS,
+    AttemptMarks,
+    StatusCount,
+    StatusCountsClock,
+    YearCount,
+)
 from ..statistics.items import WRONG_FRACTION
-from ..workforce.status import EXPIRING_SOON
+from ..workforce import tally
 from .charts import Bar, bar_chart
-from .periods import Period
+from .periods import Period, reporting_year_of
 from .scope import Scope
 from .suppression import Equation, Share, hidden_text, share, suppress
 
@@ -143,50 +151,19 @@ def _people_conditions(scope: Scope, filters: Filters) -> list[sa.ColumnElement[
 
 
 def _current_people() -> list[sa.ColumnElement[bool]]:
-    return [User.left_at.is_(None), User.active.is_(True)]
+    return tally.current_people()
 
 
 # ---------------------------------------------------------------------------------------
-# Status in SQL
+# Status in SQL: quizapp.workforce.tally holds the rules
 
 
 def _status_case(now: datetime) -> sa.Case[Any]:
-    """quizapp.workforce.status.status_of as SQL, on Requirement outer-joined Completion."""
-    now_p = sa.bindparam("now", now, type_=UTCDateTime())
-    soon_p = sa.bindparam("soon", now + EXPIRING_SOON, type_=UTCDateTime())
-    expires = Completion.expires_at
-    deadline = sa.case(
-        (sa.and_(expires.is_not(None), expires > Requirement.due_at), expires),
-        else_=Requirement.due_at,
-    )
-    return sa.case(
-        (sa.and_(expires > now_p, expires <= soon_p), "expiring"),
-        (expires > soon_p, "complete"),
-        (deadline <= now_p, "overdue"),
-        else_="due",
-    )
+    return tally.status_case(now)
 
 
-def _deadline() -> sa.Case[Any]:
-    expires = Completion.expires_at
-    return sa.case(
-        (sa.and_(expires.is_not(None), expires > Requirement.due_at), expires),
-        else_=Requirement.due_at,
-    )
-
-
-def _requirements_joined(select: sa.Select[Any]) -> sa.Select[Any]:
-    return (
-        select.select_from(Requirement)
-        .join(User, User.id == Requirement.user_id)
-        .outerjoin(
-            Completion,
-            sa.and_(
-                Completion.user_id == Requirement.user_id,
-                Completion.check_id == Requirement.check_id,
-            ),
-        )
-    )
+_deadline = tally.deadline
+_requirements_joined = tally.requirements_joined
 
 
 @dataclass
@@ -215,7 +192,53 @@ STATUSES = ("complete", "expiring", "due", "overdue")
 def status_counts(
     scope: Scope, filters: Filters, *, now: datetime
 ) -> dict[tuple[Any, int], StatusCounts]:
-    """(group, check id) -> counts of people required and of each status. One statement."""
+    """(group, check id) -> counts of people required and of each status. Three
+    statements: the counts' clock, the stored counts (hundreds of rows), and what the
+    clock moving on to `now` changed (the requirements with a date in between)."""
+    as_of = tally.as_of(db.session)
+    if as_of is None:  # never built: count from the requirements themselves
+        return _counted(db.session.execute(_status_statement(scope, filters, now=now)))
+    group = (StatusCount.agency_id if scope.partnership else StatusCount.team_key).label("grp")
+    stored = sa.select(
+        group,
+        StatusCount.check_id,
+        *(sa.func.sum(getattr(StatusCount, name)).label(name) for name in COUNTS),
+        # Read with the counts, in the same statement: a refresh committing between
+        # the two reads can't pair new counts with the old moment.
+        sa.select(StatusCountsClock.as_of).scalar_subquery().label("as_of"),
+    ).group_by(group, StatusCount.check_id)
+    for condition in _stored_conditions(scope, filters):
+        stored = stored.where(condition)
+    rows = db.session.execute(stored).all()
+    counts = _counted(rows, no_team=not scope.partnership)
+    if rows:
+        as_of = rows[0].as_of
+    moved = _moved_statement(scope, filters, as_of=as_of, now=now)
+    for (grp, check_id), change in _counted(db.session.execute(moved)).items():
+        each = counts.setdefault((grp, check_id), StatusCounts())
+        for name in STATUSES:
+            setattr(each, name, getattr(each, name) + getattr(change, name))
+    return {key: value for key, value in counts.items() if value.required}
+
+
+def _stored_conditions(scope: Scope, filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """_people_conditions on the stored counts."""
+    conditions = []
+    if scope.agency_id is not None:
+        conditions.append(StatusCount.agency_id == scope.agency_id)
+    if filters.agency_id is not None:
+        conditions.append(StatusCount.agency_id == filters.agency_id)
+    if filters.team_id is not None:
+        conditions.append(StatusCount.team_key == filters.team_id)
+    if filters.level is not None:
+        conditions.append(StatusCount.level == filters.level)
+    if filters.check_id is not None:
+        conditions.append(StatusCount.check_id == filters.check_id)
+    return conditions
+
+
+def _status_statement(scope: Scope, filters: Filters, *, now: datetime) -> sa.Select[Any]:
+    """Status counts straight from the requirements, at `now`."""
     group = scope.group_column().label("grp")
     status = _status_case(now)
     statement = _requirements_joined(
@@ -228,17 +251,53 @@ def status_counts(
     ).where(*_people_conditions(scope, filters), *_current_people())
     if filters.check_id is not None:
         statement = statement.where(Requirement.check_id == filters.check_id)
-    statement = statement.group_by(group, Requirement.check_id)
-    return {
-        (row.grp, row.check_id): StatusCounts(
-            required=row.required,
+    return statement.group_by(group, Requirement.check_id)
+
+
+def _moved_statement(
+    scope: Scope, filters: Filters, *, as_of: datetime, now: datetime
+) -> sa.Select[Any]:
+    """Per group and check, each status at `now` less the same at `as_of`, over the
+    requirements with a date between the two (no other status can differ)."""
+    group = scope.group_column().label("grp")
+    then, later = tally.status_case(as_of, name="then"), tally.status_case(now)
+    statement = _requirements_joined(
+        sa.select(
+            group,
+            Requirement.check_id,
+            sa.literal(0).label("required"),
+            *(
+                (
+                    sa.func.sum(sa.case((later == name, 1), else_=0))
+                    - sa.func.sum(sa.case((then == name, 1), else_=0))
+                ).label(name)
+                for name in STATUSES
+            ),
+        )
+    ).where(
+        *_people_conditions(scope, filters),
+        *_current_people(),
+        Requirement.id.in_(tally.changed_between(as_of, now)),
+    )
+    if filters.check_id is not None:
+        statement = statement.where(Requirement.check_id == filters.check_id)
+    return statement.group_by(group, Requirement.check_id)
+
+
+def _counted(rows: Iterable[Any], *, no_team: bool = False) -> dict[tuple[Any, int], StatusCounts]:
+    """Rows of (grp, check_id, required, statuses...) as counts; `no_team`: the stored
+    counts' team key for "no team" becomes None, as a team id would be."""
+    counts = {}
+    for row in rows:
+        group = None if no_team and row.grp == NO_TEAM_KEY else row.grp
+        counts[(group, row.check_id)] = StatusCounts(
+            required=int(row.required or 0),
             complete=int(row.complete or 0),
             expiring=int(row.expiring or 0),
             due=int(row.due or 0),
             overdue=int(row.overdue or 0),
         )
-        for row in db.session.execute(statement)
-    }
+    return counts
 
 
 @dataclass
@@ -370,7 +429,78 @@ def mark_sums(
     key). One statement. Findings and questions are matched across bank versions by key.
 
     `people` is distinct people per group; since every person is in one agency and one
-    team, the people of a scope's groups add up to its total."""
+    team, the people of a scope's groups add up to its total. Without "question", the
+    sums come from the attempts' recorded marks (AttemptMarks), a row per attempt and
+    finding rather than per response."""
+    if "question" in by:
+        return _response_sums(scope, filters, period, by=by, finding=finding)
+    per_finding = "finding" in by or finding is not None
+    available: dict[str, list[Any]] = {
+        "group": [scope.group_column().label("grp")],
+        "check": [AttemptMarks.check_id.label("check_id")],
+        "finding": [
+            AttemptMarks.bank_key.label("bank_key"),
+            AttemptMarks.finding_key.label("finding_key"),
+        ],
+    }
+    columns: list[Any] = [column for name in by for column in available[name]]
+    statement = (
+        sa.select(
+            *columns,
+            sa.func.count(sa.distinct(AttemptMarks.user_id)).label("people"),
+            sa.func.coalesce(sa.func.sum(AttemptMarks.marks), 0.0).label("marks"),
+            sa.func.coalesce(sa.func.sum(AttemptMarks.points), 0).label("points"),
+            sa.func.sum(AttemptMarks.wrong).label("wrong"),
+            sa.func.sum(AttemptMarks.confidently_wrong).label("confidently_wrong"),
+            sa.func.count(
+                sa.distinct(sa.case((AttemptMarks.wrong > 0, AttemptMarks.user_id)))
+            ).label("wrong_people"),
+        )
+        .select_from(AttemptMarks)
+        .join(User, User.id == AttemptMarks.user_id)
+        .where(
+            *_people_conditions(scope, filters),
+            AttemptMarks.submitted_at >= period.start,
+            AttemptMarks.submitted_at < period.end,
+            AttemptMarks.finding_key != WHOLE_ATTEMPT
+            if per_finding
+            else AttemptMarks.finding_key == WHOLE_ATTEMPT,
+        )
+    )
+    if finding is not None:
+        statement = statement.where(
+            AttemptMarks.bank_key == finding[0], AttemptMarks.finding_key == finding[1]
+        )
+    if filters.check_id is not None:
+        statement = statement.where(AttemptMarks.check_id == filters.check_id)
+    if columns:
+        statement = statement.group_by(*columns)
+    return _mark_sums(statement, len(columns))
+
+
+def _mark_sums(statement: sa.Select[Any], keys: int) -> dict[tuple[Any, ...], MarkSums]:
+    result: dict[tuple[Any, ...], MarkSums] = {}
+    for row in db.session.execute(statement):
+        result[tuple(row[:keys])] = MarkSums(
+            people=row.people,
+            marks=float(row.marks or 0.0),
+            points=float(row.points or 0),
+            wrong=int(row.wrong or 0),
+            confidently_wrong=int(row.confidently_wrong or 0),
+            wrong_people=row.wrong_people,
+        )
+    return result
+
+
+def _response_sums(
+    scope: Scope,
+    filters: Filters,
+    period: Period,
+    *,
+    by: Sequence[str],
+    finding: tuple[str, str] | None = None,
+) -> dict[tuple[Any, ...], MarkSums]:
+    """mark_sums from the responses themselves: per question needs them."""
     needs_finding = "finding" in by or finding is not None
     available: dict[str, list[Any]] = {
         "group": [scope.group_column().label("grp")],
@@ -416,18 +546,7 @@ def mark_sums(
         statement = statement.where(Attempt.check_id == filters.check_id)
     if columns:
         statement = statement.group_by(*columns)
-    result: dict[tuple[Any, ...], MarkSums] = {}
-    for row in db.session.execute(statement):
-        key = tuple(row[: len(columns)])
-        result[key] = MarkSums(
-            people=row.people,
-            marks=float(row.marks or 0.0),
-            points=float(row.points or 0),
-            wrong=int(row.wrong or 0),
-            confidently_wrong=int(row.confidently_wrong or 0),
-            wrong_people=row.wrong_people,
-        )
-    return result
+    return _mark_sums(statement, len(columns))
 
 
 @dataclass(frozen=True)
@@ -1101,17 +1220,65 @@ class ReportPage:
     hidden_as: str
 
 
+YearFigures = tuple[
+    dict[tuple[Any, int], PassCounts], dict[tuple[Any, int], int], dict[tuple[Any, ...], MarkSums]
+]
+
+
+def year_figures(scope: Scope, filters: Filters) -> YearFigures:
+    """For a reporting year (filters.period), per group and check: first attempts and
+    passes among them, people passing, and mark sums. One statement over the yearly
+    counts (YearCount); straight from the attempts if the summaries were never built."""
+    period = filters.period
+    if tally.as_of(db.session) is None:
+        return (
+            first_attempt_counts(scope, filters, period),
+            passes_in_period(scope, filters, period),
+            mark_sums(scope, filters, period, by=("group", "check")),
+        )
+    group = (YearCount.agency_id if scope.partnership else YearCount.team_key).label("grp")
+    statement = (
+        sa.select(
+            group,
+            YearCount.check_id,
+            *(sa.func.sum(getattr(YearCount, name)).label(name) for name in YEAR_COUNTS),
+        )
+        .where(YearCount.reporting_year == reporting_year_of(period.start))
+        .group_by(group, YearCount.check_id)
+    )
+    if scope.agency_id is not None:
+        statement = statement.where(YearCount.agency_id == scope.agency_id)
+    first: dict[tuple[Any, int], PassCounts] = {}
+    passed: dict[tuple[Any, int], int] = {}
+    sums: dict[tuple[Any, ...], MarkSums] = {}
+    for row in db.session.execute(statement):
+        key = (None if not scope.partnership and row.grp == NO_TEAM_KEY else row.grp, row.check_id)
+        if row.first_attempts:
+            first[key] = PassCounts(int(row.first_attempts), int(row.first_passed))
+        if row.people_passing:
+            passed[key] = int(row.people_passing)
+        if row.people:
+            sums[key] = MarkSums(
+                people=int(row.people),
+                marks=float(row.marks),
+                points=float(row.points),
+                wrong=int(row.wrong),
+                confidently_wrong=int(row.confidently_wrong),
+                wrong_people=int(row.wrong_people),
+            )
+    return first, passed, sums
+
+
 def report_page(
     scope: Scope, period: Period, options: Choices, *, now: datetime, threshold: int
 ) -> ReportPage:
-    """Completion and learning per group and check for one reporting year. Four statements
-    (three for a past year, whose status at year end current records can't give)."""
+    """Completion and learning per group and check for one reporting year. Five
+    statements (two for a past year, whose status at year end current records can't
+    give): status counts, then the year's figures."""
     filters = Filters(period=period)
     current = period.start <= now < period.end
     counts = status_counts(scope, filters, now=now) if current else {}
-    first = first_attempt_counts(scope, filters, period)
-    passed = passes_in_period(scope, filters, period)
-    sums = mark_sums(scope, filters, period, by=("group", "check"))
+    first, passed, sums = year_figures(scope, filters)
     labels = options.group_labels(scope)
     titles = dict(options.checks)
     check_ids = sorted(

@@ -31,6 +31,9 @@ COMPLETION_FILTERS = ("check", "agency", "team", "level", "period")
 LEARNING_FILTERS = ("check", "agency", "team", "level", "period")
 OVERDUE_FILTERS = ("check", "team")
 DEFAULT_PERIOD = f"{ROLLING[0]}m"
+#: The check filter's value for every check. With no check given, the partnership view
+#: shows its first check: 60 agencies by 20 checks is too much to take in (or send) at once.
+ALL_CHECKS = "all"
 
 
 def _scope() -> Scope:
@@ -61,6 +64,17 @@ def _int_choice(name: str, allowed: Iterable[int]) -> int | None:
     return value
 
 
+def _check_choice(scope: Scope, options: queries.Choices) -> int | None:
+    """The check filter: a check in scope, ALL_CHECKS, or by default the first check in the
+    partnership view and every check in an agency's."""
+    raw = request.args.get("check", "")
+    if raw == ALL_CHECKS:
+        return None
+    if raw == "" and scope.partnership and options.checks:
+        return options.checks[0][0]
+    return _int_choice("check", (i for i, _ in options.checks))
+
+
 def _filters(
     scope: Scope, options: queries.Choices, *, now: Any, offered: Sequence[str]
 ) -> queries.Filters:
@@ -76,7 +90,7 @@ def _filters(
         abort(404)
     return queries.Filters(
         period=periods[period_key or DEFAULT_PERIOD],
-        check_id=_int_choice("check", (i for i, _ in options.checks)),
+        check_id=_check_choice(scope, options),
         agency_id=agency_id,
         team_id=_int_choice("team", (i for i, _ in options.teams)) if "team" in offered else None,
         level=level or None,
@@ -92,8 +106,8 @@ def _filters_form(
     offered: Sequence[str],
 ) -> FiltersForm:
     form = FiltersForm(formdata=None)
-    form.check.choices = [("", "All checks"), *((str(i), t) for i, t in options.checks)]
-    form.check.data = str(filters.check_id or "")
+    form.check.choices = [(ALL_CHECKS, "All checks"), *((str(i), t) for i, t in options.checks)]
+    form.check.data = str(filters.check_id or ALL_CHECKS)
     form.agency.choices = [("", "All agencies"), *((str(i), n) for i, n in options.agencies)]
     form.agency.data = str(filters.agency_id or "")
     form.team.choices = [("", "All teams"), *((str(i), n) for i, n in options.teams)]
@@ -111,8 +125,7 @@ def _filters_form(
 def _link_args(filters: queries.Filters, scope: Scope) -> dict[str, Any]:
     """The filters as query arguments, to carry them into a drill-down link."""
     args: dict[str, Any] = {"period": filters.period.key}
-    if filters.check_id is not None:
-        args["check"] = filters.check_id
+    args["check"] = ALL_CHECKS if filters.check_id is None else filters.check_id
     if filters.agency_id is not None and scope.partnership:
         args["agency"] = filters.agency_id
     if filters.team_id is not None:

@@ -10,6 +10,7 @@ from .check import Check
 from .completion import Completion
 from .invitation import Invitation
 from .requirement import Requirement
+from .tally import AttemptMarks, StatusCount, StatusCountsClock, YearCount
 from .types import utcnow
 from .user import Role, User, UserRole, normalise_email
 
@@ -21,6 +22,7 @@ __all__ = [
     "AgencyEmailDomain",
     "Assignment",
     "Attempt",
+    "AttemptMarks",
     "AuditEvent",
     "Bank",
     "BankVersion",
@@ -33,9 +35,12 @@ __all__ = [
     "Response",
     "Role",
     "Stage",
+    "StatusCount",
+    "StatusCountsClock",
     "Team",
     "User",
     "UserRole",
+    "YearCount",
     "assignment_agencies",
     "assignment_teams",
     "normalise_email",

@@ -31,6 +31,8 @@ class Attempt(db.Model):
         sa.CheckConstraint("percent IS NULL OR (percent >= 0 AND percent <= 100)", name="percent"),
         # Statistics read first attempts of a version.
         sa.Index("ix_attempts_version_number", "bank_version_id", "number"),
+        # Dashboards read the attempts submitted in a period.
+        sa.Index("ix_attempts_submitted_at", "submitted_at"),
         # At most one attempt in progress per person and check.
         sa.Index(
             "uq_attempts_in_progress",

@@ -31,7 +31,7 @@ class Completion(db.Model):
     #: When that attempt was submitted.
     passed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: passed_at plus the check's refresh period.
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
     user: Mapped[User] = relationship()
     check: Mapped[Check] = relationship()

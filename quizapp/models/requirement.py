@@ -34,7 +34,7 @@ class Requirement(db.Model):
     #: When the person first fell within an assignment for this check.
     required_since: Mapped[datetime] = mapped_column(UTCDateTime)
     #: The first deadline; after a pass expires, the expiry date is the deadline.
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     #: Shortest refresh period among the assignments that apply.
     refresh_months: Mapped[int]
 

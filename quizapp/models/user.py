@@ -52,7 +52,9 @@ class User(UserMixin, db.Model):
     agency_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("agencies.id", ondelete="RESTRICT"), index=True
     )
-    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
     #: Job role in the person's own words, e.g. "Health visitor".
     job_role: Mapped[str] = mapped_column(sa.String(200), default="")
     #: Competency level, e.g. "Level 3" (Intercollegiate) or "DSL".

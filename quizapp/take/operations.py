@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import Attempt, BankVersion, Check, Completion, Question, Response, User
 from ..questions import get_type
 from ..scoring import AttemptScore, ItemResult, cbm_mark, summarise
+from ..statistics import attempt_marks
 from .outline import QuestionInfo, Step, outline_of
 
 
@@ -248,6 +249,7 @@ def submit_attempt(attempt: Attempt, *, now: datetime) -> bool:
     db.session.refresh(attempt)
     if updated.rowcount != 1:
         return False
+    attempt_marks.record(db.session, [attempt])
     if result.passed:
         record_pass(attempt)
     return True

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Assignment, Attempt, Check, Completion, Requirement, User
+from . import tally
 from .audience import Audience, Person, due_at, includes
 
 #: People handled per round trip when many are updated at once.
@@ -174,9 +175,9 @@ class RebuildCounts:
 
 
 def rebuild_all(*, now: datetime) -> RebuildCounts:
-    """Recompute every requirement from the assignments and every completion from the
-    submitted attempts. Requirements that still apply keep `required_since`, the one fact
-    not derivable from anything else."""
+    """Recompute every requirement from the assignments, every completion from the
+    submitted attempts, and the status counts from both. Requirements that still apply
+    keep `required_since`, the one fact not derivable from anything else."""
     db.session.execute(sa.delete(Completion))
     users = list(db.session.scalars(sa.select(User).order_by(User.id)))
     update_requirements(users, now=now)
@@ -216,6 +217,7 @@ def rebuild_all(*, now: datetime) -> RebuildCounts:
             )
         )
     db.session.flush()
+    tally.rebuild(db.session, now=now)
     count = len(latest_passes)
     requirements = db.session.scalar(sa.select(sa.func.count()).select_from(Requirement)) or 0
     return RebuildCounts(people=len(users), requirements=requirements, completions=count)

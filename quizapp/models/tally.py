@@ -1,0 +1,148 @@
+"""Completion status counts per group and check: the summary the dashboards read.
+
+One row per agency, team, level and check holds how many current people are required to
+take the check and how many of them were complete, expiring soon, due and overdue at
+the moment `StatusCountsClock.as_of`. quizapp.workforce.tally keeps the rows in step
+with every change to people, requirements and passes, in the same transaction; the
+dashboards add what the clock moving on since `as_of` changed (a few rows whose dates
+fall in between), so a page reads hundreds of rows, not millions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime
+
+#: team_key of people in no team (team ids start at 1).
+NO_TEAM_KEY = 0
+#: level of people with no level.
+NO_LEVEL = ""
+#: The counted columns, in order.
+COUNTS = ("required", "complete", "expiring", "due", "overdue")
+
+
+class StatusCount(db.Model):
+    __tablename__ = "status_counts"
+    __table_args__ = (
+        sa.UniqueConstraint("agency_id", "team_key", "level", "check_id"),
+        sa.CheckConstraint("required = complete + expiring + due + overdue", name="adds_up"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id", ondelete="CASCADE"))
+    #: The team's id, or NO_TEAM_KEY. Not a foreign key: a removed team's rows are zeros
+    #: (only people who have left can be in a team when it is removed).
+    team_key: Mapped[int] = mapped_column(default=NO_TEAM_KEY)
+    level: Mapped[str] = mapped_column(sa.String(50), default=NO_LEVEL)
+    check_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("checks.id", ondelete="CASCADE"), index=True
+    )
+    required: Mapped[int] = mapped_column(default=0)
+    complete: Mapped[int] = mapped_column(default=0)
+    expiring: Mapped[int] = mapped_column(default=0)
+    due: Mapped[int] = mapped_column(default=0)
+    overdue: Mapped[int] = mapped_column(default=0)
+
+
+class StatusCountsClock(db.Model):
+    """The single row saying when the counts' statuses were taken. Absent until the
+    counts are first built (by the first change to people or passes, or
+    `flask dashboards refresh`)."""
+
+    __tablename__ = "status_counts_clock"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+#: finding_key of an attempt's row for all its scored questions.
+WHOLE_ATTEMPT = ""
+
+
+class AttemptMarks(db.Model):
+    """Marks of one submitted attempt, per finding its questions test and in total
+    (finding_key WHOLE_ATTEMPT): written in the transaction that submits the attempt,
+    from its responses, and never changed, like the attempt. The learning dashboards
+    read these instead of every response: a row per finding rather than per question,
+    with no joins to questions, findings and banks."""
+
+    __tablename__ = "attempt_marks"
+    __table_args__ = (
+        sa.Index("ix_attempt_marks_submitted_at", "submitted_at"),
+        # An agency's figures start from its people.
+        sa.Index("ix_attempt_marks_user_id_submitted_at", "user_id", "submitted_at"),
+    )
+
+    attempt_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True
+    )
+    finding_key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    bank_key: Mapped[str] = mapped_column(sa.String(100))
+    #: The attempt's person, check and submission time, copied so a page needs no join.
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    check_id: Mapped[int] = mapped_column(sa.ForeignKey("checks.id", ondelete="RESTRICT"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The reporting year (April to March, UK time) of submitted_at.
+    reporting_year: Mapped[int]
+    #: Marks gained and available on the scored questions (the finding's, or all).
+    marks: Mapped[float]
+    points: Mapped[float]
+    #: Wrong answers (a fraction of 0), and of them those given "very sure".
+    wrong: Mapped[int]
+    confidently_wrong: Mapped[int]
+
+
+#: What YearCount adds up, in order.
+YEAR_COUNTS = (
+    "people",
+    "marks",
+    "points",
+    "wrong",
+    "confidently_wrong",
+    "wrong_people",
+    "first_attempts",
+    "first_passed",
+    "people_passing",
+)
+
+
+class YearCount(db.Model):
+    """Per agency, team, level, check and reporting year, what the yearly report shows of
+    the attempts submitted that year, counted where each person is now (as the report
+    is). Kept in step by quizapp.workforce.tally like StatusCount. People are counted
+    once per row; every person is in exactly one agency, team and level, so the rows of a
+    year add up to the year's distinct people."""
+
+    __tablename__ = "year_counts"
+    __table_args__ = (
+        sa.UniqueConstraint("agency_id", "team_key", "level", "check_id", "reporting_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id", ondelete="CASCADE"))
+    team_key: Mapped[int] = mapped_column(default=NO_TEAM_KEY)
+    level: Mapped[str] = mapped_column(sa.String(50), default=NO_LEVEL)
+    check_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("checks.id", ondelete="CASCADE"), index=True
+    )
+    #: The April-to-March year, named by its first calendar year.
+    reporting_year: Mapped[int]
+    #: People with a submitted attempt; marks gained and available over those attempts;
+    #: wrong answers, those given very sure, and people giving any wrong answer.
+    people: Mapped[int] = mapped_column(default=0)
+    marks: Mapped[float] = mapped_column(default=0.0)
+    points: Mapped[float] = mapped_column(default=0.0)
+    wrong: Mapped[int] = mapped_column(default=0)
+    confidently_wrong: Mapped[int] = mapped_column(default=0)
+    wrong_people: Mapped[int] = mapped_column(default=0)
+    #: First attempts (one per person and check, ever) submitted this year, and passed.
+    first_attempts: Mapped[int] = mapped_column(default=0)
+    first_passed: Mapped[int] = mapped_column(default=0)
+    #: People passing the check this year.
+    people_passing: Mapped[int] = mapped_column(default=0)

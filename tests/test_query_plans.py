@@ -50,7 +50,7 @@ from sqlalchemy import event
 
 from quizapp.bench import seed
 from quizapp.dashboards import queries
-from quizapp.dashboards.periods import rolling
+from quizapp.dashboards.periods import reporting_year, reporting_year_of, rolling
 from quizapp.dashboards.scope import Scope
 from quizapp.extensions import db
 from quizapp.models import Agency, Team, utcnow
@@ -66,6 +66,10 @@ EXPIRES_INDEX = "ix_completions_expires_at"
 DUE_INDEX = "ix_requirements_due_at"
 SUBMITTED_INDEX = "ix_attempts_submitted_at"
 TEAM_INDEX = "ix_users_team_id"
+CHECK_SUBMITTED_INDEX = "ix_attempts_check_id_submitted_at"
+MARKS_BY_PERSON_INDEX = "ix_attempt_marks_user_id_submitted_at"
+MARKS_BY_CHECK_INDEX = "ix_attempt_marks_check_id_submitted_at"
+YEAR_COUNTS_INDEX = "uq_year_counts_agency_id_team_key_level_check_id_reporting_year"
 
 
 @dataclass(frozen=True)
@@ -233,6 +237,25 @@ def test_dashboard_queries_use_their_indexes(seeded: Seeded) -> None:
         lambda: queries.overdue_people(agency, one_team, now=later),
         **{"overdue, one team": r"\bFROM requirements\b"},
     )
+    one_check = queries.Filters(period=period, check_id=1)
+    found |= plans(
+        lambda: queries.first_attempt_counts(partnership, one_check, period),
+        **{"first attempts, one check": r"\bFROM attempts\b"},
+    )
+    # Learning: an agency's figures start from its people; one check's, from the check.
+    found |= plans(
+        lambda: queries.mark_sums(agency, everyone, period, by=("group", "finding")),
+        **{"learning, agency": r"\bFROM attempt_marks\b"},
+    )
+    found |= plans(
+        lambda: queries.mark_sums(partnership, one_check, period, by=("group", "finding")),
+        **{"learning, one check": r"\bFROM attempt_marks\b"},
+    )
+    year = queries.Filters(period=reporting_year(reporting_year_of(seeded.now)))
+    found |= plans(
+        lambda: queries.year_figures(agency, year),
+        **{"yearly report, agency": r"\bFROM year_counts\b"},
+    )
 
     expected = {
         "stored": {STATUS_COUNTS_INDEX},
@@ -243,6 +266,10 @@ def test_dashboard_queries_use_their_indexes(seeded: Seeded) -> None:
         "passes by month, partnership": {SUBMITTED_INDEX},
         "first attempts, one team": {TEAM_INDEX},
         "overdue, one team": {TEAM_INDEX},
+        "first attempts, one check": {CHECK_SUBMITTED_INDEX},
+        "learning, agency": {MARKS_BY_PERSON_INDEX},
+        "learning, one check": {MARKS_BY_CHECK_INDEX},
+        "yearly report, agency": {YEAR_COUNTS_INDEX},
     }
     assert found.keys() == expected.keys()
     for name, plan in found.items():  # shown with pytest -s

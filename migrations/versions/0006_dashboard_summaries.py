@@ -118,6 +118,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_attempt_marks_submitted_at", "attempt_marks", ["submitted_at"])
     op.create_index(
+        "ix_attempt_marks_check_id_submitted_at", "attempt_marks", ["check_id", "submitted_at"]
+    )
+    op.create_index(
         "ix_attempt_marks_user_id_submitted_at", "attempt_marks", ["user_id", "submitted_at"]
     )
     for statement in backfill(op.get_bind().dialect.name):
@@ -215,14 +218,20 @@ def upgrade() -> None:
     op.create_index(op.f("ix_completions_expires_at"), "completions", ["expires_at"])
     op.create_index(op.f("ix_requirements_due_at"), "requirements", ["due_at"])
     op.create_index("ix_attempts_submitted_at", "attempts", ["submitted_at"])
+    # Replaces the index on check_id alone, which it also serves.
+    op.create_index("ix_attempts_check_id_submitted_at", "attempts", ["check_id", "submitted_at"])
+    op.drop_index("ix_attempts_check_id", table_name="attempts")
     op.create_index(op.f("ix_users_team_id"), "users", ["team_id"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_attempt_marks_user_id_submitted_at", table_name="attempt_marks")
+    op.drop_index("ix_attempt_marks_check_id_submitted_at", table_name="attempt_marks")
     op.drop_index("ix_attempt_marks_submitted_at", table_name="attempt_marks")
     op.drop_table("attempt_marks")
     op.drop_index(op.f("ix_users_team_id"), table_name="users")
+    op.create_index("ix_attempts_check_id", "attempts", ["check_id"])
+    op.drop_index("ix_attempts_check_id_submitted_at", table_name="attempts")
     op.drop_index("ix_attempts_submitted_at", table_name="attempts")
     op.drop_index(op.f("ix_requirements_due_at"), table_name="requirements")
     op.drop_index(op.f("ix_completions_expires_at"), table_name="completions")

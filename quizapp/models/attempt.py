@@ -31,8 +31,9 @@ class Attempt(db.Model):
         sa.CheckConstraint("percent IS NULL OR (percent >= 0 AND percent <= 100)", name="percent"),
         # Statistics read first attempts of a version.
         sa.Index("ix_attempts_version_number", "bank_version_id", "number"),
-        # Dashboards read the attempts submitted in a period.
+        # Dashboards read the attempts submitted in a period, of every check or of one.
         sa.Index("ix_attempts_submitted_at", "submitted_at"),
+        sa.Index("ix_attempts_check_id_submitted_at", "check_id", "submitted_at"),
         # At most one attempt in progress per person and check.
         sa.Index(
             "uq_attempts_in_progress",
@@ -46,9 +47,7 @@ class Attempt(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
-    check_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("checks.id", ondelete="RESTRICT"), index=True
-    )
+    check_id: Mapped[int] = mapped_column(sa.ForeignKey("checks.id", ondelete="RESTRICT"))
     #: The version this attempt was started on, whatever is published later.
     bank_version_id: Mapped[int] = mapped_column(
         sa.ForeignKey("bank_versions.id", ondelete="RESTRICT")

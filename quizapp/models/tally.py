@@ -75,6 +75,7 @@ class AttemptMarks(db.Model):
     __tablename__ = "attempt_marks"
     __table_args__ = (
         sa.Index("ix_attempt_marks_submitted_at", "submitted_at"),
+        sa.Index("ix_attempt_marks_check_id_submitted_at", "check_id", "submitted_at"),
         # An agency's figures start from its people.
         sa.Index("ix_attempt_marks_user_id_submitted_at", "user_id", "submitted_at"),
     )

@@ -5,7 +5,8 @@
 Seeds a fresh database with `bench seed` (60 agencies, 20 checks, about 2 attempts a
 person), then times every dashboard page and export for a partnership-wide lead and for
 an agency lead, in-process (the WSGI app without an HTTP server), reporting the median
-and 95th percentile of `--requests` requests each, and the SQL statements per page.
+and 95th percentile of `--requests` requests each, and the SQL statements per page; and
+the time `flask dashboards refresh` (a full recount of the summaries) takes.
 """
 
 from __future__ import annotations
@@ -45,7 +46,15 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument(
+        "--all-checks",
+        action="store_true",
+        help="Also time the partnership pages with every check at once (?check=all).",
+    )
     args = parser.parse_args()
+    pages = {who: list(paths) for who, paths in PAGES.items()}
+    if args.all_checks:
+        pages["partnership"] += ["/dashboards/?check=all", "/dashboards/learning?check=all"]
 
     results: dict[str, dict[str, float]] = {}
     with database(args.db, "quizapp_bench_dash") as url:
@@ -58,6 +67,7 @@ def main() -> None:
         from quizapp.bench import seed
         from quizapp.extensions import db
         from quizapp.models import Agency, Role, User, utcnow
+        from quizapp.workforce import tally
 
         app = create_app(
             {
@@ -73,6 +83,11 @@ def main() -> None:
             )
             db.session.commit()
             seeded = time.perf_counter() - started
+            # What the daily `flask dashboards refresh` costs at this size.
+            started = time.perf_counter()
+            tally.rebuild(db.session, now=utcnow())
+            db.session.commit()
+            refresh = time.perf_counter() - started
             agency = db.session.scalars(sa.select(Agency).order_by(Agency.id)).first()
             for email, where in (("plead@bench.invalid", None), ("alead@bench.invalid", agency)):
                 lead = User(
@@ -104,7 +119,7 @@ def main() -> None:
                 "/sign-in", data={"email": email, "password": "benchmark password 2026"}
             )
             assert response.status_code == 302, response.status_code
-            for path in PAGES[who]:
+            for path in pages[who]:
                 assert client.get(path).status_code == 200, (who, path)  # warm
                 timings = []
                 statements[0] = 0
@@ -131,6 +146,7 @@ def main() -> None:
         people=args.people,
         requests=args.requests,
         seed_seconds=round(seeded, 1),
+        refresh_seconds=round(refresh, 2),
         rows=counts,
         pages=results,
     )

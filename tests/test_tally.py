@@ -186,3 +186,44 @@ def test_counts_are_built_by_the_first_change_and_read_straight_until_then(app):
     assert {key: (c.required, c.due) for key, c in counts.items()} == {
         (agency.id, check.id): (len(people), len(people))
     }
+
+
+def test_two_transactions_changing_one_person_at_once_keep_the_counts_right(app):
+    """The second waits for the first (PostgreSQL), or fails rather than count from a
+    stale read (SQLite, one writer at a time): never a wrong count."""
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+
+    now = _seeded()
+    person_id = db.session.scalar(
+        sa.select(User.id).where(User.team_id.is_not(None)).order_by(User.id)
+    )
+    db.session.commit()
+    outcome: list[object] = []
+
+    def leave() -> None:
+        with app.app_context():  # its own session, as another request would have
+            try:
+                person = db.session.get(User, person_id)
+                person.left_at = now
+                update_requirements([person], now=now)
+                db.session.commit()
+                outcome.append("committed")
+            except OperationalError as error:  # SQLite: the database was locked
+                db.session.rollback()
+                outcome.append(error)
+
+    person = db.session.get(User, person_id)
+    person.level = "Level 1"
+    db.session.flush()  # holds the person (and, on SQLite, the write lock)
+    thread = threading.Thread(target=leave)
+    thread.start()
+    thread.join(timeout=1)
+    assert thread.is_alive() or db.engine.dialect.name == "sqlite"
+    db.session.commit()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    if db.engine.dialect.name == "postgresql":
+        assert outcome == ["committed"]
+    assert tally.mismatches(db.session) == {}

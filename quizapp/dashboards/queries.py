@@ -37,6 +37,7 @@ from ..models import (
     Bank,
     BankVersion,
     Check,
+    Completion,
     Finding,
     Question,
     Requirement,
@@ -55,6 +56,8 @@ from ..models.tally import (
     StatusCountsClock,
     YearCount,
 )
+from ..models.types import UTCDateTime
+from ..statistics.attempt_marks import response_sums
 from ..statistics.items import WRONG_FRACTION
 from ..workforce import tally
 from .charts import Bar, bar_chart
@@ -140,13 +143,22 @@ def choices(scope: Scope) -> Choices:
 
 def _people_conditions(scope: Scope, filters: Filters) -> list[sa.ColumnElement[bool]]:
     """Scope first, always; then the filters, which can only narrow it."""
-    conditions = [scope.condition()]
+    return [
+        scope.condition(),
+        *_filter_conditions(filters, User.agency_id, User.team_id, User.level),
+    ]
+
+
+def _filter_conditions(
+    filters: Filters, agency: Any, team: Any, level: Any
+) -> list[sa.ColumnElement[bool]]:
+    conditions = []
     if filters.agency_id is not None:
-        conditions.append(User.agency_id == filters.agency_id)
+        conditions.append(agency == filters.agency_id)
     if filters.team_id is not None:
-        conditions.append(User.team_id == filters.team_id)
+        conditions.append(team == filters.team_id)
     if filters.level is not None:
-        conditions.append(User.level == filters.level)
+        conditions.append(level == filters.level)
     return conditions
 
 
@@ -222,16 +234,12 @@ def status_counts(
 
 
 def _stored_conditions(scope: Scope, filters: Filters) -> list[sa.ColumnElement[bool]]:
-    """_people_conditions on the stored counts."""
-    conditions = []
+    """_people_conditions on the stored counts, and the check filter."""
+    conditions = _filter_conditions(
+        filters, StatusCount.agency_id, StatusCount.team_key, StatusCount.level
+    )
     if scope.agency_id is not None:
         conditions.append(StatusCount.agency_id == scope.agency_id)
-    if filters.agency_id is not None:
-        conditions.append(StatusCount.agency_id == filters.agency_id)
-    if filters.team_id is not None:
-        conditions.append(StatusCount.team_key == filters.team_id)
-    if filters.level is not None:
-        conditions.append(StatusCount.level == filters.level)
     if filters.check_id is not None:
         conditions.append(StatusCount.check_id == filters.check_id)
     return conditions
@@ -514,12 +522,7 @@ def _response_sums(
         sa.select(
             *columns,
             sa.func.count(sa.distinct(Attempt.user_id)).label("people"),
-            sa.func.coalesce(sa.func.sum(Response.mark), 0.0).label("marks"),
-            sa.func.coalesce(sa.func.sum(Question.points), 0).label("points"),
-            sa.func.sum(sa.case((wrong, 1), else_=0)).label("wrong"),
-            sa.func.sum(sa.case((sa.and_(wrong, Response.certainty == 3), 1), else_=0)).label(
-                "confidently_wrong"
-            ),
+            *response_sums(),
             sa.func.count(sa.distinct(sa.case((wrong, Attempt.user_id)))).label("wrong_people"),
         )
         .select_from(Response)
@@ -1158,12 +1161,23 @@ def _overdue_statement(scope: Scope, filters: Filters, now: datetime) -> sa.Sele
         .where(
             *_people_conditions(scope, filters),
             *_current_people(),
-            _status_case(now) == "overdue",
+            *_overdue(now),
         )
     )
     if filters.check_id is not None:
         statement = statement.where(Requirement.check_id == filters.check_id)
     return statement
+
+
+def _overdue(now: datetime) -> list[sa.ColumnElement[bool]]:
+    """status_of(...) == OVERDUE as plain date comparisons, which the database can
+    estimate and use indexes for (a CASE hides both): no pass that holds now, and the
+    first deadline passed (the expiry of a pass, the later deadline, has then passed too)."""
+    at = sa.bindparam("overdue_at", now, type_=UTCDateTime())
+    return [
+        Requirement.due_at <= at,
+        sa.or_(Completion.expires_at.is_(None), Completion.expires_at <= at),
+    ]
 
 
 def _overdue_rows(statement: sa.Select[Any]) -> list[OverdueRow]:

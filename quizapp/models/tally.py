@@ -26,14 +26,9 @@ NO_LEVEL = ""
 COUNTS = ("required", "complete", "expiring", "due", "overdue")
 
 
-class StatusCount(db.Model):
-    __tablename__ = "status_counts"
-    __table_args__ = (
-        sa.UniqueConstraint("agency_id", "team_key", "level", "check_id"),
-        sa.CheckConstraint("required = complete + expiring + due + overdue", name="adds_up"),
-    )
+class _Group:
+    """Where the people counted are: agency, team and competency level; and the check."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id", ondelete="CASCADE"))
     #: The team's id, or NO_TEAM_KEY. Not a foreign key: a removed team's rows are zeros
     #: (only people who have left can be in a team when it is removed).
@@ -42,6 +37,16 @@ class StatusCount(db.Model):
     check_id: Mapped[int] = mapped_column(
         sa.ForeignKey("checks.id", ondelete="CASCADE"), index=True
     )
+
+
+class StatusCount(_Group, db.Model):
+    __tablename__ = "status_counts"
+    __table_args__ = (
+        sa.UniqueConstraint("agency_id", "team_key", "level", "check_id"),
+        sa.CheckConstraint("required = complete + expiring + due + overdue", name="adds_up"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
     required: Mapped[int] = mapped_column(default=0)
     complete: Mapped[int] = mapped_column(default=0)
     expiring: Mapped[int] = mapped_column(default=0)
@@ -113,7 +118,7 @@ YEAR_COUNTS = (
 )
 
 
-class YearCount(db.Model):
+class YearCount(_Group, db.Model):
     """Per agency, team, level, check and reporting year, what the yearly report shows of
     the attempts submitted that year, counted where each person is now (as the report
     is). Kept in step by quizapp.workforce.tally like StatusCount. People are counted
@@ -126,12 +131,6 @@ class YearCount(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id", ondelete="CASCADE"))
-    team_key: Mapped[int] = mapped_column(default=NO_TEAM_KEY)
-    level: Mapped[str] = mapped_column(sa.String(50), default=NO_LEVEL)
-    check_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("checks.id", ondelete="CASCADE"), index=True
-    )
     #: The April-to-March year, named by its first calendar year.
     reporting_year: Mapped[int]
     #: People with a submitted attempt; marks gained and available over those attempts;

@@ -15,7 +15,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..dashboards.periods import reporting_year, reporting_year_of
 from ..models import Attempt, Bank, BankVersion, Finding, Question, Response, question_findings
 from ..models.tally import WHOLE_ATTEMPT, AttemptMarks
 from .items import WRONG_FRACTION
@@ -35,8 +34,25 @@ COLUMNS = (
 )
 
 
+def response_sums() -> list[Any]:
+    """Sums over scored responses (joined to their questions): marks gained and available,
+    wrong answers and those given "very sure" (certainty 3)."""
+    wrong = Response.fraction <= WRONG_FRACTION
+    return [
+        sa.func.coalesce(sa.func.sum(Response.mark), 0.0).label("marks"),
+        sa.func.coalesce(sa.func.sum(Question.points), 0).label("points"),
+        sa.func.sum(sa.case((wrong, 1), else_=0)).label("wrong"),
+        sa.func.sum(sa.case((sa.and_(wrong, Response.certainty == 3), 1), else_=0)).label(
+            "confidently_wrong"
+        ),
+    ]
+
+
 def year_of(column: Any, first: datetime, last: datetime) -> Any:
     """SQL for the reporting year of `column`, for instants between `first` and `last`."""
+    # Not at the top: the dashboards package imports this module.
+    from ..dashboards.periods import reporting_year, reporting_year_of
+
     years = range(reporting_year_of(first), reporting_year_of(last) + 1)
     if len(years) == 1:
         return sa.literal(years[0], sa.Integer)
@@ -47,7 +63,6 @@ def year_of(column: Any, first: datetime, last: datetime) -> Any:
 
 
 def _rows(attempt_ids: Sequence[int] | None, *, per_finding: bool, year: Any) -> sa.Select[tuple]:
-    wrong = Response.fraction <= WRONG_FRACTION
     finding_key = Finding.key if per_finding else sa.literal(WHOLE_ATTEMPT, sa.String(100))
     statement = (
         sa.select(
@@ -58,12 +73,7 @@ def _rows(attempt_ids: Sequence[int] | None, *, per_finding: bool, year: Any) ->
             Attempt.check_id,
             Attempt.submitted_at,
             year.label("reporting_year"),
-            sa.func.coalesce(sa.func.sum(Response.mark), 0.0).label("marks"),
-            sa.func.coalesce(sa.func.sum(Question.points), 0).label("points"),
-            sa.func.sum(sa.case((wrong, 1), else_=0)).label("wrong"),
-            sa.func.sum(sa.case((sa.and_(wrong, Response.certainty == 3), 1), else_=0)).label(
-                "confidently_wrong"
-            ),
+            *response_sums(),
         )
         .select_from(Response)
         .join(Attempt, Attempt.id == Response.attempt_id)

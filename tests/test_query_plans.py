@@ -30,6 +30,11 @@ What each query must use:
 - An agency lead's view narrowed to one team (`queries.first_attempt_counts` with a
   team filter) and the overdue list narrowed to one team (`queries.overdue_people`):
   `ix_users_team_id`.
+- One check's first attempts and learning (the partnership view's default):
+  `ix_attempts_check_id_submitted_at`, `ix_attempt_marks_check_id_submitted_at`.
+- An agency's learning: `ix_attempt_marks_user_id_submitted_at` (from its people) or
+  `ix_attempt_marks_submitted_at` (from the period); PostgreSQL takes either at this size.
+- An agency's yearly report: the year_counts unique index, led by agency_id.
 
 Each plan is the planner's own choice at this size: nothing here turns scans off.
 """
@@ -69,6 +74,7 @@ TEAM_INDEX = "ix_users_team_id"
 CHECK_SUBMITTED_INDEX = "ix_attempts_check_id_submitted_at"
 MARKS_BY_PERSON_INDEX = "ix_attempt_marks_user_id_submitted_at"
 MARKS_BY_CHECK_INDEX = "ix_attempt_marks_check_id_submitted_at"
+MARKS_SUBMITTED_INDEX = "ix_attempt_marks_submitted_at"
 YEAR_COUNTS_INDEX = "uq_year_counts_agency_id_team_key_level_check_id_reporting_year"
 
 
@@ -267,17 +273,24 @@ def test_dashboard_queries_use_their_indexes(seeded: Seeded) -> None:
         "first attempts, one team": {TEAM_INDEX},
         "overdue, one team": {TEAM_INDEX},
         "first attempts, one check": {CHECK_SUBMITTED_INDEX},
-        "learning, agency": {MARKS_BY_PERSON_INDEX},
         "learning, one check": {MARKS_BY_CHECK_INDEX},
         "yearly report, agency": {YEAR_COUNTS_INDEX},
     }
-    assert found.keys() == expected.keys()
+    # Either way in is an index: from the agency's people, or from the period's marks
+    # (PostgreSQL weighs the two about equally at this size).
+    either = {"learning, agency": {MARKS_BY_PERSON_INDEX, MARKS_SUBMITTED_INDEX}}
+    assert found.keys() == expected.keys() | either.keys()
     for name, plan in found.items():  # shown with pytest -s
         print(f"== {name}: {sorted(plan.indexes)}\n{plan.text}")
     missing = {
         name: sorted(indexes - found[name].indexes)
         for name, indexes in expected.items()
         if not indexes <= found[name].indexes
+    }
+    missing |= {
+        name: sorted(indexes)
+        for name, indexes in either.items()
+        if not indexes & found[name].indexes
     }
     assert not missing, "indexes not in the plans:\n" + "\n\n".join(
         f"{name}: missing {indexes}\n{found[name].text}" for name, indexes in missing.items()

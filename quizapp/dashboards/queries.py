@@ -29,6 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from markupsafe import Markup
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import (
@@ -1170,14 +1171,18 @@ def _overdue_statement(scope: Scope, filters: Filters, now: datetime) -> sa.Sele
 
 
 def _overdue(now: datetime) -> list[sa.ColumnElement[bool]]:
-    """status_of(...) == OVERDUE as plain date comparisons, which the database can
-    estimate and use indexes for (a CASE hides both): no pass that holds now, and the
-    first deadline passed (the expiry of a pass, the later deadline, has then passed too)."""
+    """status_of(...) == OVERDUE as conditions the database can estimate and use indexes
+    for (a CASE, or an OR over the outer-joined pass, hides both): the first deadline has
+    passed and there is no pass that holds now (so any pass's expiry, the later deadline,
+    has passed too)."""
     at = sa.bindparam("overdue_at", now, type_=UTCDateTime())
-    return [
-        Requirement.due_at <= at,
-        sa.or_(Completion.expires_at.is_(None), Completion.expires_at <= at),
-    ]
+    held = aliased(Completion)  # the statement outer-joins Completion already
+    holding = sa.select(held.id).where(
+        held.user_id == Requirement.user_id,
+        held.check_id == Requirement.check_id,
+        held.expires_at > at,
+    )
+    return [Requirement.due_at <= at, ~holding.exists()]
 
 
 def _overdue_rows(statement: sa.Select[Any]) -> list[OverdueRow]:

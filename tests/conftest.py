@@ -68,7 +68,7 @@ def app(database: str, tmp_path: Path) -> Iterator[Flask]:
 
 
 def _finish() -> None:
-    """After each test: the dashboards' status counts must equal a recount (whatever the
+    """After each test: the dashboards' summaries must equal a recount (whatever the
     test changed, through whichever path), then every table is emptied."""
     from quizapp.workforce import tally
 
@@ -79,7 +79,7 @@ def _finish() -> None:
         db.session.remove()
         _empty_tables()
         db.engine.dispose()
-    assert not wrong, f"status counts out of step with a recount (stored, recounted): {wrong}"
+    assert not wrong, f"summaries differ from a recount (stored, recounted): {wrong}"
 
 
 def _empty_tables() -> None:

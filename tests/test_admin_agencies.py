@@ -413,3 +413,35 @@ def test_a_team_named_by_an_assignment_is_not_removed(client, admin):
     )
     assert teams_of(agency) == ["Health visiting"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(assignment_teams)) == 1
+
+
+def test_removing_a_team_moves_its_leavers_attempts_to_no_team(client, admin):
+    import random
+    from datetime import timedelta
+
+    from quizapp.models import YearCount
+    from quizapp.workforce import tally
+
+    from .factories import check_for
+    from .test_dashboards import take
+
+    agency = new_agency(name="City Hospital")
+    team = create_team(agency=agency, name="Health visiting")
+    leaver = create_user(email="leaver@example.org", agency=agency)
+    leaver.team = team
+    db.session.commit()
+    check = check_for(import_bank_text(small_bank()))
+    take(leaver, check, skill=1.0, at=utcnow() - timedelta(days=3), rng=random.Random(1))
+    leaver = db.session.get(User, leaver.id)
+    leaver.left_at = utcnow()
+    db.session.commit()
+
+    def people_by_team():
+        rows = db.session.execute(sa.select(YearCount.team_key, YearCount.people)).all()
+        return {team_key: people for team_key, people in rows if people}
+
+    assert people_by_team() == {team.id: 1}
+    assert client.post(f"/admin/agencies/{agency.id}/teams/{team.id}/remove").status_code == 302
+    db.session.expire_all()
+    assert people_by_team() == {0: 1}  # the no-team key
+    assert tally.mismatches(db.session) == {}

@@ -29,6 +29,7 @@ from ..models import (
     assignment_teams,
 )
 from ..models.user import new_session_token
+from ..workforce import tally
 from . import people_csv
 from .people_csv import CheckedFile, Existing, Lookups
 
@@ -192,6 +193,10 @@ def remove_team(team: Team) -> None:
     use = team_use(team)
     if use.blocks_removal:
         raise AdminError(removal_refusal(team, use))
+    # Leavers' attempts still count, in the team they are in: recount them at commit.
+    tally.note_people(
+        db.session, db.session.scalars(sa.select(User.id).where(User.team_id == team.id))
+    )
     db.session.execute(sa.update(User).where(User.team_id == team.id).values(team_id=None))
     db.session.delete(team)
     db.session.flush()

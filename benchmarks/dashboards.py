@@ -57,7 +57,7 @@ def main() -> None:
         pages["partnership"] += ["/dashboards/?check=all", "/dashboards/learning?check=all"]
 
     results: dict[str, dict[str, float]] = {}
-    with database(args.db, "quizapp_bench_dash") as url:
+    with database(args.db, f"quizapp_bench_dash_{args.people}") as url:
         os.environ.update(environment(url))
         os.environ["QUIZAPP_ENV"] = "development"
         import sqlalchemy as sa

@@ -855,18 +855,16 @@ def completion_page(
         {check for _, check in counts} | {check for _, check in passes},
         key=lambda check: titles.get(check, "").casefold(),
     )
+    counts_by_check, passes_by_check = _by_check(counts), _by_check(passes)
     sections = []
     for check_id in check_ids:
-        rows = _group_rows(
-            scope,
-            filters,
-            labels,
-            [g for g, c in counts if c == check_id] + [g for g, c in passes if c == check_id],
-        )
+        check_counts = counts_by_check.get(check_id, {})
+        check_passes = passes_by_check.get(check_id, {})
+        rows = _group_rows(scope, filters, labels, [*check_counts, *check_passes])
         figures = completion_figures(
             rows,
-            {g: v for (g, c), v in counts.items() if c == check_id},
-            {g: v for (g, c), v in passes.items() if c == check_id},
+            check_counts,
+            check_passes,
             total_label=total_label(scope),
             threshold=threshold,
         )
@@ -1288,6 +1286,14 @@ def year_figures(scope: Scope, filters: Filters) -> YearFigures:
     return first, passed, sums
 
 
+def _by_check(mapping: Mapping[tuple[Any, Any], Any]) -> dict[Any, dict[Any, Any]]:
+    """{(group, check): value} as {check: {group: value}}."""
+    grouped: dict[Any, dict[Any, Any]] = defaultdict(dict)
+    for (group, check), value in mapping.items():
+        grouped[check][group] = value
+    return grouped
+
+
 def report_page(
     scope: Scope, period: Period, options: Choices, *, now: datetime, threshold: int
 ) -> ReportPage:
@@ -1307,20 +1313,29 @@ def report_page(
         | {c for _, c in sums},
         key=lambda check: titles.get(check, "").casefold(),
     )
+    by_check = {
+        name: _by_check(mapping)
+        for name, mapping in (
+            ("counts", counts),
+            ("first", first),
+            ("passed", passed),
+            ("sums", sums),
+        )
+    }
     checks = []
     for check_id in check_ids:
 
-        def of(mapping: Mapping[tuple[Any, int], Any], check_id: int = check_id) -> dict:
-            return {g: v for (g, c), v in mapping.items() if c == check_id}
+        def of(name: str, check_id: int = check_id) -> dict:
+            return by_check[name].get(check_id, {})
 
         rows = _group_rows(
-            scope, filters, labels, [*of(counts), *of(first), *of(passed), *of(sums)]
+            scope, filters, labels, [*of("counts"), *of("first"), *of("passed"), *of("sums")]
         )
         completion = completion_figures(
-            rows, of(counts), of(first), total_label=total_label(scope), threshold=threshold
+            rows, of("counts"), of("first"), total_label=total_label(scope), threshold=threshold
         )
         # People passing in the year: a count of people, adding up to its total.
-        passed_rows = of(passed)
+        passed_rows = of("passed")
         passed_people = {key: passed_rows.get(key, 0) for key, _ in rows}
         passed_people[TOTAL] = sum(passed_people.values())
         passed_hidden = suppress(
@@ -1329,7 +1344,7 @@ def report_page(
             equations=[Equation(TOTAL, tuple(key for key, _ in rows))],
         )
         learning = learning_figures(
-            rows, of(sums), total=(TOTAL, total_label(scope)), threshold=threshold
+            rows, of("sums"), total=(TOTAL, total_label(scope)), threshold=threshold
         )
         report_rows = []
         for figures, learned in zip(completion, learning, strict=True):

@@ -185,6 +185,8 @@ def ensure_states_bank(page: Page) -> None:
         submit(page, "Upload and import")
         page.goto("/author/")
     page.get_by_role("link", name=STATES_BANK_TITLE).click()
+    # The bank's page first: counting buttons before it loads would find none.
+    expect(page.get_by_role("heading", level=1, name=STATES_BANK_TITLE)).to_be_visible()
     start = page.get_by_role("button", name="Start a new draft")
     if start.count():
         start.click()
@@ -210,6 +212,8 @@ def ensure_states_agency(page: Page) -> None:
         submit(page, "Save agency")
     else:
         page.get_by_role("link", name=STATES_AGENCY).click()
+    # The agency's page first: counting rows before it loads would find none.
+    expect(page.get_by_role("heading", level=1, name=STATES_AGENCY)).to_be_visible()
     if page.get_by_role("rowheader", name=STATES_TEAM).count() == 0:
         page.get_by_label("Add a team").fill(STATES_TEAM)
         submit(page, "Add team")

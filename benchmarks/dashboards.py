@@ -7,6 +7,10 @@ person), then times every dashboard page and export for a partnership-wide lead 
 an agency lead, in-process (the WSGI app without an HTTP server), reporting the median
 and 95th percentile of `--requests` requests each, and the SQL statements per page; and
 the time `flask dashboards refresh` (a full recount of the summaries) takes.
+
+    python -m benchmarks.dashboards --db postgresql --people 100000 --existing URL
+
+times the pages of a database already seeded the same way (no seeding, no refresh).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 import os
 import statistics
 import time
+from contextlib import nullcontext
 
 from .common import database, environment, summary
 
@@ -36,6 +41,9 @@ PAGES = {
 }
 
 
+PASSWORD = "benchmark password 2026"
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -51,23 +59,24 @@ def main() -> None:
         action="store_true",
         help="Also time the partnership pages with every check at once (?check=all).",
     )
+    parser.add_argument(
+        "--existing", metavar="URL", help="Time this database, already seeded; keep it."
+    )
     args = parser.parse_args()
     pages = {who: list(paths) for who, paths in PAGES.items()}
     if args.all_checks:
         pages["partnership"] += ["/dashboards/?check=all", "/dashboards/learning?check=all"]
 
-    results: dict[str, dict[str, float]] = {}
-    with database(args.db, f"quizapp_bench_dash_{args.people}") as url:
+    place = (
+        nullcontext(args.existing)
+        if args.existing
+        else database(args.db, f"quizapp_bench_dash_{args.people}")
+    )
+    with place as url:
         os.environ.update(environment(url))
         os.environ["QUIZAPP_ENV"] = "development"
-        import sqlalchemy as sa
-        from flask_migrate import upgrade
-
         from quizapp import create_app
-        from quizapp.bench import seed
         from quizapp.extensions import db
-        from quizapp.models import Agency, Role, User, utcnow
-        from quizapp.workforce import tally
 
         app = create_app(
             {
@@ -76,63 +85,9 @@ def main() -> None:
             }
         )
         with app.app_context():
-            upgrade()
-            started = time.perf_counter()
-            counts = seed(
-                people=args.people, agencies=60, checks=20, attempts_per_person=2, now=utcnow()
-            )
-            db.session.commit()
-            seeded = time.perf_counter() - started
-            # What the daily `flask dashboards refresh` costs at this size.
-            started = time.perf_counter()
-            tally.rebuild(db.session, now=utcnow())
-            db.session.commit()
-            refresh = time.perf_counter() - started
-            agency = db.session.scalars(sa.select(Agency).order_by(Agency.id)).first()
-            for email, where in (("plead@bench.invalid", None), ("alead@bench.invalid", agency)):
-                lead = User(
-                    email=email, name="Bench lead", agency=where, email_confirmed_at=utcnow()
-                )
-                lead.set_password("benchmark password 2026")
-                lead.grant(Role.LEAD)
-                db.session.add(lead)
-            db.session.commit()
-            if db.engine.dialect.name == "postgresql":
-                with db.engine.begin() as connection:
-                    connection.execute(sa.text("ANALYZE"))
-            else:
-                with db.engine.begin() as connection:
-                    connection.execute(sa.text("ANALYZE"))
-        statements = [0]
-        with app.app_context():
-            sa.event.listen(
-                db.engine,
-                "before_cursor_execute",
-                lambda *_: statements.__setitem__(0, statements[0] + 1),
-            )
-        for who, email in (
-            ("partnership", "plead@bench.invalid"),
-            ("agency", "alead@bench.invalid"),
-        ):
-            client = app.test_client()
-            response = client.post(
-                "/sign-in", data={"email": email, "password": "benchmark password 2026"}
-            )
-            assert response.status_code == 302, response.status_code
-            for path in pages[who]:
-                assert client.get(path).status_code == 200, (who, path)  # warm
-                timings = []
-                statements[0] = 0
-                for _ in range(args.requests):
-                    begun = time.perf_counter()
-                    page = client.get(path)
-                    timings.append((time.perf_counter() - begun) * 1000)
-                    assert page.status_code == 200
-                results[f"{who} {path}"] = {
-                    "median_ms": round(statistics.median(timings), 1),
-                    "p95_ms": round(percentile(timings, 0.95), 1),
-                    "statements": statements[0] // args.requests,
-                }
+            prepared = {} if args.existing else prepare(args.people)
+            add_leads()
+        results = time_pages(app, pages, args.requests)
         with app.app_context():
             db.engine.dispose()
     for page, figures in results.items():
@@ -145,11 +100,96 @@ def main() -> None:
         database=args.db,
         people=args.people,
         requests=args.requests,
-        seed_seconds=round(seeded, 1),
-        refresh_seconds=round(refresh, 2),
-        rows=counts,
+        existing=bool(args.existing),
+        **prepared,
         pages=results,
     )
+
+
+def prepare(people: int) -> dict[str, object]:
+    """Migrate, seed, recount the summaries (timed) and ANALYZE."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from quizapp.bench import seed
+    from quizapp.extensions import db
+    from quizapp.models import utcnow
+    from quizapp.workforce import tally
+
+    upgrade()
+    started = time.perf_counter()
+    counts = seed(people=people, agencies=60, checks=20, attempts_per_person=2, now=utcnow())
+    db.session.commit()
+    seeded = time.perf_counter() - started
+    # What the daily `flask dashboards refresh` costs at this size.
+    started = time.perf_counter()
+    tally.rebuild(db.session, now=utcnow())
+    db.session.commit()
+    refresh = time.perf_counter() - started
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("ANALYZE"))
+    return {
+        "seed_seconds": round(seeded, 1),
+        "refresh_seconds": round(refresh, 2),
+        "rows": counts,
+    }
+
+
+def add_leads() -> None:
+    """A partnership-wide lead and a lead of the first agency, unless already there."""
+    import sqlalchemy as sa
+
+    from quizapp.extensions import db
+    from quizapp.models import Agency, Role, User, utcnow
+
+    agency = db.session.scalars(sa.select(Agency).order_by(Agency.id)).first()
+    for email, where in (("plead@bench.invalid", None), ("alead@bench.invalid", agency)):
+        if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+            continue
+        lead = User(email=email, name="Bench lead", agency=where, email_confirmed_at=utcnow())
+        lead.set_password(PASSWORD)
+        lead.grant(Role.LEAD)
+        db.session.add(lead)
+    db.session.commit()
+
+
+def time_pages(
+    app: object, pages: dict[str, list[str]], requests: int
+) -> dict[str, dict[str, float]]:
+    import sqlalchemy as sa
+
+    from quizapp.extensions import db
+
+    results: dict[str, dict[str, float]] = {}
+    statements = [0]
+    with app.app_context():  # type: ignore[attr-defined]
+        sa.event.listen(
+            db.engine,
+            "before_cursor_execute",
+            lambda *_: statements.__setitem__(0, statements[0] + 1),
+        )
+    for who, email in (
+        ("partnership", "plead@bench.invalid"),
+        ("agency", "alead@bench.invalid"),
+    ):
+        client = app.test_client()  # type: ignore[attr-defined]
+        response = client.post("/sign-in", data={"email": email, "password": PASSWORD})
+        assert response.status_code == 302, response.status_code
+        for path in pages[who]:
+            assert client.get(path).status_code == 200, (who, path)  # warm
+            timings = []
+            statements[0] = 0
+            for _ in range(requests):
+                begun = time.perf_counter()
+                page = client.get(path)
+                timings.append((time.perf_counter() - begun) * 1000)
+                assert page.status_code == 200
+            results[f"{who} {path}"] = {
+                "median_ms": round(statistics.median(timings), 1),
+                "p95_ms": round(percentile(timings, 0.95), 1),
+                "statements": statements[0] // requests,
+            }
+    return results
 
 
 if __name__ == "__main__":

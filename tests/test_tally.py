@@ -30,7 +30,9 @@ def _seeded(now=None):
 
 def _from_requirements(scope, filters, now):
     """What the counts must say: counted straight from the requirements at `now`."""
-    return queries._counted(db.session.execute(queries._status_statement(scope, filters, now=now)))
+    return queries._counted(
+        db.session.execute(queries._status_statement(scope, filters, now=now)), scope=scope
+    )
 
 
 def _as_dict(counts):

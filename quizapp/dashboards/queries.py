@@ -163,22 +163,6 @@ def _filter_conditions(
     return conditions
 
 
-def _current_people() -> list[sa.ColumnElement[bool]]:
-    return tally.current_people()
-
-
-# ---------------------------------------------------------------------------------------
-# Status in SQL: quizapp.workforce.tally holds the rules
-
-
-def _status_case(now: datetime) -> sa.Case[Any]:
-    return tally.status_case(now)
-
-
-_deadline = tally.deadline
-_requirements_joined = tally.requirements_joined
-
-
 @dataclass
 class StatusCounts:
     required: int = 0
@@ -199,7 +183,7 @@ class StatusCounts:
         self.overdue += other.overdue
 
 
-STATUSES = ("complete", "expiring", "due", "overdue")
+STATUSES = tally.STATUSES
 
 
 def status_counts(
@@ -210,8 +194,8 @@ def status_counts(
     clock moving on to `now` changed (the requirements with a date in between)."""
     as_of = tally.as_of(db.session)
     if as_of is None:  # never built: count from the requirements themselves
-        return _counted(db.session.execute(_status_statement(scope, filters, now=now)))
-    group = (StatusCount.agency_id if scope.partnership else StatusCount.team_key).label("grp")
+        return _counted(db.session.execute(_status_statement(scope, filters, now=now)), scope=scope)
+    group = _stored_group(scope, StatusCount)
     stored = sa.select(
         group,
         StatusCount.check_id,
@@ -223,15 +207,26 @@ def status_counts(
     for condition in _stored_conditions(scope, filters):
         stored = stored.where(condition)
     rows = db.session.execute(stored).all()
-    counts = _counted(rows, no_team=not scope.partnership)
+    counts = _counted(rows, scope=scope)
     if rows:
         as_of = rows[0].as_of
     moved = _moved_statement(scope, filters, as_of=as_of, now=now)
-    for (grp, check_id), change in _counted(db.session.execute(moved)).items():
+    for (grp, check_id), change in _counted(db.session.execute(moved), scope=scope).items():
         each = counts.setdefault((grp, check_id), StatusCounts())
         for name in STATUSES:
             setattr(each, name, getattr(each, name) + getattr(change, name))
     return {key: value for key, value in counts.items() if value.required}
+
+
+def _stored_group(scope: Scope, table: Any) -> Any:
+    """A summary's column for the scope's rows: agency, or team key."""
+    return (table.agency_id if scope.partnership else table.team_key).label("grp")
+
+
+def _group_key(scope: Scope, value: Any) -> Any:
+    """A group as the pages key it: a summary's team key for no team becomes None, as
+    a person's team id would be."""
+    return None if not scope.partnership and value == NO_TEAM_KEY else value
 
 
 def _stored_conditions(scope: Scope, filters: Filters) -> list[sa.ColumnElement[bool]]:
@@ -249,15 +244,14 @@ def _stored_conditions(scope: Scope, filters: Filters) -> list[sa.ColumnElement[
 def _status_statement(scope: Scope, filters: Filters, *, now: datetime) -> sa.Select[Any]:
     """Status counts straight from the requirements, at `now`."""
     group = scope.group_column().label("grp")
-    status = _status_case(now)
-    statement = _requirements_joined(
+    statement = tally.requirements_joined(
         sa.select(
             group,
             Requirement.check_id,
             sa.func.count().label("required"),
-            *(sa.func.sum(sa.case((status == name, 1), else_=0)).label(name) for name in STATUSES),
+            *tally.status_sums(tally.status_case(now)),
         )
-    ).where(*_people_conditions(scope, filters), *_current_people())
+    ).where(*_people_conditions(scope, filters), *tally.current_people())
     if filters.check_id is not None:
         statement = statement.where(Requirement.check_id == filters.check_id)
     return statement.group_by(group, Requirement.check_id)
@@ -270,7 +264,7 @@ def _moved_statement(
     requirements with a date between the two (no other status can differ)."""
     group = scope.group_column().label("grp")
     then, later = tally.status_case(as_of, name="then"), tally.status_case(now)
-    statement = _requirements_joined(
+    statement = tally.requirements_joined(
         sa.select(
             group,
             Requirement.check_id,
@@ -285,7 +279,7 @@ def _moved_statement(
         )
     ).where(
         *_people_conditions(scope, filters),
-        *_current_people(),
+        *tally.current_people(),
         Requirement.id.in_(tally.changed_between(as_of, now)),
     )
     if filters.check_id is not None:
@@ -293,13 +287,11 @@ def _moved_statement(
     return statement.group_by(group, Requirement.check_id)
 
 
-def _counted(rows: Iterable[Any], *, no_team: bool = False) -> dict[tuple[Any, int], StatusCounts]:
-    """Rows of (grp, check_id, required, statuses...) as counts; `no_team`: the stored
-    counts' team key for "no team" becomes None, as a team id would be."""
+def _counted(rows: Iterable[Any], *, scope: Scope) -> dict[tuple[Any, int], StatusCounts]:
+    """Rows of (grp, check_id, required, statuses...) as counts."""
     counts = {}
     for row in rows:
-        group = None if no_team and row.grp == NO_TEAM_KEY else row.grp
-        counts[(group, row.check_id)] = StatusCounts(
+        counts[(_group_key(scope, row.grp), row.check_id)] = StatusCounts(
             required=int(row.required or 0),
             complete=int(row.complete or 0),
             expiring=int(row.expiring or 0),
@@ -1147,19 +1139,19 @@ def _overdue_statement(scope: Scope, filters: Filters, now: datetime) -> sa.Sele
     if not scope.named:
         raise PermissionError("named status is for an agency's own lead only")
     statement = (
-        _requirements_joined(
+        tally.requirements_joined(
             sa.select(
                 User.name.label("name"),
                 Team.name.label("team"),
                 Check.title.label("check"),
-                _deadline().label("due"),
+                tally.deadline().label("due"),
             )
         )
         .join(Check, Check.id == Requirement.check_id)
         .outerjoin(Team, Team.id == User.team_id)
         .where(
             *_people_conditions(scope, filters),
-            *_current_people(),
+            *tally.current_people(),
             *_overdue(now),
         )
     )
@@ -1253,7 +1245,7 @@ def year_figures(scope: Scope, filters: Filters) -> YearFigures:
             passes_in_period(scope, filters, period),
             mark_sums(scope, filters, period, by=("group", "check")),
         )
-    group = (YearCount.agency_id if scope.partnership else YearCount.team_key).label("grp")
+    group = _stored_group(scope, YearCount)
     statement = (
         sa.select(
             group,
@@ -1269,7 +1261,7 @@ def year_figures(scope: Scope, filters: Filters) -> YearFigures:
     passed: dict[tuple[Any, int], int] = {}
     sums: dict[tuple[Any, ...], MarkSums] = {}
     for row in db.session.execute(statement):
-        key = (None if not scope.partnership and row.grp == NO_TEAM_KEY else row.grp, row.check_id)
+        key = (_group_key(scope, row.grp), row.check_id)
         if row.first_attempts:
             first[key] = PassCounts(int(row.first_attempts), int(row.first_passed))
         if row.people_passing:

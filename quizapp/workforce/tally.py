@@ -95,25 +95,26 @@ def current_people() -> list[sa.ColumnElement[bool]]:
     return [User.agency_id.is_not(None), User.left_at.is_(None), User.active.is_(True)]
 
 
-def _key_columns() -> list[Any]:
+def _place_columns(*more: Any) -> list[Any]:
+    """Where a person is counted (agency, team key, level), then `more` key columns."""
     return [
         User.agency_id.label("agency_id"),
         sa.func.coalesce(User.team_id, NO_TEAM_KEY).label("team_key"),
         sa.func.coalesce(User.level, NO_LEVEL).label("level"),
-        Requirement.check_id.label("check_id"),
+        *more,
     ]
+
+
+def status_sums(status: sa.Case[Any]) -> list[Any]:
+    """How many rows have each status: one labelled SUM per name in STATUSES."""
+    return [sa.func.sum(sa.case((status == name, 1), else_=0)).label(name) for name in STATUSES]
 
 
 def contributions(as_of: datetime, user_ids: Iterable[int] | None = None) -> sa.Select[Any]:
     """The counts at `as_of` of these people (None: everyone), one row per key."""
-    status = status_case(as_of)
-    keys = _key_columns()
+    keys = _place_columns(Requirement.check_id.label("check_id"))
     statement = requirements_joined(
-        sa.select(
-            *keys,
-            sa.func.count().label("required"),
-            *(sa.func.sum(sa.case((status == name, 1), else_=0)).label(name) for name in STATUSES),
-        )
+        sa.select(*keys, sa.func.count().label("required"), *status_sums(status_case(as_of)))
     ).where(*current_people())
     if user_ids is not None:
         statement = statement.where(Requirement.user_id.in_(sorted(user_ids)))
@@ -129,13 +130,10 @@ def year_contributions(
     del as_of
     passed = Attempt.passed.is_(True)
     first = Attempt.number == 1
-    keys = [
-        User.agency_id.label("agency_id"),
-        sa.func.coalesce(User.team_id, NO_TEAM_KEY).label("team_key"),
-        sa.func.coalesce(User.level, NO_LEVEL).label("level"),
+    keys = _place_columns(
         AttemptMarks.check_id.label("check_id"),
         AttemptMarks.reporting_year.label("reporting_year"),
-    ]
+    )
     statement = (
         sa.select(
             *keys,
@@ -292,14 +290,9 @@ def _note_new_people(session: Session, *_: Any) -> None:
         for obj in session.new
         if isinstance(obj, Requirement | Completion) and obj.user_id is not None
     }
-    pending: _Pending | None = session.info.get(_PENDING)
-    if pending is not None:
-        pending.people |= new
-    elif new:
+    if new:
         with session.no_autoflush:
-            as_of = _clock(session, build=True)
-        assert as_of is not None
-        session.info[_PENDING] = _Pending(as_of, people=new)
+            _pending(session).people |= new
 
 
 @event.listens_for(Session, "before_commit")
@@ -347,12 +340,19 @@ def note_people(session: Session, user_ids: Iterable[int]) -> None:
         if not ids:
             return
         _hold(session, ids)
-        if pending is None:
-            as_of = _clock(session, build=True)
-            assert as_of is not None
-            pending = session.info[_PENDING] = _Pending(as_of)
+        pending = _pending(session)
         pending.add(session, ids, -1)
     pending.people |= ids
+
+
+def _pending(session: Session) -> _Pending:
+    """This transaction's pending changes, started (and the clock read) on first use."""
+    pending: _Pending | None = session.info.get(_PENDING)
+    if pending is None:
+        as_of = _clock(session, build=True)
+        assert as_of is not None
+        pending = session.info[_PENDING] = _Pending(as_of)
+    return pending
 
 
 def _hold(session: Session, ids: set[int]) -> None:

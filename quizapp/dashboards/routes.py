@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import abort, current_app, render_template, request
@@ -135,40 +137,60 @@ def _link_args(filters: queries.Filters, scope: Scope) -> dict[str, Any]:
     return args
 
 
+@dataclass(frozen=True)
+class _View:
+    """What every filtered page starts from: the lead's scope, the moment, the choices in
+    scope and the filters asked for (checked against them)."""
+
+    scope: Scope
+    now: datetime
+    options: queries.Choices
+    filters: queries.Filters
+    offered: Sequence[str]
+
+    def form(self) -> FiltersForm:
+        return _filters_form(
+            self.scope, self.options, self.filters, now=self.now, offered=self.offered
+        )
+
+
+def _view(scope: Scope, offered: Sequence[str]) -> _View:
+    now = utcnow()
+    options = queries.choices(scope)
+    filters = _filters(scope, options, now=now, offered=offered)
+    return _View(scope, now, options, filters, offered)
+
+
 @bp.route("/")
 @leads
 def completion() -> str:
-    scope = _scope()
-    now = utcnow()
-    options = queries.choices(scope)
-    filters = _filters(scope, options, now=now, offered=COMPLETION_FILTERS)
-    page = queries.completion_page(scope, filters, options, now=now, threshold=_threshold())
+    view = _view(_scope(), COMPLETION_FILTERS)
+    page = queries.completion_page(
+        view.scope, view.filters, view.options, now=view.now, threshold=_threshold()
+    )
     return render_template(
         "dashboards/completion.html",
-        scope=scope,
-        filters=filters,
-        form=_filters_form(scope, options, filters, now=now, offered=COMPLETION_FILTERS),
+        scope=view.scope,
+        filters=view.filters,
+        form=view.form(),
         page=page,
         threshold=_threshold(),
-        now=now,
+        now=view.now,
     )
 
 
 @bp.route("/learning")
 @leads
 def learning() -> str:
-    scope = _scope()
-    now = utcnow()
-    options = queries.choices(scope)
-    filters = _filters(scope, options, now=now, offered=LEARNING_FILTERS)
-    page = queries.learning_page(scope, filters, options, threshold=_threshold())
+    view = _view(_scope(), LEARNING_FILTERS)
+    page = queries.learning_page(view.scope, view.filters, view.options, threshold=_threshold())
     return render_template(
         "dashboards/learning.html",
-        scope=scope,
-        filters=filters,
-        form=_filters_form(scope, options, filters, now=now, offered=LEARNING_FILTERS),
+        scope=view.scope,
+        filters=view.filters,
+        form=view.form(),
         page=page,
-        link_args=_link_args(filters, scope),
+        link_args=_link_args(view.filters, view.scope),
         threshold=_threshold(),
     )
 
@@ -176,10 +198,8 @@ def learning() -> str:
 @bp.route("/learning/<bank_key>/<finding_key>")
 @leads
 def finding(bank_key: str, finding_key: str) -> str:
-    scope = _scope()
-    now = utcnow()
-    options = queries.choices(scope)
-    filters = _filters(scope, options, now=now, offered=LEARNING_FILTERS)
+    view = _view(_scope(), LEARNING_FILTERS)
+    scope, options, filters = view.scope, view.options, view.filters
     allowed = (i for i, _ in (options.agencies if scope.partnership else options.teams))
     group = _int_choice("group", allowed)
     page = queries.finding_page(
@@ -213,31 +233,27 @@ def _agency_lead_scope() -> Scope:
 @bp.route("/overdue")
 @leads
 def overdue() -> str:
-    scope = _agency_lead_scope()
-    now = utcnow()
-    options = queries.choices(scope)
-    filters = _filters(scope, options, now=now, offered=OVERDUE_FILTERS)
-    page = queries.overdue_page(scope, filters, now=now, page=request.args.get("page", 1, type=int))
+    view = _view(_agency_lead_scope(), OVERDUE_FILTERS)
+    page = queries.overdue_page(
+        view.scope, view.filters, now=view.now, page=request.args.get("page", 1, type=int)
+    )
     return render_template(
         "dashboards/overdue.html",
-        scope=scope,
-        filters=filters,
-        form=_filters_form(scope, options, filters, now=now, offered=OVERDUE_FILTERS),
+        scope=view.scope,
+        filters=view.filters,
+        form=view.form(),
         page=page,
-        link_args={k: v for k, v in _link_args(filters, scope).items() if k != "period"},
+        link_args={k: v for k, v in _link_args(view.filters, view.scope).items() if k != "period"},
     )
 
 
 @bp.route("/overdue.csv")
 @leads
 def overdue_csv() -> Response:
-    scope = _agency_lead_scope()
-    now = utcnow()
-    options = queries.choices(scope)
-    filters = _filters(scope, options, now=now, offered=OVERDUE_FILTERS)
-    rows = queries.overdue_people(scope, filters, now=now)
+    view = _view(_agency_lead_scope(), OVERDUE_FILTERS)
+    rows = queries.overdue_people(view.scope, view.filters, now=view.now)
     return _csv(
-        f"overdue-{now:%Y-%m-%d}.csv",
+        f"overdue-{view.now:%Y-%m-%d}.csv",
         ["Name", "Team", "Check", "Due date"],
         ([row.name, row.team, row.check, f"{row.due:%Y-%m-%d}"] for row in rows),
     )

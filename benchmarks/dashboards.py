@@ -65,7 +65,7 @@ def main() -> None:
     args = parser.parse_args()
     pages = {who: list(paths) for who, paths in PAGES.items()}
     if args.all_checks:
-        pages["partnership"] += ["/dashboards/?check=all", "/dashboards/learning?check=all"]
+        pages["partnership"] += ["/dashboards/?check=all"]
 
     place = (
         nullcontext(args.existing)

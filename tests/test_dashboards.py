@@ -484,17 +484,29 @@ def test_completion_by_team_for_an_agency_lead_equals_the_raw_rows(world, client
 def test_filters_narrow_the_figures(world, client, app):
     app.config["SMALL_NUMBER_THRESHOLD"] = 1
     sign_in(client, world.partnership_lead)
+    # The partnership's rows are agencies: it has no team filter (an agency's team is its
+    # own lead's business), so a team in the address changes nothing.
+    everyone = page_context(app, client, "/dashboards/")["page"].checks[0]
     context = page_context(app, client, f"/dashboards/?team={world.team_a2.id}")
     (section,) = context["page"].checks
-    assert [row.label for row in section.rows] == ["Agency A", "All agencies"]
-    assert section.total.required.part == 2
+    assert [row.label for row in section.rows] == ["Agency A", "Agency B", "All agencies"]
+    assert section.total.required.part == everyone.total.required.part
     context = page_context(app, client, "/dashboards/?level=Level%202")
     # Level 2: the people without a team (lead A, lead B, author).
     assert context["page"].checks[0].total.required.part == 3
-    context = page_context(app, client, f"/dashboards/?team={world.team_b.id}")
-    assert context["page"].checks[0].total.required.part == 7  # six and the newcomer
+    # An agency filter shows that agency's row beside the partnership's total.
     context = page_context(app, client, f"/dashboards/?agency={world.agency_b.id}")
-    assert [row.label for row in context["page"].checks[0].rows] == ["Agency B", "All agencies"]
+    (section,) = context["page"].checks
+    assert [row.label for row in section.rows] == ["Agency B", "All agencies"]
+    assert section.rows[0].required.part == 8  # six, the newcomer and lead B
+    assert section.total.required.part == everyone.total.required.part
+    # An agency lead's team filter shows that team's row beside the agency's total.
+    client.post("/sign-out")
+    sign_in(client, world.lead_a)
+    context = page_context(app, client, f"/dashboards/?team={world.team_a2.id}")
+    (section,) = context["page"].checks
+    assert [row.label for row in section.rows] == [world.team_a2.name, "All of Agency A"]
+    assert section.rows[0].required.part == 2
 
 
 def test_trend_counts_passes_per_month(world, client, app):
@@ -502,14 +514,22 @@ def test_trend_counts_passes_per_month(world, client, app):
     sign_in(client, world.partnership_lead)
     context = page_context(app, client, "/dashboards/")
     period = context["filters"].period
+    check_id = context["filters"].check_id
     expected = [set() for _ in period.months]
-    for attempt in db.session.scalars(sa.select(Attempt).where(Attempt.passed.is_(True))):
+    passed = sa.select(Attempt).where(Attempt.passed.is_(True), Attempt.check_id == check_id)
+    for attempt in db.session.scalars(passed):
         for index, month in enumerate(period.months):
             if month.start <= attempt.submitted_at < month.end:
-                expected[index].add((attempt.user_id, attempt.check_id))
+                expected[index].add(attempt.user_id)
     assert [m.passes.part for m in context["page"].trend] == [len(s) for s in expected]
     assert sum(len(s) for s in expected) > 0
-    assert [m.label for m in context["page"].trend][-1] == f"{utcnow().astimezone(LONDON):%B %Y}"
+    # The period is this reporting year, April to March.
+    assert context["page"].trend[0].label == f"April {period.start.year}"
+    this_month = f"{utcnow().astimezone(LONDON):%B %Y}"
+    assert this_month in [m.label for m in context["page"].trend]
+    # Passes per month are for one check over the whole scope: not for a level.
+    context = page_context(app, client, "/dashboards/?level=Level%202")
+    assert context["page"].trend == []
 
 
 def test_learning_grid_equals_the_raw_responses(world, client, app):
@@ -574,13 +594,15 @@ def test_small_cells_are_hidden_on_the_page_and_a_second_cell_with_them(world, c
     a2 = rows["Team A2"]
     for share in (a2.required, a2.complete, a2.expiring, a2.due, a2.overdue, a2.held):
         assert share.hidden and share.text == "fewer than 5"
-    # "No team" (the lead and the author) is hidden too, so the agency total of people
-    # required can't give Team A2 away; Team A1's 7 show.
-    assert rows["No team"].required.hidden
-    assert rows["Team A1"].required.part == 7 and not rows["Team A1"].required.hidden
+    # "No team" (the lead and the author) is small too. Together with Team A2 that is 4
+    # people, which the agency total less Team A1 would give away: so Team A1's 7 are
+    # hidden as well, marked "[c]", not "fewer than 5" (they are not); the total shows.
+    assert rows["No team"].required.text == "fewer than 5"
+    assert rows["Team A1"].required.hidden and rows["Team A1"].required.text == "[c]"
     assert rows["All of Agency A"].required.part == 11
+    assert not rows["All of Agency A"].required.hidden
     body = client.get("/dashboards/").get_data(as_text=True)
-    assert "fewer than 5" in body
+    assert "fewer than 5" in body and "[c]" in body
 
 
 def test_secondary_suppression_in_a_row_of_statuses(world, client, app):
@@ -615,7 +637,8 @@ def test_report_csv_has_the_page_figures_hidden_the_same_way(world, client, app)
     assert set(by_group) == {"Team A1", "Team A2", "No team", "All of Agency A"}
     assert by_group["Team A2"]["People required"] == "fewer than 5"
     assert by_group["Team A2"]["Marks gained"] == "fewer than 5"
-    assert by_group["Team A1"]["People required"] == "7"
+    assert by_group["Team A1"]["People required"] == "[c]"  # see the page's test
+    assert by_group["All of Agency A"]["People required"] == "11"
     (check,) = page.checks
     for row in check.rows:
         line = by_group[row.learning.label]
@@ -750,8 +773,8 @@ def test_statement_counts_do_not_grow_with_agencies_people_or_attempts(app, clie
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) > 3 * 6
     big_counts = statement_counts(app, client, big)
     assert small_counts == big_counts
-    # And they are few: the figures themselves take at most four aggregate statements.
-    assert max(big_counts.values()) <= 12, big_counts
+    # And they are few: the yearly report, the most, builds every cube of a year.
+    assert max(big_counts.values()) <= 14, big_counts
 
 
 # ---------------------------------------------------------------------------------------
@@ -776,18 +799,23 @@ def test_partnership_view_shows_its_first_check_unless_all_are_asked_for(app, cl
         context = page_context(app, client, url)
         assert context["filters"].check_id == first_id
         assert context["form"].check.data == str(first_id)
-        everything = page_context(app, client, f"{url}?check=all")
-        assert everything["filters"].check_id is None
-        assert everything["form"].check.data == "all"
         chosen = page_context(app, client, f"{url}?check={second_id}")
         assert chosen["filters"].check_id == second_id
+    everything = page_context(app, client, "/dashboards/?check=all")
+    assert everything["filters"].check_id is None
+    assert everything["form"].check.data == "all"
+    # Learning is one check's findings at a time: "all" is not offered, and means the
+    # first check.
+    learning = page_context(app, client, "/dashboards/learning?check=all")
+    assert learning["filters"].check_id == first_id
+    assert "all" not in [value for value, _ in learning["form"].check.choices]
     shown = page_context(app, client, "/dashboards/")["page"].checks
     assert [section.check_id for section in shown] == [first_id]
     shown = page_context(app, client, "/dashboards/?check=all")["page"].checks
     assert {section.check_id for section in shown} == {first_id, second_id}
-    # Drill-down links keep "all checks" rather than falling back to the first.
-    learning = page_context(app, client, "/dashboards/learning?check=all")
-    assert learning["link_args"]["check"] == "all"
+    # Drill-down links keep the check the learning page shows.
+    learning = page_context(app, client, f"/dashboards/learning?check={second_id}")
+    assert learning["link_args"]["check"] == second_id
     client.post("/sign-out")
 
     # An agency's lead has fewer rows: every check by default.

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 LONDON = ZoneInfo("Europe/London")
 #: The partnership's reporting year starts on 1 April.
 YEAR_START_MONTH = 4
-#: Rolling periods offered, in months, with the default first.
-ROLLING = (12, 6, 3)
-#: Reporting years offered: this one and this many before it.
+#: Reporting years offered: this one and this many before it. They are the only periods
+#: the dashboards offer: no two of them nest or overlap, so no figure for one period can
+#: be subtracted from another's (docs/dashboards.md, "Small numbers are hidden").
 PAST_YEARS = 3
 
 
@@ -36,7 +36,8 @@ class Month:
 
 @dataclass(frozen=True)
 class Period:
-    #: As it appears in the URL: "12m", "6m", "3m" or "year-2026".
+    #: As it appears in the URL: "year-2026" ("12m" for a rolling period, used by tests and
+    #: benchmarks but never offered).
     key: str
     label: str
     months: tuple[Month, ...]
@@ -95,10 +96,9 @@ def _day(value: date) -> str:
 
 
 def period_choices(now: datetime) -> list[Period]:
-    this_year = reporting_year_of(now)
-    return [rolling(months, now) for months in ROLLING] + [
-        reporting_year(year) for year in range(this_year, this_year - PAST_YEARS - 1, -1)
-    ]
+    """The periods a lead can choose: this reporting year (the default) and the years
+    before it."""
+    return [reporting_year(year) for year in year_choices(now)]
 
 
 def year_choices(now: datetime) -> list[int]:

@@ -22,13 +22,12 @@ Definitions (shown on the pages too):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from markupsafe import Markup
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -49,6 +48,7 @@ from ..models import (
 )
 from ..models.tally import (
     COUNTS,
+    NO_LEVEL,
     NO_TEAM_KEY,
     WHOLE_ATTEMPT,
     YEAR_COUNTS,
@@ -61,17 +61,11 @@ from ..models.types import UTCDateTime
 from ..statistics.attempt_marks import response_sums
 from ..statistics.items import WRONG_FRACTION
 from ..workforce import tally
-from .charts import Bar, bar_chart
 from .periods import Period, reporting_year_of
 from .scope import Scope
-from .suppression import Equation, Share, hidden_text, share, suppress
 
-#: The key of a table's total row.
-TOTAL = "total"
 #: Label of the group of an agency's people who belong to no team.
 NO_TEAM = "No team"
-#: Weakest questions listed on the learning page.
-WEAKEST = 5
 
 
 # ---------------------------------------------------------------------------------------
@@ -187,32 +181,39 @@ STATUSES = tally.STATUSES
 
 
 def status_counts(
-    scope: Scope, filters: Filters, *, now: datetime
-) -> dict[tuple[Any, int], StatusCounts]:
-    """(group, check id) -> counts of people required and of each status. Three
+    scope: Scope, filters: Filters, *, now: datetime, by_level: bool = False
+) -> dict[tuple[Any, ...], StatusCounts]:
+    """(group, check id) -> counts of people required and of each status; with
+    `by_level`, (group, level, check id), NO_LEVEL for people with none. Three
     statements: the counts' clock, the stored counts (hundreds of rows), and what the
     clock moving on to `now` changed (the requirements with a date in between)."""
     as_of = tally.as_of(db.session)
     if as_of is None:  # never built: count from the requirements themselves
-        return _counted(db.session.execute(_status_statement(scope, filters, now=now)), scope=scope)
+        return _counted(
+            db.session.execute(_status_statement(scope, filters, now=now, by_level=by_level)),
+            scope=scope,
+            by_level=by_level,
+        )
     group = _stored_group(scope, StatusCount)
+    levels = [StatusCount.level.label("level")] if by_level else []
     stored = sa.select(
         group,
+        *levels,
         StatusCount.check_id,
         *(sa.func.sum(getattr(StatusCount, name)).label(name) for name in COUNTS),
         # Read with the counts, in the same statement: a refresh committing between
         # the two reads can't pair new counts with the old moment.
         sa.select(StatusCountsClock.as_of).scalar_subquery().label("as_of"),
-    ).group_by(group, StatusCount.check_id)
+    ).group_by(group, *levels, StatusCount.check_id)
     for condition in _stored_conditions(scope, filters):
         stored = stored.where(condition)
     rows = db.session.execute(stored).all()
-    counts = _counted(rows, scope=scope)
+    counts = _counted(rows, scope=scope, by_level=by_level)
     if rows:
         as_of = rows[0].as_of
-    moved = _moved_statement(scope, filters, as_of=as_of, now=now)
-    for (grp, check_id), change in _counted(db.session.execute(moved), scope=scope).items():
-        each = counts.setdefault((grp, check_id), StatusCounts())
+    moved = _moved_statement(scope, filters, as_of=as_of, now=now, by_level=by_level)
+    for key, change in _counted(db.session.execute(moved), scope=scope, by_level=by_level).items():
+        each = counts.setdefault(key, StatusCounts())
         for name in STATUSES:
             setattr(each, name, getattr(each, name) + getattr(change, name))
     return {key: value for key, value in counts.items() if value.required}
@@ -241,12 +242,21 @@ def _stored_conditions(scope: Scope, filters: Filters) -> list[sa.ColumnElement[
     return conditions
 
 
-def _status_statement(scope: Scope, filters: Filters, *, now: datetime) -> sa.Select[Any]:
+def _level_columns(by_level: bool) -> list[Any]:
+    """A person's level as the summaries key it (NO_LEVEL for none), when asked for."""
+    return [sa.func.coalesce(User.level, NO_LEVEL).label("level")] if by_level else []
+
+
+def _status_statement(
+    scope: Scope, filters: Filters, *, now: datetime, by_level: bool = False
+) -> sa.Select[Any]:
     """Status counts straight from the requirements, at `now`."""
     group = scope.group_column().label("grp")
+    levels = _level_columns(by_level)
     statement = tally.requirements_joined(
         sa.select(
             group,
+            *levels,
             Requirement.check_id,
             sa.func.count().label("required"),
             *tally.status_sums(tally.status_case(now)),
@@ -254,19 +264,21 @@ def _status_statement(scope: Scope, filters: Filters, *, now: datetime) -> sa.Se
     ).where(*_people_conditions(scope, filters), *tally.current_people())
     if filters.check_id is not None:
         statement = statement.where(Requirement.check_id == filters.check_id)
-    return statement.group_by(group, Requirement.check_id)
+    return statement.group_by(group, *levels, Requirement.check_id)
 
 
 def _moved_statement(
-    scope: Scope, filters: Filters, *, as_of: datetime, now: datetime
+    scope: Scope, filters: Filters, *, as_of: datetime, now: datetime, by_level: bool = False
 ) -> sa.Select[Any]:
     """Per group and check, each status at `now` less the same at `as_of`, over the
     requirements with a date between the two (no other status can differ)."""
     group = scope.group_column().label("grp")
+    levels = _level_columns(by_level)
     then, later = tally.status_case(as_of, name="then"), tally.status_case(now)
     statement = tally.requirements_joined(
         sa.select(
             group,
+            *levels,
             Requirement.check_id,
             sa.literal(0).label("required"),
             *(
@@ -284,14 +296,18 @@ def _moved_statement(
     )
     if filters.check_id is not None:
         statement = statement.where(Requirement.check_id == filters.check_id)
-    return statement.group_by(group, Requirement.check_id)
+    return statement.group_by(group, *levels, Requirement.check_id)
 
 
-def _counted(rows: Iterable[Any], *, scope: Scope) -> dict[tuple[Any, int], StatusCounts]:
-    """Rows of (grp, check_id, required, statuses...) as counts."""
+def _counted(
+    rows: Iterable[Any], *, scope: Scope, by_level: bool = False
+) -> dict[tuple[Any, ...], StatusCounts]:
+    """Rows of (grp, [level,] check_id, required, statuses...) as counts."""
     counts = {}
     for row in rows:
-        counts[(_group_key(scope, row.grp), row.check_id)] = StatusCounts(
+        group = _group_key(scope, row.grp)
+        key = (group, row.level, row.check_id) if by_level else (group, row.check_id)
+        counts[key] = StatusCounts(
             required=int(row.required or 0),
             complete=int(row.complete or 0),
             expiring=int(row.expiring or 0),
@@ -306,16 +322,23 @@ class PassCounts:
     attempted: int = 0
     passed: int = 0
 
+    def add(self, other: PassCounts) -> None:
+        self.attempted += other.attempted
+        self.passed += other.passed
+
 
 def first_attempt_counts(
-    scope: Scope, filters: Filters, period: Period
-) -> dict[tuple[Any, int], PassCounts]:
-    """(group, check id) -> first attempts submitted in the period, and passes among them.
-    Attempt number 1 is unique per person and check, so each is a distinct person."""
+    scope: Scope, filters: Filters, period: Period, *, by_level: bool = False
+) -> dict[tuple[Any, ...], PassCounts]:
+    """(group, check id) -> first attempts submitted in the period, and passes among them;
+    with `by_level`, (group, level, check id). Attempt number 1 is unique per person and
+    check, so each is a distinct person."""
     group = scope.group_column().label("grp")
+    levels = _level_columns(by_level)
     statement = (
         sa.select(
             group,
+            *levels,
             Attempt.check_id,
             sa.func.count().label("attempted"),
             sa.func.sum(sa.case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
@@ -327,12 +350,14 @@ def first_attempt_counts(
             Attempt.submitted_at >= period.start,
             Attempt.submitted_at < period.end,
         )
-        .group_by(group, Attempt.check_id)
+        .group_by(group, *levels, Attempt.check_id)
     )
     if filters.check_id is not None:
         statement = statement.where(Attempt.check_id == filters.check_id)
     return {
-        (row.grp, row.check_id): PassCounts(row.attempted, int(row.passed or 0))
+        (row.grp, *([row.level] if by_level else []), row.check_id): PassCounts(
+            row.attempted, int(row.passed or 0)
+        )
         for row in db.session.execute(statement)
     }
 
@@ -407,6 +432,10 @@ class MarkSums:
     confidently_wrong: int = 0
     #: Distinct people who gave the wrong answers: the base of the "very sure" share.
     wrong_people: int = 0
+    #: Distinct people who gave a wrong answer "very sure", and one not "very sure": the
+    #: share's numerator and its complement.
+    sure_people: int = 0
+    unsure_people: int = 0
 
     def add(self, other: MarkSums) -> None:
         self.people += other.people
@@ -415,6 +444,8 @@ class MarkSums:
         self.wrong += other.wrong
         self.confidently_wrong += other.confidently_wrong
         self.wrong_people += other.wrong_people
+        self.sure_people += other.sure_people
+        self.unsure_people += other.unsure_people
 
 
 def mark_sums(
@@ -426,8 +457,8 @@ def mark_sums(
     finding: tuple[str, str] | None = None,
 ) -> dict[tuple[Any, ...], MarkSums]:
     """Sums over scored responses in attempts submitted in the period, grouped `by` any of
-    "group", "check", "finding" (bank key, finding key) and "question" (bank key, question
-    key). One statement. Findings and questions are matched across bank versions by key.
+    "group", "level", "check", "finding" (bank key, finding key) and "question" (bank key,
+    question key). One statement. Findings and questions are matched across bank versions by key.
 
     `people` is distinct people per group; since every person is in one agency and one
     team, the people of a scope's groups add up to its total. Without "question", the
@@ -438,6 +469,7 @@ def mark_sums(
     per_finding = "finding" in by or finding is not None
     available: dict[str, list[Any]] = {
         "group": [scope.group_column().label("grp")],
+        "level": _level_columns(True),
         "check": [AttemptMarks.check_id.label("check_id")],
         "finding": [
             AttemptMarks.bank_key.label("bank_key"),
@@ -456,6 +488,16 @@ def mark_sums(
             sa.func.count(
                 sa.distinct(sa.case((AttemptMarks.wrong > 0, AttemptMarks.user_id)))
             ).label("wrong_people"),
+            sa.func.count(
+                sa.distinct(sa.case((AttemptMarks.confidently_wrong > 0, AttemptMarks.user_id)))
+            ).label("sure_people"),
+            sa.func.count(
+                sa.distinct(
+                    sa.case(
+                        (AttemptMarks.wrong > AttemptMarks.confidently_wrong, AttemptMarks.user_id)
+                    )
+                )
+            ).label("unsure_people"),
         )
         .select_from(AttemptMarks)
         .join(User, User.id == AttemptMarks.user_id)
@@ -489,6 +531,8 @@ def _mark_sums(statement: sa.Select[Any], keys: int) -> dict[tuple[Any, ...], Ma
             wrong=int(row.wrong or 0),
             confidently_wrong=int(row.confidently_wrong or 0),
             wrong_people=row.wrong_people,
+            sure_people=row.sure_people,
+            unsure_people=row.unsure_people,
         )
     return result
 
@@ -505,18 +549,23 @@ def _response_sums(
     needs_finding = "finding" in by or finding is not None
     available: dict[str, list[Any]] = {
         "group": [scope.group_column().label("grp")],
+        "level": _level_columns(True),
         "check": [Attempt.check_id.label("check_id")],
         "finding": [Bank.key.label("bank_key"), Finding.key.label("finding_key")],
         "question": [Bank.key.label("bank_key"), Question.key.label("question_key")],
     }
     columns: list[Any] = [column for name in by for column in available[name]]
     wrong = Response.fraction <= WRONG_FRACTION
+    sure = sa.and_(wrong, Response.certainty == 3)
+    unsure = sa.and_(wrong, sa.func.coalesce(Response.certainty, 0) != 3)
     statement = (
         sa.select(
             *columns,
             sa.func.count(sa.distinct(Attempt.user_id)).label("people"),
             *response_sums(),
             sa.func.count(sa.distinct(sa.case((wrong, Attempt.user_id)))).label("wrong_people"),
+            sa.func.count(sa.distinct(sa.case((sure, Attempt.user_id)))).label("sure_people"),
+            sa.func.count(sa.distinct(sa.case((unsure, Attempt.user_id)))).label("unsure_people"),
         )
         .select_from(Response)
         .join(Attempt, Attempt.id == Response.attempt_id)
@@ -597,407 +646,7 @@ def question_prompts(bank_keys: Iterable[str]) -> dict[tuple[str, str], tuple[st
     }
 
 
-# ---------------------------------------------------------------------------------------
-# Figures as shown, after suppression
-
-
-@dataclass(frozen=True)
-class CompletionFigures:
-    label: str
-    #: A group id (agency or team; None for "No team"), or TOTAL.
-    key: Hashable
-    required: Share
-    complete: Share
-    expiring: Share
-    due: Share
-    overdue: Share
-    #: Complete or expiring soon, out of people required: the completion rate.
-    held: Share
-    #: First attempts passed, out of first attempts in the period.
-    first_pass: Share
-
-    @property
-    def is_total(self) -> bool:
-        return self.key == TOTAL
-
-
-MEASURES = ("required", "held", "complete", "expiring", "due", "overdue", "first")
-
-
-def completion_figures(
-    rows: Sequence[tuple[Hashable, str]],
-    counts: Mapping[Hashable, StatusCounts],
-    passes: Mapping[Hashable, PassCounts],
-    *,
-    total_label: str,
-    threshold: int,
-) -> list[CompletionFigures]:
-    """Rows of one check (plus a total row, last), suppressed as one table: each row's
-    statuses add up to its people required, completion to complete + expiring soon, and
-    each column to its total."""
-    keys = [key for key, _ in rows]
-    counts = dict(counts)
-    passes = dict(passes)
-    total_counts, total_passes = StatusCounts(), PassCounts()
-    for key in keys:
-        total_counts.add(counts.setdefault(key, StatusCounts()))
-        p = passes.setdefault(key, PassCounts())
-        total_passes.attempted += p.attempted
-        total_passes.passed += p.passed
-    counts[TOTAL], passes[TOTAL] = total_counts, total_passes
-    all_keys = [*keys, TOTAL]
-
-    people: dict[tuple[str, Hashable], int] = {}
-    for key in all_keys:
-        c = counts[key]
-        people[("required", key)] = c.required
-        people[("held", key)] = c.held
-        for name in STATUSES:
-            people[(name, key)] = getattr(c, name)
-        people[("first", key)] = passes[key].attempted
-    equations: list[Equation[tuple[str, Hashable]]] = []
-    for key in all_keys:
-        equations.append(
-            Equation(("required", key), (("held", key), ("due", key), ("overdue", key)), group=True)
-        )
-        equations.append(Equation(("held", key), (("complete", key), ("expiring", key))))
-    for measure in MEASURES:
-        equations.append(Equation((measure, TOTAL), tuple((measure, key) for key in keys)))
-    hidden = suppress(people, threshold=threshold, equations=equations)
-
-    labels = {**dict(rows), TOTAL: total_label}
-    figures = []
-    for key in all_keys:
-        c, p = counts[key], passes[key]
-        # Percentages would give a hidden number of people required away.
-        row_hidden = ("required", key) in hidden
-
-        cells = {
-            name: share(
-                getattr(c, name),
-                c.required,
-                hidden=row_hidden or (name, key) in hidden,
-                threshold=threshold,
-            )
-            for name in (*STATUSES, "held")
-        }
-        figures.append(
-            CompletionFigures(
-                label=labels[key],
-                key=key,
-                required=share(c.required, c.required, hidden=row_hidden, threshold=threshold),
-                complete=cells["complete"],
-                expiring=cells["expiring"],
-                due=cells["due"],
-                overdue=cells["overdue"],
-                held=cells["held"],
-                first_pass=share(
-                    p.passed, p.attempted, hidden=("first", key) in hidden, threshold=threshold
-                ),
-            )
-        )
-    return figures
-
-
-@dataclass(frozen=True)
-class LearningFigures:
-    label: str
-    key: Hashable
-    people: Share
-    marks: Share
-    #: Wrong answers given at certainty 3, out of wrong answers.
-    confidently_wrong: Share
-
-    @property
-    def hidden(self) -> bool:
-        return self.marks.hidden
-
-    @property
-    def is_total(self) -> bool:
-        return self.key == TOTAL
-
-
-def learning_figures(
-    rows: Sequence[tuple[Hashable, str]],
-    sums: Mapping[Hashable, MarkSums],
-    *,
-    total: tuple[Hashable, str] | None,
-    threshold: int,
-    total_hidden: LearningFigures | None = None,
-) -> list[LearningFigures]:
-    """Rows whose sums add up to a total row (last, when given), suppressed together.
-
-    Marks are hidden when built from fewer than `threshold` people; the "very sure" share,
-    when its wrong answers come from fewer than `threshold` people (or the marks are
-    hidden). Each measure adds up down the rows, so each gets secondary suppression.
-    `total_hidden`: the total as shown elsewhere (a drill-down's cell on its grid): what is
-    hidden there counts as hidden here, whatever its size."""
-    keys = [key for key, _ in rows]
-    sums = {key: sums.get(key, MarkSums()) for key in keys}
-    labels = dict(rows)
-    equations: list[Equation[Hashable]] = []
-    if total is not None:
-        total_key, total_label = total
-        total_sums = MarkSums()
-        for key in keys:
-            total_sums.add(sums[key])
-        sums[total_key] = total_sums
-        labels[total_key] = total_label
-        equations.append(Equation(total_key, tuple(keys)))
-    forced_marks: list[Hashable] = []
-    forced_sure: list[Hashable] = []
-    if total is not None and total_hidden is not None:
-        forced_marks = [total[0]] if total_hidden.marks.hidden else []
-        forced_sure = [total[0]] if total_hidden.confidently_wrong.hidden else []
-    hidden_marks = suppress(
-        {key: value.people for key, value in sums.items()},
-        threshold=threshold,
-        equations=equations,
-        already_hidden=forced_marks,
-    )
-    hidden_sure = suppress(
-        {key: value.wrong_people for key, value in sums.items()},
-        threshold=threshold,
-        equations=equations,
-        already_hidden=[*hidden_marks, *forced_sure],
-    )
-    figures = []
-    for key in [*keys, *([total[0]] if total is not None else [])]:
-        s = sums[key]
-        marks_hidden = key in hidden_marks
-        figures.append(
-            LearningFigures(
-                label=labels[key],
-                key=key,
-                people=share(s.people, s.people, hidden=marks_hidden, threshold=threshold),
-                marks=share(s.marks, s.points, hidden=marks_hidden, threshold=threshold),
-                confidently_wrong=share(
-                    s.confidently_wrong,
-                    s.wrong,
-                    hidden=key in hidden_sure,
-                    threshold=threshold,
-                ),
-            )
-        )
-    return figures
-
-
-# ---------------------------------------------------------------------------------------
-# Pages
-
-
-def _group_rows(
-    scope: Scope, filters: Filters, labels: Mapping[Any, str], present: Iterable[Any]
-) -> list[tuple[Any, str]]:
-    """The rows a table shows: every group with figures, in label order."""
-    groups = set(present)
-    if scope.partnership and filters.agency_id is not None:
-        groups &= {filters.agency_id}
-    ordered = sorted(
-        (group for group in groups if group in labels),
-        key=lambda group: (group is None, labels[group].casefold()),
-    )
-    return [(group, labels[group]) for group in ordered]
-
-
-def total_label(scope: Scope) -> str:
-    return "All agencies" if scope.partnership else f"All of {scope.agency_name}"
-
-
-@dataclass(frozen=True)
-class CheckCompletion:
-    check_id: int
-    title: str
-    rows: list[CompletionFigures]
-    chart: Markup
-
-    @property
-    def total(self) -> CompletionFigures:
-        return self.rows[-1]
-
-    @property
-    def groups(self) -> list[CompletionFigures]:
-        return self.rows[:-1]
-
-
-@dataclass(frozen=True)
-class TrendMonth:
-    label: str
-    passes: Share
-
-
-@dataclass(frozen=True)
-class CompletionPage:
-    checks: list[CheckCompletion]
-    trend: list[TrendMonth]
-    trend_chart: Markup
-    hidden_as: str
-
-
-def completion_page(
-    scope: Scope, filters: Filters, options: Choices, *, now: datetime, threshold: int
-) -> CompletionPage:
-    """Three statements: status counts, first attempts, passes per month."""
-    counts = status_counts(scope, filters, now=now)
-    passes = first_attempt_counts(scope, filters, filters.period)
-    months = passes_by_month(scope, filters, filters.period)
-    labels = options.group_labels(scope)
-    titles = dict(options.checks)
-    check_ids = sorted(
-        {check for _, check in counts} | {check for _, check in passes},
-        key=lambda check: titles.get(check, "").casefold(),
-    )
-    counts_by_check, passes_by_check = _by_check(counts), _by_check(passes)
-    sections = []
-    for check_id in check_ids:
-        check_counts = counts_by_check.get(check_id, {})
-        check_passes = passes_by_check.get(check_id, {})
-        rows = _group_rows(scope, filters, labels, [*check_counts, *check_passes])
-        figures = completion_figures(
-            rows,
-            check_counts,
-            check_passes,
-            total_label=total_label(scope),
-            threshold=threshold,
-        )
-        title = titles.get(check_id, "Check")
-        chart = bar_chart(
-            chart_id=f"completion-{check_id}",
-            title=f"{title}: completion by {scope.group_word}",
-            description=(
-                f"Horizontal bars: the percentage of people required who hold a current"
-                f" pass, for each {scope.group_word} and in total. Figures under"
-                f" {threshold} people are hidden."
-            ),
-            bars=[
-                Bar(row.label, None if row.held.hidden else row.held.percent, row.held.text)
-                for row in figures
-                if row.required.hidden or row.required.part
-            ],
-            maximum=100,
-        )
-        sections.append(CheckCompletion(check_id, title, figures, chart))
-    trend = []
-    for index, month in enumerate(filters.period.months):
-        count, people = months.get(index, (0, 0))
-        hidden = 0 < people < threshold
-        trend.append(
-            TrendMonth(
-                month.label,
-                Share(count, count, hidden_text(threshold) if hidden else None),
-            )
-        )
-    trend_chart = bar_chart(
-        chart_id="trend",
-        title="Passes per month",
-        description=(
-            "Horizontal bars, one per month, oldest first: how many passes were recorded"
-            f" that month. Months with fewer than {threshold} people passing are hidden."
-        ),
-        bars=[
-            Bar(m.label, None if m.passes.hidden else m.passes.part, m.passes.part_text)
-            for m in trend
-        ],
-        maximum=max((m.passes.part or 0 for m in trend if not m.passes.hidden), default=0),
-    )
-    return CompletionPage(sections, trend, trend_chart, hidden_text(threshold))
-
-
-@dataclass(frozen=True)
-class FindingGrid:
-    label: FindingLabel
-    rows: list[LearningFigures]
-
-    @property
-    def total(self) -> LearningFigures:
-        return self.rows[-1]
-
-    @property
-    def groups(self) -> list[LearningFigures]:
-        return self.rows[:-1]
-
-
-@dataclass(frozen=True)
-class BankGrid:
-    title: str
-    findings: list[FindingGrid]
-
-
-@dataclass(frozen=True)
-class WeakQuestion:
-    bank_key: str
-    key: str
-    prompt: str
-    findings: list[FindingLabel]
-    figures: LearningFigures
-
-
-@dataclass(frozen=True)
-class LearningPage:
-    banks: list[BankGrid]
-    weakest: list[WeakQuestion]
-    hidden_as: str
-
-
-def _finding_grid(
-    scope: Scope,
-    filters: Filters,
-    labels: Mapping[Any, str],
-    finding: FindingLabel,
-    sums: Mapping[Any, MarkSums],
-    threshold: int,
-) -> FindingGrid:
-    rows = _group_rows(scope, filters, labels, sums)
-    return FindingGrid(
-        finding,
-        learning_figures(rows, sums, total=(TOTAL, total_label(scope)), threshold=threshold),
-    )
-
-
-def learning_page(
-    scope: Scope, filters: Filters, options: Choices, *, threshold: int
-) -> LearningPage:
-    """Four statements: sums per finding and group, finding labels, sums per question,
-    question prompts."""
-    sums = mark_sums(scope, filters, filters.period, by=("group", "finding"))
-    labels = finding_labels()
-    per_question = mark_sums(scope, filters, filters.period, by=("question",))
-    question_findings_ = _question_findings()
-    prompts = question_prompts(bank for bank, _ in per_question)
-    groups = options.group_labels(scope)
-    by_finding: dict[tuple[str, str], dict[Any, MarkSums]] = defaultdict(dict)
-    for (group, bank_key, finding_key), value in sums.items():
-        by_finding[(bank_key, finding_key)][group] = value
-    banks: dict[str, BankGrid] = {}
-    for key, label in labels.items():
-        if key not in by_finding:
-            continue
-        grid = _finding_grid(scope, filters, groups, label, by_finding[key], threshold)
-        banks.setdefault(label.bank_key, BankGrid(label.bank_title, [])).findings.append(grid)
-    weakest = []
-    ranked = sorted(
-        (
-            (value.marks / value.points, key, value)
-            for key, value in per_question.items()
-            if value.points and value.people >= threshold
-        ),
-        key=lambda item: (item[0], prompts.get(item[1], ("", 0))[1]),
-    )
-    for _, key, value in ranked[:WEAKEST]:
-        figures = learning_figures([(key, "")], {key: value}, total=None, threshold=threshold)
-        weakest.append(
-            WeakQuestion(
-                bank_key=key[0],
-                key=key[1],
-                prompt=prompts.get(key, (key[1], 0))[0],
-                findings=[labels[f] for f in question_findings_.get(key, []) if f in labels],
-                figures=figures[0],
-            )
-        )
-    return LearningPage(list(banks.values()), weakest, hidden_text(threshold))
-
-
-def _question_findings() -> dict[tuple[str, str], list[tuple[str, str]]]:
+def question_finding_keys() -> dict[tuple[str, str], list[tuple[str, str]]]:
     """(bank key, question key) -> the (bank key, finding key) of the findings it tests in
     the latest published version that has it. One statement."""
     rows = db.session.execute(
@@ -1023,96 +672,6 @@ def _question_findings() -> dict[tuple[str, str], list[tuple[str, str]]]:
             continue  # an older version of the question
         found.setdefault(key, []).append((row.bank_key, row.key))
     return found
-
-
-@dataclass(frozen=True)
-class QuestionFigures:
-    key: str
-    prompt: str
-    figures: LearningFigures
-
-
-@dataclass(frozen=True)
-class FindingPage:
-    label: FindingLabel
-    #: The grid cell this page opens: the group's row, or the scope's total.
-    cell: LearningFigures
-    questions: list[QuestionFigures]
-    hidden_as: str
-
-
-def finding_page(
-    scope: Scope,
-    filters: Filters,
-    options: Choices,
-    finding: tuple[str, str],
-    *,
-    group: Any,
-    threshold: int,
-) -> FindingPage | None:
-    """Per question figures for one finding and one group (TOTAL: the whole scope).
-    Four statements: the finding's grid (to know what it hides), per question sums,
-    labels, prompts. None when the finding is unknown."""
-    grid_sums = {
-        key[0]: value
-        for key, value in mark_sums(
-            scope, filters, filters.period, by=("group",), finding=finding
-        ).items()
-    }
-    labels = finding_labels()
-    label = labels.get(finding)
-    if label is None:
-        return None
-    grid = _finding_grid(scope, filters, options.group_labels(scope), label, grid_sums, threshold)
-    cell = next((row for row in grid.rows if row.key == group), None)
-    if cell is None:  # a group with no answers on this finding
-        cell = learning_figures(
-            [(group, options.group_labels(scope).get(group, ""))],
-            {},
-            total=None,
-            threshold=threshold,
-        )[0]
-    narrowed = filters
-    if group != TOTAL:
-        narrowed = _narrow_to_group(scope, filters, group)
-    per_question = (
-        mark_sums(scope, narrowed, filters.period, by=("question",), finding=finding)
-        if narrowed is not None
-        else {}
-    )
-    prompts = question_prompts([finding[0]])
-    keys = sorted(per_question, key=lambda key: prompts.get(key, ("", 0))[1])
-    rows = [(key, prompts.get(key, (key[1], 0))[0]) for key in keys]
-    figures = learning_figures(
-        rows,
-        per_question,
-        total=(TOTAL, cell.label),
-        threshold=threshold,
-        total_hidden=cell,
-    )
-    questions = [QuestionFigures(row.key[1], row.label, row) for row in figures[:-1]]
-    return FindingPage(label, cell, questions, hidden_text(threshold))
-
-
-def _narrow_to_group(scope: Scope, filters: Filters, group: Any) -> Filters | None:
-    """Filters narrowed to one row of the grid. People without a team have no team id to
-    filter on, so that row has no drill-down (None)."""
-    if scope.partnership:
-        return Filters(
-            period=filters.period,
-            check_id=filters.check_id,
-            agency_id=group,
-            team_id=filters.team_id,
-            level=filters.level,
-        )
-    if group is None:
-        return None
-    return Filters(
-        period=filters.period,
-        check_id=filters.check_id,
-        team_id=group,
-        level=filters.level,
-    )
 
 
 @dataclass(frozen=True)
@@ -1205,30 +764,6 @@ def overdue_page(
     return OverduePage(rows, page, per_page, total)
 
 
-@dataclass
-class ReportRow:
-    completion: CompletionFigures | None
-    passed_in_year: Share
-    first_pass: Share
-    learning: LearningFigures
-
-
-@dataclass(frozen=True)
-class ReportCheck:
-    check_id: int
-    title: str
-    rows: list[ReportRow] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ReportPage:
-    period: Period
-    #: True when the year includes today, so today's completion status belongs in it.
-    current: bool
-    checks: list[ReportCheck]
-    hidden_as: str
-
-
 YearFigures = tuple[
     dict[tuple[Any, int], PassCounts], dict[tuple[Any, int], int], dict[tuple[Any, ...], MarkSums]
 ]
@@ -1284,72 +819,3 @@ def _by_check(mapping: Mapping[tuple[Any, Any], Any]) -> dict[Any, dict[Any, Any
     for (group, check), value in mapping.items():
         grouped[check][group] = value
     return grouped
-
-
-def report_page(
-    scope: Scope, period: Period, options: Choices, *, now: datetime, threshold: int
-) -> ReportPage:
-    """Completion and learning per group and check for one reporting year. Five
-    statements (two for a past year, whose status at year end current records can't
-    give): status counts, then the year's figures."""
-    filters = Filters(period=period)
-    current = period.start <= now < period.end
-    counts = status_counts(scope, filters, now=now) if current else {}
-    first, passed, sums = year_figures(scope, filters)
-    labels = options.group_labels(scope)
-    titles = dict(options.checks)
-    check_ids = sorted(
-        {c for _, c in counts}
-        | {c for _, c in first}
-        | {c for _, c in passed}
-        | {c for _, c in sums},
-        key=lambda check: titles.get(check, "").casefold(),
-    )
-    by_check = {
-        name: _by_check(mapping)
-        for name, mapping in (
-            ("counts", counts),
-            ("first", first),
-            ("passed", passed),
-            ("sums", sums),
-        )
-    }
-    checks = []
-    for check_id in check_ids:
-
-        def of(name: str, check_id: int = check_id) -> dict:
-            return by_check[name].get(check_id, {})
-
-        rows = _group_rows(
-            scope, filters, labels, [*of("counts"), *of("first"), *of("passed"), *of("sums")]
-        )
-        completion = completion_figures(
-            rows, of("counts"), of("first"), total_label=total_label(scope), threshold=threshold
-        )
-        # People passing in the year: a count of people, adding up to its total.
-        passed_rows = of("passed")
-        passed_people = {key: passed_rows.get(key, 0) for key, _ in rows}
-        passed_people[TOTAL] = sum(passed_people.values())
-        passed_hidden = suppress(
-            passed_people,
-            threshold=threshold,
-            equations=[Equation(TOTAL, tuple(key for key, _ in rows))],
-        )
-        learning = learning_figures(
-            rows, of("sums"), total=(TOTAL, total_label(scope)), threshold=threshold
-        )
-        report_rows = []
-        for figures, learned in zip(completion, learning, strict=True):
-            count = passed_people[figures.key]
-            report_rows.append(
-                ReportRow(
-                    completion=figures if current else None,
-                    passed_in_year=share(
-                        count, count, hidden=figures.key in passed_hidden, threshold=threshold
-                    ),
-                    first_pass=figures.first_pass,
-                    learning=learned,
-                )
-            )
-        checks.append(ReportCheck(check_id, titles.get(check_id, "Check"), report_rows))
-    return ReportPage(period, current, checks, hidden_text(threshold))

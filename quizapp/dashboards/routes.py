@@ -21,21 +21,25 @@ from werkzeug.wrappers import Response
 
 from ..access import roles_required
 from ..models import Role, utcnow
-from . import bp, queries
+from . import bp, pages, queries
 from .forms import FiltersForm, YearForm
-from .periods import ROLLING, period_choices, reporting_year, reporting_year_of, year_choices
+from .periods import period_choices, reporting_year, reporting_year_of, year_choices
 from .scope import Scope, scope_for
 
 leads = roles_required(Role.LEAD, Role.ADMIN)
 
-#: Filters each page offers.
+#: Filters each page offers. A partnership-wide view has no team filter (its rows are
+#: agencies); an agency's has no agency filter. Every filter only chooses which cells of
+#: the scope's suppressed figures to show (quizapp.dashboards.disclosure).
 COMPLETION_FILTERS = ("check", "agency", "team", "level", "period")
 LEARNING_FILTERS = ("check", "agency", "team", "level", "period")
 OVERDUE_FILTERS = ("check", "team")
-DEFAULT_PERIOD = f"{ROLLING[0]}m"
 #: The check filter's value for every check. With no check given, the partnership view
 #: shows its first check: 60 agencies by 20 checks is too much to take in (or send) at once.
 ALL_CHECKS = "all"
+#: Pages whose figures are for one check at a time: the learning page's cube is a
+#: check's findings and questions.
+ONE_CHECK = ("dashboards.learning", "dashboards.finding")
 
 
 def _scope() -> Scope:
@@ -70,17 +74,19 @@ def _check_choice(scope: Scope, options: queries.Choices) -> int | None:
     """The check filter: a check in scope, ALL_CHECKS, or by default the first check in the
     partnership view and every check in an agency's."""
     raw = request.args.get("check", "")
-    if raw == ALL_CHECKS:
+    one = request.endpoint in ONE_CHECK
+    if raw == ALL_CHECKS and not one:
         return None
-    if raw == "" and scope.partnership and options.checks:
-        return options.checks[0][0]
+    if raw in ("", ALL_CHECKS):
+        return options.checks[0][0] if (scope.partnership or one) and options.checks else None
     return _int_choice("check", (i for i, _ in options.checks))
 
 
 def _filters(
     scope: Scope, options: queries.Choices, *, now: Any, offered: Sequence[str]
 ) -> queries.Filters:
-    periods = {period.key: period for period in period_choices(now)}
+    choices = period_choices(now)
+    periods = {period.key: period for period in choices}
     period_key = request.args.get("period", "") if "period" in offered else ""
     if period_key and period_key not in periods:
         abort(404)
@@ -90,11 +96,14 @@ def _filters(
     level = request.args.get("level", "") if "level" in offered else ""
     if level and level not in options.levels:
         abort(404)
+    team_id = None
+    if "team" in offered and scope.named:
+        team_id = _int_choice("team", (i for i, _ in options.teams))
     return queries.Filters(
-        period=periods[period_key or DEFAULT_PERIOD],
+        period=periods[period_key] if period_key else choices[0],
         check_id=_check_choice(scope, options),
         agency_id=agency_id,
-        team_id=_int_choice("team", (i for i, _ in options.teams)) if "team" in offered else None,
+        team_id=team_id,
         level=level or None,
     )
 
@@ -108,7 +117,8 @@ def _filters_form(
     offered: Sequence[str],
 ) -> FiltersForm:
     form = FiltersForm(formdata=None)
-    form.check.choices = [(ALL_CHECKS, "All checks"), *((str(i), t) for i, t in options.checks)]
+    every = [] if request.endpoint in ONE_CHECK else [(ALL_CHECKS, "All checks")]
+    form.check.choices = [*every, *((str(i), t) for i, t in options.checks)]
     form.check.data = str(filters.check_id or ALL_CHECKS)
     form.agency.choices = [("", "All agencies"), *((str(i), n) for i, n in options.agencies)]
     form.agency.data = str(filters.agency_id or "")
@@ -119,7 +129,11 @@ def _filters_form(
     form.period.choices = [(p.key, p.label) for p in period_choices(now)]
     form.period.data = filters.period.key
     for name in ("check", "agency", "team", "level", "period"):
-        if name not in offered or (name == "agency" and scope.named):
+        if (
+            name not in offered
+            or (name == "agency" and scope.named)
+            or (name == "team" and scope.partnership)
+        ):
             delattr(form, name)
     return form
 
@@ -165,7 +179,7 @@ def _view(scope: Scope, offered: Sequence[str]) -> _View:
 @leads
 def completion() -> str:
     view = _view(_scope(), COMPLETION_FILTERS)
-    page = queries.completion_page(
+    page = pages.completion_page(
         view.scope, view.filters, view.options, now=view.now, threshold=_threshold()
     )
     return render_template(
@@ -183,7 +197,7 @@ def completion() -> str:
 @leads
 def learning() -> str:
     view = _view(_scope(), LEARNING_FILTERS)
-    page = queries.learning_page(view.scope, view.filters, view.options, threshold=_threshold())
+    page = pages.learning_page(view.scope, view.filters, view.options, threshold=_threshold())
     return render_template(
         "dashboards/learning.html",
         scope=view.scope,
@@ -202,12 +216,12 @@ def finding(bank_key: str, finding_key: str) -> str:
     scope, options, filters = view.scope, view.options, view.filters
     allowed = (i for i, _ in (options.agencies if scope.partnership else options.teams))
     group = _int_choice("group", allowed)
-    page = queries.finding_page(
+    page = pages.finding_page(
         scope,
         filters,
         options,
         (bank_key, finding_key),
-        group=queries.TOTAL if group is None else group,
+        group=pages.TOTAL if group is None else group,
         threshold=_threshold(),
     )
     if page is None:
@@ -276,9 +290,7 @@ def report() -> str:
     now = utcnow()
     year = _year(now)
     options = queries.choices(scope)
-    page = queries.report_page(
-        scope, reporting_year(year), options, now=now, threshold=_threshold()
-    )
+    page = pages.report_page(scope, reporting_year(year), options, now=now, threshold=_threshold())
     form = YearForm(formdata=None)
     form.year.choices = [(str(y), reporting_year(y).label) for y in year_choices(now)]
     form.year.data = str(year)
@@ -324,13 +336,13 @@ def report_csv() -> Response:
     scope = _scope()
     now = utcnow()
     year = _year(now)
-    page = queries.report_page(
+    page = pages.report_page(
         scope, reporting_year(year), queries.choices(scope), now=now, threshold=_threshold()
     )
     return _csv(f"report-{year}-{year + 1}.csv", REPORT_COLUMNS, report_rows(page))
 
 
-def report_rows(page: queries.ReportPage) -> Iterable[list[str]]:
+def report_rows(page: pages.ReportPage) -> Iterable[list[str]]:
     """The yearly report as CSV rows: the same figures, hidden the same way, as the page.
     Status columns stay empty for a past year (status at its end is not recorded)."""
     for check in page.checks:

@@ -1,23 +1,29 @@
 """Small-number suppression: pure rules on plain data, no Flask and no database.
 
-Aggregate figures must not let anyone identify a person. A cell built from fewer than
-`threshold` distinct people is hidden (primary suppression). Published totals are
-linear equations: if a total and all but one of its parts are visible, the hidden part
-is just a subtraction away, so one more cell of that equation is hidden (secondary
-suppression), the smallest non-zero visible one (a part before its total when they tie:
-hiding a zero protects least, hiding a total loses most), and so on until every equation has
-either no hidden cell or at least two.
+Aggregate figures must not let anyone identify a person, alone or by subtracting one
+figure from another. A cell built from fewer than `threshold` distinct people is hidden
+(primary suppression). Published totals are linear equations: a reader who knows a total
+and some of its parts knows the sum of the other parts. So in every equation, the hidden
+cells together must come from at least `threshold` people (or none), and no hidden cell
+may be the only hidden one: one more cell is hidden (secondary suppression), the
+smallest non-zero visible one (a part before its total when they tie: hiding a zero
+protects least, hiding a total loses most), until every equation holds.
 
 A cell of zero people is shown: a true zero identifies nobody. But when a group of
-people (a team, an agency) is itself too small to show, every cell about that group is
-hidden, zeros included, so a reader can't learn that "everyone in a team of three is
-overdue". Such equations are marked `group=True`.
+people (a team, an agency, the people answering a question) is itself too small to
+show, every cell about that group is hidden, zeros included, so a reader can't learn that
+"everyone in a team of three is overdue". Such equations are marked `group=True`.
+
+The rules hold for every figure one reader can see only if they are applied to all of
+those figures at once: quizapp.dashboards.disclosure builds the equations of a whole
+page family and every page shows a slice of one result.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -31,15 +37,33 @@ class Equation(Generic[K]):
     `total` None means the total is known some other way (always visible). `group`: the
     total counts the people of one group (a team's people required), and the parts say
     something about each of them, so a group too small to show hides all its parts.
+    `disjoint`: the parts' people are different people (teams of an agency, statuses of a
+    team), so hidden parts together come from the sum of their people; otherwise (the
+    questions of a finding, answered by the same people) from at least the largest.
+    `adds_up`: False for a group rule alone, between cells that are not a sum.
     """
 
     total: K | None
     parts: tuple[K, ...]
     group: bool = False
+    disjoint: bool = True
+    adds_up: bool = True
 
     @property
     def members(self) -> tuple[K, ...]:
         return self.parts if self.total is None else (self.total, *self.parts)
+
+
+class Hidden(frozenset):  # type: ignore[type-arg]
+    """The cells to hide; `small` are those hidden for being built from fewer people than
+    the threshold (or about a group that is), the rest hidden to protect them."""
+
+    small: frozenset
+
+    def __new__(cls, hidden: Iterable[Hashable], small: Iterable[Hashable]) -> Hidden:
+        instance = super().__new__(cls, hidden)
+        instance.small = frozenset(small)
+        return instance
 
 
 def suppress(
@@ -48,45 +72,69 @@ def suppress(
     threshold: int,
     equations: Iterable[Equation[K]] = (),
     already_hidden: Iterable[K] = (),
-) -> frozenset[K]:
+) -> Hidden:
     """The cells to hide.
 
     `people` gives, for each cell, the number of distinct people it is built from (for a
     count of people, the count itself). Every key named by an equation must be in it.
-    `already_hidden`: cells hidden elsewhere (a drill-down's total, hidden on the grid it
-    came from), treated as hidden here whatever their size.
+    `already_hidden`: cells hidden elsewhere, treated as hidden here whatever their size.
     """
     equations = list(equations)
     order = {key: index for index, key in enumerate(people)}
-    primary = {key for key, n in people.items() if 0 < n < threshold}
-    hidden = primary | set(already_hidden)
-    for equation in equations:
-        if equation.group and equation.total in primary:
-            hidden.update(equation.parts)
-    changed = True
-    while changed:
-        changed = False
-        for equation in equations:
-            members = equation.members
-            if sum(1 for key in members if key in hidden) != 1:
-                continue
-            visible = [key for key in members if key not in hidden]
-            if not visible:
-                continue
-            total = equation.total
-            hidden.add(
-                min(
-                    visible,
-                    key=lambda key: (people[key] == 0, people[key], key == total, order[key]),
-                )
-            )
-            changed = True
-    return frozenset(hidden)
+    small = {key for key, n in people.items() if 0 < n < threshold}
+    hidden = small | set(already_hidden)
+    by_member: dict[K, list[int]] = defaultdict(list)
+    for index, equation in enumerate(equations):
+        for key in equation.members:
+            by_member[key].append(index)
+
+    def hide(key: K, pending: list[int]) -> None:
+        hidden.add(key)
+        pending.extend(by_member[key])
+
+    pending = list(range(len(equations)))
+    while pending:
+        equation = equations[pending.pop()]
+        total = equation.total
+        if equation.group and total in small:
+            for key in equation.parts:
+                if key not in small:
+                    small.add(key)
+                    if key not in hidden:
+                        hide(key, pending)
+            continue
+        if not equation.adds_up:
+            continue
+        members = equation.members
+        covered = [key for key in members if key in hidden]
+        if not covered:
+            continue
+        visible = [key for key in members if key not in hidden]
+        if not visible:
+            continue
+        if len(covered) > 1 and (total is not None and total in hidden):
+            continue  # the total and a part hidden: nothing is a subtraction away
+        parts_people = [people[key] for key in covered if key != total]
+        revealed = sum(parts_people) if equation.disjoint else max(parts_people, default=0)
+        if len(covered) > 1 and not 0 < revealed < threshold:
+            continue
+        hide(
+            min(
+                visible,
+                key=lambda key: (people[key] == 0, people[key], key == total, order[key]),
+            ),
+            pending,
+        )
+    return Hidden(hidden, small & hidden)
 
 
 def hidden_text(threshold: int) -> str:
-    """What a hidden cell says instead of its figures, on pages and in CSV alike."""
+    """What a cell hidden for its small size says instead of its figures."""
     return f"fewer than {threshold}"
+
+
+#: What a cell hidden to protect another says instead: it may be any size.
+PROTECTED_TEXT = "[c]"
 
 
 def percent(part: float, whole: float) -> int | None:
@@ -108,8 +156,10 @@ class Share:
 
     part: float | None
     whole: float | None
-    #: What a hidden cell says instead ("fewer than 5"); None when the figure is shown.
+    #: What a hidden cell says instead ("fewer than 5", "[c]"); None when it is shown.
     hidden_as: str | None = None
+    #: The cells of its cube the figure is drawn from (the part first), to check it.
+    cells: tuple[Hashable, ...] = ()
 
     @property
     def hidden(self) -> bool:
@@ -150,13 +200,3 @@ class Share:
         if not self.whole:
             return "none"
         return f"{self.part_text} of {self.whole_text} ({self.percent_text})"
-
-
-def share(part: float, whole: float, *, hidden: bool, threshold: int) -> Share:
-    return Share(part, whole, hidden_text(threshold) if hidden else None)
-
-
-def hide_all(keys: Sequence[K], hidden: frozenset[K]) -> bool:
-    """True if any of these linked cells is hidden: figures drawn from several cells
-    (a count and its percentage) are shown together or not at all."""
-    return any(key in hidden for key in keys)

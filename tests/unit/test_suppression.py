@@ -8,7 +8,6 @@ from quizapp.dashboards.suppression import (
     format_amount,
     hidden_text,
     percent,
-    share,
     suppress,
 )
 
@@ -138,13 +137,50 @@ def test_every_equation_ends_with_zero_or_at_least_two_hidden_cells():
                 assert key in hidden
         for equation in equations:
             assert sum(key in hidden for key in equation.members) != 1
+            # What a reader can subtract (a visible total less its visible parts) comes
+            # from none or from at least 5 people.
+            if equation.total not in hidden:
+                revealed = sum(people[k] for k in equation.parts if k in hidden)
+                assert not 0 < revealed < 5
+
+
+def test_hidden_parts_together_must_come_from_enough_people():
+    # 30 = 2 + 2 + 26: two hidden cells, but 30 - 26 gives away 4 people's figures.
+    people = {"total": 30, "a": 2, "b": 2, "c": 26}
+    hidden = suppress(people, threshold=5, equations=[Equation("total", ("a", "b", "c"))])
+    assert hidden == {"a", "b", "c"}
+    assert hidden.small == {"a", "b"}
+
+
+def test_parts_answered_by_the_same_people_count_the_largest_not_the_sum():
+    # A finding and its two questions, answered by the same 3 people: hiding both
+    # questions still leaves 3 people's marks a subtraction away from the finding.
+    people = {"finding": 9, "q1": 3, "q2": 3, "q3": 9}
+    shared = Equation("finding", ("q1", "q2", "q3"), disjoint=False)
+    assert suppress(people, threshold=5, equations=[shared]) == {"q1", "q2", "q3"}
+    disjoint = Equation("finding", ("q1", "q2", "q3"))
+    assert suppress(people, threshold=5, equations=[disjoint]) == {"q1", "q2"}
+
+
+def test_a_group_rule_alone_hides_but_adds_nothing_up():
+    people = {"marks": 3, "wrong": 0, "other": 40}
+    cover = Equation("marks", ("wrong",), group=True, adds_up=False)
+    hidden = suppress(people, threshold=5, equations=[cover])
+    assert hidden == hidden.small == {"marks", "wrong"}
+
+
+def test_cells_hidden_to_protect_others_are_not_called_small():
+    people = {"total": 20, "a": 2, "b": 7, "c": 11}
+    hidden = suppress(people, threshold=5, equations=[Equation("total", ("a", "b", "c"))])
+    assert hidden == {"a", "b"}
+    assert hidden.small == {"a"}
 
 
 def test_share_texts_give_count_and_percentage():
-    assert share(6, 10, hidden=False, threshold=5).text == "6 of 10 (60%)"
-    assert share(2.5, 3, hidden=False, threshold=5).text == "2.5 of 3 (83%)"
-    assert share(0, 0, hidden=False, threshold=5).text == "none"
-    hidden = share(3, 10, hidden=True, threshold=5)
+    assert Share(6, 10).text == "6 of 10 (60%)"
+    assert Share(2.5, 3).text == "2.5 of 3 (83%)"
+    assert Share(0, 0).text == "none"
+    hidden = Share(3, 10, hidden_text(5))
     assert hidden.text == hidden.part_text == hidden.percent_text == "fewer than 5"
     assert hidden.percent is None
     assert Share(None, None).text == ""

@@ -609,7 +609,12 @@ def _trend(scope: Scope, filters: Filters, *, threshold: int) -> list[TrendMonth
         trend.append(
             TrendMonth(
                 month.label,
-                Share(count, count, hidden_as, cells=context.cells(("passing", index))),
+                Share(
+                    count,
+                    count,
+                    hidden_as,
+                    cells=context.cells(("passing", TOTAL, ALL_LEVELS, index)),
+                ),
             )
         )
     return trend

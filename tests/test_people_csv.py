@@ -187,31 +187,64 @@ def test_an_agency_lead_can_only_upload_for_their_own_agency():
     assert [p.email for p in result.new] == ["jo@example.org"]
 
 
-def test_an_agency_lead_cannot_take_over_someone_registered_with_another_agency():
-    in_police = Existing(
-        id=7,
-        name="Al",
-        agency_id=POLICE,
+def existing_person(id: int, agency_id: int | None, *, left=False, admin=False) -> Existing:
+    return Existing(
+        id=id,
+        name=f"Person {id}",
+        agency_id=agency_id,
         team_id=None,
-        job_role="",
-        level=None,
-        left=False,
+        job_role="Constable",
+        level="Tier 2",
+        left=left,
+        admin=admin,
     )
-    left_police = Existing(
-        id=8, name="Bo", agency_id=POLICE, team_id=None, job_role="", level=None, left=True
-    )
+
+
+#: Registered people, by email, and whether a lead of the hospital may change them.
+REGISTERED = {
+    "active.police@example.org": (existing_person(7, POLICE), False),
+    "left.police@example.org": (existing_person(8, POLICE, left=True), False),
+    "admin@example.org": (existing_person(9, None, admin=True), False),
+    "partnership@example.org": (existing_person(10, None), False),
+    "admin@hospital.example.org": (existing_person(11, HOSPITAL, admin=True), False),
+    "active@hospital.example.org": (existing_person(12, HOSPITAL), True),
+    "left@hospital.example.org": (existing_person(13, HOSPITAL, left=True), True),
+}
+
+
+def test_an_agency_lead_changes_only_their_own_agencys_people_who_are_not_admins():
+    emails = list(REGISTERED)
     result = check(
-        HEADER + "Al,al@example.org,City Hospital,,,\nBo,bo@example.org,City Hospital,,,\n",
-        existing={"al@example.org": in_police, "bo@example.org": left_police},
+        HEADER + "".join(f"Someone,{email},City Hospital,,Nurse,\n" for email in emails),
+        existing={email: existing for email, (existing, _) in REGISTERED.items()},
         allowed=frozenset({HOSPITAL}),
     )
+    refused = [email for email, (_, may) in REGISTERED.items() if not may]
+    # One message, the same for every reason, naming nothing about the account.
     assert messages(result) == [
-        (
-            2,
-            "al@example.org is registered with another agency; ask an administrator to move them",
-        )
+        (2 + emails.index(email), "This email address can't be added here; ask an administrator")
+        for email in refused
     ]
-    assert [u.existing.id for u in result.updated] == [8]
+    assert [u.existing.id for u in result.updated] == [12, 13]
+    assert result.new == []
+
+
+def test_an_administrator_may_change_and_move_anyone():
+    result = check(
+        HEADER + "".join(f"Someone,{email},City Hospital,,Nurse,\n" for email in REGISTERED),
+        existing={email: existing for email, (existing, _) in REGISTERED.items()},
+        allowed=None,
+    )
+    assert result.problems == []
+    assert [u.existing.id for u in result.updated] == list(range(7, 14))
+    # Moving the police leaver: agency and status change, as the preview shows.
+    assert result.updated[1].changes == (
+        Change("Name", "Person 8", "Someone"),
+        Change("Agency", "West Police", "City Hospital"),
+        Change("Job role", "Constable", "Nurse"),
+        Change("Level", "Tier 2", "None"),
+        Change("Status", "Left", "Active"),
+    )
 
 
 def test_matched_people_show_what_changes():

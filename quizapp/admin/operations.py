@@ -284,6 +284,10 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
         yield items[start : start + CHUNK]
 
 
+def _is_admin() -> sa.Exists:
+    return sa.exists().where(UserRole.user_id == User.id, UserRole.role == Role.ADMIN.value)
+
+
 def lookups_for(emails: Iterable[str], *, uploader: User) -> Lookups:
     agencies = db.session.execute(sa.select(Agency.id, Agency.name)).all()
     teams = db.session.execute(sa.select(Team.id, Team.agency_id, Team.name)).all()
@@ -302,6 +306,7 @@ def lookups_for(emails: Iterable[str], *, uploader: User) -> Lookups:
                 User.job_role,
                 User.level,
                 User.left_at,
+                _is_admin().label("admin"),
             ).where(User.email.in_(chunk))
         )
         for row in rows:
@@ -313,6 +318,7 @@ def lookups_for(emails: Iterable[str], *, uploader: User) -> Lookups:
                 job_role=row.job_role,
                 level=row.level,
                 left=row.left_at is not None,
+                admin=bool(row.admin),
             )
     return Lookups(
         agencies={name.lower(): agency_id for agency_id, name in agencies},
@@ -343,13 +349,14 @@ def preview_upload(
     )
     if full_agency and preview.agency_id is not None and not checked.file_problems:
         listed = sheet.emails  # a row with a problem still names someone who is staying
+        staying = sa.select(User.id, User.name, User.email).where(
+            User.agency_id == preview.agency_id, User.left_at.is_(None)
+        )
+        if lookups.allowed_agency_ids is not None:
+            staying = staying.where(~_is_admin())  # a lead can't mark an administrator as left
         preview.leavers = [
             Leaver(id=row.id, name=row.name, email=row.email)
-            for row in db.session.execute(
-                sa.select(User.id, User.name, User.email)
-                .where(User.agency_id == preview.agency_id, User.left_at.is_(None))
-                .order_by(User.name, User.email)
-            )
+            for row in db.session.execute(staying.order_by(User.name, User.email))
             if row.email not in listed and row.id != uploader.id
         ]
     return preview

@@ -46,6 +46,11 @@ COLUMN_TITLES = {
 #: Longest values the database holds.
 MAX_LENGTHS = {"name": 200, "agency": 200, "team": 200, "job_role": 200, "level": 50}
 
+#: An agency lead's row naming an account they may not change. One message whatever the
+#: reason (another agency's person, active or left; an administrator; someone with no
+#: agency), so the preview says nothing of whose account it is, where, or in what state.
+NOT_YOURS = "This email address can't be added here; ask an administrator"
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -226,6 +231,8 @@ class Existing:
     job_role: str
     level: str | None
     left: bool
+    #: Holds the administrator role.
+    admin: bool = False
 
 
 @dataclass(frozen=True)
@@ -240,8 +247,16 @@ class Lookups:
     team_names: Mapping[int, str]
     #: People already registered, by lower-cased email (only those the file names).
     existing: Mapping[str, Existing]
-    #: Agencies the uploader may upload for; None means any (administrators).
+    #: Agencies the uploader may upload for, and whose people (administrators apart)
+    #: they may change; None means any agency and anyone (administrators).
     allowed_agency_ids: frozenset[int] | None = None
+
+    def may_change(self, existing: Existing) -> bool:
+        """Only an administrator moves someone between agencies or changes an
+        administrator or someone with no agency; an agency's lead changes their own
+        agency's people, including those who have left it."""
+        allowed = self.allowed_agency_ids
+        return allowed is None or (existing.agency_id in allowed and not existing.admin)
 
 
 @dataclass(frozen=True)
@@ -342,15 +357,8 @@ def check_people(sheet: Sheet, lookups: Lookups, *, full_agency: bool = False) -
                         f"Team '{row.team}' is not a team of {lookups.agency_names[agency_id]}"
                     )
         existing = lookups.existing.get(row.email) if row.email else None
-        if (
-            existing is not None
-            and allowed is not None
-            and not existing.left
-            and existing.agency_id not in allowed
-        ):
-            problems.append(
-                f"{row.email} is registered with another agency; ask an administrator to move them"
-            )
+        if existing is not None and not lookups.may_change(existing):
+            problems.append(NOT_YOURS)
         result.problems.extend(Problem(row.row, message) for message in problems)
         if problems or row.row in bad_rows:
             continue

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import html
 import io
+import json
+import os
 import re
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -675,19 +678,164 @@ def test_the_waiting_file_is_private_and_removed_after_saving(
     client, admin, hospital, upload_folder
 ):
     assert upload(client, csv_text(person_rows(2))).status_code == 302
-    (waiting,) = upload_folder.glob("*.csv")
+    (waiting,) = upload_folder.iterdir()
+    assert waiting.suffix == ".json"
     assert stat.S_IMODE(waiting.stat().st_mode) == 0o600
-    assert "person1@example.org" in waiting.read_text()
+    assert stat.S_IMODE(upload_folder.stat().st_mode) == 0o700
+    # What is kept is the file's rows as read, not its text.
+    kept = json.loads(waiting.read_text())
+    assert kept["rows"][1] == [
+        3,
+        "Person 1",
+        "person1@example.org",
+        "City Hospital",
+        "School nursing",
+        "Health visitor",
+        "Level 2",
+    ]
     # A second upload replaces the first.
     assert upload(client, csv_text(person_rows(3))).status_code == 302
-    (replacement,) = upload_folder.glob("*.csv")
+    (replacement,) = upload_folder.iterdir()
     assert replacement != waiting
     assert save(client).status_code == 302
-    assert list(upload_folder.glob("*.csv")) == []
+    assert list(upload_folder.iterdir()) == []
     # Saving twice does nothing more.
     response = save(client)
     assert response.headers["Location"].endswith("/admin/people/upload")
     assert user_count() == 4
+
+
+def refuse_to_read(monkeypatch) -> None:
+    """From now on, reading any CSV of people fails."""
+    from quizapp.admin import people_csv
+
+    def no(*args, **kwargs):
+        raise AssertionError("the file was read again")
+
+    for name in ("read_people", "_read_row", "validate_email"):
+        monkeypatch.setattr(people_csv, name, no)
+
+
+def test_the_file_is_read_once_then_previewed_and_saved_from_what_was_kept(
+    client, hospital_lead, monkeypatch
+):
+    hospital = db.session.get(Agency, hospital_lead.agency_id)
+    create_user(email="person0@example.org", name="Old Name", agency=hospital)
+    assert upload(client, csv_text(person_rows(3))).status_code == 302
+    refuse_to_read(monkeypatch)
+
+    for _ in range(2):
+        response = client.get("/admin/people/upload/preview")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert summary_value(page, "New people") == "2"
+        assert summary_value(page, "Updated people") == "1"
+        assert "Name: Old Name" in page
+        assert "Save 3 changes" in page
+    response = save(client)
+    assert response.status_code == 302
+    people = users_by_email()
+    assert people["person0@example.org"].name == "Person 0"
+    person = people["person2@example.org"]
+    assert (person.name, person.agency_id, person.team_id, person.job_role, person.level) == (
+        "Person 2",
+        hospital.id,
+        None,
+        "Health visitor",
+        "Level 3",
+    )
+    assert people["person1@example.org"].team.name == "School nursing"
+    # Reading a file really is refused from the moment the first was kept.
+    with pytest.raises(AssertionError, match="the file was read again"):
+        upload(client, csv_text(person_rows(1)))
+
+
+def test_the_kept_rows_are_checked_again_without_reading_the_file(
+    client, admin, hospital, police, monkeypatch
+):
+    """What changed in the service since the upload counts; the file is not read again."""
+    assert upload(client, csv_text(person_rows(2))).status_code == 302
+    refuse_to_read(monkeypatch)
+    create_user(email="person1@example.org", name="Person 1", agency=police)
+    page = client.get("/admin/people/upload/preview").get_data(as_text=True)
+    assert summary_value(page, "New people") == "1"
+    assert "Agency: West Police" in page
+    assert save(client).status_code == 302
+    assert users_by_email()["person1@example.org"].agency_id == hospital.id
+
+
+def test_a_kept_upload_that_cannot_be_read_is_treated_as_missing(
+    client, admin, hospital, upload_folder
+):
+    assert upload(client, csv_text(person_rows(2))).status_code == 302
+    (waiting,) = upload_folder.iterdir()
+    data = json.loads(waiting.read_text())
+    data["format"] = 0  # kept by another version of the service
+    waiting.write_text(json.dumps(data))
+    response = client.get("/admin/people/upload/preview")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/people/upload")
+    waiting.write_text('{"format": 1, "rows": [')  # not JSON at all
+    assert save(client).headers["Location"].endswith("/admin/people/upload")
+    assert user_count() == 1
+
+
+def test_a_failed_write_keeps_nothing(client, admin, hospital, upload_folder, monkeypatch):
+    from quizapp.admin import operations
+
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(operations.os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        upload(client, csv_text(person_rows(2)))
+    assert list(upload_folder.iterdir()) == []
+    monkeypatch.undo()
+    response = client.get("/admin/people/upload/preview")
+    assert response.headers["Location"].endswith("/admin/people/upload")
+    assert user_count() == 1
+
+
+def test_stale_uploads_are_removed_whatever_version_kept_them(
+    client, admin, hospital, upload_folder
+):
+    from quizapp.admin.operations import KEEP_SECONDS
+
+    upload_folder.mkdir()
+    long_ago = time.time() - KEEP_SECONDS - 60
+    stale = [upload_folder / f"{'a' * 32}{suffix}" for suffix in (".json", ".csv", ".tmp")]
+    recent = upload_folder / f"{'b' * 32}.json"
+    for path in [*stale, recent]:
+        path.write_text("{}")
+    for path in stale:
+        os.utime(path, (long_ago, long_ago))
+    assert upload(client, csv_text(person_rows(1))).status_code == 302
+    left = set(upload_folder.iterdir())
+    assert recent in left
+    assert not left & set(stale)
+    assert len(left) == 2
+
+
+def test_an_error_while_saving_saves_nothing(client, hospital_lead, monkeypatch):
+    hospital = db.session.get(Agency, hospital_lead.agency_id)
+    create_user(email="person0@example.org", name="Old Name", agency=hospital)
+    count = user_count()
+    assert upload(client, csv_text(person_rows(3))).status_code == 302
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("requirements failed")
+
+    monkeypatch.setattr("quizapp.workforce.requirements.update_requirements", broken)
+    with pytest.raises(RuntimeError, match="requirements failed"):
+        save(client)  # after the new people were inserted and the update flushed
+    assert user_count() == count
+    assert users_by_email()["person0@example.org"].name == "Old Name"
+    monkeypatch.undo()
+    # The upload is still waiting, and saves in full.
+    assert "Save 3 changes" in client.get("/admin/people/upload/preview").get_data(as_text=True)
+    assert save(client).status_code == 302
+    assert user_count() == count + 2
+    assert users_by_email()["person0@example.org"].name == "Person 0"
 
 
 # Problems with the whole file ------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from quizapp.admin.people_csv import (
@@ -10,6 +12,7 @@ from quizapp.admin.people_csv import (
     Existing,
     Lookups,
     Problem,
+    Sheet,
     check_people,
     decode,
     read_people,
@@ -378,3 +381,43 @@ def test_quoted_values_with_commas_and_line_breaks():
     assert result.new[0].job_role == "Nurse, band 6"
     # Rows are counted as records, as a spreadsheet shows them.
     assert messages(result) == [(3, "Email address is missing")]
+
+
+def test_a_sheet_is_kept_as_json_and_read_back_the_same():
+    sheet = read_people(
+        HEADER
+        + '"Patel, Sam",Sam@Example.org,City Hospital,Health visiting,"Nurse, band 6",\n'
+        + "Zoë Brontë,not-an-email,West Police,,,Level 2\n"
+    )
+    data = json.loads(json.dumps(sheet.to_data()))
+    assert data["rows"][0] == [
+        2,
+        "Patel, Sam",
+        "sam@example.org",
+        "City Hospital",
+        "Health visiting",
+        "Nurse, band 6",
+        "",
+    ]
+    again = Sheet.from_data(data)
+    assert again == sheet
+    assert again.rows[1].email is None
+    assert again.problems[0].row == 3
+    assert check_people(again, lookups()).problems == check_people(sheet, lookups()).problems
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        [],
+        {"format": 2, "columns": [], "rows": [], "problems": []},
+        {"format": 1, "columns": [], "problems": []},
+        {"format": 1, "columns": [], "rows": [[2, "Jo", "jo@example.org"]], "problems": []},
+        {"format": 1, "columns": [], "rows": [["2", "Jo", "j", "A", "", "", ""]], "problems": []},
+        {"format": 1, "columns": [], "rows": [], "problems": [[None]]},
+    ],
+)
+def test_anything_else_is_not_read_as_a_sheet(data):
+    with pytest.raises(ValueError):
+        Sheet.from_data(data)

@@ -6,6 +6,7 @@ Routes and commands call these; they flush only, and the caller commits once.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -31,7 +32,7 @@ from ..models import (
 from ..models.user import new_session_token
 from ..workforce import tally
 from . import people_csv
-from .people_csv import CheckedFile, Existing, Lookups
+from .people_csv import CheckedFile, Existing, Lookups, Sheet
 
 
 class AdminError(Exception):
@@ -330,11 +331,10 @@ def lookups_for(emails: Iterable[str], *, uploader: User) -> Lookups:
     )
 
 
-def preview_upload(
-    text: str, *, uploader: User, full_agency: bool, allow_test_domains: bool = False
-) -> UploadPreview:
-    """Everything saving would do, and every problem; changes nothing."""
-    sheet = people_csv.read_people(text, allow_test_domains=allow_test_domains)
+def preview_upload(sheet: Sheet, *, uploader: User, full_agency: bool) -> UploadPreview:
+    """Everything saving the file read into `sheet` would do now, and every problem;
+    changes nothing. The sheet is checked against the agencies, teams and people as
+    they are now, so a preview and a save check the same sheet again."""
     if sheet.refused:
         return UploadPreview(
             checked=people_csv.check_people(sheet, _no_lookups()), full_agency=full_agency
@@ -447,31 +447,48 @@ KEEP_SECONDS = 24 * 60 * 60
 
 
 class UploadStore:
-    """Uploaded files waiting to be saved, one file per random token, readable only by
-    the service's own user. The file is read again (and checked again) when saving."""
+    """Uploads waiting to be saved: each file's rows as read (a `Sheet`, as JSON), one
+    file per random token, readable only by the service's own user. The file is read
+    once; the preview and the save check the kept rows again without reading it again.
+
+    A sheet is written whole or not at all (to a temporary file, then renamed), so a
+    half-written one is never read.
+    """
+
+    SUFFIX = ".json"
+    #: Left by earlier versions (the file's text) or by a write that failed: removed
+    #: when stale, never read.
+    OTHER_SUFFIXES = (".csv", ".tmp")
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def _path(self, token: str) -> Path:
+    def _path(self, token: str, suffix: str = SUFFIX) -> Path:
         if not _TOKEN.match(token):
             raise KeyError(token)
-        return self.directory / f"{token}.csv"
+        return self.directory / f"{token}{suffix}"
 
-    def put(self, text: str) -> str:
+    def put(self, sheet: Sheet) -> str:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._remove_stale()
         token = secrets.token_urlsafe(24)
-        path = self._path(token)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
+        partial = self._path(token, ".tmp")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                json.dump(sheet.to_data(), file, ensure_ascii=False, separators=(",", ":"))
+            os.replace(partial, self._path(token))
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         return token
 
-    def get(self, token: str) -> str | None:
+    def get(self, token: str) -> Sheet | None:
+        """The sheet kept under `token`; None if there is none (or it can't be read)."""
         try:
-            return self._path(token).read_text(encoding="utf-8")
-        except (KeyError, FileNotFoundError):
+            with self._path(token).open(encoding="utf-8") as file:
+                return Sheet.from_data(json.load(file))
+        except (KeyError, FileNotFoundError, ValueError):
             return None
 
     def delete(self, token: str) -> None:
@@ -480,9 +497,10 @@ class UploadStore:
 
     def _remove_stale(self) -> None:
         cutoff = time.time() - KEEP_SECONDS
-        for path in self.directory.glob("*.csv"):
-            try:
-                if path.stat().st_mtime < cutoff:
-                    path.unlink(missing_ok=True)
-            except FileNotFoundError:
-                pass
+        for suffix in (self.SUFFIX, *self.OTHER_SUFFIXES):
+            for path in self.directory.glob(f"*{suffix}"):
+                try:
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink(missing_ok=True)
+                except FileNotFoundError:
+                    pass

@@ -8,6 +8,9 @@ them into new, updated and unchanged, adding the problems only the lookups can f
 
 Rows are numbered as a spreadsheet shows them: the header is row 1, the first person
 row 2. Nothing may be saved while any problem exists.
+
+A file is read once: its `Sheet` is kept (`Sheet.to_data`, `Sheet.from_data`) between
+the preview and the save, which check it again against what the service knows then.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import csv
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -87,6 +91,46 @@ class Sheet:
     @property
     def emails(self) -> set[str]:
         return {row.email for row in self.rows if row.email}
+
+    def to_data(self) -> dict[str, Any]:
+        """The sheet as plain lists and strings (for JSON): each row a list, in order."""
+        return {
+            "format": SHEET_FORMAT,
+            "columns": sorted(self.columns),
+            "rows": [
+                [row.row, row.name, row.email, row.agency, row.team, row.job_role, row.level]
+                for row in self.rows
+            ],
+            "problems": [[problem.row, problem.message] for problem in self.problems],
+        }
+
+    @classmethod
+    def from_data(cls, data: Any) -> Sheet:
+        """The sheet `to_data` gave; ValueError if `data` is not one (another format)."""
+        try:
+            if data["format"] != SHEET_FORMAT:
+                raise ValueError(f"sheet format {data['format']!r}, not {SHEET_FORMAT}")
+            return cls(
+                columns=frozenset(str(column) for column in data["columns"]),
+                rows=[_sheet_row(values) for values in data["rows"]],
+                problems=[Problem(row, str(message)) for row, message in data["problems"]],
+            )
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"not a sheet: {error}") from error
+
+
+#: Bumped when `Sheet.to_data` changes shape; a sheet kept in another shape is not read.
+SHEET_FORMAT = 1
+
+
+def _sheet_row(values: list[Any]) -> SheetRow:
+    row, name, email, agency, team, job_role, level = values
+    if type(row) is not int or not (email is None or type(email) is str):
+        raise TypeError("row number or email of the wrong type")
+    for text in (name, agency, team, job_role, level):
+        if type(text) is not str:
+            raise TypeError("a value that is not text")
+    return SheetRow(row, name, email, agency, team, job_role, level)
 
 
 def decode(data: bytes) -> str | Problem:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import html
 import io
+import json
+import os
 import re
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -190,6 +193,177 @@ def test_an_agency_lead_cannot_upload_for_another_agency(client, hospital_lead, 
     assert user_count() == before
 
 
+#: What an agency lead sees for a row naming an account they may not change, whatever
+#: the reason: it must say nothing of whose account it is, where, or in what state.
+NOT_HERE = "This email address can't be added here; ask an administrator"
+
+
+def someone_elses_accounts(police: Agency) -> dict[str, User]:
+    """Accounts an agency lead of City Hospital may not change, by what they are."""
+    leaver = create_user(
+        email="lou.leaver@police.example.org",
+        name="Lou Leaver",
+        agency=police,
+        job_role="Detective sergeant",
+        level="Tier 2",
+    )
+    leaver.team = db.session.scalar(sa.select(Team).where(Team.name == "Response"))
+    leaver.left_at = utcnow()
+    db.session.commit()
+    return {
+        "leaver of another agency": leaver,
+        "active in another agency": create_user(
+            email="al.active@police.example.org", name="Al Active", agency=police
+        ),
+        "admin with no agency": create_user(
+            email="ada@partnership.example.org", name="Ada Admin", roles=(Role.ADMIN,)
+        ),
+        "partnership lead with no agency": create_user(
+            email="pat@partnership.example.org", name="Pat Partnership", roles=(Role.LEAD,)
+        ),
+    }
+
+
+def details(user: User) -> tuple:
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    return (
+        user.name,
+        user.agency_id,
+        user.team_id,
+        user.job_role,
+        user.level,
+        user.left_at,
+        user.active,
+        user.roles,
+    )
+
+
+def test_an_agency_lead_cannot_take_over_another_agencys_leaver(client, hospital_lead, police):
+    """The attack: a lead names a leaver of another agency; the preview used to show
+    their name, agency and status, and saving moved them into the lead's agency, active
+    again, with their past results in the lead's named figures."""
+    accounts = someone_elses_accounts(police)
+    leaver = accounts["leaver of another agency"]
+    before = details(leaver)
+    count = user_count()
+
+    response = upload(
+        client,
+        csv_text(
+            [
+                "Lou Leaver,lou.leaver@police.example.org,City Hospital,Health visiting,Nurse,",
+                "Jo Bloggs,jo@example.org,City Hospital,,Nurse,",
+            ]
+        ),
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert problems_on(page) == {2: [NOT_HERE]}
+    for secret in ("West Police", "Response", "Detective sergeant", "Tier 2", "Left", "Status"):
+        assert secret not in page, secret
+    # The row's own name is the lead's typing; the account's is never shown.
+    assert page.count("Lou Leaver") == 0
+    assert 'action="/admin/people/upload/save"' not in page
+
+    # Nothing waits to be saved, so going on saves nothing.
+    response = save(client)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/people/upload")
+    assert details(leaver) == before
+    assert user_count() == count
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        "leaver of another agency",
+        "active in another agency",
+        "admin with no agency",
+        "partnership lead with no agency",
+    ],
+)
+def test_an_agency_lead_cannot_change_an_account_outside_their_agency(
+    client, hospital_lead, police, who
+):
+    accounts = someone_elses_accounts(police)
+    target = accounts[who]
+    before = {key: details(user) for key, user in accounts.items()}
+    response = upload(
+        client, csv_text([f"Someone Else,{target.email},City Hospital,School nursing,Nurse,"])
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert problems_on(page) == {2: [NOT_HERE]}
+    assert target.name not in page
+    assert save(client).headers["Location"].endswith("/admin/people/upload")
+    assert {key: details(user) for key, user in accounts.items()} == before
+
+
+def test_the_refusal_is_the_same_whatever_the_account(client, hospital_lead, police):
+    """Byte for byte (but for the per-request script nonce): the preview can't tell a
+    leaver, someone active elsewhere, an administrator and a partnership lead apart."""
+    accounts = someone_elses_accounts(police)
+    pages = {}
+    for who, user in accounts.items():
+        response = upload(client, csv_text([f"Someone Else,{user.email},City Hospital,,Nurse,"]))
+        assert response.status_code == 422, who
+        pages[who] = re.sub(rb'nonce="[^"]+"', b'nonce=""', response.get_data())
+    assert len(set(pages.values())) == 1
+    assert problems_on(pages["admin with no agency"].decode()) == {2: [NOT_HERE]}
+
+
+def test_an_agency_lead_cannot_change_an_administrator_of_their_own_agency(
+    client, hospital_lead, hospital
+):
+    admin = create_user(
+        email="root@hospital.example.org",
+        name="Hospital Admin",
+        agency=hospital,
+        roles=(Role.ADMIN,),
+    )
+    before = details(admin)
+    response = upload(client, csv_text(["Renamed,root@hospital.example.org,City Hospital,,Nurse,"]))
+    assert response.status_code == 422
+    assert problems_on(response.get_data(as_text=True)) == {2: [NOT_HERE]}
+    # Nor can a full agency upload mark them as left.
+    assert upload(client, csv_text(person_rows(1)), full_agency=True).status_code == 302
+    page = client.get("/admin/people/upload/preview").get_data(as_text=True)
+    assert "Hospital Admin" not in page
+    assert summary_value(page, "Marked as left") == "0 (people of City Hospital not in the file)"
+    assert save(client).status_code == 302
+    assert details(admin) == before
+
+
+def test_an_agency_lead_still_updates_and_brings_back_their_own_people(client, hospital_lead):
+    hospital = db.session.get(Agency, hospital_lead.agency_id)
+    own = create_user(email="own@hospital.example.org", name="Own Leaver", agency=hospital)
+    own.left_at = utcnow()
+    db.session.commit()
+    response = upload(
+        client,
+        csv_text(
+            [
+                "Own Returner,own@hospital.example.org,City Hospital,Health visiting,Nurse,",
+                f"Lee Lead,{hospital_lead.email},City Hospital,School nursing,Lead nurse,",
+            ]
+        ),
+    )
+    assert response.status_code == 302
+    page = client.get("/admin/people/upload/preview").get_data(as_text=True)
+    assert "Status: Left" in page
+    assert summary_value(page, "Updated people") == "2"
+    assert save(client).status_code == 302
+    people = users_by_email()
+    returned = people["own@hospital.example.org"]
+    assert (returned.name, returned.left_at, returned.team.name) == (
+        "Own Returner",
+        None,
+        "Health visiting",
+    )
+    assert people[hospital_lead.email].team.name == "School nursing"
+
+
 # The acceptance case: 1,000 people, 20 faulty rows -----------------------------------------
 
 FAULTS = {
@@ -266,10 +440,7 @@ FAULTS = {
     ),
     999: (
         "Moved Officer,registered@police.example.org,City Hospital,,Nurse,",
-        [
-            "registered@police.example.org is registered with another agency;"
-            " ask an administrator to move them"
-        ],
+        [NOT_HERE],
     ),
 }
 
@@ -412,6 +583,23 @@ def test_an_admin_can_upload_for_several_agencies_and_move_people(client, admin,
     assert (jo.agency_id, jo.team_id) == (police.id, None)
 
 
+def test_an_admin_still_moves_a_leaver_between_agencies(client, admin, hospital, police):
+    leaver = someone_elses_accounts(police)["leaver of another agency"]
+    text = csv_text([f"Lou Leaver,{leaver.email},City Hospital,Health visiting,Nurse,"])
+    assert upload(client, text).status_code == 302
+    page = client.get("/admin/people/upload/preview").get_data(as_text=True)
+    assert "Agency: West Police" in page
+    assert "Status: Left" in page
+    assert save(client).status_code == 302
+    moved = users_by_email()[leaver.email]
+    assert (moved.agency_id, moved.team.name, moved.job_role, moved.left_at) == (
+        hospital.id,
+        "Health visiting",
+        "Nurse",
+        None,
+    )
+
+
 def test_a_full_agency_upload_must_be_for_one_agency(client, admin, hospital, police):
     response = upload(
         client,
@@ -490,19 +678,164 @@ def test_the_waiting_file_is_private_and_removed_after_saving(
     client, admin, hospital, upload_folder
 ):
     assert upload(client, csv_text(person_rows(2))).status_code == 302
-    (waiting,) = upload_folder.glob("*.csv")
+    (waiting,) = upload_folder.iterdir()
+    assert waiting.suffix == ".json"
     assert stat.S_IMODE(waiting.stat().st_mode) == 0o600
-    assert "person1@example.org" in waiting.read_text()
+    assert stat.S_IMODE(upload_folder.stat().st_mode) == 0o700
+    # What is kept is the file's rows as read, not its text.
+    kept = json.loads(waiting.read_text())
+    assert kept["rows"][1] == [
+        3,
+        "Person 1",
+        "person1@example.org",
+        "City Hospital",
+        "School nursing",
+        "Health visitor",
+        "Level 2",
+    ]
     # A second upload replaces the first.
     assert upload(client, csv_text(person_rows(3))).status_code == 302
-    (replacement,) = upload_folder.glob("*.csv")
+    (replacement,) = upload_folder.iterdir()
     assert replacement != waiting
     assert save(client).status_code == 302
-    assert list(upload_folder.glob("*.csv")) == []
+    assert list(upload_folder.iterdir()) == []
     # Saving twice does nothing more.
     response = save(client)
     assert response.headers["Location"].endswith("/admin/people/upload")
     assert user_count() == 4
+
+
+def refuse_to_read(monkeypatch) -> None:
+    """From now on, reading any CSV of people fails."""
+    from quizapp.admin import people_csv
+
+    def no(*args, **kwargs):
+        raise AssertionError("the file was read again")
+
+    for name in ("read_people", "_read_row", "validate_email"):
+        monkeypatch.setattr(people_csv, name, no)
+
+
+def test_the_file_is_read_once_then_previewed_and_saved_from_what_was_kept(
+    client, hospital_lead, monkeypatch
+):
+    hospital = db.session.get(Agency, hospital_lead.agency_id)
+    create_user(email="person0@example.org", name="Old Name", agency=hospital)
+    assert upload(client, csv_text(person_rows(3))).status_code == 302
+    refuse_to_read(monkeypatch)
+
+    for _ in range(2):
+        response = client.get("/admin/people/upload/preview")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert summary_value(page, "New people") == "2"
+        assert summary_value(page, "Updated people") == "1"
+        assert "Name: Old Name" in page
+        assert "Save 3 changes" in page
+    response = save(client)
+    assert response.status_code == 302
+    people = users_by_email()
+    assert people["person0@example.org"].name == "Person 0"
+    person = people["person2@example.org"]
+    assert (person.name, person.agency_id, person.team_id, person.job_role, person.level) == (
+        "Person 2",
+        hospital.id,
+        None,
+        "Health visitor",
+        "Level 3",
+    )
+    assert people["person1@example.org"].team.name == "School nursing"
+    # Reading a file really is refused from the moment the first was kept.
+    with pytest.raises(AssertionError, match="the file was read again"):
+        upload(client, csv_text(person_rows(1)))
+
+
+def test_the_kept_rows_are_checked_again_without_reading_the_file(
+    client, admin, hospital, police, monkeypatch
+):
+    """What changed in the service since the upload counts; the file is not read again."""
+    assert upload(client, csv_text(person_rows(2))).status_code == 302
+    refuse_to_read(monkeypatch)
+    create_user(email="person1@example.org", name="Person 1", agency=police)
+    page = client.get("/admin/people/upload/preview").get_data(as_text=True)
+    assert summary_value(page, "New people") == "1"
+    assert "Agency: West Police" in page
+    assert save(client).status_code == 302
+    assert users_by_email()["person1@example.org"].agency_id == hospital.id
+
+
+def test_a_kept_upload_that_cannot_be_read_is_treated_as_missing(
+    client, admin, hospital, upload_folder
+):
+    assert upload(client, csv_text(person_rows(2))).status_code == 302
+    (waiting,) = upload_folder.iterdir()
+    data = json.loads(waiting.read_text())
+    data["format"] = 0  # kept by another version of the service
+    waiting.write_text(json.dumps(data))
+    response = client.get("/admin/people/upload/preview")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/people/upload")
+    waiting.write_text('{"format": 1, "rows": [')  # not JSON at all
+    assert save(client).headers["Location"].endswith("/admin/people/upload")
+    assert user_count() == 1
+
+
+def test_a_failed_write_keeps_nothing(client, admin, hospital, upload_folder, monkeypatch):
+    from quizapp.admin import operations
+
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(operations.os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        upload(client, csv_text(person_rows(2)))
+    assert list(upload_folder.iterdir()) == []
+    monkeypatch.undo()
+    response = client.get("/admin/people/upload/preview")
+    assert response.headers["Location"].endswith("/admin/people/upload")
+    assert user_count() == 1
+
+
+def test_stale_uploads_are_removed_whatever_version_kept_them(
+    client, admin, hospital, upload_folder
+):
+    from quizapp.admin.operations import KEEP_SECONDS
+
+    upload_folder.mkdir()
+    long_ago = time.time() - KEEP_SECONDS - 60
+    stale = [upload_folder / f"{'a' * 32}{suffix}" for suffix in (".json", ".csv", ".tmp")]
+    recent = upload_folder / f"{'b' * 32}.json"
+    for path in [*stale, recent]:
+        path.write_text("{}")
+    for path in stale:
+        os.utime(path, (long_ago, long_ago))
+    assert upload(client, csv_text(person_rows(1))).status_code == 302
+    left = set(upload_folder.iterdir())
+    assert recent in left
+    assert not left & set(stale)
+    assert len(left) == 2
+
+
+def test_an_error_while_saving_saves_nothing(client, hospital_lead, monkeypatch):
+    hospital = db.session.get(Agency, hospital_lead.agency_id)
+    create_user(email="person0@example.org", name="Old Name", agency=hospital)
+    count = user_count()
+    assert upload(client, csv_text(person_rows(3))).status_code == 302
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("requirements failed")
+
+    monkeypatch.setattr("quizapp.workforce.requirements.update_requirements", broken)
+    with pytest.raises(RuntimeError, match="requirements failed"):
+        save(client)  # after the new people were inserted and the update flushed
+    assert user_count() == count
+    assert users_by_email()["person0@example.org"].name == "Old Name"
+    monkeypatch.undo()
+    # The upload is still waiting, and saves in full.
+    assert "Save 3 changes" in client.get("/admin/people/upload/preview").get_data(as_text=True)
+    assert save(client).status_code == 302
+    assert user_count() == count + 2
+    assert users_by_email()["person0@example.org"].name == "Person 0"
 
 
 # Problems with the whole file ------------------------------------------------------------
@@ -576,6 +909,10 @@ def test_the_upload_page_explains_the_columns(client, hospital_lead):
     page = client.get("/admin/people/upload").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in page
     assert "Add people to City Hospital" in page
+    assert (
+        "updated if they are in City Hospital"
+        " (only an administrator can move someone from another agency)"
+    ) in page
     assert "This file lists everyone in the agency" in page
 
 

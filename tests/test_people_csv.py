@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from quizapp.admin.people_csv import (
@@ -10,6 +12,7 @@ from quizapp.admin.people_csv import (
     Existing,
     Lookups,
     Problem,
+    Sheet,
     check_people,
     decode,
     read_people,
@@ -187,31 +190,64 @@ def test_an_agency_lead_can_only_upload_for_their_own_agency():
     assert [p.email for p in result.new] == ["jo@example.org"]
 
 
-def test_an_agency_lead_cannot_take_over_someone_registered_with_another_agency():
-    in_police = Existing(
-        id=7,
-        name="Al",
-        agency_id=POLICE,
+def existing_person(id: int, agency_id: int | None, *, left=False, admin=False) -> Existing:
+    return Existing(
+        id=id,
+        name=f"Person {id}",
+        agency_id=agency_id,
         team_id=None,
-        job_role="",
-        level=None,
-        left=False,
+        job_role="Constable",
+        level="Tier 2",
+        left=left,
+        admin=admin,
     )
-    left_police = Existing(
-        id=8, name="Bo", agency_id=POLICE, team_id=None, job_role="", level=None, left=True
-    )
+
+
+#: Registered people, by email, and whether a lead of the hospital may change them.
+REGISTERED = {
+    "active.police@example.org": (existing_person(7, POLICE), False),
+    "left.police@example.org": (existing_person(8, POLICE, left=True), False),
+    "admin@example.org": (existing_person(9, None, admin=True), False),
+    "partnership@example.org": (existing_person(10, None), False),
+    "admin@hospital.example.org": (existing_person(11, HOSPITAL, admin=True), False),
+    "active@hospital.example.org": (existing_person(12, HOSPITAL), True),
+    "left@hospital.example.org": (existing_person(13, HOSPITAL, left=True), True),
+}
+
+
+def test_an_agency_lead_changes_only_their_own_agencys_people_who_are_not_admins():
+    emails = list(REGISTERED)
     result = check(
-        HEADER + "Al,al@example.org,City Hospital,,,\nBo,bo@example.org,City Hospital,,,\n",
-        existing={"al@example.org": in_police, "bo@example.org": left_police},
+        HEADER + "".join(f"Someone,{email},City Hospital,,Nurse,\n" for email in emails),
+        existing={email: existing for email, (existing, _) in REGISTERED.items()},
         allowed=frozenset({HOSPITAL}),
     )
+    refused = [email for email, (_, may) in REGISTERED.items() if not may]
+    # One message, the same for every reason, naming nothing about the account.
     assert messages(result) == [
-        (
-            2,
-            "al@example.org is registered with another agency; ask an administrator to move them",
-        )
+        (2 + emails.index(email), "This email address can't be added here; ask an administrator")
+        for email in refused
     ]
-    assert [u.existing.id for u in result.updated] == [8]
+    assert [u.existing.id for u in result.updated] == [12, 13]
+    assert result.new == []
+
+
+def test_an_administrator_may_change_and_move_anyone():
+    result = check(
+        HEADER + "".join(f"Someone,{email},City Hospital,,Nurse,\n" for email in REGISTERED),
+        existing={email: existing for email, (existing, _) in REGISTERED.items()},
+        allowed=None,
+    )
+    assert result.problems == []
+    assert [u.existing.id for u in result.updated] == list(range(7, 14))
+    # Moving the police leaver: agency and status change, as the preview shows.
+    assert result.updated[1].changes == (
+        Change("Name", "Person 8", "Someone"),
+        Change("Agency", "West Police", "City Hospital"),
+        Change("Job role", "Constable", "Nurse"),
+        Change("Level", "Tier 2", "None"),
+        Change("Status", "Left", "Active"),
+    )
 
 
 def test_matched_people_show_what_changes():
@@ -345,3 +381,43 @@ def test_quoted_values_with_commas_and_line_breaks():
     assert result.new[0].job_role == "Nurse, band 6"
     # Rows are counted as records, as a spreadsheet shows them.
     assert messages(result) == [(3, "Email address is missing")]
+
+
+def test_a_sheet_is_kept_as_json_and_read_back_the_same():
+    sheet = read_people(
+        HEADER
+        + '"Patel, Sam",Sam@Example.org,City Hospital,Health visiting,"Nurse, band 6",\n'
+        + "Zoë Brontë,not-an-email,West Police,,,Level 2\n"
+    )
+    data = json.loads(json.dumps(sheet.to_data()))
+    assert data["rows"][0] == [
+        2,
+        "Patel, Sam",
+        "sam@example.org",
+        "City Hospital",
+        "Health visiting",
+        "Nurse, band 6",
+        "",
+    ]
+    again = Sheet.from_data(data)
+    assert again == sheet
+    assert again.rows[1].email is None
+    assert again.problems[0].row == 3
+    assert check_people(again, lookups()).problems == check_people(sheet, lookups()).problems
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        [],
+        {"format": 2, "columns": [], "rows": [], "problems": []},
+        {"format": 1, "columns": [], "problems": []},
+        {"format": 1, "columns": [], "rows": [[2, "Jo", "jo@example.org"]], "problems": []},
+        {"format": 1, "columns": [], "rows": [["2", "Jo", "j", "A", "", "", ""]], "problems": []},
+        {"format": 1, "columns": [], "rows": [], "problems": [[None]]},
+    ],
+)
+def test_anything_else_is_not_read_as_a_sheet(data):
+    with pytest.raises(ValueError):
+        Sheet.from_data(data)

@@ -6,6 +6,7 @@ Routes and commands call these; they flush only, and the caller commits once.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -31,7 +32,7 @@ from ..models import (
 from ..models.user import new_session_token
 from ..workforce import tally
 from . import people_csv
-from .people_csv import CheckedFile, Existing, Lookups
+from .people_csv import CheckedFile, Existing, Lookups, Sheet
 
 
 class AdminError(Exception):
@@ -284,6 +285,10 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
         yield items[start : start + CHUNK]
 
 
+def _is_admin() -> sa.Exists:
+    return sa.exists().where(UserRole.user_id == User.id, UserRole.role == Role.ADMIN.value)
+
+
 def lookups_for(emails: Iterable[str], *, uploader: User) -> Lookups:
     agencies = db.session.execute(sa.select(Agency.id, Agency.name)).all()
     teams = db.session.execute(sa.select(Team.id, Team.agency_id, Team.name)).all()
@@ -302,6 +307,7 @@ def lookups_for(emails: Iterable[str], *, uploader: User) -> Lookups:
                 User.job_role,
                 User.level,
                 User.left_at,
+                _is_admin().label("admin"),
             ).where(User.email.in_(chunk))
         )
         for row in rows:
@@ -313,6 +319,7 @@ def lookups_for(emails: Iterable[str], *, uploader: User) -> Lookups:
                 job_role=row.job_role,
                 level=row.level,
                 left=row.left_at is not None,
+                admin=bool(row.admin),
             )
     return Lookups(
         agencies={name.lower(): agency_id for agency_id, name in agencies},
@@ -324,11 +331,10 @@ def lookups_for(emails: Iterable[str], *, uploader: User) -> Lookups:
     )
 
 
-def preview_upload(
-    text: str, *, uploader: User, full_agency: bool, allow_test_domains: bool = False
-) -> UploadPreview:
-    """Everything saving would do, and every problem; changes nothing."""
-    sheet = people_csv.read_people(text, allow_test_domains=allow_test_domains)
+def preview_upload(sheet: Sheet, *, uploader: User, full_agency: bool) -> UploadPreview:
+    """Everything saving the file read into `sheet` would do now, and every problem;
+    changes nothing. The sheet is checked against the agencies, teams and people as
+    they are now, so a preview and a save check the same sheet again."""
     if sheet.refused:
         return UploadPreview(
             checked=people_csv.check_people(sheet, _no_lookups()), full_agency=full_agency
@@ -343,13 +349,14 @@ def preview_upload(
     )
     if full_agency and preview.agency_id is not None and not checked.file_problems:
         listed = sheet.emails  # a row with a problem still names someone who is staying
+        staying = sa.select(User.id, User.name, User.email).where(
+            User.agency_id == preview.agency_id, User.left_at.is_(None)
+        )
+        if lookups.allowed_agency_ids is not None:
+            staying = staying.where(~_is_admin())  # a lead can't mark an administrator as left
         preview.leavers = [
             Leaver(id=row.id, name=row.name, email=row.email)
-            for row in db.session.execute(
-                sa.select(User.id, User.name, User.email)
-                .where(User.agency_id == preview.agency_id, User.left_at.is_(None))
-                .order_by(User.name, User.email)
-            )
+            for row in db.session.execute(staying.order_by(User.name, User.email))
             if row.email not in listed and row.id != uploader.id
         ]
     return preview
@@ -440,31 +447,48 @@ KEEP_SECONDS = 24 * 60 * 60
 
 
 class UploadStore:
-    """Uploaded files waiting to be saved, one file per random token, readable only by
-    the service's own user. The file is read again (and checked again) when saving."""
+    """Uploads waiting to be saved: each file's rows as read (a `Sheet`, as JSON), one
+    file per random token, readable only by the service's own user. The file is read
+    once; the preview and the save check the kept rows again without reading it again.
+
+    A sheet is written whole or not at all (to a temporary file, then renamed), so a
+    half-written one is never read.
+    """
+
+    SUFFIX = ".json"
+    #: Left by earlier versions (the file's text) or by a write that failed: removed
+    #: when stale, never read.
+    OTHER_SUFFIXES = (".csv", ".tmp")
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def _path(self, token: str) -> Path:
+    def _path(self, token: str, suffix: str = SUFFIX) -> Path:
         if not _TOKEN.match(token):
             raise KeyError(token)
-        return self.directory / f"{token}.csv"
+        return self.directory / f"{token}{suffix}"
 
-    def put(self, text: str) -> str:
+    def put(self, sheet: Sheet) -> str:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._remove_stale()
         token = secrets.token_urlsafe(24)
-        path = self._path(token)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
+        partial = self._path(token, ".tmp")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                json.dump(sheet.to_data(), file, ensure_ascii=False, separators=(",", ":"))
+            os.replace(partial, self._path(token))
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         return token
 
-    def get(self, token: str) -> str | None:
+    def get(self, token: str) -> Sheet | None:
+        """The sheet kept under `token`; None if there is none (or it can't be read)."""
         try:
-            return self._path(token).read_text(encoding="utf-8")
-        except (KeyError, FileNotFoundError):
+            with self._path(token).open(encoding="utf-8") as file:
+                return Sheet.from_data(json.load(file))
+        except (KeyError, FileNotFoundError, ValueError):
             return None
 
     def delete(self, token: str) -> None:
@@ -473,9 +497,10 @@ class UploadStore:
 
     def _remove_stale(self) -> None:
         cutoff = time.time() - KEEP_SECONDS
-        for path in self.directory.glob("*.csv"):
-            try:
-                if path.stat().st_mtime < cutoff:
-                    path.unlink(missing_ok=True)
-            except FileNotFoundError:
-                pass
+        for suffix in (self.SUFFIX, *self.OTHER_SUFFIXES):
+            for path in self.directory.glob(f"*{suffix}"):
+                try:
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink(missing_ok=True)
+                except FileNotFoundError:
+                    pass

@@ -15,9 +15,9 @@ from wtforms.fields.choices import SelectChoice
 from ..access import roles_required
 from ..extensions import db
 from ..models import Agency, Role, utcnow
-from . import bp, operations, queries
+from . import bp, operations, people_csv, queries
 from .forms import ChooseAgencyForm, ConfirmForm, PeopleUploadForm
-from .people_csv import MAX_ROWS, decode
+from .people_csv import MAX_ROWS, Sheet, decode
 
 admins_and_leads = roles_required(Role.ADMIN, Role.LEAD)
 
@@ -83,11 +83,10 @@ def upload_people() -> Page:
             form.file.errors.append(text.message)
         else:
             full_agency = bool(form.full_agency.data)
+            # The only time the file is read: the preview and the save use these rows.
+            sheet = people_csv.read_people(text, allow_test_domains=_allow_test_domains())
             preview = operations.preview_upload(
-                text,
-                uploader=current_user,
-                full_agency=full_agency,
-                allow_test_domains=_allow_test_domains(),
+                sheet, uploader=current_user, full_agency=full_agency
             )
             for problem in preview.checked.file_problems:
                 field = form.full_agency if "full agency" in problem.message else form.file
@@ -97,7 +96,7 @@ def upload_people() -> Page:
             if not form.errors:
                 _forget_pending()
                 session[PENDING] = {
-                    "token": _store().put(text),
+                    "token": _store().put(sheet),
                     "full_agency": full_agency,
                     "filename": form.file.data.filename or "",
                 }
@@ -106,12 +105,13 @@ def upload_people() -> Page:
     return (page, 422) if form.errors else page
 
 
-def _pending() -> tuple[dict[str, Any], str] | None:
+def _pending() -> tuple[dict[str, Any], Sheet] | None:
+    """The upload waiting to be saved: what the session says of it, and its rows."""
     pending = session.get(PENDING)
     if not isinstance(pending, dict):
         return None
-    text = _store().get(str(pending.get("token", "")))
-    return (pending, text) if text is not None else None
+    sheet = _store().get(str(pending.get("token", "")))
+    return (pending, sheet) if sheet is not None else None
 
 
 def _forget_pending() -> None:
@@ -144,12 +144,9 @@ def upload_preview() -> Page:
     found = _pending()
     if found is None:
         return _missing_upload()
-    pending, text = found
+    pending, sheet = found
     preview = operations.preview_upload(
-        text,
-        uploader=current_user,
-        full_agency=bool(pending.get("full_agency")),
-        allow_test_domains=_allow_test_domains(),
+        sheet, uploader=current_user, full_agency=bool(pending.get("full_agency"))
     )
     page = _preview_page(preview, filename=str(pending.get("filename", "")))
     return (page, 422) if preview.checked.problems else page
@@ -165,12 +162,9 @@ def save_upload() -> Page:
     found = _pending()
     if found is None:
         return _missing_upload()
-    pending, text = found
+    pending, sheet = found
     preview = operations.preview_upload(
-        text,
-        uploader=current_user,
-        full_agency=bool(pending.get("full_agency")),
-        allow_test_domains=_allow_test_domains(),
+        sheet, uploader=current_user, full_agency=bool(pending.get("full_agency"))
     )
     if not preview.can_save:
         # The people changed since the preview; show what stands now.

@@ -8,6 +8,9 @@ them into new, updated and unchanged, adding the problems only the lookups can f
 
 Rows are numbered as a spreadsheet shows them: the header is row 1, the first person
 row 2. Nothing may be saved while any problem exists.
+
+A file is read once: its `Sheet` is kept (`Sheet.to_data`, `Sheet.from_data`) between
+the preview and the save, which check it again against what the service knows then.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import csv
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -45,6 +49,11 @@ COLUMN_TITLES = {
 
 #: Longest values the database holds.
 MAX_LENGTHS = {"name": 200, "agency": 200, "team": 200, "job_role": 200, "level": 50}
+
+#: An agency lead's row naming an account they may not change. One message whatever the
+#: reason (another agency's person, active or left; an administrator; someone with no
+#: agency), so the preview says nothing of whose account it is, where, or in what state.
+NOT_YOURS = "This email address can't be added here; ask an administrator"
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,46 @@ class Sheet:
     @property
     def emails(self) -> set[str]:
         return {row.email for row in self.rows if row.email}
+
+    def to_data(self) -> dict[str, Any]:
+        """The sheet as plain lists and strings (for JSON): each row a list, in order."""
+        return {
+            "format": SHEET_FORMAT,
+            "columns": sorted(self.columns),
+            "rows": [
+                [row.row, row.name, row.email, row.agency, row.team, row.job_role, row.level]
+                for row in self.rows
+            ],
+            "problems": [[problem.row, problem.message] for problem in self.problems],
+        }
+
+    @classmethod
+    def from_data(cls, data: Any) -> Sheet:
+        """The sheet `to_data` gave; ValueError if `data` is not one (another format)."""
+        try:
+            if data["format"] != SHEET_FORMAT:
+                raise ValueError(f"sheet format {data['format']!r}, not {SHEET_FORMAT}")
+            return cls(
+                columns=frozenset(str(column) for column in data["columns"]),
+                rows=[_sheet_row(values) for values in data["rows"]],
+                problems=[Problem(row, str(message)) for row, message in data["problems"]],
+            )
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"not a sheet: {error}") from error
+
+
+#: Bumped when `Sheet.to_data` changes shape; a sheet kept in another shape is not read.
+SHEET_FORMAT = 1
+
+
+def _sheet_row(values: list[Any]) -> SheetRow:
+    row, name, email, agency, team, job_role, level = values
+    if type(row) is not int or not (email is None or type(email) is str):
+        raise TypeError("row number or email of the wrong type")
+    for text in (name, agency, team, job_role, level):
+        if type(text) is not str:
+            raise TypeError("a value that is not text")
+    return SheetRow(row, name, email, agency, team, job_role, level)
 
 
 def decode(data: bytes) -> str | Problem:
@@ -226,6 +275,8 @@ class Existing:
     job_role: str
     level: str | None
     left: bool
+    #: Holds the administrator role.
+    admin: bool = False
 
 
 @dataclass(frozen=True)
@@ -240,8 +291,16 @@ class Lookups:
     team_names: Mapping[int, str]
     #: People already registered, by lower-cased email (only those the file names).
     existing: Mapping[str, Existing]
-    #: Agencies the uploader may upload for; None means any (administrators).
+    #: Agencies the uploader may upload for, and whose people (administrators apart)
+    #: they may change; None means any agency and anyone (administrators).
     allowed_agency_ids: frozenset[int] | None = None
+
+    def may_change(self, existing: Existing) -> bool:
+        """Only an administrator moves someone between agencies or changes an
+        administrator or someone with no agency; an agency's lead changes their own
+        agency's people, including those who have left it."""
+        allowed = self.allowed_agency_ids
+        return allowed is None or (existing.agency_id in allowed and not existing.admin)
 
 
 @dataclass(frozen=True)
@@ -342,15 +401,8 @@ def check_people(sheet: Sheet, lookups: Lookups, *, full_agency: bool = False) -
                         f"Team '{row.team}' is not a team of {lookups.agency_names[agency_id]}"
                     )
         existing = lookups.existing.get(row.email) if row.email else None
-        if (
-            existing is not None
-            and allowed is not None
-            and not existing.left
-            and existing.agency_id not in allowed
-        ):
-            problems.append(
-                f"{row.email} is registered with another agency; ask an administrator to move them"
-            )
+        if existing is not None and not lookups.may_change(existing):
+            problems.append(NOT_YOURS)
         result.problems.extend(Problem(row.row, message) for message in problems)
         if problems or row.row in bad_rows:
             continue

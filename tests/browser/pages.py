@@ -787,6 +787,24 @@ def _(v: Visit) -> None:
     submit(v.page, "Check the file")
 
 
+@state("admin.upload_people", "rows a lead may not change", user=POLICE_LEAD)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/people/upload")
+    v.page.get_by_label("Upload a CSV file").set_input_files(
+        people_csv(
+            [
+                "Pat Preview,pat.preview@demo.test,Police,Police constable,Tier 1",
+                f"Ade Adeyemi,{ADMIN},Police,Police constable,Tier 1",
+                f"Priya Patel,{PRACTITIONER},Police,Police constable,Tier 1",
+            ]
+        )
+    )
+    submit(v.page, "Check the file")
+    problems = v.page.locator("#problem-rows")
+    expect(problems.get_by_text("This email address can't be added here")).to_have_count(2)
+    expect(problems).not_to_contain_text("NHS Hospital Trust")
+
+
 @state("admin.upload_preview", "results", user=ADMIN)
 def _(v: Visit) -> None:
     v.page.goto("/admin/people/upload")

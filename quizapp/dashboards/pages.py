@@ -18,11 +18,13 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..models.tally import NO_LEVEL
 from .charts import Bar, bar_chart
 from .disclosure import (
     ALL_LEVELS,
     NO_ITEM,
     TOTAL,
+    Cell,
     Layout,
     Rule,
     Suppressed,
@@ -38,13 +40,12 @@ from .queries import (
     PassCounts,
     StatusCounts,
     finding_labels,
-    first_attempt_counts,
     mark_sums,
     passes_by_month,
-    passes_in_period,
     question_finding_keys,
     question_prompts,
     status_counts,
+    year_figures,
 )
 from .queries import _response_sums as response_sums
 from .scope import Scope
@@ -122,13 +123,11 @@ def _broad(filters: Filters) -> Filters:
     return Filters(period=filters.period, check_id=filters.check_id)
 
 
-def _per_check(
-    finest: Mapping[tuple[Any, ...], Any], item: Callable[[tuple[Any, ...]], Hashable]
-) -> dict[int, dict[tuple[Any, Any, Hashable], Any]]:
-    """{(check, group, level, *rest): value} as {check: {(group, level, item): value}}."""
-    split: dict[int, dict[tuple[Any, Any, Hashable], Any]] = defaultdict(dict)
-    for key, value in finest.items():
-        split[key[0]][(key[1], key[2], item(key[3:]))] = value
+def _per_check(finest: Mapping[tuple[Any, Any, int], Any]) -> dict[int, dict[Cell, Any]]:
+    """{(group, level, check): value} as {check: {(group, level, NO_ITEM): value}}."""
+    split: dict[int, dict[Cell, Any]] = defaultdict(dict)
+    for (group, level, check), value in finest.items():
+        split[check][(group, level, NO_ITEM)] = value
     return split
 
 
@@ -136,7 +135,6 @@ def status_cubes(
     scope: Scope, layout: Layout, filters: Filters, *, now: datetime, threshold: int
 ) -> dict[int, Suppressed]:
     counts = status_counts(scope, _broad(filters), now=now, by_level=True)
-    reordered = {(c, g, lv): value for (g, lv, c), value in counts.items()}
     return {
         check: suppress_cube(
             cube(finest, layout, (NO_ITEM,), StatusCounts),
@@ -146,16 +144,18 @@ def status_cubes(
             rules=STATUS_RULES,
             threshold=threshold,
         )
-        for check, finest in _per_check(reordered, lambda _: NO_ITEM).items()
+        for check, finest in _per_check(counts).items()
     }
 
 
-def first_cubes(
+def year_cubes(
     scope: Scope, layout: Layout, filters: Filters, *, threshold: int
-) -> dict[int, Suppressed]:
-    counts = first_attempt_counts(scope, _broad(filters), filters.period, by_level=True)
-    reordered = {(c, g, lv): value for (g, lv, c), value in counts.items()}
-    return {
+) -> tuple[dict[int, Suppressed], dict[int, Suppressed]]:
+    """First attempts (and passes among them) and people passing, per check in the
+    reporting year `filters.period`: one statement over the yearly counts. People passing
+    are published for all levels only, so their cube has no levels."""
+    first, passing, _ = year_figures(scope, _broad(filters), by_level=True)
+    firsts = {
         check: suppress_cube(
             cube(finest, layout, (NO_ITEM,), PassCounts),
             layout,
@@ -164,28 +164,23 @@ def first_cubes(
             rules=FIRST_RULES,
             threshold=threshold,
         )
-        for check, finest in _per_check(reordered, lambda _: NO_ITEM).items()
+        for check, finest in _per_check(first).items()
     }
-
-
-def passing_cubes(
-    scope: Scope, layout: Layout, filters: Filters, *, threshold: int
-) -> dict[int, Suppressed]:
-    """People passing each check in the period, by group: published for all levels only,
-    so its cube has no levels."""
     by_group = Layout(layout.groups, ())
-    counts = passes_in_period(scope, _broad(filters), filters.period)
-    finest = {(c, g, None): People(n) for (g, c), n in counts.items()}
-    return {
+    passed = {check: {} for check in {c for *_, c in passing}}
+    for (group, _, check), count in passing.items():
+        passed[check].setdefault((group, NO_LEVEL, NO_ITEM), People()).add(People(count))
+    passers = {
         check: suppress_cube(
-            cube(cells, by_group, (NO_ITEM,), People),
+            cube(finest, by_group, (NO_ITEM,), People),
             by_group,
             (NO_ITEM,),
             measures=lambda p: {"passing": p.count},
             threshold=threshold,
         )
-        for check, cells in _per_check(finest, lambda _: NO_ITEM).items()
+        for check, finest in passed.items()
     }
+    return firsts, passers
 
 
 @dataclass(frozen=True)
@@ -223,8 +218,11 @@ def learning_cubes(
     for key, value in response_sums(scope, broad, period, by=(*by, "question")).items():
         finest[(*key[:3], question_item(key[3:]))] = value
     tests = question_finding_keys()
+    per_check: dict[int, dict[Cell, MarkSums]] = defaultdict(dict)
+    for (check, group, level, item), value in finest.items():
+        per_check[check][(group, level, item)] = value
     cubes = {}
-    for check, cells in _per_check(finest, lambda rest: rest[0]).items():
+    for check, cells in per_check.items():
         present = {item for _, _, item in cells}
         findings = sorted(item[1:] for item in present if item[0] == "finding")
         questions = sorted(item[1:] for item in present if item[0] == "question")
@@ -519,7 +517,7 @@ def completion_page(
     statements."""
     layout = layout_for(scope, options)
     statuses = status_cubes(scope, layout, filters, now=now, threshold=threshold)
-    firsts = first_cubes(scope, layout, filters, threshold=threshold)
+    firsts, _ = year_cubes(scope, layout, filters, threshold=threshold)
     titles = dict(options.checks)
     level = _level(filters)
     sections = []
@@ -862,8 +860,7 @@ def report_page(
     layout = layout_for(scope, options)
     current = period.start <= now < period.end
     statuses = status_cubes(scope, layout, filters, now=now, threshold=threshold) if current else {}
-    firsts = first_cubes(scope, layout, filters, threshold=threshold)
-    passing = passing_cubes(scope, layout, filters, threshold=threshold)
+    firsts, passing = year_cubes(scope, layout, filters, threshold=threshold)
     learning = learning_cubes(scope, layout, filters, threshold=threshold)
     titles = dict(options.checks)
     checks = []

@@ -21,8 +21,7 @@ Definitions (shown on the pages too):
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -400,11 +399,15 @@ def passes_by_month(scope: Scope, filters: Filters, period: Period) -> dict[int,
     return {row.month: (row.passes, row.people) for row in rows if row.month >= 0}
 
 
-def passes_in_period(scope: Scope, filters: Filters, period: Period) -> dict[tuple[Any, int], int]:
-    """(group, check id) -> people who passed the check in the period. One statement."""
+def passes_in_period(
+    scope: Scope, filters: Filters, period: Period, *, by_level: bool = False
+) -> dict[tuple[Any, ...], int]:
+    """(group, check id) -> people who passed the check in the period; with `by_level`,
+    (group, level, check id). One statement."""
     group = scope.group_column().label("grp")
+    levels = _level_columns(by_level)
     statement = (
-        sa.select(group, Attempt.check_id, sa.func.count(sa.distinct(Attempt.user_id)))
+        sa.select(group, *levels, Attempt.check_id, sa.func.count(sa.distinct(Attempt.user_id)))
         .join(User, User.id == Attempt.user_id)
         .where(
             *_people_conditions(scope, filters),
@@ -412,11 +415,11 @@ def passes_in_period(scope: Scope, filters: Filters, period: Period) -> dict[tup
             Attempt.submitted_at >= period.start,
             Attempt.submitted_at < period.end,
         )
-        .group_by(group, Attempt.check_id)
+        .group_by(group, *levels, Attempt.check_id)
     )
     if filters.check_id is not None:
         statement = statement.where(Attempt.check_id == filters.check_id)
-    return {(row[0], row[1]): row[2] for row in db.session.execute(statement)}
+    return {tuple(row[:-1]): row[-1] for row in db.session.execute(statement)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -765,38 +768,45 @@ def overdue_page(
 
 
 YearFigures = tuple[
-    dict[tuple[Any, int], PassCounts], dict[tuple[Any, int], int], dict[tuple[Any, ...], MarkSums]
+    dict[tuple[Any, ...], PassCounts], dict[tuple[Any, ...], int], dict[tuple[Any, ...], MarkSums]
 ]
 
 
-def year_figures(scope: Scope, filters: Filters) -> YearFigures:
-    """For a reporting year (filters.period), per group and check: first attempts and
-    passes among them, people passing, and mark sums. One statement over the yearly
-    counts (YearCount); straight from the attempts if the summaries were never built."""
+def year_figures(scope: Scope, filters: Filters, *, by_level: bool = False) -> YearFigures:
+    """For a reporting year (filters.period), per group and check (and level, with
+    `by_level`): first attempts and passes among them, people passing, and mark sums. One
+    statement over the yearly counts (YearCount); straight from the attempts if the
+    summaries were never built."""
     period = filters.period
     if tally.as_of(db.session) is None:
+        by = ("group", "level", "check") if by_level else ("group", "check")
         return (
-            first_attempt_counts(scope, filters, period),
-            passes_in_period(scope, filters, period),
-            mark_sums(scope, filters, period, by=("group", "check")),
+            first_attempt_counts(scope, filters, period, by_level=by_level),
+            passes_in_period(scope, filters, period, by_level=by_level),
+            mark_sums(scope, filters, period, by=by),
         )
     group = _stored_group(scope, YearCount)
+    levels = [YearCount.level.label("level")] if by_level else []
     statement = (
         sa.select(
             group,
+            *levels,
             YearCount.check_id,
             *(sa.func.sum(getattr(YearCount, name)).label(name) for name in YEAR_COUNTS),
         )
         .where(YearCount.reporting_year == reporting_year_of(period.start))
-        .group_by(group, YearCount.check_id)
+        .group_by(group, *levels, YearCount.check_id)
     )
     if scope.agency_id is not None:
         statement = statement.where(YearCount.agency_id == scope.agency_id)
+    if filters.check_id is not None:
+        statement = statement.where(YearCount.check_id == filters.check_id)
     first: dict[tuple[Any, int], PassCounts] = {}
     passed: dict[tuple[Any, int], int] = {}
     sums: dict[tuple[Any, ...], MarkSums] = {}
     for row in db.session.execute(statement):
-        key = (_group_key(scope, row.grp), row.check_id)
+        group_key = _group_key(scope, row.grp)
+        key = (group_key, row.level, row.check_id) if by_level else (group_key, row.check_id)
         if row.first_attempts:
             first[key] = PassCounts(int(row.first_attempts), int(row.first_passed))
         if row.people_passing:
@@ -811,11 +821,3 @@ def year_figures(scope: Scope, filters: Filters) -> YearFigures:
                 wrong_people=int(row.wrong_people),
             )
     return first, passed, sums
-
-
-def _by_check(mapping: Mapping[tuple[Any, Any], Any]) -> dict[Any, dict[Any, Any]]:
-    """{(group, check): value} as {check: {group: value}}."""
-    grouped: dict[Any, dict[Any, Any]] = defaultdict(dict)
-    for (group, check), value in mapping.items():
-        grouped[check][group] = value
-    return grouped

@@ -587,43 +587,64 @@ def test_finding_drill_down_per_question_equals_the_raw_responses(world, client,
 
 
 def test_small_cells_are_hidden_on_the_page_and_a_second_cell_with_them(world, client, app):
+    app.config["SMALL_NUMBER_THRESHOLD"] = 9
+    sign_in(client, world.partnership_lead)
+    context = page_context(app, client, "/dashboards/")
+    rows = {row.label: row for row in context["page"].checks[0].rows}
+    # Agency B has 8 people required, under the threshold of 9: everything about it is
+    # hidden, as "fewer than 9".
+    b = rows["Agency B"]
+    for share in (b.required, b.complete, b.expiring, b.due, b.overdue, b.held):
+        assert share.hidden and share.text == "fewer than 9"
+    # The total less Agency A would give Agency B away: Agency A's 11 are hidden too,
+    # marked "[c]", not "fewer than 9" (they are not); the partnership's total shows.
+    assert rows["Agency A"].required.hidden and rows["Agency A"].required.text == "[c]"
+    assert rows["All agencies"].required.part == 19
+    assert not rows["All agencies"].required.hidden
+    body = client.get("/dashboards/").get_data(as_text=True)
+    assert "fewer than 9" in body and "[c]" in body
+
+
+def test_an_agency_lead_sees_every_completion_count_of_their_own_people(world, client, app):
+    """They see their overdue people by name anyway; marks keep the small-number rules."""
     sign_in(client, world.lead_a)
     context = page_context(app, client, "/dashboards/")
     rows = {row.label: row for row in context["page"].checks[0].rows}
-    # Team A2 has 2 people: everything about it is hidden.
     a2 = rows["Team A2"]
-    for share in (a2.required, a2.complete, a2.expiring, a2.due, a2.overdue, a2.held):
-        assert share.hidden and share.text == "fewer than 5"
-    # "No team" (the lead and the author) is small too. Together with Team A2 that is 4
-    # people, which the agency total less Team A1 would give away: so Team A1's 7 are
-    # hidden as well, marked "[c]", not "fewer than 5" (they are not); the total shows.
-    assert rows["No team"].required.text == "fewer than 5"
-    assert rows["Team A1"].required.hidden and rows["Team A1"].required.text == "[c]"
+    assert not any(
+        share.hidden for share in (a2.required, a2.complete, a2.expiring, a2.due, a2.overdue)
+    )
+    assert a2.required.part == 2
+    assert rows["No team"].required.part == 2
     assert rows["All of Agency A"].required.part == 11
-    assert not rows["All of Agency A"].required.hidden
-    body = client.get("/dashboards/").get_data(as_text=True)
-    assert "fewer than 5" in body and "[c]" in body
+    report = page_context(app, client, "/dashboards/report")["page"]
+    (check,) = report.checks
+    learning = {row.learning.label: row.learning for row in check.rows}
+    assert learning["Team A2"].marks.text == "fewer than 5"
 
 
 def test_secondary_suppression_in_a_row_of_statuses(world, client, app):
-    sign_in(client, world.lead_a)
+    sign_in(client, world.partnership_lead)
     context = page_context(app, client, "/dashboards/")
-    a1 = next(r for r in context["page"].checks[0].rows if r.label == "Team A1")
-    cells = [a1.held, a1.due, a1.overdue]
-    # Never exactly one hidden among the parts of a visible total.
-    assert sum(cell.hidden for cell in cells) != 1
-    for cell in (a1.complete, a1.expiring, a1.due, a1.overdue):
-        if not cell.hidden:
-            assert cell.part == 0 or cell.part >= 5
+    rows = context["page"].checks[0].rows
+    assert rows
+    for row in rows:
+        cells = [row.held, row.due, row.overdue]
+        # Never exactly one hidden among the parts of a visible total.
+        if not row.required.hidden:
+            assert sum(cell.hidden for cell in cells) != 1
+        for cell in (row.complete, row.expiring, row.due, row.overdue):
+            if not cell.hidden:
+                assert cell.part == 0 or cell.part >= 5
 
 
 def test_threshold_comes_from_the_setting(world, client, app):
-    app.config["SMALL_NUMBER_THRESHOLD"] = 8
-    sign_in(client, world.lead_a)
+    app.config["SMALL_NUMBER_THRESHOLD"] = 12
+    sign_in(client, world.partnership_lead)
     context = page_context(app, client, "/dashboards/")
     rows = {row.label: row for row in context["page"].checks[0].rows}
-    assert rows["Team A1"].required.hidden
-    assert rows["Team A1"].required.text == "fewer than 8"
+    assert rows["Agency A"].required.hidden
+    assert rows["Agency A"].required.text == "fewer than 12"
 
 
 def test_report_csv_has_the_page_figures_hidden_the_same_way(world, client, app):
@@ -635,18 +656,20 @@ def test_report_csv_has_the_page_figures_hidden_the_same_way(world, client, app)
     assert header[:4] == ["Year", "Check", "Agency or team", "People required"]
     by_group = {row[2]: dict(zip(header, row, strict=True)) for row in body}
     assert set(by_group) == {"Team A1", "Team A2", "No team", "All of Agency A"}
-    assert by_group["Team A2"]["People required"] == "fewer than 5"
+    # An agency's lead sees their own people's completion; marks stay hidden.
+    assert by_group["Team A2"]["People required"] == "2"
     assert by_group["Team A2"]["Marks gained"] == "fewer than 5"
-    assert by_group["Team A1"]["People required"] == "[c]"  # see the page's test
+    assert by_group["Team A1"]["People required"] == "7"
     assert by_group["All of Agency A"]["People required"] == "11"
     (check,) = page.checks
     for row in check.rows:
         line = by_group[row.learning.label]
         assert line["Marks gained %"] == row.learning.marks.percent_text
         assert line["Overdue"] == row.completion.overdue.part_text
-    # No count of one to four people anywhere.
+        assert line["First-attempt pass %"] == row.first_pass.percent_text
+    # No learning figure from one to four people anywhere.
     for line in body:
-        for name in ("People required", "Overdue", "People passing in the year"):
+        for name in ("People answering", "People passing in the year", "First attempts"):
             value = line[header.index(name)]
             assert not value.isdigit() or int(value) == 0 or int(value) >= 5, (name, line)
 

@@ -305,8 +305,14 @@ def family(cell: tuple) -> tuple:
 
 
 def attack(visible: dict[tuple, str], truth: Truth) -> list[str]:
-    """Every derived group of 1 to threshold - 1 people the attacker finds."""
-    people = {cell: truth.people(cell) for cell in visible}
+    """Every derived group of 1 to threshold - 1 people the attacker finds. An agency's
+    lead sees their own people's completion by name (the overdue list), so their status
+    counts are no secret from them: the attack is on everything else."""
+    people = {
+        cell: truth.people(cell)
+        for cell in visible
+        if not (truth.agency_scope and cell[0] == "status")
+    }
     found = []
     for cell, who in people.items():
         if 0 < len(who) < THRESHOLD:
@@ -363,6 +369,14 @@ def test_no_figure_or_difference_of_figures_reveals_fewer_people_than_the_thresh
     kinds = {cell[0] for cell in visible}
     assert kinds >= {"status", "first", "learning", "passing"}, kinds
     assert attack(visible, truth) == []
+    if not partnership:
+        # An agency's lead sees every completion count of their own people, small ones too.
+        small = [
+            cell
+            for cell in visible
+            if cell[0] == "status" and 0 < len(truth.people(cell)) < THRESHOLD
+        ]
+        assert small
 
 
 def test_the_attacker_finds_what_per_table_suppression_lets_through(world, app):

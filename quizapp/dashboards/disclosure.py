@@ -183,7 +183,10 @@ def suppress_cube(
                             disjoint=False,
                         )
                     )
-    return Suppressed(dict(values), suppress(people, threshold=threshold, equations=equations))
+    totals = [key for key in people if key[1] == TOTAL]
+    return Suppressed(
+        dict(values), suppress(people, threshold=threshold, equations=equations, last=totals)
+    )
 
 
 def sorted_cells(

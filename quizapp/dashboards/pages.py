@@ -134,7 +134,11 @@ def _per_check(finest: Mapping[tuple[Any, Any, int], Any]) -> dict[int, dict[Cel
 def status_cubes(
     scope: Scope, layout: Layout, filters: Filters, *, now: datetime, threshold: int
 ) -> dict[int, Suppressed]:
+    """Completion statuses now, per check. An agency's own lead sees their people's
+    statuses by name (the overdue list), so their counts are never hidden from them."""
     counts = status_counts(scope, _broad(filters), now=now, by_level=True)
+    if scope.named:
+        threshold = 1
     return {
         check: suppress_cube(
             cube(finest, layout, (NO_ITEM,), StatusCounts),

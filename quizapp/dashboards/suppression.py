@@ -72,13 +72,17 @@ def suppress(
     threshold: int,
     equations: Iterable[Equation[K]] = (),
     already_hidden: Iterable[K] = (),
+    last: Iterable[K] = (),
 ) -> Hidden:
     """The cells to hide.
 
     `people` gives, for each cell, the number of distinct people it is built from (for a
     count of people, the count itself). Every key named by an equation must be in it.
     `already_hidden`: cells hidden elsewhere, treated as hidden here whatever their size.
+    `last`: cells chosen for secondary suppression only when nothing else can be (the
+    whole scope's totals, which readers need most).
     """
+    keep = frozenset(last)
     equations = list(equations)
     order = {key: index for index, key in enumerate(people)}
     small = {key for key, n in people.items() if 0 < n < threshold}
@@ -121,7 +125,13 @@ def suppress(
         hide(
             min(
                 visible,
-                key=lambda key: (people[key] == 0, people[key], key == total, order[key]),
+                key=lambda key: (
+                    key in keep,
+                    people[key] == 0,
+                    people[key],
+                    key == total,
+                    order[key],
+                ),
             ),
             pending,
         )

@@ -156,6 +156,7 @@ POLICY: dict[str, Entry] = {
     "dashboards.report_csv": signed_in(*LEADS_AND_ADMINS),
     "dashboards.overdue": signed_in(*AGENCY_LEADS),
     "dashboards.overdue_csv": signed_in(*AGENCY_LEADS),
+    "dashboards.overdue_email": signed_in(*AGENCY_LEADS),
     # Administration
     "admin.home": signed_in(*ADMINS),
     "admin.agencies": signed_in(*ADMINS),

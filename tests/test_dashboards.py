@@ -731,13 +731,36 @@ def test_overdue_list_names_exactly_the_agencys_overdue_people(world, client, ap
     assert sorted(shown) == sorted(expected)
     assert [d for *_, d in shown] == sorted(d for *_, d in shown)
     rows = read_csv(client.get("/dashboards/overdue.csv"))
-    assert rows[0] == ["Name", "Team", "Check", "Due date"]
-    assert sorted(tuple(r[:2]) for r in rows[1:]) == sorted((n, t) for n, t, _ in expected)
-    assert all(r[2] == "A small check" for r in rows[1:])
-    assert {r[3] for r in rows[1:]} == {f"{d:%Y-%m-%d}" for *_, d in expected}
+    assert rows[0] == [
+        "Name",
+        "Email",
+        "Team",
+        "Check",
+        "Due date",
+        "Days overdue",
+        "Last attempt",
+    ]
+    assert sorted((r[0], r[2]) for r in rows[1:]) == sorted((n, t) for n, t, _ in expected)
+    assert all(r[3] == "A small check" for r in rows[1:])
+    local = {f"{d.astimezone(LONDON):%Y-%m-%d}" for *_, d in expected}
+    assert {r[4] for r in rows[1:]} == local
+    # Each person's email, days since the due date and last attempt, from the raw rows.
+    today = now.astimezone(LONDON).date()
+    for name, email, _, _, due, days, last in rows[1:]:
+        user = db.session.scalar(sa.select(User).where(User.name == name))
+        assert email == user.email
+        assert int(days) == (today - datetime.fromisoformat(due).date()).days
+        assert int(days) > 0
+        attempts = db.session.scalars(
+            sa.select(Attempt).where(Attempt.user_id == user.id, Attempt.check_id == world.check.id)
+        ).all()
+        latest = max((a.submitted_at or a.started_at for a in attempts), default=None)
+        assert last == (f"{latest.astimezone(LONDON):%Y-%m-%d}" if latest else "")
+    assert any(row[6] for row in rows[1:]), "someone overdue has tried the check"
+    assert any(not row[6] for row in rows[1:]), "someone overdue has never tried it"
     # Filtering by team narrows both.
     team_rows = read_csv(client.get(f"/dashboards/overdue.csv?team={world.team_a1.id}"))
-    assert {r[1] for r in team_rows[1:]} == {"Team A1"}
+    assert {r[2] for r in team_rows[1:]} == {"Team A1"}
 
 
 def test_overdue_csv_defuses_spreadsheet_formulas(world, client):

@@ -1,4 +1,5 @@
-"""Filter forms: read from the query string (GET), so no CSRF token is needed."""
+"""Filter forms, read from the query string (GET), so no CSRF token is needed; and the
+confirmation of an action (POST, CSRF only)."""
 
 from __future__ import annotations
 
@@ -27,3 +28,7 @@ class FiltersForm(_GetForm):
 class YearForm(_GetForm):
     year = SelectField("Reporting year", widget=GovSelect(), validate_choice=False)
     submit = SubmitField("Show year", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """CSRF only: the page's button confirms."""

@@ -60,7 +60,7 @@ from ..models.types import UTCDateTime
 from ..statistics.attempt_marks import response_sums
 from ..statistics.items import WRONG_FRACTION
 from ..workforce import tally
-from .periods import Period, reporting_year_of
+from .periods import LONDON, Period, reporting_year_of
 from .scope import Scope
 
 #: Label of the group of an agency's people who belong to no team.
@@ -679,10 +679,18 @@ def question_finding_keys() -> dict[tuple[str, str], list[tuple[str, str]]]:
 
 @dataclass(frozen=True)
 class OverdueRow:
+    user_id: int
     name: str
+    email: str
     team: str
     check: str
     due: datetime
+    #: When they last started or submitted an attempt at the check, if ever.
+    last_attempt: datetime | None
+
+    def days_overdue(self, now: datetime) -> int:
+        """Whole days since the due date, in UK time (0 on the day it fell due)."""
+        return (now.astimezone(LONDON).date() - self.due.astimezone(LONDON).date()).days
 
 
 @dataclass(frozen=True)
@@ -700,13 +708,21 @@ class OverduePage:
 def _overdue_statement(scope: Scope, filters: Filters, now: datetime) -> sa.Select[Any]:
     if not scope.named:
         raise PermissionError("named status is for an agency's own lead only")
+    last_attempt = (
+        sa.select(sa.func.max(sa.func.coalesce(Attempt.submitted_at, Attempt.started_at)))
+        .where(Attempt.user_id == Requirement.user_id, Attempt.check_id == Requirement.check_id)
+        .scalar_subquery()
+    )
     statement = (
         tally.requirements_joined(
             sa.select(
+                User.id.label("user_id"),
                 User.name.label("name"),
+                User.email.label("email"),
                 Team.name.label("team"),
                 Check.title.label("check"),
                 tally.deadline().label("due"),
+                sa.type_coerce(last_attempt, UTCDateTime()).label("last_attempt"),
             )
         )
         .join(Check, Check.id == Requirement.check_id)
@@ -739,7 +755,9 @@ def _overdue(now: datetime) -> list[sa.ColumnElement[bool]]:
 
 def _overdue_rows(statement: sa.Select[Any]) -> list[OverdueRow]:
     return [
-        OverdueRow(row.name, row.team or "", row.check, row.due)
+        OverdueRow(
+            row.user_id, row.name, row.email, row.team or "", row.check, row.due, row.last_attempt
+        )
         for row in db.session.execute(statement)
     ]
 

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..access import roles_required
 from ..models import Role, utcnow
-from . import bp, pages, queries
-from .forms import FiltersForm, YearForm
-from .periods import period_choices, reporting_year, reporting_year_of, year_choices
+from . import bp, pages, queries, reminders
+from .forms import ConfirmForm, FiltersForm, YearForm
+from .periods import LONDON, period_choices, reporting_year, reporting_year_of, year_choices
 from .scope import Scope, scope_for
 
 leads = roles_required(Role.LEAD, Role.ADMIN)
@@ -257,8 +257,48 @@ def overdue() -> str:
         filters=view.filters,
         form=view.form(),
         page=page,
+        now=view.now,
+        last_email=reminders.last_sent(view.scope.agency_id),
+        next_email=reminders.next_allowed(view.scope.agency_id, now=view.now),
         link_args={k: v for k, v in _link_args(view.filters, view.scope).items() if k != "period"},
     )
+
+
+@bp.route("/overdue/email", methods=["GET", "POST"])
+@leads
+def overdue_email() -> Response | str:
+    """Email everyone overdue in the lead's agency: a page saying who and what, then the
+    button. Once a week at most."""
+    scope = _agency_lead_scope()
+    now = utcnow()
+    form = ConfirmForm()
+    allowed = reminders.next_allowed(scope.agency_id, now=now)
+    if form.validate_on_submit() and allowed is None:
+        try:
+            result = reminders.send(scope, current_user, now=now)
+        except reminders.TooSoon as too_soon:
+            allowed = too_soon.allowed
+        else:
+            if result.failed:
+                flash(
+                    f"{result.sent} people emailed. {result.failed} emails could not be sent:"
+                    " check the addresses, or try again next week.",
+                    "error",
+                )
+            else:
+                flash(f"{result.sent} overdue people emailed.", "success")
+            return redirect(url_for("dashboards.overdue"))
+    people = reminders.recipients(scope, now=now) if allowed is None else []
+    status = 409 if request.method == "POST" and allowed is not None else 200
+    return render_template(
+        "dashboards/overdue_email.html",
+        scope=scope,
+        form=form,
+        people=people,
+        allowed=allowed,
+        last=reminders.last_sent(scope.agency_id),
+        subject=reminders.SUBJECT,
+    ), status
 
 
 @bp.route("/overdue.csv")
@@ -268,9 +308,25 @@ def overdue_csv() -> Response:
     rows = queries.overdue_people(view.scope, view.filters, now=view.now)
     return _csv(
         f"overdue-{view.now:%Y-%m-%d}.csv",
-        ["Name", "Team", "Check", "Due date"],
-        ([row.name, row.team, row.check, f"{row.due:%Y-%m-%d}"] for row in rows),
+        ["Name", "Email", "Team", "Check", "Due date", "Days overdue", "Last attempt"],
+        (
+            [
+                row.name,
+                row.email,
+                row.team,
+                row.check,
+                _date(row.due),
+                str(row.days_overdue(view.now)),
+                _date(row.last_attempt) if row.last_attempt else "",
+            ]
+            for row in rows
+        ),
     )
+
+
+def _date(when: datetime) -> str:
+    """A date as people in the partnership call it (UK time), as a spreadsheet reads it."""
+    return f"{when.astimezone(LONDON):%Y-%m-%d}"
 
 
 def _year(now: Any) -> int:

@@ -9,6 +9,7 @@ from .bank import FINDING_KINDS, Bank, BankVersion, Finding, Question, Stage, qu
 from .check import Check
 from .completion import Completion
 from .invitation import Invitation
+from .reminder import OverdueReminder
 from .requirement import Requirement
 from .tally import AttemptMarks, StatusCount, StatusCountsClock, YearCount
 from .types import utcnow
@@ -30,6 +31,7 @@ __all__ = [
     "Completion",
     "Finding",
     "Invitation",
+    "OverdueReminder",
     "Question",
     "Requirement",
     "Response",

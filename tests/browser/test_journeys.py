@@ -336,11 +336,26 @@ def test_agency_lead_downloads_the_overdue_list(new_context: NewContext) -> None
     assert re.fullmatch(r"overdue-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
     with open(download.path(), encoding="utf-8-sig") as file:
         rows = list(csv.reader(io.StringIO(file.read())))
-    assert rows[0] == ["Name", "Team", "Check", "Due date"]
+    assert rows[0] == [
+        "Name",
+        "Email",
+        "Team",
+        "Check",
+        "Due date",
+        "Days overdue",
+        "Last attempt",
+    ]
     assert len(rows) > 1, "the demo has overdue police officers"
     shown = page.get_by_role("table").get_by_role("row")
     expect(shown).to_have_count(len(rows))  # the same people as the page (one page here)
-    assert {row[2] for row in rows[1:]} == {HS_TITLE}
+    assert {row[3] for row in rows[1:]} == {HS_TITLE}
+    for name, email, *_, due, days, last in rows[1:]:
+        assert "@" in email and int(days) > 0
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", due)
+        assert last == "" or re.fullmatch(r"\d{4}-\d{2}-\d{2}", last)
+        # The page shows the same person with their email and days overdue.
+        expect(page.get_by_role("row").filter(has_text=name).first).to_contain_text(email)
+        expect(page.get_by_role("row").filter(has_text=name).first).to_contain_text(f"{days} day")
 
 
 def test_admin_uploads_people_from_csv(new_context: NewContext) -> None:

@@ -14,6 +14,7 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -78,6 +79,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["marks"] = format_marks
+    app.jinja_env.filters["css_string"] = css_string
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -223,7 +225,7 @@ def _security_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
-        "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        f"style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; font-src 'self'; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -234,3 +236,12 @@ def _security_headers(response: Response) -> Response:
     if current_user and getattr(current_user, "is_authenticated", False):
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def css_string(value: object) -> Markup:
+    """Text as a quoted CSS string, safe inside a <style> element: every character that
+    could end the string or the element is a CSS escape."""
+    escaped = "".join(
+        ch if ch.isalnum() or ch in " .,:;!?()'-" else f"\\{ord(ch):x} " for ch in str(value)
+    )
+    return Markup(f'"{escaped}"')

@@ -154,6 +154,7 @@ POLICY: dict[str, Entry] = {
     ),
     "dashboards.report": signed_in(*LEADS_AND_ADMINS),
     "dashboards.report_csv": signed_in(*LEADS_AND_ADMINS),
+    "dashboards.report_xlsx": signed_in(*LEADS_AND_ADMINS),
     "dashboards.overdue": signed_in(*AGENCY_LEADS),
     "dashboards.overdue_csv": signed_in(*AGENCY_LEADS),
     "dashboards.overdue_email": signed_in(*AGENCY_LEADS),

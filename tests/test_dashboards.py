@@ -869,3 +869,66 @@ def test_partnership_view_shows_its_first_check_unless_all_are_asked_for(app, cl
     context = page_context(app, client, "/dashboards/")
     assert context["filters"].check_id is None
     assert {section.check_id for section in context["page"].checks} == {first_id, second_id}
+
+
+# ---------------------------------------------------------------------------------------
+# The yearly report as a workbook
+
+
+def test_report_workbook_holds_every_table_with_the_page_figures(world, client, app):
+    import openpyxl
+
+    world.agency_b.name = "=HYPERLINK(1)"
+    db.session.commit()
+    sign_in(client, world.partnership_lead)
+    context = page_context(app, client, "/dashboards/report")
+    page = context["page"]
+    response = client.get("/dashboards/report.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["About", "Completion", "Passes", "Learning", "Learning by finding"]
+    assert "fewer than 5" in book["About"]["A3"].value
+
+    def table(name):
+        rows = [[cell.value for cell in row] for row in book[name].iter_rows()]
+        return rows[0], rows[1:]
+
+    def shown(value):
+        return "" if value is None else str(value)
+
+    (check,) = page.checks
+    header, rows = table("Completion")
+    assert header[:3] == ["Check", "Agency", "People required"]
+    assert [shown(r[2]) for r in rows] == [row.completion.required.part_text for row in check.rows]
+    # A name that starts like a formula is kept as text.
+    assert [r[1] for r in rows] == [
+        "'=HYPERLINK(1)" if row.completion.label.startswith("=") else row.completion.label
+        for row in check.rows
+    ]
+    assert "'=HYPERLINK(1)" in [r[1] for r in rows]
+    header, rows = table("Learning")
+    assert [shown(r[5]) for r in rows] == [row.learning.marks.percent_text for row in check.rows]
+    header, rows = table("Learning by finding")
+    assert [r[1] for r in rows] == [label.text for label, _ in check.findings]
+    assert [shown(r[3]) for r in rows] == [f.marks.part_text for _, f in check.findings]
+    assert len(rows) == 2  # the small bank's two findings
+    # Numbers are numbers; a figure hidden on the page is hidden in the workbook.
+    _, rows = table("Passes")
+    for row, report_row in zip(rows, check.rows, strict=True):
+        assert shown(row[2]) == report_row.passed_in_year.part_text
+        if not report_row.passed_in_year.hidden:
+            assert isinstance(row[2], int)
+
+
+def test_report_shows_learning_by_finding_for_the_scope(world, client, app):
+    app.config["SMALL_NUMBER_THRESHOLD"] = 1
+    sign_in(client, world.partnership_lead)
+    page = page_context(app, client, "/dashboards/report")["page"]
+    (check,) = page.checks
+    expected = independent_learning(page.period.start, page.period.end, group_of=lambda u: 0)
+    assert [label.key for label, _ in check.findings] == ["sharing", "referral"]
+    for label, figures in check.findings:
+        people, marks, points, *_ = expected[(0, ("small-bank", label.key))]
+        assert figures.people.part == len(people)
+        assert figures.marks.text == text_of(marks, points)

@@ -844,6 +844,8 @@ class ReportCheck:
     check_id: int
     title: str
     rows: list[ReportRow] = field(default_factory=list)
+    #: The scope's marks on each finding of the check, labelled by the finding's text.
+    findings: list[tuple[FindingLabel, LearningFigures]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -866,6 +868,7 @@ def report_page(
     statuses = status_cubes(scope, layout, filters, now=now, threshold=threshold) if current else {}
     firsts, passing = year_cubes(scope, layout, filters, threshold=threshold)
     learning = learning_cubes(scope, layout, filters, threshold=threshold)
+    labels = finding_labels() if learning else {}
     titles = dict(options.checks)
     checks = []
     for check_id in sorted(
@@ -925,5 +928,22 @@ def report_page(
                     ),
                 )
             )
-        checks.append(ReportCheck(check_id, titles.get(check_id, "Check"), report_rows))
+        findings = [
+            (
+                labels[key],
+                learning_figures(
+                    learned,
+                    check_id=check_id,
+                    period=period,
+                    group=TOTAL,
+                    level=ALL_LEVELS,
+                    item=finding_item(key),
+                    label=labels[key].text,
+                    threshold=threshold,
+                ),
+            )
+            for key in labels  # in the bank's order
+            if learned and key in learned.findings
+        ]
+        checks.append(ReportCheck(check_id, titles.get(check_id, "Check"), report_rows, findings))
     return ReportPage(period, current, checks, hidden_text(threshold))

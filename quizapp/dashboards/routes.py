@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from ..access import roles_required
 from ..models import Role, utcnow
-from . import bp, pages, queries, reminders
+from . import bp, exports, pages, queries, reminders
 from .forms import ConfirmForm, FiltersForm, YearForm
 from .periods import LONDON, period_choices, reporting_year, reporting_year_of, year_choices
 from .scope import Scope, scope_for
@@ -396,6 +396,26 @@ def report_csv() -> Response:
         scope, reporting_year(year), queries.choices(scope), now=now, threshold=_threshold()
     )
     return _csv(f"report-{year}-{year + 1}.csv", REPORT_COLUMNS, report_rows(page))
+
+
+@bp.route("/report.xlsx")
+@leads
+def report_xlsx() -> Response:
+    """Every table of the yearly report, one sheet each."""
+    scope = _scope()
+    now = utcnow()
+    year = _year(now)
+    page = pages.report_page(
+        scope, reporting_year(year), queries.choices(scope), now=now, threshold=_threshold()
+    )
+    title = f"{current_app.config['PARTNERSHIP_NAME']}: yearly report {page.period.label}"
+    if scope.named:
+        title += f", {scope.agency_name}"
+    return Response(
+        exports.workbook(page, title=title, group_word=scope.group_word, threshold=_threshold()),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="report-{year}-{year + 1}.xlsx"'},
+    )
 
 
 def report_rows(page: pages.ReportPage) -> Iterable[list[str]]:

@@ -110,6 +110,7 @@ EXCLUDED: dict[str, str] = {
     "author.export_version": "file download (a YAML bank file), not a page",
     "dashboards.overdue_csv": "file download (CSV); test_journeys downloads and reads it",
     "dashboards.report_csv": "file download (CSV), not a page",
+    "dashboards.report_xlsx": "file download (XLSX); test_journeys opens it",
     "account.download": "file download (JSON of a person's own data), not a page",
 }
 
@@ -918,6 +919,12 @@ def _(v: Visit) -> None:
     v.page.get_by_role("navigation", name="Dashboards").get_by_role(
         "link", name="Overdue people"
     ).click()
+
+
+@state("dashboards.overdue_email", "confirm", user=POLICE_LEAD)
+def _(v: Visit) -> None:
+    v.page.goto("/dashboards/overdue")
+    v.page.get_by_role("link", name="Email everyone overdue").click()
 
 
 @state("dashboards.report", "results", user=LEAD)

@@ -19,6 +19,7 @@ from .pages import (
     ADMIN,
     AUTHOR,
     HS_TITLE,
+    LEAD,
     POLICE_LEAD,
     PRACTITIONER,
     hs_questions,
@@ -356,6 +357,28 @@ def test_agency_lead_downloads_the_overdue_list(new_context: NewContext) -> None
         # The page shows the same person with their email and days overdue.
         expect(page.get_by_role("row").filter(has_text=name).first).to_contain_text(email)
         expect(page.get_by_role("row").filter(has_text=name).first).to_contain_text(f"{days} day")
+
+
+def test_the_yearly_report_prints_without_navigation_and_names_the_partnership_on_each_page(
+    new_context: NewContext,
+) -> None:
+    from pypdf import PdfReader
+
+    page = new_context(LEAD).new_page()
+    page.goto("/dashboards/report")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Yearly report")
+    checks = page.get_by_role("heading", level=2).count()
+    pdf = PdfReader(io.BytesIO(page.pdf(format="A4", prefer_css_page_size=True)))
+    texts = [sheet.extract_text() for sheet in pdf.pages]
+    assert len(texts) > checks  # the tables take more than a page
+    for text in texts:
+        assert "Demo Safeguarding Partnership: yearly report" in text
+        for navigation in ("Sign out", "Learning landed", "Assignments", "Download", "Show year"):
+            assert navigation not in text, navigation
+        assert "http" not in text, "no link addresses"
+    # A4: 595 by 842 points.
+    box = pdf.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
 
 
 def test_admin_uploads_people_from_csv(new_context: NewContext) -> None:

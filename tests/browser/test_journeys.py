@@ -381,6 +381,22 @@ def test_the_yearly_report_prints_without_navigation_and_names_the_partnership_o
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
 
 
+def test_chart_tables_fold_away_with_javascript_and_stay_open_without(
+    new_context: NewContext,
+) -> None:
+    for scripts in (True, False):
+        page = new_context(LEAD, java_script_enabled=scripts).new_page()
+        page.goto("/dashboards/")
+        summary = page.get_by_text("Show the figures as a table").first
+        expect(summary).to_be_visible()
+        table = page.get_by_role("table", name=re.compile("completion by agency")).first
+        if scripts:
+            expect(table).to_be_hidden()
+            summary.click()
+        expect(table).to_be_visible()
+        expect(table.get_by_role("row", name=re.compile("All agencies"))).to_be_visible()
+
+
 def test_admin_uploads_people_from_csv(new_context: NewContext) -> None:
     page = new_context(ADMIN).new_page()
     page.goto("/admin/")

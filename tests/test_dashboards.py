@@ -932,3 +932,30 @@ def test_report_shows_learning_by_finding_for_the_scope(world, client, app):
         people, marks, points, *_ = expected[(0, ("small-bank", label.key))]
         assert figures.people.part == len(people)
         assert figures.marks.text == text_of(marks, points)
+
+
+def test_report_by_sector_adds_up_each_sectors_agencies(app, client):
+    world = build_world(people_a1=4, people_a2=3, people_b=4, extra_agencies=2)
+    for other in db.session.scalars(sa.select(Agency).where(Agency.name.like("Other%"))):
+        other.sector = "health"  # with Agency A
+    db.session.commit()
+    app.config["SMALL_NUMBER_THRESHOLD"] = 1
+    sign_in(client, world.partnership_lead)
+    page = page_context(app, client, "/dashboards/report?rows=sector")["page"]
+    (check,) = page.checks
+    labels = [row.learning.label for row in check.rows]
+    assert labels == ["Health", "Police", "All agencies"]
+    by_agency = page_context(app, client, "/dashboards/report")["page"].checks[0].rows
+    agency_required = {row.completion.label: row.completion.required.part for row in by_agency}
+    health = check.rows[0].completion.required.part
+    assert health == sum(
+        n for name, n in agency_required.items() if name not in ("Agency B", "All agencies")
+    )
+    assert check.rows[1].completion.required.part == agency_required["Agency B"]
+    assert check.rows[-1].completion.required.part == agency_required["All agencies"]
+    # Only the partnership's view has sectors; anything else is not found.
+    assert client.get("/dashboards/report?rows=region").status_code == 404
+    client.post("/sign-out")
+    sign_in(client, world.lead_a)
+    assert client.get("/dashboards/report?rows=sector").status_code == 404
+    assert client.get("/dashboards/report.csv?rows=sector").status_code == 404

@@ -71,9 +71,10 @@ STATUS_NAMES = {
 
 @pytest.fixture
 def world(app):
-    """Three agencies of very different sizes, people spread over levels (some with none)
-    and teams, attempts this reporting year and last, and every outcome."""
-    world = build_world(people_a1=17, people_a2=6, people_b=13, extra_agencies=1)
+    """Five agencies of very different sizes (three of 3 people, two of them together a
+    sector of 6), people spread over levels (some with none) and teams, attempts this
+    reporting year and last, and every outcome."""
+    world = build_world(people_a1=17, people_a2=6, people_b=13, extra_agencies=3)
     rng = random.Random(12)
     people = list(
         db.session.scalars(
@@ -82,6 +83,10 @@ def world(app):
     )
     for user in people:
         user.level = rng.choice([*LEVELS, LEVELS[1], None])
+    # A small agency in the same sector as agency A: the sector's figures less agency A's
+    # would be the small agency's.
+    small = db.session.scalar(sa.select(Agency).where(Agency.name == "Other 0"))
+    small.sector = world.agency_a.sector
     db.session.commit()
     now = utcnow()
     for user in rng.sample(people, 12):
@@ -107,6 +112,7 @@ class Truth:
             if u.agency_id is not None and (agency_id is None or u.agency_id == agency_id)
         }
         self.agency_scope = agency_id is not None
+        self.sectors = dict(db.session.execute(sa.select(Agency.id, Agency.sector)).all())
         self.levels = {u.level for u in self.users.values() if u.level}
         self.attempts = [
             a
@@ -158,7 +164,10 @@ class Truth:
 
     def in_group(self, user: User, group, level) -> bool:
         placed = user.team_id if self.agency_scope else user.agency_id
-        if group != TOTAL and placed != group:
+        if isinstance(group, tuple):  # a sector: the partnership's agencies of that sector
+            if group != ("sector", self.sectors[user.agency_id]):
+                return False
+        elif group != TOTAL and placed != group:
             return False
         if level is ALL_LEVELS:
             return True
@@ -243,6 +252,8 @@ def urls(app, client, *, partnership: bool) -> Iterator[str]:
     report = page_context(app, client, "/dashboards/report")["form"]
     for year, _ in report.year.choices:
         yield f"/dashboards/report?year={year}"
+        if partnership:
+            yield f"/dashboards/report?year={year}&rows=sector"
 
 
 def drill_downs(context: dict) -> Iterator[str]:
@@ -283,8 +294,8 @@ def visible_cells(app, client, *, partnership: bool) -> tuple[dict[tuple, str], 
                 read(drill_down)
         if url.startswith("/dashboards/report"):
             # The CSV holds exactly the page's figures, hidden the same way.
-            year = url.rsplit("=", 1)[1]
-            body = client.get(f"/dashboards/report.csv?year={year}").get_data(as_text=True)
+            query = url.split("?", 1)[1]
+            body = client.get(f"/dashboards/report.csv?{query}").get_data(as_text=True)
             texts = {value for row in csv.reader(io.StringIO(body)) for value in row}
             for check in context["page"].checks:
                 for row in check.rows:
@@ -368,6 +379,8 @@ def test_no_figure_or_difference_of_figures_reveals_fewer_people_than_the_thresh
     assert len(visible) > 50
     kinds = {cell[0] for cell in visible}
     assert kinds >= {"status", "first", "learning", "passing"}, kinds
+    if partnership:
+        assert any(isinstance(cell[4], tuple) for cell in visible), "no sector figures"
     assert attack(visible, truth) == []
     if not partnership:
         # An agency's lead sees every completion count of their own people, small ones too.
@@ -426,5 +439,5 @@ def test_twelve_months_less_six_months_no_longer_gives_one_persons_marks(world, 
 def test_agency_names_in_the_seeded_world_are_distinct(world):
     # The attacker keys groups by id; the world it attacks has the groups it expects.
     names = list(db.session.scalars(sa.select(Agency.name)))
-    assert len(names) == len(set(names)) == 3
+    assert len(names) == len(set(names)) == 5
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Team)) == 3

@@ -28,7 +28,7 @@ one group and one level, so the people of a margin are the sum of its cells'.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from ..models.tally import NO_LEVEL
@@ -60,10 +60,17 @@ class Layout:
     groups: tuple[Hashable, ...]
     #: Published levels; people with any other level (or none) count under NO_LEVEL.
     levels: tuple[str, ...]
+    #: Groups between the rows and the total (an agency's sector): row -> its parent.
+    parents: Mapping[Hashable, Hashable] = field(default_factory=dict)
+
+    @property
+    def middle(self) -> tuple[Hashable, ...]:
+        """The parents, in a fixed order."""
+        return tuple(sorted(set(self.parents.values()), key=repr))
 
     @property
     def all_groups(self) -> tuple[Hashable, ...]:
-        return (*self.groups, TOTAL)
+        return (*self.groups, *self.middle, TOTAL)
 
     @property
     def level_parts(self) -> tuple[Any, ...]:
@@ -119,7 +126,8 @@ def cube(
         level = fold_level(level, layout)
         if group not in layout.groups or item not in items:
             continue
-        for g in (group, TOTAL):
+        parent = layout.parents.get(group)
+        for g in (group, TOTAL) if parent is None else (group, parent, TOTAL):
             for lv in (level, ALL_LEVELS):
                 values[(g, lv, item)].add(value)
     return values
@@ -145,6 +153,17 @@ def suppress_cube(
         for measure, count in measures(values[cell]).items():
             people[(measure, *cell)] = count
     names = sorted({key[0] for key in people})
+    # The total is the sum of the rows, and of the parents (and rows with none); each
+    # parent is the sum of its rows.
+    group_sums: dict[Hashable, list[tuple[Hashable, tuple[Hashable, ...]]]] = {
+        TOTAL: [(TOTAL, layout.groups)]
+    }
+    if layout.parents:
+        orphans = tuple(g for g in layout.groups if g not in layout.parents)
+        group_sums[TOTAL].append((TOTAL, (*layout.middle, *orphans)))
+        for parent in layout.middle:
+            children = tuple(g for g in layout.groups if layout.parents.get(g) == parent)
+            group_sums[parent] = [(parent, children)]
     equations: list[Equation[Key]] = []
     for group in layout.all_groups:
         for level in layout.all_levels:
@@ -160,11 +179,11 @@ def suppress_cube(
                         )
                     )
                 for measure in names:
-                    if group == TOTAL:
+                    for whole, parts in group_sums.get(group, ()):
                         equations.append(
                             Equation(
-                                (measure, TOTAL, level, item),
-                                tuple((measure, g, level, item) for g in layout.groups),
+                                (measure, whole, level, item),
+                                tuple((measure, g, level, item) for g in parts),
                             )
                         )
                     if level is ALL_LEVELS:

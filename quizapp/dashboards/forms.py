@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
 from wtforms import SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 
 
 class _GetForm(FlaskForm):
@@ -27,6 +28,15 @@ class FiltersForm(_GetForm):
 
 class YearForm(_GetForm):
     year = SelectField("Reporting year", widget=GovSelect(), validate_choice=False)
+    rows = SelectField(
+        "Rows",
+        widget=GovSelect(),
+        choices=[
+            SelectChoice("agency", "Each agency"),
+            SelectChoice("sector", "Agencies grouped by sector"),
+        ],
+        validate_choice=False,
+    )
     submit = SubmitField("Show year", widget=GovSubmitInput())
 
 

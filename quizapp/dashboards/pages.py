@@ -18,6 +18,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..models import SECTOR_LABELS
 from ..models.tally import NO_LEVEL
 from .charts import Bar, bar_chart
 from .disclosure import (
@@ -112,9 +113,15 @@ def layout_for(scope: Scope, options: Choices) -> Layout:
     the levels its filters offer."""
     if scope.partnership:
         groups: tuple[Hashable, ...] = tuple(i for i, _ in options.agencies)
-    else:
-        groups = (*(i for i, _ in options.teams), None)
+        parents = {agency: sector_key(sector) for agency, sector in options.sectors.items()}
+        return Layout(groups, tuple(options.levels), parents)
+    groups = (*(i for i, _ in options.teams), None)
     return Layout(groups, tuple(options.levels))
+
+
+def sector_key(sector: str) -> tuple[str, str]:
+    """A sector as a group of the partnership's cubes: its agencies added up."""
+    return ("sector", sector)
 
 
 def _broad(filters: Filters) -> Filters:
@@ -170,7 +177,7 @@ def year_cubes(
         )
         for check, finest in _per_check(first).items()
     }
-    by_group = Layout(layout.groups, ())
+    by_group = Layout(layout.groups, (), layout.parents)
     passed = {check: {} for check in {c for *_, c in passing}}
     for (group, _, check), count in passing.items():
         passed[check].setdefault((group, NO_LEVEL, NO_ITEM), People()).add(People(count))
@@ -454,14 +461,20 @@ def _shown_groups(
     options: Choices,
     layout: Layout,
     has_figures: Callable[[Hashable], bool],
+    *,
+    by_sector: bool = False,
 ) -> list[tuple[Hashable, str]]:
-    """The rows a table shows: the groups with figures (in label order), narrowed to the
-    agency or team filtered on."""
-    labels = options.group_labels(scope)
+    """The rows a table shows: the groups (or sectors) with figures (in label order),
+    narrowed to the agency or team filtered on."""
+    if by_sector:
+        labels: dict[Any, str] = {key: SECTOR_LABELS[key[1]] for key in layout.middle}
+        candidates: tuple[Hashable, ...] = layout.middle
+    else:
+        labels, candidates = options.group_labels(scope), layout.groups
     chosen = filters.agency_id if scope.partnership else filters.team_id
     groups = [
         group
-        for group in layout.groups
+        for group in candidates
         if has_figures(group) and (chosen is None or group == chosen) and group in labels
     ]
     groups.sort(key=lambda group: (group is None, labels[group].casefold()))
@@ -858,10 +871,17 @@ class ReportPage:
 
 
 def report_page(
-    scope: Scope, period: Period, options: Choices, *, now: datetime, threshold: int
+    scope: Scope,
+    period: Period,
+    options: Choices,
+    *,
+    now: datetime,
+    threshold: int,
+    by_sector: bool = False,
 ) -> ReportPage:
-    """Completion and learning per group and check for one reporting year: the same cubes
-    as the completion and learning pages for that year, at all levels."""
+    """Completion and learning per group (or, for the partnership, per sector) and check
+    for one reporting year: the same cubes as the completion and learning pages for that
+    year, at all levels."""
     filters = Filters(period=period)
     layout = layout_for(scope, options)
     current = period.start <= now < period.end
@@ -887,7 +907,7 @@ def report_page(
             return any(value is not None and any(dataclasses.astuple(value)) for value in values)
 
         rows = [
-            *_shown_groups(scope, filters, options, layout, has_figures),
+            *_shown_groups(scope, filters, options, layout, has_figures, by_sector=by_sector),
             (TOTAL, total_label(scope)),
         ]
         report_rows = []

@@ -22,7 +22,7 @@ Definitions (shown on the pages too):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -90,6 +90,8 @@ class Choices:
     #: Teams in scope; in the partnership view labelled "Agency: Team".
     teams: list[tuple[int, str]]
     levels: list[str]
+    #: Agency id -> its sector (SECTORS); empty in an agency lead's scope.
+    sectors: dict[int, str] = field(default_factory=dict)
 
     def group_labels(self, scope: Scope) -> dict[Any, str]:
         if scope.partnership:
@@ -104,11 +106,13 @@ def choices(scope: Scope) -> Choices:
         for row in db.session.execute(sa.select(Check.id, Check.title).order_by(Check.title))
     ]
     agencies: list[tuple[int, str]] = []
+    sectors: dict[int, str] = {}
     if scope.partnership:
-        agencies = [
-            (row.id, row.name)
-            for row in db.session.execute(sa.select(Agency.id, Agency.name).order_by(Agency.name))
-        ]
+        rows = db.session.execute(
+            sa.select(Agency.id, Agency.name, Agency.sector).order_by(Agency.name)
+        ).all()
+        agencies = [(row.id, row.name) for row in rows]
+        sectors = {row.id: row.sector for row in rows}
         team_rows = db.session.execute(
             sa.select(Team.id, Team.name, Agency.name.label("agency"))
             .join(Agency, Agency.id == Team.agency_id)
@@ -132,7 +136,7 @@ def choices(scope: Scope) -> Choices:
             .order_by(User.level)
         )
     )
-    return Choices(checks=checks, agencies=agencies, teams=teams, levels=levels)
+    return Choices(checks=checks, agencies=agencies, teams=teams, levels=levels, sectors=sectors)
 
 
 def _people_conditions(scope: Scope, filters: Filters) -> list[sa.ColumnElement[bool]]:

@@ -342,23 +342,54 @@ def _year(now: Any) -> int:
 @bp.route("/report")
 @leads
 def report() -> str:
+    view = _report_view()
+    form = YearForm(formdata=None)
+    form.year.choices = [(str(y), reporting_year(y).label) for y in year_choices(view.now)]
+    form.year.data = str(view.year)
+    if view.scope.partnership:
+        form.rows.data = view.rows
+    else:
+        del form.rows
+    return render_template(
+        "dashboards/report.html",
+        scope=view.scope,
+        page=view.page,
+        form=form,
+        year=view.year,
+        rows=view.rows,
+        threshold=_threshold(),
+        now=view.now,
+    )
+
+
+@dataclass(frozen=True)
+class _ReportView:
+    scope: Scope
+    now: datetime
+    year: int
+    #: "agency" (each agency or team) or "sector" (the partnership's agencies by sector).
+    rows: str
+    page: pages.ReportPage
+
+
+def _report_view() -> _ReportView:
+    """The yearly report asked for: a year offered, rows by agency (or team) or, for the
+    partnership, by sector; anything else is not found."""
     scope = _scope()
     now = utcnow()
     year = _year(now)
-    options = queries.choices(scope)
-    page = pages.report_page(scope, reporting_year(year), options, now=now, threshold=_threshold())
-    form = YearForm(formdata=None)
-    form.year.choices = [(str(y), reporting_year(y).label) for y in year_choices(now)]
-    form.year.data = str(year)
-    return render_template(
-        "dashboards/report.html",
-        scope=scope,
-        page=page,
-        form=form,
-        year=year,
-        threshold=_threshold(),
+    rows = request.args.get("rows", "") or "agency"
+    if rows not in ("agency", "sector") or (rows == "sector" and not scope.partnership):
+        abort(404)
+    page = pages.report_page(
+        scope,
+        reporting_year(year),
+        queries.choices(scope),
         now=now,
+        threshold=_threshold(),
+        by_sector=rows == "sector",
     )
+    return _ReportView(scope, now, year, rows, page)
 
 
 REPORT_COLUMNS = [
@@ -389,30 +420,27 @@ REPORT_COLUMNS = [
 @bp.route("/report.csv")
 @leads
 def report_csv() -> Response:
-    scope = _scope()
-    now = utcnow()
-    year = _year(now)
-    page = pages.report_page(
-        scope, reporting_year(year), queries.choices(scope), now=now, threshold=_threshold()
-    )
-    return _csv(f"report-{year}-{year + 1}.csv", REPORT_COLUMNS, report_rows(page))
+    view = _report_view()
+    year = view.year
+    return _csv(f"report-{year}-{year + 1}.csv", REPORT_COLUMNS, report_rows(view.page))
 
 
 @bp.route("/report.xlsx")
 @leads
 def report_xlsx() -> Response:
     """Every table of the yearly report, one sheet each."""
-    scope = _scope()
-    now = utcnow()
-    year = _year(now)
-    page = pages.report_page(
-        scope, reporting_year(year), queries.choices(scope), now=now, threshold=_threshold()
-    )
+    view = _report_view()
+    scope, year, page = view.scope, view.year, view.page
     title = f"{current_app.config['PARTNERSHIP_NAME']}: yearly report {page.period.label}"
     if scope.named:
         title += f", {scope.agency_name}"
     return Response(
-        exports.workbook(page, title=title, group_word=scope.group_word, threshold=_threshold()),
+        exports.workbook(
+            page,
+            title=title,
+            group_word="sector" if view.rows == "sector" else scope.group_word,
+            threshold=_threshold(),
+        ),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="report-{year}-{year + 1}.xlsx"'},
     )

@@ -1,5 +1,6 @@
-"""The yearly report as a workbook: one sheet per table, the figures hidden exactly as on
-the page ("fewer than 5", "[c]"), and nothing a spreadsheet would run as a formula."""
+"""The yearly report as CSV and as a workbook (one sheet per table): the figures hidden
+exactly as on the page ("fewer than 5", "[c]"), and nothing a spreadsheet would run as a
+formula."""
 
 from __future__ import annotations
 
@@ -10,11 +11,26 @@ from collections.abc import Iterable
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .pages import LearningFigures, ReportPage
+from .pages import CompletionFigures, LearningFigures, ReportPage, ReportRow
 from .suppression import PROTECTED_TEXT
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
+STATUS_COLUMNS = [
+    "People required",
+    "Complete or expiring soon",
+    "Completion %",
+    "Expiring soon",
+    "Due",
+    "Overdue",
+    "Overdue %",
+]
+PASS_COLUMNS = [
+    "People passing in the year",
+    "First attempts",
+    "First attempts passed",
+    "First-attempt pass %",
+]
 LEARNING_COLUMNS = [
     "People answering",
     "Marks gained",
@@ -24,6 +40,36 @@ LEARNING_COLUMNS = [
     "Wrong answers given very sure",
     "Very sure when wrong %",
 ]
+#: The CSV: a row per check and group, every figure of the report page.
+REPORT_COLUMNS = [
+    "Year",
+    "Check",
+    "Agency or team",
+    *STATUS_COLUMNS,
+    *PASS_COLUMNS,
+    *LEARNING_COLUMNS,
+]
+
+
+def _status(c: CompletionFigures) -> list[str]:
+    return [
+        c.required.part_text,
+        c.held.part_text,
+        c.held.percent_text,
+        c.expiring.part_text,
+        c.due.part_text,
+        c.overdue.part_text,
+        c.overdue.percent_text,
+    ]
+
+
+def _passes(row: ReportRow) -> list[str]:
+    return [
+        row.passed_in_year.part_text,
+        row.first_pass.whole_text,
+        row.first_pass.part_text,
+        row.first_pass.percent_text,
+    ]
 
 
 def _learning(row: LearningFigures) -> list[str]:
@@ -38,6 +84,30 @@ def _learning(row: LearningFigures) -> list[str]:
     ]
 
 
+def report_rows(page: ReportPage) -> Iterable[list[str]]:
+    """The CSV's rows. Status columns stay empty for a past year (status at its end is
+    not recorded)."""
+    for check in page.checks:
+        for row in check.rows:
+            status = _status(row.completion) if row.completion else [""] * len(STATUS_COLUMNS)
+            yield [
+                page.period.label,
+                check.title,
+                row.learning.label,
+                *status,
+                *_passes(row),
+                *_learning(row.learning),
+            ]
+
+
+def safe_text(value: str) -> str:
+    """Names and titles are typed by people: keep spreadsheets from running them as
+    formulas."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
 def report_tables(
     page: ReportPage, group_word: str
 ) -> list[tuple[str, list[str], list[list[str]]]]:
@@ -49,66 +119,17 @@ def report_tables(
     findings = []
     for check in page.checks:
         for row in check.rows:
-            c = row.completion
-            if c is not None:
-                completion.append(
-                    [
-                        check.title,
-                        c.label,
-                        c.required.part_text,
-                        c.held.part_text,
-                        c.held.percent_text,
-                        c.expiring.part_text,
-                        c.due.part_text,
-                        c.overdue.part_text,
-                        c.overdue.percent_text,
-                    ]
-                )
-            passes.append(
-                [
-                    check.title,
-                    row.learning.label,
-                    row.passed_in_year.part_text,
-                    row.first_pass.whole_text,
-                    row.first_pass.part_text,
-                    row.first_pass.percent_text,
-                ]
-            )
+            if row.completion is not None:
+                completion.append([check.title, row.completion.label, *_status(row.completion)])
+            passes.append([check.title, row.learning.label, *_passes(row)])
             learning.append([check.title, row.learning.label, *_learning(row.learning)])
         for label, figures in check.findings:
             findings.append([check.title, label.text, *_learning(figures)])
     tables = []
     if page.current:
-        tables.append(
-            (
-                "Completion",
-                [
-                    "Check",
-                    group,
-                    "People required",
-                    "Complete or expiring soon",
-                    "Completion %",
-                    "Expiring soon",
-                    "Due",
-                    "Overdue",
-                    "Overdue %",
-                ],
-                completion,
-            )
-        )
+        tables.append(("Completion", ["Check", group, *STATUS_COLUMNS], completion))
     tables += [
-        (
-            "Passes",
-            [
-                "Check",
-                group,
-                "People passing in the year",
-                "First attempts",
-                "First attempts passed",
-                "First-attempt pass %",
-            ],
-            passes,
-        ),
+        ("Passes", ["Check", group, *PASS_COLUMNS], passes),
         ("Learning", ["Check", group, *LEARNING_COLUMNS], learning),
         ("Learning by finding", ["Check", "Finding", *LEARNING_COLUMNS], findings),
     ]
@@ -149,7 +170,5 @@ def _values(row: list[str]) -> Iterable[object]:
     for value in row:
         if _NUMBER.fullmatch(value):
             yield float(value) if "." in value else int(value)
-        elif value and value[0] in "=+-@\t\r":
-            yield "'" + value
         else:
-            yield value
+            yield safe_text(value)

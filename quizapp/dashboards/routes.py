@@ -392,37 +392,14 @@ def _report_view() -> _ReportView:
     return _ReportView(scope, now, year, rows, page)
 
 
-REPORT_COLUMNS = [
-    "Year",
-    "Check",
-    "Agency or team",
-    "People required",
-    "Complete or expiring soon",
-    "Completion %",
-    "Expiring soon",
-    "Due",
-    "Overdue",
-    "Overdue %",
-    "People passing in the year",
-    "First attempts",
-    "First attempts passed",
-    "First-attempt pass %",
-    "People answering",
-    "Marks gained",
-    "Marks available",
-    "Marks gained %",
-    "Wrong answers",
-    "Wrong answers given very sure",
-    "Very sure when wrong %",
-]
-
-
 @bp.route("/report.csv")
 @leads
 def report_csv() -> Response:
     view = _report_view()
     year = view.year
-    return _csv(f"report-{year}-{year + 1}.csv", REPORT_COLUMNS, report_rows(view.page))
+    return _csv(
+        f"report-{year}-{year + 1}.csv", exports.REPORT_COLUMNS, exports.report_rows(view.page)
+    )
 
 
 @bp.route("/report.xlsx")
@@ -446,61 +423,14 @@ def report_xlsx() -> Response:
     )
 
 
-def report_rows(page: pages.ReportPage) -> Iterable[list[str]]:
-    """The yearly report as CSV rows: the same figures, hidden the same way, as the page.
-    Status columns stay empty for a past year (status at its end is not recorded)."""
-    for check in page.checks:
-        for row in check.rows:
-            c = row.completion
-            status = (
-                [
-                    c.required.part_text,
-                    c.held.part_text,
-                    c.held.percent_text,
-                    c.expiring.part_text,
-                    c.due.part_text,
-                    c.overdue.part_text,
-                    c.overdue.percent_text,
-                ]
-                if c is not None
-                else [""] * 7
-            )
-            learning = row.learning
-            yield [
-                page.period.label,
-                check.title,
-                row.learning.label,
-                *status,
-                row.passed_in_year.part_text,
-                row.first_pass.whole_text,
-                row.first_pass.part_text,
-                row.first_pass.percent_text,
-                learning.people.part_text,
-                learning.marks.part_text,
-                learning.marks.whole_text,
-                learning.marks.percent_text,
-                learning.confidently_wrong.whole_text,
-                learning.confidently_wrong.part_text,
-                learning.confidently_wrong.percent_text,
-            ]
-
-
 def _csv(filename: str, header: list[str], rows: Iterable[list[str]]) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([exports.safe_text(value) for value in row])
     return Response(
         out.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _cell(value: str) -> str:
-    """Names and titles are typed by people: keep spreadsheets from running them as
-    formulas."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from .access import refuse_undeclared_routes
 from .markdown import render_markdown
 from .models import Role, utcnow
+from .session_timeout import duration_text, idle_limit
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -188,8 +189,7 @@ session_clock: Callable[[], float] = time.time
 
 
 def _idle_limit() -> float:
-    limit = current_app.config.get("SESSION_IDLE_TIMEOUT", timedelta(minutes=30))
-    return limit.total_seconds() if isinstance(limit, timedelta) else float(limit)
+    return idle_limit().total_seconds()
 
 
 def _end_idle_session() -> None:
@@ -203,10 +203,9 @@ def _end_idle_session() -> None:
         return
     logout_user()
     session.clear()
-    minutes = round(_idle_limit() / 60)
     flash(
-        f"You were signed out because you had not used the service for {minutes} minutes."
-        " Sign in again to carry on. Answers you saved are kept.",
+        "You were signed out because you had not used the service for"
+        f" {duration_text(idle_limit())}. Sign in again to carry on. Answers you saved are kept.",
         "info",
     )
 

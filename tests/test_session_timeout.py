@@ -1,0 +1,164 @@
+"""Warning before an idle sign-out: "Stay signed in" (the keep-alive route) and what the
+pages tell people about the time limit. quizapp/session_timeout.py; the browser side is
+tests/browser/test_session_timeout.py."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+
+from quizapp import create_app, web
+from quizapp.access import access_of
+from quizapp.extensions import db
+from quizapp.session_timeout import duration_text
+
+from .conftest import IsolatedClient, _config, _empty_tables
+from .factories import DEFAULT_PASSWORD, ROOT, create_user
+
+START = 1_900_000_000.0
+KEEP_ALIVE = "/session/keep-alive"
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The idle clock, moved by the test: clock[0] is now, in seconds."""
+    now = [START]
+    monkeypatch.setattr(web, "session_clock", lambda: now[0])
+    return now
+
+
+def _sign_in(client, email: str) -> None:
+    response = client.post("/sign-in", data={"email": email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def _csrf_token(page: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def test_keep_alive_is_for_signed_in_people_and_only_takes_a_post(app):
+    assert access_of("session.keep_alive") == "signed-in"
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "session.keep_alive")
+    assert rule.rule == KEEP_ALIVE
+    assert rule.methods - {"OPTIONS"} == {"POST"}
+
+
+def test_keep_alive_answers_204_and_restarts_the_idle_time(app, client, clock):
+    user = create_user(email="thinking@example.org")
+    _sign_in(client, user.email)
+    clock[0] += 29 * 60
+    response = client.post(KEEP_ALIVE)
+    assert response.status_code == 204
+    assert response.get_data() == b""
+    assert response.headers["Cache-Control"] == "no-store"
+    # 58 minutes after the last page, but 29 after "Stay signed in": still signed in.
+    clock[0] += 29 * 60
+    assert client.get("/checks/").status_code == 200
+    # And the idle limit still applies after that.
+    clock[0] += 30 * 60 + 1
+    response = client.get("/checks/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+
+
+def test_without_keep_alive_the_same_wait_signs_out(app, client, clock):
+    """The control for the test above: the same 58 minutes with no request in between."""
+    user = create_user(email="away@example.org")
+    _sign_in(client, user.email)
+    clock[0] += 58 * 60
+    response = client.get("/checks/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+
+
+def test_keep_alive_after_the_session_ended_does_not_bring_it_back(app, client, clock):
+    user = create_user(email="late@example.org")
+    _sign_in(client, user.email)
+    clock[0] += 30 * 60 + 1
+    response = client.post(KEEP_ALIVE)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+    assert client.get("/checks/").status_code == 302
+    page = client.get("/sign-in").get_data(as_text=True)
+    assert "You were signed out because you had not used the service for 30 minutes" in page
+
+
+def test_keep_alive_when_signed_out_sends_to_sign_in(app, client):
+    response = client.post(KEEP_ALIVE)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+
+
+def test_keep_alive_needs_the_csrf_token(csrf_app, clock):
+    csrf_app.test_client_class = IsolatedClient  # a new `g` (and CSRF token) per request
+    client = csrf_app.test_client()
+    user = create_user(email="careful@example.org")
+    token = _csrf_token(client.get("/sign-in").get_data(as_text=True))
+    response = client.post(
+        "/sign-in", data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    page = client.get("/checks/").get_data(as_text=True)
+    clock[0] += 29 * 60
+    refused = client.post(KEEP_ALIVE)
+    assert refused.status_code == 400
+    assert "Your form could not be sent" in refused.get_data(as_text=True)
+    # The token every signed-in page carries (in the warning's form) is accepted.
+    assert client.post(KEEP_ALIVE, data={"csrf_token": _csrf_token(page)}).status_code == 204
+
+
+def test_durations_are_written_in_words():
+    assert duration_text(timedelta(minutes=30)) == "30 minutes"
+    assert duration_text(timedelta(minutes=1)) == "1 minute"
+    assert duration_text(timedelta(seconds=15)) == "15 seconds"
+    assert duration_text(timedelta(seconds=1)) == "1 second"
+    assert duration_text(timedelta(seconds=90)) == "1 minute 30 seconds"
+    assert duration_text(timedelta(minutes=0.25)) == "15 seconds"
+
+
+def _config_in_a_new_process(**environment: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUIZAPP_")} | environment
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from quizapp.config import Config; print(Config.SESSION_IDLE_TIMEOUT.total_seconds())",
+        ],
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_the_idle_minutes_setting_takes_whole_minutes_or_a_fraction():
+    assert _config_in_a_new_process() == "1800.0"
+    assert _config_in_a_new_process(QUIZAPP_SESSION_IDLE_MINUTES="45") == "2700.0"
+    assert _config_in_a_new_process(QUIZAPP_SESSION_IDLE_MINUTES="0.25") == "15.0"
+
+
+def test_the_sign_out_message_names_a_short_limit_in_seconds(database, tmp_path, clock):
+    config = {**_config(database, tmp_path), "SESSION_IDLE_TIMEOUT": timedelta(seconds=15)}
+    app = create_app(config)
+    with app.app_context():
+        try:
+            user = create_user(email="quick@example.org")
+            client = app.test_client()
+            _sign_in(client, user.email)
+            clock[0] += 16
+            response = client.get("/checks/")
+            assert response.status_code == 302
+            page = client.get("/sign-in").get_data(as_text=True)
+            assert "had not used the service for 15 seconds." in page
+        finally:
+            db.session.remove()
+            _empty_tables()
+            db.engine.dispose()

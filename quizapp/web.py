@@ -197,9 +197,11 @@ def _end_idle_session() -> None:
     again (a shared or lost device doesn't stay signed in). A session with no last-seen
     time (made before this rule) counts as idle."""
     if "_user_id" not in session or request.endpoint == "static":
+        g.idle_checked = True
         return
     last_seen = session.get("last_seen")
     if isinstance(last_seen, int | float) and session_clock() - last_seen <= _idle_limit():
+        g.idle_checked = True
         return
     logout_user()
     session.clear()
@@ -211,7 +213,10 @@ def _end_idle_session() -> None:
 
 
 def _note_session_activity(response: Response) -> Response:
-    if "_user_id" in session and request.endpoint != "static":
+    """Restart the idle time. Only for a request that got as far as the idle check: one
+    refused before it (a form without its CSRF token, a body that isn't a form, too many
+    tries) must not keep going a session that had already ended, unnoticed."""
+    if "_user_id" in session and request.endpoint != "static" and g.get("idle_checked"):
         session["last_seen"] = int(session_clock())
         session.permanent = True
     return response

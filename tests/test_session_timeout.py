@@ -162,3 +162,22 @@ def test_the_sign_out_message_names_a_short_limit_in_seconds(database, tmp_path,
             db.session.remove()
             _empty_tables()
             db.engine.dispose()
+
+
+def test_a_request_refused_before_the_idle_check_does_not_restart_the_idle_time(csrf_app, clock):
+    """A form without its token is refused before the idle check runs; it must not
+    restart the idle time of a session that had ended."""
+    csrf_app.test_client_class = IsolatedClient
+    client = csrf_app.test_client()
+    user = create_user(email="refused@example.org")
+    token = _csrf_token(client.get("/sign-in").get_data(as_text=True))
+    client.post(
+        "/sign-in", data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token}
+    )
+    assert client.get("/checks/").status_code == 200
+    clock[0] += 29 * 60
+    assert client.post(KEEP_ALIVE).status_code == 400  # no token
+    clock[0] += 2 * 60  # 31 minutes after the last request that got through
+    response = client.get("/checks/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")

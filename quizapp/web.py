@@ -195,7 +195,8 @@ def _idle_limit() -> float:
 def _end_idle_session() -> None:
     """A signed-in session unused for SESSION_IDLE_TIMEOUT ends: the person signs in
     again (a shared or lost device doesn't stay signed in). A session with no last-seen
-    time (made before this rule) counts as idle."""
+    time (made before this rule) counts as idle. An answer sent with the ended session is
+    kept for its owner (take/kept.py)."""
     if "_user_id" not in session or request.endpoint == "static":
         g.idle_checked = True
         return
@@ -203,11 +204,22 @@ def _end_idle_session() -> None:
     if isinstance(last_seen, int | float) and session_clock() - last_seen <= _idle_limit():
         g.idle_checked = True
         return
+    ended_session_token = session.get("_user_id")
     logout_user()
     session.clear()
+    from .take.kept import keep_answer_being_sent  # an answer sent just now is not lost
+
+    idle = duration_text(idle_limit())
+    if keep_answer_being_sent(ended_session_token):
+        flash(
+            f"You were signed out because you had not used the service for {idle}."
+            " We have kept the answer you sent: sign in again to check it and carry on.",
+            "info",
+        )
+        return
     flash(
-        "You were signed out because you had not used the service for"
-        f" {duration_text(idle_limit())}. Sign in again to carry on. Answers you saved are kept.",
+        f"You were signed out because you had not used the service for {idle}."
+        " Sign in again to carry on. Answers you saved are kept.",
         "info",
     )
 

@@ -195,8 +195,8 @@ def _idle_limit() -> float:
 def _end_idle_session() -> None:
     """A signed-in session unused for SESSION_IDLE_TIMEOUT ends: the person signs in
     again (a shared or lost device doesn't stay signed in). A session with no last-seen
-    time (made before this rule) counts as idle. An answer sent with the ended session is
-    kept for its owner (take/kept.py)."""
+    time (made before this rule) counts as idle. Pages warn first (session_timeout.py),
+    and an answer sent with the ended session is kept for its owner (take/kept.py)."""
     if "_user_id" not in session or request.endpoint == "static":
         g.idle_checked = True
         return

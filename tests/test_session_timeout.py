@@ -11,14 +11,23 @@ import sys
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from quizapp import create_app, web
 from quizapp.access import access_of
 from quizapp.extensions import db
+from quizapp.models import Attempt, Role
 from quizapp.session_timeout import duration_text
 
 from .conftest import IsolatedClient, _config, _empty_tables
-from .factories import DEFAULT_PASSWORD, ROOT, create_user
+from .factories import (
+    DEFAULT_PASSWORD,
+    ROOT,
+    check_for,
+    create_user,
+    import_bank_text,
+    small_bank,
+)
 
 START = 1_900_000_000.0
 KEEP_ALIVE = "/session/keep-alive"
@@ -162,6 +171,78 @@ def test_the_sign_out_message_names_a_short_limit_in_seconds(database, tmp_path,
             db.session.remove()
             _empty_tables()
             db.engine.dispose()
+
+
+def test_signed_in_pages_carry_the_warning_and_signed_out_pages_do_not(app, client):
+    signed_out = client.get("/sign-in").get_data(as_text=True)
+    assert 'id="session-timeout"' not in signed_out
+    assert "session-timeout.js" not in signed_out
+
+    user = create_user(email="warned@example.org")
+    _sign_in(client, user.email)
+    page = client.get("/checks/").get_data(as_text=True)
+    dialog = re.search(r"<dialog[^>]*>", page).group(0)
+    assert 'id="session-timeout"' in dialog
+    assert 'role="alertdialog"' in dialog
+    assert 'aria-labelledby="session-timeout-heading"' in dialog
+    assert 'aria-describedby="session-timeout-message"' in dialog
+    assert 'data-idle-seconds="1800"' in dialog
+    assert 'data-warning-seconds="120"' in dialog
+    assert f'data-keep-alive-url="{KEEP_ALIVE}"' in dialog
+    assert '<h2 class="govuk-heading-m" id="session-timeout-heading" tabindex="-1">' in page
+    assert "You\u2019re about to be signed out" in page
+    assert "Stay signed in" in page
+    assert "We signed you out because you had not used the service for 30 minutes." in page
+    # Not a question page: "Sign in again" comes back here.
+    assert 'href="/sign-in?next=/checks/"' in page
+    assert '<script type="module" src="/static/session-timeout.js"></script>' in page
+    script = client.get("/static/session-timeout.js")
+    assert script.status_code == 200
+    assert "showModal" in script.get_data(as_text=True)
+    script.close()
+
+
+def test_the_warning_comes_at_most_half_the_limit_early(database, tmp_path):
+    config = {**_config(database, tmp_path), "SESSION_IDLE_TIMEOUT": timedelta(seconds=15)}
+    app = create_app(config)
+    with app.app_context():
+        try:
+            user = create_user(email="brief@example.org")
+            client = app.test_client()
+            _sign_in(client, user.email)
+            page = client.get("/checks/").get_data(as_text=True)
+            assert 'data-idle-seconds="15"' in page
+            assert 'data-warning-seconds="8"' in page  # 7.5 seconds, rounded
+            assert "had not used the service for 15 seconds." in page
+        finally:
+            db.session.remove()
+            _empty_tables()
+            db.engine.dispose()
+
+
+def test_on_a_question_page_the_warning_offers_to_keep_the_answer(app, client):
+    outcome = import_bank_text(small_bank())
+    check = check_for(outcome)
+    user = create_user(email="answering@example.org", roles=(Role.PRACTITIONER, Role.AUTHOR))
+    _sign_in(client, user.email)
+    client.post(f"/checks/{check.id}/start")
+    attempt = db.session.scalars(sa.select(Attempt)).one()
+    page = client.get(f"/checks/attempts/{attempt.id}/questions/q-single").get_data(as_text=True)
+    assert re.search(r'<form method="post" novalidate data-keeps-answer>', page)
+    assert "Anything you have entered on this page has not been saved yet." in page
+    assert "Your answer is still on this page. Sign in again and we will keep it" in page
+    assert "data-timeout-keep-answer" in page
+    assert 'href="/sign-in?next=' not in page  # "Sign in again" sends the answer instead
+
+    # An author's preview records nothing, so it offers nothing to keep.
+    key = outcome.bank.key
+    assert client.post(f"/author/banks/{key}/draft/new").status_code == 302
+    preview = client.get(f"/author/banks/{key}/draft/preview/questions/q-single")
+    text = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "data-keeps-answer" not in text
+    assert "data-timeout-keep-answer" not in text
+    assert "Answers you saved are kept." in text
 
 
 def test_a_request_refused_before_the_idle_check_does_not_restart_the_idle_time(csrf_app, clock):

@@ -262,3 +262,15 @@ def test_a_request_refused_before_the_idle_check_does_not_restart_the_idle_time(
     response = client.get("/checks/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in")
+
+
+def test_the_check_overview_tells_people_the_time_limit_up_front(app, client):
+    check = check_for(import_bank_text(small_bank()))
+    user = create_user(email="before@example.org")
+    _sign_in(client, user.email)
+    page = client.get(f"/checks/{check.id}").get_data(as_text=True)
+    notice = (
+        "You\u2019ll be signed out if you do nothing for 30 minutes. We\u2019ll warn you first."
+    )
+    assert notice in page
+    assert page.index(notice) < page.index("Start check")

@@ -274,3 +274,13 @@ def test_the_check_overview_tells_people_the_time_limit_up_front(app, client):
     )
     assert notice in page
     assert page.index(notice) < page.index("Start check")
+
+
+def test_the_accessibility_statement_describes_the_warning(app, client):
+    page = client.get("/accessibility").get_data(as_text=True)
+    assert (
+        "get a warning before you are signed out for not using the service for 30 minutes,"
+        " and choose to stay signed in" in page
+    )
+    assert "signed out without a warning" not in page
+    assert "2.2.1" not in page

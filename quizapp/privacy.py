@@ -25,6 +25,7 @@ from .models import (
     Check,
     Completion,
     Invitation,
+    KeptAnswer,
     Question,
     Response,
     User,
@@ -57,7 +58,8 @@ def _iso(value: datetime | None) -> str | None:
 
 def export_person(user: User, *, now: datetime) -> dict[str, Any]:
     """Everything the service holds about `user` that is theirs: profile, roles, every
-    attempt with its answers and marks, reflections (theirs alone) and completions."""
+    attempt with its answers and marks, reflections (theirs alone), answers kept after an
+    idle sign-out and not saved yet, and completions."""
     attempts = db.session.scalars(
         sa.select(Attempt)
         .where(Attempt.user_id == user.id)
@@ -102,6 +104,13 @@ def export_person(user: User, *, now: datetime) -> dict[str, Any]:
     completions = db.session.scalars(
         sa.select(Completion).where(Completion.user_id == user.id).order_by(Completion.id)
     ).all()
+    # Answers sent after an idle sign-out and not saved yet (quizapp/take/kept.py).
+    kept = db.session.execute(
+        sa.select(KeptAnswer, Question.key)
+        .join(Question, Question.id == KeptAnswer.question_id)
+        .where(KeptAnswer.attempt_id.in_([a.id for a in attempts]))
+        .order_by(KeptAnswer.attempt_id, Question.position)
+    ).all()
     return {
         "format": EXPORT_FORMAT,
         "exported_at": _iso(now),
@@ -137,6 +146,15 @@ def export_person(user: User, *, now: datetime) -> dict[str, Any]:
             for attempt in attempts
         ],
         "reflections": reflections,
+        "kept_answers": [
+            {
+                "attempt": row.attempt_id,
+                "question": key,
+                "form": row.form,
+                "kept_at": _iso(row.kept_at),
+            }
+            for row, key in kept
+        ],
         "completions": [
             {
                 "check_id": completion.check_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from .access import refuse_undeclared_routes
 from .markdown import render_markdown
 from .models import Role, utcnow
+from .session_timeout import duration_text, idle_limit
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -190,31 +191,46 @@ session_clock: Callable[[], float] = time.time
 
 
 def _idle_limit() -> float:
-    limit = current_app.config.get("SESSION_IDLE_TIMEOUT", timedelta(minutes=30))
-    return limit.total_seconds() if isinstance(limit, timedelta) else float(limit)
+    return idle_limit().total_seconds()
 
 
 def _end_idle_session() -> None:
     """A signed-in session unused for SESSION_IDLE_TIMEOUT ends: the person signs in
     again (a shared or lost device doesn't stay signed in). A session with no last-seen
-    time (made before this rule) counts as idle."""
+    time (made before this rule) counts as idle. Pages warn first (session_timeout.py),
+    and an answer sent with the ended session is kept for its owner (take/kept.py)."""
     if "_user_id" not in session or request.endpoint == "static":
+        g.idle_checked = True
         return
     last_seen = session.get("last_seen")
     if isinstance(last_seen, int | float) and session_clock() - last_seen <= _idle_limit():
+        g.idle_checked = True
         return
+    ended_session_token = session.get("_user_id")
     logout_user()
     session.clear()
-    minutes = round(_idle_limit() / 60)
+    from .take.kept import keep_answer_being_sent  # an answer sent just now is not lost
+
+    idle = duration_text(idle_limit())
+    if keep_answer_being_sent(ended_session_token):
+        flash(
+            f"You were signed out because you had not used the service for {idle}."
+            " We have kept the answer you sent: sign in again to check it and carry on.",
+            "info",
+        )
+        return
     flash(
-        f"You were signed out because you had not used the service for {minutes} minutes."
+        f"You were signed out because you had not used the service for {idle}."
         " Sign in again to carry on. Answers you saved are kept.",
         "info",
     )
 
 
 def _note_session_activity(response: Response) -> Response:
-    if "_user_id" in session and request.endpoint != "static":
+    """Restart the idle time. Only for a request that got as far as the idle check: one
+    refused before it (a form without its CSRF token, a body that isn't a form, too many
+    tries) must not keep going a session that had already ended, unnoticed."""
+    if "_user_id" in session and request.endpoint != "static" and g.get("idle_checked"):
         session["last_seen"] = int(session_clock())
         session.permanent = True
     return response

@@ -105,6 +105,8 @@ POLICY: dict[str, Entry] = {
     "auth.accept_invitation": public(token="invitation_token"),
     # Information pages
     "pages.accessibility": public(),
+    # "Stay signed in" in the idle warning: anyone signed in (a 204, no page).
+    "session.keep_alive": signed_in(),
     # Taking checks
     "take.your_checks": signed_in(),
     "take.check_overview": signed_in(check_id="check_id"),

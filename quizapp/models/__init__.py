@@ -3,7 +3,7 @@
 from . import guards as guards
 from .agency import SECTOR_LABELS, SECTORS, Agency, AgencyEmailDomain, Team
 from .assignment import Assignment, assignment_agencies, assignment_teams
-from .attempt import Attempt, Response
+from .attempt import Attempt, KeptAnswer, Response
 from .audit import AuditEvent
 from .bank import FINDING_KINDS, Bank, BankVersion, Finding, Question, Stage, question_findings
 from .check import Check
@@ -31,6 +31,7 @@ __all__ = [
     "Completion",
     "Finding",
     "Invitation",
+    "KeptAnswer",
     "OverdueReminder",
     "Question",
     "Requirement",

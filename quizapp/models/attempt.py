@@ -111,3 +111,22 @@ class Response(db.Model):
 
     attempt: Mapped[Attempt] = relationship(back_populates="responses")
     question: Mapped[Question] = relationship()
+
+
+class KeptAnswer(db.Model):
+    """An answer sent after the person's session had ended for being idle, kept until they
+    sign in again and save it (quizapp/take/kept.py). It is not a response: it counts for
+    nothing and changes nothing until its owner sends it again from the question page."""
+
+    __tablename__ = "kept_answers"
+
+    attempt_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The question page's own fields as sent: name -> the values given (answer, position-N,
+    #: certainty), as lists of strings.
+    form: Mapped[dict[str, list[str]]] = mapped_column(JSONType)
+    kept_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Attempt, Check, Role, utcnow
 from ..questions import AnswerError, get_type
 from ..scoring import CERTAINTY_LABELS
-from . import bp, operations, queries
+from . import bp, kept, operations, queries
 from .forms import QuestionPageForm, SubmitForm
 from .outline import Step, outline_of
 from .results import build_result
@@ -157,6 +157,8 @@ def question(attempt_id: int, key: str) -> str | WerkzeugResponse | tuple[str, i
         if form_ok and answer_error is None:
             certainty = int(form.certainty.data) if "certainty" in form else None
             operations.save_answer(attempt, question, answer, certainty, now=utcnow())
+            if request.form.get(kept.FIELD):
+                kept.discard(attempt, question)
             db.session.commit()
             if returning:
                 return redirect(url_for("take.check_answers", attempt_id=attempt.id))
@@ -164,6 +166,10 @@ def question(attempt_id: int, key: str) -> str | WerkzeugResponse | tuple[str, i
     saved = operations.response_for(attempt, question)
     if request.method == "GET" and saved is not None and "certainty" in form and saved.certainty:
         form.certainty.data = str(saved.certainty)
+    # An answer sent after an idle sign-out, shown again to check and save (take/kept.py).
+    kept_answer = kept.kept_for(attempt, question, saved) if request.method == "GET" else None
+    if kept_answer is not None and "certainty" in form:
+        form.certainty.data = kept_answer.get("certainty", form.certainty.data)
 
     back_url = (
         url_for("take.check_answers", attempt_id=attempt.id)
@@ -178,7 +184,9 @@ def question(attempt_id: int, key: str) -> str | WerkzeugResponse | tuple[str, i
         qtype=qtype,
         presentation=qtype.presentation(question.spec, attempt.seed + question.id),
         saved_answer=saved.answer if saved is not None else None,
-        submitted=request.form if request.method == "POST" else None,
+        submitted=request.form if request.method == "POST" else kept_answer,
+        kept_answer=kept_answer is not None,
+        kept_field=kept.FIELD if kept_answer is not None or request.form.get(kept.FIELD) else None,
         answer_error=answer_error,
         errors=errors,
         form=form,
@@ -206,6 +214,7 @@ def check_answers(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
             db.session.rollback()
             unanswered = error.questions
         else:
+            kept.discard_all(attempt)
             db.session.commit()
             return redirect(url_for("take.result", attempt_id=attempt.id))
     answered = operations.responses_by_question(attempt)

@@ -1,6 +1,7 @@
 """A real quizapp server on a free port, with its own demo database.
 
-Used by the browser tests (tests/browser/conftest.py) and by scripts/screenshots.py.
+Used by the browser tests (tests/browser/conftest.py) and by scripts/screenshots.py;
+`another_server` serves the same database with some settings changed (a short idle limit).
 The server runs in a subprocess exactly as a person would run it (`flask run`, demo
 mode), so the browser sees real HTTP, real sessions and real CSRF protection.
 
@@ -62,6 +63,8 @@ class Server:
     database_url: str
     log_path: Path
     mailbox: Mailbox
+    #: The server's environment (for another_server).
+    environment: dict[str, str]
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -159,7 +162,6 @@ def demo_server(*, timeout: float = 60) -> Iterator[Server]:
     try:
         with _database(folder) as database_url:
             env = _environment(database_url, smtp.port)
-            log_path = folder / "server.log"
             prepare = subprocess.run(
                 [sys.executable, "-m", "flask", "--app", "quizapp", "demo"],
                 cwd=ROOT,
@@ -170,26 +172,45 @@ def demo_server(*, timeout: float = 60) -> Iterator[Server]:
             )
             if prepare.returncode:
                 raise RuntimeError(f"`flask demo` failed:\n{prepare.stdout}\n{prepare.stderr}")
-            port = free_port()
-            with log_path.open("w") as log:
-                process = subprocess.Popen(
-                    [sys.executable, "-m", "flask", "--app", "quizapp", "run", "--port", str(port)],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            url = f"http://127.0.0.1:{port}"
-            try:
-                _wait_until_up(url, process, log_path, timeout)
-                yield Server(url=url, database_url=database_url, log_path=log_path, mailbox=mailbox)
-            finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            log_path = folder / "server.log"
+            with _serving(env, log_path, timeout) as url:
+                yield Server(url, database_url, log_path, mailbox, env)
     finally:
         smtp.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def another_server(server: Server, *, timeout: float = 60, **settings: str) -> Iterator[Server]:
+    """A second server on `server`'s demo database, with some settings changed (for
+    example a QUIZAPP_SESSION_IDLE_MINUTES of a few seconds), until the block ends. It
+    signs its own sessions: a browser signed in on one is not signed in on the other."""
+    env = {**server.environment, "SECRET_KEY": secrets.token_hex(32), **settings}
+    log_path = server.log_path.with_name(f"server-{secrets.token_hex(3)}.log")
+    with _serving(env, log_path, timeout) as url:
+        yield Server(url, server.database_url, log_path, server.mailbox, env)
+
+
+@contextlib.contextmanager
+def _serving(env: dict[str, str], log_path: Path, timeout: float) -> Iterator[str]:
+    """`flask run` on a free port until the block ends; yields its address."""
+    port = free_port()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "quizapp", "run", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process, log_path, timeout)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -260,21 +260,28 @@ def register() -> Page:
 
 
 def _send_registration_email(outcome: accounts.Registration) -> None:
-    """A confirmation link; or, for an address that already has an account, a note saying
-    so (the page shown is the same, so the form does not reveal who has an account)."""
+    """A confirmation link for a new account. For an address that already has one (left
+    unchanged), a note saying so with a single-use link to choose a password, as a
+    password reset sends; nothing for an account that can't be used. The page shown is
+    the same in every case, so the form does not reveal who has an account."""
     user = outcome.user
-    if accounts.awaiting_confirmation(user) and user.is_active:
+    if outcome.created:
         link = url_for("auth.confirm_email", token=tokens.confirmation_token(user), _external=True)
-        text = render_email(
-            "confirm_email", user=user, link=link, again=not outcome.created, days=_confirm_days()
-        )
+        text = render_email("confirm_email", user=user, link=link, days=_confirm_days())
         send_email(user.email, "Confirm your email address", text)
+        return
+    if not user.is_active:
         return
     link = url_for(
         "auth.choose_new_password", token=tokens.password_reset_token(user), _external=True
     )
     text = render_email(
-        "account_exists", user=user, link=link, sign_in=url_for("auth.sign_in", _external=True)
+        "account_exists",
+        user=user,
+        link=link,
+        hours=_reset_hours(),
+        ready=user.password_hash is not None and not accounts.awaiting_confirmation(user),
+        sign_in=url_for("auth.sign_in", _external=True),
     )
     send_email(user.email, "You already have an account", text)
 

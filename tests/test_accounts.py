@@ -432,6 +432,65 @@ def test_weak_or_mismatched_passwords_are_refused(
     assert mailbox.messages == []
 
 
+HIDDEN = "must not include tabs, line breaks or other hidden characters"
+
+
+@pytest.mark.parametrize(
+    "name", ["Sam\x00Jones", "Sam\tJones", "Sam Jones\n", "Sam\r\nJones", "\x1b[2JSam", "Sam\x7f"]
+)
+def test_a_name_with_control_characters_is_refused(client, mailbox, trust, name):
+    """NUL included: PostgreSQL can't store it (a server error before)."""
+    response = register(client, "sam@trust.nhs.uk", name=name)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "<title>Error: Create an account" in page
+    # In the error summary, linked to the field, and above the field.
+    assert f'<a href="#name">Full name {HIDDEN}</a>' in page
+    assert f'<span class="govuk-visually-hidden">Error:</span> Full name {HIDDEN}' in page
+    assert count(User) == 0
+    assert mailbox.messages == []
+
+
+def test_a_name_with_ordinary_spaces_and_letters_is_kept(client, mailbox, trust):
+    assert register(client, "zoe@trust.nhs.uk", name="  Zoë  O'Neil-Ødegaard ").status_code == 302
+    assert user_named("zoe@trust.nhs.uk").name == "Zoë  O'Neil-Ødegaard"
+
+
+def test_an_invitation_with_control_characters_is_refused(client, auth, mailbox):
+    police = create_agency(name="West Midlands Police", sector="police")
+    create_user(email="admin@partnership.test", roles=(Role.ADMIN,))
+    auth.sign_in("admin@partnership.test")
+    response = invite(
+        client, agency=str(police.id), name="Ines\x00", job_role="DC\tCID", level="Level\n3"
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for what, field in (
+        ("Full name", "name"),
+        ("Job role", "job_role"),
+        ("Competency level", "level"),
+    ):
+        assert f'<a href="#{field}">{what} {HIDDEN}</a>' in page
+    assert count(Invitation) == 0
+    assert mailbox.messages == []
+
+
+def test_signing_in_with_control_characters_in_the_email_is_refused(client):
+    response = client.post(
+        "/sign-in", data={"email": "nurse\x00@example.org", "password": "whatever it is"}
+    )
+    assert response.status_code == 422
+    assert f"Email address {HIDDEN}" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("password", ["violet\tkettle marmalade", "violet kettle\x00marmalade"])
+def test_a_new_password_with_control_characters_is_refused(client, mailbox, trust, password):
+    response = register(client, "sam@trust.nhs.uk", password)
+    assert response.status_code == 422
+    assert f"Password {HIDDEN}" in response.get_data(as_text=True)
+    assert count(User) == 0
+
+
 def test_password_rules():
     assert password_problem("eleven char") == TOO_SHORT
     assert password_problem("twelve chars") is None
@@ -440,6 +499,9 @@ def test_password_rules():
     assert password_problem("abababababab") == TOO_COMMON
     assert password_problem("x" * 1001) == "Password must be 1000 characters or fewer"
     assert password_problem("violet kettle marmalade") is None
+    assert password_problem("violet kettle\nmarmalade") == (
+        "Password must not include tabs, line breaks or other hidden characters"
+    )
 
 
 def test_register_page_has_labelled_fields_with_autocomplete(client):

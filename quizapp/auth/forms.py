@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
+from ..text_rules import NoHiddenCharacters
 from .passwords import MAX_LENGTH, password_problem
 
 
@@ -29,6 +30,7 @@ class SignInForm(FlaskForm):
         validators=[
             InputRequired(message="Enter your email address"),
             Length(max=320, message="Email address must be 320 characters or fewer"),
+            NoHiddenCharacters("Email address"),
         ],
     )
     password = PasswordField(
@@ -86,6 +88,7 @@ def _name_field(label: str, *, who: str = "your") -> StringField:
         validators=[
             InputRequired(message=f"Enter {who} full name"),
             Length(max=200, message="Full name must be 200 characters or fewer"),
+            NoHiddenCharacters("Full name"),
         ],
     )
 
@@ -181,6 +184,7 @@ class InvitationForm(FlaskForm):
         validators=[
             InputRequired(message="Enter their job role"),
             Length(max=200, message="Job role must be 200 characters or fewer"),
+            NoHiddenCharacters("Job role"),
         ],
     )
     level = StringField(
@@ -191,6 +195,7 @@ class InvitationForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=50, message="Competency level must be 50 characters or fewer"),
+            NoHiddenCharacters("Competency level"),
         ],
     )
     roles = RoleCheckboxes(

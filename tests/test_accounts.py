@@ -456,6 +456,15 @@ def test_a_name_with_ordinary_spaces_and_letters_is_kept(client, mailbox, trust)
     assert user_named("zoe@trust.nhs.uk").name == "Zoë  O'Neil-Ødegaard"
 
 
+def test_a_name_of_spaces_only_is_refused(client, mailbox, trust):
+    """It was stored as an empty name, which the database refuses (a server error)."""
+    response = register(client, "sam@trust.nhs.uk", name="   ")
+    assert response.status_code == 422
+    assert '<a href="#name">Enter your full name</a>' in response.get_data(as_text=True)
+    assert count(User) == 0
+    assert mailbox.messages == []
+
+
 def test_an_invitation_with_control_characters_is_refused(client, auth, mailbox):
     police = create_agency(name="West Midlands Police", sector="police")
     create_user(email="admin@partnership.test", roles=(Role.ADMIN,))
@@ -738,7 +747,9 @@ def test_team_must_belong_to_the_agency(client, auth, mailbox):
 def test_empty_invitation_form_says_what_is_missing(client, auth):
     create_user(email="admin@partnership.test", roles=(Role.ADMIN,))
     auth.sign_in("admin@partnership.test")
-    response = client.post("/invitations/new", data={"agency": "", "team": ""})
+    response = client.post(
+        "/invitations/new", data={"agency": "", "team": "", "name": "  ", "job_role": " "}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     for message in (

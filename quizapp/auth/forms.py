@@ -17,7 +17,14 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from ..text_rules import NoHiddenCharacters
 from .passwords import MAX_LENGTH, password_problem
@@ -86,7 +93,8 @@ def _name_field(label: str, *, who: str = "your") -> StringField:
         widget=GovTextInput(),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            InputRequired(message=f"Enter {who} full name"),
+            # After the filter: a name of spaces only is no name (the database refuses it).
+            DataRequired(message=f"Enter {who} full name"),
             Length(max=200, message="Full name must be 200 characters or fewer"),
             NoHiddenCharacters("Full name"),
         ],
@@ -182,7 +190,7 @@ class InvitationForm(FlaskForm):
         widget=GovTextInput(),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            InputRequired(message="Enter their job role"),
+            DataRequired(message="Enter their job role"),
             Length(max=200, message="Job role must be 200 characters or fewer"),
             NoHiddenCharacters("Job role"),
         ],

@@ -98,8 +98,8 @@ def trusted_device() -> str | None:
     """The id of this request's device cookie when it is valid for the account whose
     email was typed into the sign-in form, else None. Worked out once per request."""
     if "trusted_device" not in g:
-        email = request.form.get("email", "")
-        g.trusted_device = _device_for(email if isinstance(email, str) else "")
+        email = request.form.get("email", "") if request.method == "POST" else ""
+        g.trusted_device = _device_for(email) if email and isinstance(email, str) else None
     return g.trusted_device
 
 

@@ -6,6 +6,7 @@ links in them, as a person would.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import socket
@@ -34,7 +35,14 @@ from quizapp.models import (
 )
 from quizapp.workforce.operations import create_assignment
 
-from .factories import check_for, create_agency, create_user, import_bank_text, small_bank
+from .factories import (
+    DEFAULT_PASSWORD,
+    check_for,
+    create_agency,
+    create_user,
+    import_bank_text,
+    small_bank,
+)
 
 NEW_PASSWORD = "violet kettle marmalade"
 LINK = re.compile(r"http://quizapp\.test(/\S+)")
@@ -299,29 +307,34 @@ def test_registering_the_address_of_someone_who_left_sends_nothing(client, mailb
 ATTACKER_PASSWORD = "attacker chose this one"
 
 
-def _upload_person(trust, name: str, email: str) -> User:
-    """As an administrator's CSV upload does: an account without a password whose address
-    is not confirmed (the person sets a password through an emailed link)."""
-    from quizapp.admin import operations
-
-    admin = create_user(email="admin@partnership.test", roles=(Role.ADMIN,))
-    preview = operations.preview_upload(
-        f"name,email,agency\n{name},{email},{trust.name}\n", uploader=admin, full_agency=False
+def _upload_person(app: Flask, tmp_path, trust, name: str, email: str) -> User:
+    """As an administrator does: upload a CSV of people and save it. The person gets an
+    account without a password whose address is not confirmed (they set a password
+    through an emailed link)."""
+    app.config["PEOPLE_UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    create_user(email="admin@partnership.test", roles=(Role.ADMIN,))
+    admin = app.test_client()
+    assert _sign_in_status(admin, "admin@partnership.test", DEFAULT_PASSWORD) == 302
+    sheet = f"name,email,agency\n{name},{email},{trust.name}\n".encode()
+    uploaded = admin.post(
+        "/admin/people/upload",
+        data={"file": (io.BytesIO(sheet), "people.csv")},
+        content_type="multipart/form-data",
     )
-    assert operations.save_upload(preview, now=utcnow()).added == 1
-    db.session.commit()
+    assert uploaded.status_code == 302, uploaded.get_data(as_text=True)
+    assert admin.post("/admin/people/upload/save").status_code == 302
     user = user_named(email)
-    assert (user.password_hash, user.email_confirmed_at) == (None, None)
+    assert (user.name, user.password_hash, user.email_confirmed_at) == (name, None, None)
     return user
 
 
 def test_registering_an_uploaded_persons_address_does_not_take_over_their_account(
-    app, client, auth, mailbox, trust
+    app, client, auth, mailbox, trust, tmp_path
 ):
     """Issue 12, part 4. Before, registering the address of someone uploaded by CSV set
     the registrant's name and password on that account and sent the owner the genuine
     confirmation email; once the owner confirmed, the registrant's password signed in."""
-    owner = _upload_person(trust, "Nia Owner", "nia@trust.nhs.uk")
+    owner = _upload_person(app, tmp_path, trust, "Nia Owner", "nia@trust.nhs.uk")
     token_before = owner.session_token
 
     attacker = app.test_client()

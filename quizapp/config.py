@@ -87,6 +87,13 @@ class Config:
     SIGN_IN_LIMIT_PER_ADDRESS = (
         os.environ.get("QUIZAPP_SIGN_IN_LIMIT_PER_ADDRESS") or "10 per 15 minutes"
     )
+    #: Failed sign-ins allowed per device cookie: a browser that signed in to the account
+    #: before is held by this limit instead of the account's (auth/devices.py).
+    SIGN_IN_LIMIT_PER_DEVICE = (
+        os.environ.get("QUIZAPP_SIGN_IN_LIMIT_PER_DEVICE") or "10 per 15 minutes"
+    )
+    #: How long a device cookie lasts.
+    DEVICE_COOKIE_MAX_AGE = timedelta(days=365)
     #: Emails sent by registering or asking for a password reset, per address and per email.
     EMAIL_LIMIT_PER_ADDRESS = os.environ.get("QUIZAPP_EMAIL_LIMIT_PER_ADDRESS") or "20 per hour"
     EMAIL_LIMIT_PER_EMAIL = os.environ.get("QUIZAPP_EMAIL_LIMIT_PER_EMAIL") or "5 per hour"

@@ -6,6 +6,7 @@ links in them, as a person would.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import socket
@@ -34,7 +35,14 @@ from quizapp.models import (
 )
 from quizapp.workforce.operations import create_assignment
 
-from .factories import check_for, create_agency, create_user, import_bank_text, small_bank
+from .factories import (
+    DEFAULT_PASSWORD,
+    check_for,
+    create_agency,
+    create_user,
+    import_bank_text,
+    small_bank,
+)
 
 NEW_PASSWORD = "violet kettle marmalade"
 LINK = re.compile(r"http://quizapp\.test(/\S+)")
@@ -203,28 +211,183 @@ def test_unlisted_domain_creates_nothing(client, mailbox, trust):
     assert mailbox.messages == []
 
 
-def test_registering_an_existing_address_reveals_nothing(client, auth, mailbox, trust):
-    create_user(email="nurse@trust.nhs.uk", name="Existing Nurse", agency=trust)
-    response = register(client, "NURSE@trust.nhs.uk", name="Somebody Else")
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/register/check-your-email"
-    page = client.get("/register/check-your-email").get_data(as_text=True)
-    assert "We have sent an email to <strong>nurse@trust.nhs.uk</strong>" in page
-    assert count(User) == 1
-    user = user_named("nurse@trust.nhs.uk")
-    assert user.name == "Existing Nurse"
-    assert not user.check_password(NEW_PASSWORD)
+def _neutral(page: str, email: str) -> str:
+    """A page with the address typed and the per-request nonce taken out."""
+    return re.sub(r'nonce="[^"]+"', "", page.replace(email, "X"))
 
-    message = mailbox.only()
-    assert message["Subject"] == "You already have an account"
-    assert "Dear Existing Nurse" in message.get_content()
-    assert "http://quizapp.test/sign-in" in message.get_content()
-    link = mailbox.link()
+
+def _registration_answer(app, email: str, **fields: str) -> tuple[int, str, int, str]:
+    """What a new browser sees after registering: the POST's status and redirect, then
+    the page it leads to."""
+    browser = app.test_client()
+    response = register(browser, email, **fields)
+    page = browser.get(response.headers["Location"])
+    return (
+        response.status_code,
+        response.headers["Location"],
+        page.status_code,
+        _neutral(page.get_data(as_text=True), email),
+    )
+
+
+def test_registering_an_existing_address_reveals_nothing(app, client, auth, mailbox, trust):
+    create_user(email="nurse@trust.nhs.uk", name="Existing Nurse", agency=trust)
+    password_hash = user_named("nurse@trust.nhs.uk").password_hash
+
+    existing = _registration_answer(app, "nurse@trust.nhs.uk", name="Somebody Else")
+    new = _registration_answer(app, "new.nurse@trust.nhs.uk", name="Somebody Else")
+    assert existing == new
+    assert existing[:3] == (302, "/register/check-your-email", 200)
+    assert "We have sent an email to <strong>X</strong>" in existing[3]
+
+    assert count(User) == 2  # the existing nurse, and the new address's account
+    user = user_named("nurse@trust.nhs.uk")
+    assert (user.name, user.password_hash) == ("Existing Nurse", password_hash)
+    assert not user.check_password(NEW_PASSWORD)
+    assert auth.sign_in("nurse@trust.nhs.uk", NEW_PASSWORD).status_code == 422
+
+    to_existing, to_new = mailbox.messages
+    assert (to_new["To"], to_new["Subject"]) == (
+        "new.nurse@trust.nhs.uk",
+        "Confirm your email address",
+    )
+    assert (to_existing["To"], to_existing["Subject"]) == (
+        "nurse@trust.nhs.uk",
+        "You already have an account",
+    )
+    body = to_existing.get_content().replace("\r\n", "\n")
+    assert "Dear Existing Nurse" in body and "Somebody Else" not in body
+    assert "your account has not changed" in body
+    assert "You can sign in here:\n\nhttp://quizapp.test/sign-in\n" in body
+    assert "If you have forgotten your password, choose a new one with this link" in body
+    assert "The link works once, for 1 hour." in body
+    link = mailbox.link(to_existing)
     assert link.startswith("/password-reset/")
     assert client.get(link).status_code == 200
+    # Until the link is used, the existing password still signs in.
+    assert auth.sign_in("nurse@trust.nhs.uk").status_code == 302
 
 
-def test_registering_again_before_confirming_replaces_the_password_and_the_link(
+def test_registering_hashes_the_password_whether_or_not_the_address_has_an_account(
+    client, mailbox, trust, monkeypatch
+):
+    """The same slow work in both cases, so the time taken does not tell them apart."""
+    from quizapp.models import user as user_module
+
+    hashed: list[str] = []
+    real = user_module.generate_password_hash
+
+    def spy(password: str, *args, **kwargs) -> str:
+        hashed.append(password)
+        return real(password, *args, **kwargs)
+
+    monkeypatch.setattr(user_module, "generate_password_hash", spy)
+    assert register(client, "new@trust.nhs.uk", "first typed password").status_code == 302
+    assert hashed == ["first typed password"]
+    assert register(client, "new@trust.nhs.uk", "second typed password").status_code == 302
+    assert hashed == ["first typed password", "second typed password"]
+    user = user_named("new@trust.nhs.uk")
+    assert user.check_password("first typed password")
+    assert not user.check_password("second typed password")
+
+
+def test_registering_the_address_of_someone_who_left_sends_nothing(client, mailbox, trust):
+    user = create_user(email="gone@trust.nhs.uk", name="Gone Away", agency=trust)
+    user.left_at = utcnow()
+    db.session.commit()
+    response = register(client, "gone@trust.nhs.uk", name="Somebody Else")
+    assert (response.status_code, response.headers["Location"]) == (
+        302,
+        "/register/check-your-email",
+    )
+    assert mailbox.messages == []
+    assert user_named("gone@trust.nhs.uk").name == "Gone Away"
+
+
+ATTACKER_PASSWORD = "attacker chose this one"
+
+
+def _upload_person(app: Flask, tmp_path, trust, name: str, email: str) -> User:
+    """As an administrator does: upload a CSV of people and save it. The person gets an
+    account without a password whose address is not confirmed (they set a password
+    through an emailed link)."""
+    app.config["PEOPLE_UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    create_user(email="admin@partnership.test", roles=(Role.ADMIN,))
+    admin = app.test_client()
+    assert _sign_in_status(admin, "admin@partnership.test", DEFAULT_PASSWORD) == 302
+    sheet = f"name,email,agency\n{name},{email},{trust.name}\n".encode()
+    uploaded = admin.post(
+        "/admin/people/upload",
+        data={"file": (io.BytesIO(sheet), "people.csv")},
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 302, uploaded.get_data(as_text=True)
+    assert admin.post("/admin/people/upload/save").status_code == 302
+    user = user_named(email)
+    assert (user.name, user.password_hash, user.email_confirmed_at) == (name, None, None)
+    return user
+
+
+def test_registering_an_uploaded_persons_address_does_not_take_over_their_account(
+    app, client, auth, mailbox, trust, tmp_path
+):
+    """Issue 12, part 4. Before, registering the address of someone uploaded by CSV set
+    the registrant's name and password on that account and sent the owner the genuine
+    confirmation email; once the owner confirmed, the registrant's password signed in."""
+    owner = _upload_person(app, tmp_path, trust, "Nia Owner", "nia@trust.nhs.uk")
+    token_before = owner.session_token
+
+    attacker = app.test_client()
+    response = register(attacker, "nia@trust.nhs.uk", ATTACKER_PASSWORD, name="Mallory")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/register/check-your-email"
+
+    user = user_named("nia@trust.nhs.uk")
+    assert (user.name, user.password_hash, user.email_confirmed_at) == ("Nia Owner", None, None)
+    assert user.session_token == token_before
+    assert count(User) == 2  # the owner and the administrator who uploaded them
+
+    # The owner's email: the account exists, and a link to choose their own password.
+    message = mailbox.only()
+    assert (message["To"], message["Subject"]) == (
+        "nia@trust.nhs.uk",
+        "You already have an account",
+    )
+    body = message.get_content()
+    assert "Dear Nia Owner" in body and "Mallory" not in body
+    assert "Choose your password with this link" in body
+    link = mailbox.link()
+    assert link.startswith("/password-reset/")
+
+    # The owner follows it (a confirmation link would have made the attacker's password
+    # work): their password works, the attacker's never does.
+    owner_browser = app.test_client()
+    assert owner_browser.get(link).status_code == 200
+    done = owner_browser.post(
+        link, data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
+    )
+    assert done.status_code == 302
+    assert done.headers["Location"] == "/sign-in"
+    assert _sign_in_status(attacker, "nia@trust.nhs.uk", ATTACKER_PASSWORD) == 422
+    assert _sign_in_status(owner_browser, "nia@trust.nhs.uk", NEW_PASSWORD) == 302
+    user = user_named("nia@trust.nhs.uk")
+    assert user.name == "Nia Owner"
+    assert user.email_confirmed_at is not None
+    assert not user.check_password(ATTACKER_PASSWORD)
+
+    # The link works once.
+    again = app.test_client().post(
+        link, data={"password": "another fresh phrase", "confirm_password": "another fresh phrase"}
+    )
+    assert again.status_code == 410
+    assert user_named("nia@trust.nhs.uk").check_password(NEW_PASSWORD)
+
+
+def _sign_in_status(client: FlaskClient, email: str, password: str) -> int:
+    return client.post("/sign-in", data={"email": email, "password": password}).status_code
+
+
+def test_registering_again_before_confirming_changes_nothing_and_sends_a_password_link(
     client, auth, mailbox, trust
 ):
     register(client, "sam@trust.nhs.uk", "first password for sam")
@@ -232,15 +395,29 @@ def test_registering_again_before_confirming_replaces_the_password_and_the_link(
     register(client, "sam@trust.nhs.uk", NEW_PASSWORD, name="Sam Jones")
     assert len(mailbox.messages) == 2
     second = mailbox.messages[1]
-    assert second["Subject"] == "Confirm your email address"
-    assert "Use this link, not any earlier one" in second.get_content()
+    assert second["Subject"] == "You already have an account"
+    body = second.get_content()
+    assert "Dear Sam Practitioner" in body
+    assert "Choose your password with this link. Then you can sign in." in body
+    assert "http://quizapp.test/sign-in" not in body  # they can't sign in yet
     assert count(User) == 1
-    assert client.get(first_link).status_code == 410
-    assert client.post(mailbox.link(second)).status_code == 302
     user = user_named("sam@trust.nhs.uk")
-    assert user.name == "Sam Jones"
+    assert user.name == "Sam Practitioner"
+    assert user.check_password("first password for sam")
+    assert not user.check_password(NEW_PASSWORD)
+
+    # The password link confirms the address too, and ends the earlier confirmation link.
+    password_link = mailbox.link(second)
+    assert password_link.startswith("/password-reset/")
+    done = client.post(
+        password_link, data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
+    )
+    assert done.status_code == 302
+    user = user_named("sam@trust.nhs.uk")
+    assert user.email_confirmed_at is not None
     assert user.check_password(NEW_PASSWORD)
-    assert not user.check_password("first password for sam")
+    assert client.get(first_link).status_code == 410
+    assert auth.sign_in("sam@trust.nhs.uk", NEW_PASSWORD).status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -268,6 +445,74 @@ def test_weak_or_mismatched_passwords_are_refused(
     assert mailbox.messages == []
 
 
+HIDDEN = "must not include tabs, line breaks or other hidden characters"
+
+
+@pytest.mark.parametrize(
+    "name", ["Sam\x00Jones", "Sam\tJones", "Sam Jones\n", "Sam\r\nJones", "\x1b[2JSam", "Sam\x7f"]
+)
+def test_a_name_with_control_characters_is_refused(client, mailbox, trust, name):
+    """NUL included: PostgreSQL can't store it (a server error before)."""
+    response = register(client, "sam@trust.nhs.uk", name=name)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "<title>Error: Create an account" in page
+    # In the error summary, linked to the field, and above the field.
+    assert f'<a href="#name">Full name {HIDDEN}</a>' in page
+    assert f'<span class="govuk-visually-hidden">Error:</span> Full name {HIDDEN}' in page
+    assert count(User) == 0
+    assert mailbox.messages == []
+
+
+def test_a_name_with_ordinary_spaces_and_letters_is_kept(client, mailbox, trust):
+    assert register(client, "zoe@trust.nhs.uk", name="  Zoë  O'Neil-Ødegaard ").status_code == 302
+    assert user_named("zoe@trust.nhs.uk").name == "Zoë  O'Neil-Ødegaard"
+
+
+def test_a_name_of_spaces_only_is_refused(client, mailbox, trust):
+    """It was stored as an empty name, which the database refuses (a server error)."""
+    response = register(client, "sam@trust.nhs.uk", name="   ")
+    assert response.status_code == 422
+    assert '<a href="#name">Enter your full name</a>' in response.get_data(as_text=True)
+    assert count(User) == 0
+    assert mailbox.messages == []
+
+
+def test_an_invitation_with_control_characters_is_refused(client, auth, mailbox):
+    police = create_agency(name="West Midlands Police", sector="police")
+    create_user(email="admin@partnership.test", roles=(Role.ADMIN,))
+    auth.sign_in("admin@partnership.test")
+    response = invite(
+        client, agency=str(police.id), name="Ines\x00", job_role="DC\tCID", level="Level\n3"
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for what, field in (
+        ("Full name", "name"),
+        ("Job role", "job_role"),
+        ("Competency level", "level"),
+    ):
+        assert f'<a href="#{field}">{what} {HIDDEN}</a>' in page
+    assert count(Invitation) == 0
+    assert mailbox.messages == []
+
+
+def test_signing_in_with_control_characters_in_the_email_is_refused(client):
+    response = client.post(
+        "/sign-in", data={"email": "nurse\x00@example.org", "password": "whatever it is"}
+    )
+    assert response.status_code == 422
+    assert f"Email address {HIDDEN}" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("password", ["violet\tkettle marmalade", "violet kettle\x00marmalade"])
+def test_a_new_password_with_control_characters_is_refused(client, mailbox, trust, password):
+    response = register(client, "sam@trust.nhs.uk", password)
+    assert response.status_code == 422
+    assert f"Password {HIDDEN}" in response.get_data(as_text=True)
+    assert count(User) == 0
+
+
 def test_password_rules():
     assert password_problem("eleven char") == TOO_SHORT
     assert password_problem("twelve chars") is None
@@ -276,6 +521,9 @@ def test_password_rules():
     assert password_problem("abababababab") == TOO_COMMON
     assert password_problem("x" * 1001) == "Password must be 1000 characters or fewer"
     assert password_problem("violet kettle marmalade") is None
+    assert password_problem("violet kettle\nmarmalade") == (
+        "Password must not include tabs, line breaks or other hidden characters"
+    )
 
 
 def test_register_page_has_labelled_fields_with_autocomplete(client):
@@ -512,7 +760,9 @@ def test_team_must_belong_to_the_agency(client, auth, mailbox):
 def test_empty_invitation_form_says_what_is_missing(client, auth):
     create_user(email="admin@partnership.test", roles=(Role.ADMIN,))
     auth.sign_in("admin@partnership.test")
-    response = client.post("/invitations/new", data={"agency": "", "team": ""})
+    response = client.post(
+        "/invitations/new", data={"agency": "", "team": "", "name": "  ", "job_role": " "}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     for message in (

@@ -201,6 +201,37 @@ def test_an_email_domain_of_another_agency_is_refused_naming_it(client, admin):
     assert db.session.scalar(sa.select(sa.func.count(AgencyEmailDomain.id))) == 1
 
 
+def test_names_with_control_characters_are_refused(client, admin):
+    """NUL included: PostgreSQL can't store it, nor look a team up by it (a server error
+    before)."""
+    hidden = "must not include tabs, line breaks or other hidden characters"
+    response = client.post(
+        "/admin/agencies/new",
+        data=agency_form(name="City\x00Hospital", email_domains="city.nhs.uk\r\nx\x00.uk"),
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'<a href="#name">Name {hidden}</a>' in page
+    assert (
+        '<a href="#email_domains">Email domains must not include hidden characters other than'
+        " line breaks and tabs</a>"
+    ) in page
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Agency.id))) == 0
+
+    agency = new_agency(name="City Hospital")
+    team = create_team(agency=agency, name="Health visiting")
+    for url in (
+        f"/admin/agencies/{agency.id}/teams",
+        f"/admin/agencies/{agency.id}/teams/{team.id}/rename",
+    ):
+        for name in ("Health\x00visiting", "School\tnursing"):
+            refused = client.post(url, data={"name": name})
+            assert refused.status_code == 422, (url, name)
+            assert f'<a href="#name">Team name {hidden}</a>' in refused.get_data(as_text=True)
+    assert teams_of(agency) == ["Health visiting"]
+
+
 def test_lines_that_are_not_domains_are_named(client, admin):
     response = client.post(
         "/admin/agencies/new",

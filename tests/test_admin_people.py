@@ -889,6 +889,24 @@ def test_a_file_with_a_byte_order_mark_is_read(client, admin, hospital):
     assert users_by_email()["zoe@example.org"].name == "Zoë Brontë"
 
 
+def test_control_characters_in_a_name_are_listed_and_nothing_is_saved(client, admin, hospital):
+    """NUL can't be stored in PostgreSQL (a server error on saving, before)."""
+    text = csv_text(
+        [
+            "Jo\x00Bloggs,jo@example.org,City Hospital,,Nurse,",
+            "Al Smith,al@example.org,City Hospital,,,",
+        ]
+    )
+    response = upload(client, text)
+    assert response.status_code == 422
+    assert problems_on(response.get_data(as_text=True)) == {
+        2: ["Name must not include hidden characters"]
+    }
+    # Nothing is kept for a file with problems, so it can't be saved by going on.
+    assert save(client).headers["Location"].endswith("/admin/people/upload")
+    assert user_count() == 1
+
+
 def test_a_file_not_ending_in_csv_is_refused(client, admin, hospital):
     response = upload(client, csv_text(person_rows(1)), filename="people.xlsx")
     assert response.status_code == 422

@@ -153,6 +153,43 @@ def test_the_editor_validates_like_the_file_validator(app, client, auth):
     assert "Raw HTML is not allowed" in response.get_data(as_text=True)
 
 
+def test_the_editor_refuses_control_characters(app, client, auth):
+    """One-line fields refuse tabs and line breaks too; fields of several lines allow
+    them. NUL can't be stored in PostgreSQL (a server error before)."""
+    key = import_bank_text(small_bank()).bank.key
+    _author(auth)
+    client.post(f"/author/banks/{key}/draft/new")
+    draft = _draft().content
+    question = draft["questions"][0]
+    data = _question_form(question)
+    data["prompt"] = "Who\x00 should act?"
+    data["hint"] = "Think\tfirst"
+    data["feedback"] = "Line one\r\n\tLine two"  # allowed
+    response = client.post(f"/author/banks/{key}/draft/questions/{question['id']}", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert (
+        '<a href="#prompt">This must not include hidden characters other than line breaks'
+        " and tabs</a>"
+    ) in page
+    assert (
+        '<a href="#hint">This must not include tabs, line breaks or other hidden characters</a>'
+        in page
+    )
+    assert "#feedback" not in page
+    finding = draft["findings"][0]
+    response = client.post(
+        f"/author/banks/{key}/draft/findings/{finding['id']}",
+        data={"kind": finding["kind"], "text": "A finding\x00"},
+    )
+    assert response.status_code == 422
+    assert (
+        '<a href="#text">This must not include hidden characters other than line breaks'
+        " and tabs</a>"
+    ) in response.get_data(as_text=True)
+    assert _draft().content == draft
+
+
 def test_publishing_nothing_new_is_refused(app, client, auth):
     key = import_bank_text(small_bank()).bank.key
     _author(auth)

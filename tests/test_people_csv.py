@@ -173,6 +173,29 @@ def test_values_too_long_for_the_database_are_problems():
     }
 
 
+def test_control_characters_in_a_cell_are_problems_but_tabs_and_line_breaks_are_tidied():
+    result = check(
+        HEADER
+        + "Jo\x00Bloggs,jo@example.org,City Hospital,,Nurse\x1b,\n"
+        + '"Sam\tPatel",sam@example.org,City Hospital,,"Health\r\nvisitor",Level\x7f3\n'
+        + "Al Smith,al@example.org,City\x9bHospital,,,\n"
+        + '"Bo\tBrown",bo@example.org,City Hospital,,"Health\r\nvisitor",Level\u20283\n'
+    )
+    assert result.problem_rows == {
+        2: [
+            "Name must not include hidden characters",
+            "Job role must not include hidden characters",
+        ],
+        3: ["Level must not include hidden characters"],
+        4: [
+            "Agency must not include hidden characters",
+            "Agency 'City\x9bHospital' is not known: check its spelling on the agencies page",
+        ],
+    }
+    (bo,) = result.new
+    assert (bo.name, bo.job_role, bo.level) == ("Bo Brown", "Health visitor", "Level 3")
+
+
 def test_test_domains_only_when_allowed():
     text = HEADER + "Jo,jo@demo.test,City Hospital,,,\n"
     assert read_people(text).problems[0].row == 2

@@ -7,6 +7,8 @@ uses the local server at 127.0.0.1:6379 with a key prefix of its own, removed af
 from __future__ import annotations
 
 import ast
+import base64
+import json
 import re
 import uuid
 from datetime import timedelta
@@ -14,10 +16,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from quizapp import create_app, web
+from quizapp.auth import devices
 from quizapp.config import WEAK_SECRET_KEYS, ProductionConfig
 from quizapp.extensions import db
 from quizapp.models import AgencyEmailDomain, User
@@ -232,6 +236,153 @@ def test_successful_sign_ins_do_not_count(app, client):
     for _ in range(12):
         assert _sign_in(client, user.email, DEFAULT_PASSWORD).status_code == 302
         client.post("/sign-out")
+
+
+# Sign-in: device cookies let the owner's browser past the account's lock ------------
+
+
+def _device_cookie(response) -> str:
+    """The Set-Cookie header that gives the browser its device cookie."""
+    (header,) = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("device=")]
+    return header
+
+
+def _lock(email: str) -> None:
+    """Ten wrong passwords from a browser that never signed in, each from another address,
+    as a guesser spreading their tries would."""
+    attacker = _new_browser()
+    for number in range(10):
+        assert _sign_in(attacker, email, "wrong password!", f"10.30.0.{number}").status_code == 422
+
+
+def _new_browser():
+    """Another browser. Each of its requests has an app context of its own, as in
+    production (the `client` fixture sets that up)."""
+    from .conftest import IsolatedClient
+
+    assert current_app.test_client_class is IsolatedClient
+    return current_app.test_client()
+
+
+def test_the_owners_browser_signs_in_while_others_are_locked_out(app, client):
+    owner = create_user(email="lead@example.org")
+    browser = _new_browser()
+    signed_in = _sign_in(browser, owner.email, DEFAULT_PASSWORD, "10.31.0.1")
+    assert signed_in.status_code == 302
+    cookie = _device_cookie(signed_in)
+    for attribute in ("Path=/sign-in", "HttpOnly", "SameSite=Lax", "Max-Age=31536000"):
+        assert attribute in cookie.split("; "), cookie
+    assert "Secure" not in cookie  # only where the session cookie is (production)
+    browser.post("/sign-out")  # the device cookie stays: signing out does not end it
+
+    _lock(owner.email)
+    # Untrusted browsers are locked out, the right password included.
+    _assert_too_many(_sign_in(_new_browser(), owner.email, "wrong password!", "10.31.1.1"))
+    _assert_too_many(_sign_in(_new_browser(), owner.email, DEFAULT_PASSWORD, "10.31.1.2"))
+    # The owner's browser is not.
+    response = _sign_in(browser, owner.email, DEFAULT_PASSWORD, "10.31.0.1")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/checks/")
+    assert browser.get("/checks/").status_code == 200
+    # ...and its sign-in does not lift the lock for anyone else.
+    _assert_too_many(_sign_in(_new_browser(), owner.email, DEFAULT_PASSWORD, "10.31.1.3"))
+
+
+def test_the_device_cookie_is_secure_where_the_session_cookie_is(app, client):
+    user = create_user(email="secure@example.org")
+    app.config["SESSION_COOKIE_SECURE"] = True
+    response = client.post(
+        "/sign-in",
+        data={"email": user.email, "password": DEFAULT_PASSWORD},
+        base_url="https://quizapp.test",
+    )
+    assert response.status_code == 302
+    assert "Secure" in _device_cookie(response).split("; ")
+
+
+def _forged(payload: dict, key: str) -> str:
+    return URLSafeTimedSerializer(key, salt=devices.SALT).dumps(payload)
+
+
+def test_forged_or_another_accounts_device_cookie_gives_no_way_past_the_lock(app, client):
+    owner = create_user(email="owner@example.org")
+    other = create_user(email="other@example.org")
+    others_browser = _new_browser()
+    assert _sign_in(others_browser, other.email, DEFAULT_PASSWORD, "10.32.0.1").status_code == 302
+    _lock(owner.email)
+
+    # Another account's genuine device cookie.
+    _assert_too_many(_sign_in(others_browser, owner.email, DEFAULT_PASSWORD, "10.32.0.1"))
+    # The other account's cookie with the owner's id written in: the signature fails.
+    genuine = others_browser.get_cookie("device", domain="quizapp.test", path="/sign-in").value
+    payload, rest = genuine.split(".", 1)
+    data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert data["user"] == other.id
+    data["user"] = owner.id
+    edited = base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+    db.session.expire_all()
+    owner_digest = devices._password_digest(db.session.get(User, owner.id))
+    cookies = {
+        "edited": f"{edited}.{rest}",
+        "signed with another key": _forged(
+            {"user": owner.id, "password": owner_digest, "device": "x"}, "another-key" * 4
+        ),
+        "garbage": "not a device cookie",
+    }
+    for name, value in cookies.items():
+        browser = _new_browser()
+        browser.set_cookie("device", value, domain="quizapp.test", path="/sign-in")
+        response = _sign_in(browser, owner.email, DEFAULT_PASSWORD, "10.32.1.1")
+        assert response.status_code == 429, name
+
+    # A cookie the app itself signed, but for a password the account no longer has.
+    stale = _forged(
+        {"user": owner.id, "password": "0" * 32, "device": "stale"}, app.config["SECRET_KEY"]
+    )
+    browser = _new_browser()
+    browser.set_cookie("device", stale, domain="quizapp.test", path="/sign-in")
+    _assert_too_many(_sign_in(browser, owner.email, DEFAULT_PASSWORD, "10.32.1.2"))
+    # The same cookie with the right digest does get through: the test above is fair.
+    fresh = _forged(
+        {"user": owner.id, "password": owner_digest, "device": "fresh"}, app.config["SECRET_KEY"]
+    )
+    browser.set_cookie("device", fresh, domain="quizapp.test", path="/sign-in")
+    assert _sign_in(browser, owner.email, DEFAULT_PASSWORD, "10.32.1.2").status_code == 302
+
+
+def test_a_new_password_ends_the_accounts_device_cookies(app, client):
+    owner = create_user(email="moved@example.org")
+    old_laptop = _new_browser()
+    assert _sign_in(old_laptop, owner.email, DEFAULT_PASSWORD, "10.33.0.1").status_code == 302
+    db.session.expire_all()
+    user = db.session.get(User, owner.id)
+    user.set_password("a brand new password 2026")
+    db.session.commit()
+    _lock(owner.email)
+    _assert_too_many(_sign_in(old_laptop, owner.email, "a brand new password 2026", "10.33.0.1"))
+
+
+def test_a_device_cookie_has_its_own_failure_limit(app, client, monkeypatch):
+    """A stolen laptop gets ten guesses in fifteen minutes, like anyone; its failures do
+    not lock the account for the owner's other browsers."""
+    import time as time_module
+
+    start = time_module.time()
+    monkeypatch.setattr(time_module, "time", lambda: start)
+    owner = create_user(email="laptop@example.org")
+    laptop = _new_browser()
+    assert _sign_in(laptop, owner.email, DEFAULT_PASSWORD, "10.34.0.1").status_code == 302
+    laptop.post("/sign-out")
+    for number in range(10):  # each from another address: only the cookie's count is hit
+        response = _sign_in(laptop, owner.email, "wrong password!", f"10.34.1.{number}")
+        assert response.status_code == 422
+    _assert_too_many(_sign_in(laptop, owner.email, "wrong password!", "10.34.2.1"))
+    _assert_too_many(_sign_in(laptop, owner.email, DEFAULT_PASSWORD, "10.34.2.2"))
+    # The account itself is not locked: another browser signs in.
+    assert _sign_in(_new_browser(), owner.email, DEFAULT_PASSWORD, "10.34.3.1").status_code == 302
+    # The cookie's lock lasts the window, then the laptop may try again.
+    monkeypatch.setattr(time_module, "time", lambda: start + 15 * 60 + 1)
+    assert _sign_in(laptop, owner.email, DEFAULT_PASSWORD, "10.34.2.3").status_code == 302
 
 
 def test_same_message_for_unknown_email_and_wrong_password(app, client):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from quizapp.extensions import db
-from quizapp.models import Completion, Requirement, Role, Team, User, utcnow
+from quizapp.models import Check, Completion, Requirement, Role, Team, User, utcnow
 from quizapp.take import operations as take
 from quizapp.take.queries import checks_for
 from quizapp.workforce.operations import create_assignment, delete_assignment
@@ -260,6 +260,31 @@ def test_changing_a_checks_refresh_period_moves_expiry_dates(app, client, auth):
     completion = db.session.scalars(sa.select(Completion)).one()
     assert completion.expires_at == completion.passed_at + relativedelta(months=24)
     assert check.title == "Renamed" and check.pass_mark == 70
+
+
+def test_check_settings_refuse_control_characters(app, client, auth):
+    check = check_for(import_bank_text(small_bank()))
+    create_user(email="admin@example.org", roles=(Role.ADMIN,))
+    auth.sign_in("admin@example.org")
+    response = client.post(
+        f"/admin/checks/{check.id}",
+        data={
+            "title": "Renamed\x00",
+            "framework": "Inter\tcollegiate",
+            "level": "Level 3\n",
+            "pass_mark": "70",
+            "refresh_months": "24",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for field, what in (("title", "Title"), ("framework", "Framework"), ("level", "Level")):
+        assert (
+            f'<a href="#{field}">{what} must not include tabs, line breaks or other hidden'
+            " characters</a>"
+        ) in page
+    db.session.expire_all()
+    assert db.session.get(Check, check.id).title == "A small check"
 
 
 def test_a_check_can_be_pinned_to_a_version_and_unpinned(app, client, auth):

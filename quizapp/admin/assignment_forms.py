@@ -28,6 +28,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..check_fields import attempts_field, certainty_field, pass_mark_field, refresh_months_field
+from ..text_rules import NoHiddenCharacters
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -80,7 +81,10 @@ class AssignmentForm(FlaskForm):
     job_roles = TextAreaField(
         "Only these job roles (optional)",
         widget=GovTextArea(),
-        validators=[Length(max=5000, message="Job roles must be 5000 characters or fewer")],
+        validators=[
+            Length(max=5000, message="Job roles must be 5000 characters or fewer"),
+            NoHiddenCharacters("Job roles", multiline=True),
+        ],
     )
     due_rule = RadioField(
         "When is it due?",
@@ -150,19 +154,26 @@ class CheckSettingsForm(FlaskForm):
         validators=[
             InputRequired(message="Enter a title"),
             Length(max=300, message="Title must be 300 characters or fewer"),
+            NoHiddenCharacters("Title"),
         ],
     )
     framework = StringField(
         "Competency framework (optional)",
         widget=GovTextInput(),
         description="For example Intercollegiate, Keeping Children Safe in Education, Police",
-        validators=[Length(max=100, message="Framework must be 100 characters or fewer")],
+        validators=[
+            Length(max=100, message="Framework must be 100 characters or fewer"),
+            NoHiddenCharacters("Framework"),
+        ],
     )
     level = StringField(
         "Level (optional)",
         widget=GovTextInput(),
         description="For example Level 3, or Designated safeguarding lead",
-        validators=[Length(max=100, message="Level must be 100 characters or fewer")],
+        validators=[
+            Length(max=100, message="Level must be 100 characters or fewer"),
+            NoHiddenCharacters("Level"),
+        ],
     )
     version = SelectField(
         "Which version of the bank's questions",

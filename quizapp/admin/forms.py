@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..models import SECTOR_LABELS, SECTORS
+from ..text_rules import NoHiddenCharacters
 
 
 class AgencyForm(FlaskForm):
@@ -27,6 +28,7 @@ class AgencyForm(FlaskForm):
         validators=[
             InputRequired(message="Enter the agency's name"),
             Length(max=200, message="Name must be 200 characters or fewer"),
+            NoHiddenCharacters("Name"),
         ],
     )
     sector = RadioField(
@@ -47,7 +49,10 @@ class AgencyForm(FlaskForm):
         description="People who register with an email address at one of these domains join"
         " this agency. One on each line, for example swbh.nhs.uk.",
         widget=GovTextArea(),
-        validators=[Length(max=20_000, message="Email domains must be 20,000 characters or fewer")],
+        validators=[
+            Length(max=20_000, message="Email domains must be 20,000 characters or fewer"),
+            NoHiddenCharacters("Email domains", multiline=True),
+        ],
     )
     submit = SubmitField("Save agency", widget=GovSubmitInput())
 
@@ -59,6 +64,7 @@ class TeamForm(FlaskForm):
         validators=[
             InputRequired(message="Enter the team's name"),
             Length(max=200, message="Team name must be 200 characters or fewer"),
+            NoHiddenCharacters("Team name"),
         ],
     )
     submit = SubmitField("Save team", widget=GovSubmitInput())

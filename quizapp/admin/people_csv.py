@@ -23,6 +23,8 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from ..text_rules import hidden_characters_problem
+
 #: More people than this in one file is refused (split it into several files).
 MAX_ROWS = 50_000
 
@@ -243,6 +245,12 @@ def _read_row(
         if len(values[key]) > limit:
             title = COLUMN_TITLES[key].capitalize()
             problems.append(f"{title} must be {limit} characters or fewer")
+    for key, title in COLUMN_TITLES.items():
+        # Tabs and line breaks in a cell were tidied into spaces above (a spreadsheet
+        # shows them, and the preview shows the result); any other control character,
+        # NUL included, is refused. The email's own check refuses them all.
+        if key != "email" and hidden_characters_problem(values[key], title):
+            problems.append(f"{title.capitalize()} must not include hidden characters")
     sheet.problems.extend(Problem(number, message) for message in problems)
     sheet.rows.append(
         SheetRow(

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Agency, AgencyEmailDomain, Invitation, Role, Team, User, normalise_email
+from ..models.user import hash_password
 
 #: Roles an administrator may add to an invitation; practitioner is always given.
 GRANTABLE_ROLES = (Role.AUTHOR, Role.LEAD, Role.ADMIN)
@@ -57,17 +58,16 @@ class Registration:
 def register(*, name: str, email: str, password: str, agency: Agency) -> Registration:
     """Create an unconfirmed practitioner in `agency`, or find the existing account.
 
-    Registering again before confirming replaces the name and password and rotates the
-    session token, so only the newest link works: someone who registered another
-    person's address first can't keep the password they chose once the owner registers.
+    An existing account is never changed, whatever state it is in (uploaded without a
+    password, awaiting confirmation, or in use): otherwise whoever registers an address
+    first could set the password that works once its owner confirms it. The route emails
+    the owner a link to choose a password instead. The password is hashed either way, so
+    the answer takes as long whether or not the address has an account.
     """
     email = normalise_email(email)
     existing = user_by_email(email)
     if existing is not None:
-        if awaiting_confirmation(existing) and existing.is_active:
-            existing.name = name
-            existing.set_password(password)
-            db.session.flush()
+        hash_password(password)  # not kept: only so that both answers take as long
         return Registration(user=existing, created=False)
     user = User(email=email, name=name, agency=agency, active=True, email_confirmed_at=None)
     user.set_password(password)

@@ -17,8 +17,16 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
+from ..text_rules import NoHiddenCharacters
 from .passwords import MAX_LENGTH, password_problem
 
 
@@ -29,6 +37,7 @@ class SignInForm(FlaskForm):
         validators=[
             InputRequired(message="Enter your email address"),
             Length(max=320, message="Email address must be 320 characters or fewer"),
+            NoHiddenCharacters("Email address"),
         ],
     )
     password = PasswordField(
@@ -84,8 +93,10 @@ def _name_field(label: str, *, who: str = "your") -> StringField:
         widget=GovTextInput(),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            InputRequired(message=f"Enter {who} full name"),
+            # After the filter: a name of spaces only is no name (the database refuses it).
+            DataRequired(message=f"Enter {who} full name"),
             Length(max=200, message="Full name must be 200 characters or fewer"),
+            NoHiddenCharacters("Full name"),
         ],
     )
 
@@ -179,8 +190,9 @@ class InvitationForm(FlaskForm):
         widget=GovTextInput(),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            InputRequired(message="Enter their job role"),
+            DataRequired(message="Enter their job role"),
             Length(max=200, message="Job role must be 200 characters or fewer"),
+            NoHiddenCharacters("Job role"),
         ],
     )
     level = StringField(
@@ -191,6 +203,7 @@ class InvitationForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=50, message="Competency level must be 50 characters or fewer"),
+            NoHiddenCharacters("Competency level"),
         ],
     )
     roles = RoleCheckboxes(

@@ -2,7 +2,8 @@
 
 Length matters more than complexity rules (NCSC and NIST guidance), so we ask for at
 least 12 characters and refuse passwords on a list of common ones, compared loosely so
-that "Password-2026!" counts as "password2026".
+that "Password-2026!" counts as "password2026". Control characters are refused: a tab or
+a line break can't be typed into a password box, so one there was pasted by mistake.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+
+from ..text_rules import hidden_characters_problem
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1000
@@ -52,6 +55,9 @@ def password_problem(password: str) -> str | None:
         return TOO_SHORT
     if len(password) > MAX_LENGTH:
         return TOO_LONG
+    hidden = hidden_characters_problem(password, "Password")
+    if hidden:
+        return hidden
     if len(set(password.casefold())) < 4 or _forms(password) & common_passwords():
         return TOO_COMMON
     return None

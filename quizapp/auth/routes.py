@@ -19,7 +19,7 @@ from ..email import EmailError, render_email, send_email
 from ..extensions import db, limiter, login_manager
 from ..models import Agency, Role, Team, User, normalise_email, utcnow
 from ..models.user import new_session_token
-from . import accounts, bp, tokens
+from . import accounts, bp, devices, tokens
 from .forms import (
     AcceptInvitationForm,
     ConfirmEmailForm,
@@ -107,7 +107,9 @@ def _confirm_days() -> int:
 # Rate limits ---------------------------------------------------------------------------
 # Counted per client address and per email address typed, in the window the setting
 # names. Sign-in counts failures only (a 422 answer); registering and password resets
-# count the emails they send (a redirect to "check your email").
+# count the emails they send (a redirect to "check your email"). A browser with a device
+# cookie for the account typed (devices.py) has its own sign-in limit instead of the
+# account's, so that other people's guesses can't lock the owner out.
 
 
 def _setting(name: str):
@@ -127,10 +129,30 @@ def _sent(response: Response) -> bool:
     return response.status_code == 302
 
 
-def _limits(per_address: str, per_email: str, deduct_when):
+def _device() -> str:
+    return "device:" + (devices.trusted_device() or "")
+
+
+def _untrusted() -> bool:
+    return not devices.is_trusted()
+
+
+def _limits(per_address: str, per_email: str, deduct_when, *, devices_apart: bool = False):
     def decorate(view):
+        if devices_apart:
+            view = limiter.limit(
+                _setting("SIGN_IN_LIMIT_PER_DEVICE"),
+                key_func=_device,
+                methods=["POST"],
+                deduct_when=deduct_when,
+                exempt_when=_untrusted,
+            )(view)
         view = limiter.limit(
-            _setting(per_email), key_func=_email_typed, methods=["POST"], deduct_when=deduct_when
+            _setting(per_email),
+            key_func=_email_typed,
+            methods=["POST"],
+            deduct_when=deduct_when,
+            exempt_when=devices.is_trusted if devices_apart else None,
         )(view)
         return limiter.limit(
             _setting(per_address),
@@ -142,7 +164,9 @@ def _limits(per_address: str, per_email: str, deduct_when):
     return decorate
 
 
-sign_in_limits = _limits("SIGN_IN_LIMIT_PER_ADDRESS", "SIGN_IN_LIMIT_PER_ACCOUNT", _failed)
+sign_in_limits = _limits(
+    "SIGN_IN_LIMIT_PER_ADDRESS", "SIGN_IN_LIMIT_PER_ACCOUNT", _failed, devices_apart=True
+)
 email_limits = _limits("EMAIL_LIMIT_PER_ADDRESS", "EMAIL_LIMIT_PER_EMAIL", _sent)
 
 
@@ -205,7 +229,9 @@ def sign_in() -> Page:
             ]
         elif user is not None:
             _sign_in(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("take.your_checks"))
+            response = redirect(_safe_next(request.args.get("next")) or url_for("take.your_checks"))
+            devices.remember(response, user)
+            return response
         else:
             form.email.errors = ["Enter a correct email address and password"]
     return _form_page("auth/sign_in.html", form)
@@ -260,21 +286,28 @@ def register() -> Page:
 
 
 def _send_registration_email(outcome: accounts.Registration) -> None:
-    """A confirmation link; or, for an address that already has an account, a note saying
-    so (the page shown is the same, so the form does not reveal who has an account)."""
+    """A confirmation link for a new account. For an address that already has one (left
+    unchanged), a note saying so with a single-use link to choose a password, as a
+    password reset sends; nothing for an account that can't be used. The page shown is
+    the same in every case, so the form does not reveal who has an account."""
     user = outcome.user
-    if accounts.awaiting_confirmation(user) and user.is_active:
+    if outcome.created:
         link = url_for("auth.confirm_email", token=tokens.confirmation_token(user), _external=True)
-        text = render_email(
-            "confirm_email", user=user, link=link, again=not outcome.created, days=_confirm_days()
-        )
+        text = render_email("confirm_email", user=user, link=link, days=_confirm_days())
         send_email(user.email, "Confirm your email address", text)
+        return
+    if not user.is_active:
         return
     link = url_for(
         "auth.choose_new_password", token=tokens.password_reset_token(user), _external=True
     )
     text = render_email(
-        "account_exists", user=user, link=link, sign_in=url_for("auth.sign_in", _external=True)
+        "account_exists",
+        user=user,
+        link=link,
+        hours=_reset_hours(),
+        ready=user.password_hash is not None and not accounts.awaiting_confirmation(user),
+        sign_in=url_for("auth.sign_in", _external=True),
     )
     send_email(user.email, "You already have an account", text)
 

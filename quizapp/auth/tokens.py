@@ -4,7 +4,7 @@ Each purpose has its own salt, so a token for one can't be used for another, and
 binds something that changes once the link has been used, so every link works once:
 
 - confirmation: the user id, email and session token, refused once the email is confirmed
-  (registering again rotates the session token, so only the latest link works);
+  (or once a password is set through a reset link, which rotates the session token);
 - password reset: the user id and a digest of the session token, which set_password
   rotates;
 - invitation: the invitation id and email, refused once accepted or after expires_at.

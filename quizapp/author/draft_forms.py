@@ -34,20 +34,23 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..check_fields import attempts_field, certainty_field, pass_mark_field, refresh_months_field
 from ..questions import QUESTION_TYPES
+from ..text_rules import NoHiddenCharacters
 
 #: Option rows offered on a choice question's page; empty rows are ignored.
 OPTION_ROWS = 6
 TEXT_LIMIT = Length(max=20_000, message="This must be 20,000 characters or fewer")
+ONE_LINE = NoHiddenCharacters("This")
+LINES = NoHiddenCharacters("This", multiline=True)
 
 
 def _text(label: str, *, required: str | None = None) -> StringField:
     validators = [InputRequired(message=required)] if required else [Optional()]
-    return StringField(label, widget=GovTextInput(), validators=[*validators, TEXT_LIMIT])
+    return StringField(label, widget=GovTextInput(), validators=[*validators, TEXT_LIMIT, ONE_LINE])
 
 
 def _area(label: str, *, required: str | None = None) -> TextAreaField:
     validators = [InputRequired(message=required)] if required else [Optional()]
-    return TextAreaField(label, widget=GovTextArea(), validators=[*validators, TEXT_LIMIT])
+    return TextAreaField(label, widget=GovTextArea(), validators=[*validators, TEXT_LIMIT, LINES])
 
 
 class DetailsForm(FlaskForm):
@@ -242,6 +245,7 @@ class PublishForm(FlaskForm):
         validators=[
             InputRequired(message="Say what changed, so others can follow the history"),
             Length(max=2000, message="The change note must be 2000 characters or fewer"),
+            NoHiddenCharacters("The change note", multiline=True),
         ],
     )
     submit = SubmitField("Publish version", widget=GovSubmitInput())
@@ -250,7 +254,11 @@ class PublishForm(FlaskForm):
 class BriefingForm(FlaskForm):
     title = _text("Title for the new bank (optional)")
     publisher = _text("Published by (optional)")
-    text = _area("Paste the learning briefing")
+    # Not _area: control characters pasted with a briefing are removed, not refused
+    # (authoring/briefing.py), and the text itself is never stored.
+    text = TextAreaField(
+        "Paste the learning briefing", widget=GovTextArea(), validators=[Optional(), TEXT_LIMIT]
+    )
     upload = FileField(
         "Or upload it as a text file",
         widget=GovFileInput(),

@@ -8,6 +8,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, Gov
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length
 
+from ..text_rules import NoHiddenCharacters
+
 
 class BankUploadForm(FlaskForm):
     file = FileField(
@@ -27,6 +29,9 @@ class BankUploadForm(FlaskForm):
         description="Shown in the bank's history, for example \u201cReworded the question"
         " on escalation\u201d. Leave it blank for a new bank.",
         widget=GovTextArea(),
-        validators=[Length(max=2000, message="What has changed must be 2,000 characters or fewer")],
+        validators=[
+            Length(max=2000, message="What has changed must be 2,000 characters or fewer"),
+            NoHiddenCharacters("What has changed", multiline=True),
+        ],
     )
     submit = SubmitField("Upload and import", widget=GovSubmitInput())

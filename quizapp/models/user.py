@@ -32,6 +32,11 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def hash_password(password: str) -> str:
+    """scrypt, salted: deliberately slow, so that stolen hashes are slow to guess."""
+    return generate_password_hash(password, method="scrypt")
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -93,7 +98,7 @@ class User(UserMixin, db.Model):
             self.role_rows.append(UserRole(role=role.value))
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = hash_password(password)
         self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:

@@ -718,3 +718,22 @@ def test_without_an_advice_line_the_result_shows_the_reviews_signposting_alone(
     result = client.get(f"/checks/attempts/{attempt_id}/result").get_data(as_text=True)
     assert "Ask your safeguarding lead." in result
     assert "From the review" not in result and 'id="partnership-advice"' not in result
+
+
+def test_people_added_by_an_upload_get_the_email_of_the_assignment_that_reaches_them(
+    app, client, admin, check, mailbox, tmp_path
+):
+    from .test_admin_people import csv_text, person_rows, save, upload
+
+    app.config["PEOPLE_UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    hospital = create_agency(name="City Hospital")
+    for name in ("Health visiting", "School nursing"):
+        db.session.add(Team(agency=hospital, name=name))
+    db.session.commit()
+    create_assignment(check=check, all_agencies=True, levels=["Level 2"], due_days=28, now=utcnow())
+    db.session.commit()
+    assert upload(client, csv_text(person_rows(3))).status_code == 302
+    assert save(client).status_code == 302
+    # Person n is at level 1 + n % 3: only person1 is at Level 2.
+    assert [m["To"] for m in mailbox.messages] == ["person1@example.org"]
+    assert "You have not set a password yet" in mailbox.only().get_content()

@@ -737,3 +737,11 @@ def test_people_added_by_an_upload_get_the_email_of_the_assignment_that_reaches_
     # Person n is at level 1 + n % 3: only person1 is at Level 2.
     assert [m["To"] for m in mailbox.messages] == ["person1@example.org"]
     assert "You have not set a password yet" in mailbox.only().get_content()
+
+
+def test_the_assignment_emails_page_shows_no_markup_as_text(app, client, admin):
+    police = create_agency(name="Police", sector="police")
+    db.session.commit()
+    page = client.get(f"/admin/agencies/{police.id}/assignment-emails").get_data(as_text=True)
+    assert "&lt;" not in page
+    assert "Should people get an email when they are assigned a check?" in page

@@ -124,10 +124,36 @@ def dashboards_verify_command() -> None:
     click.echo("The dashboards' summaries match a recount.")
 
 
+assignments_cli = AppGroup("assignments", help="Assignments and the emails they send.")
+
+
+@assignments_cli.command("send-emails")
+@click.option(
+    "--url",
+    required=True,
+    help="The service's address, for the links in the emails: https://checks.example.org",
+)
+def send_emails_command(url: str) -> None:
+    """Send the assignment emails still waiting (a request sends only the first few, and
+    none while the mail server is down). Run it every few minutes (cron); exits 1 if the
+    mail server failed."""
+    from flask import current_app
+
+    from .workforce.emails import deliver
+
+    with current_app.test_request_context(base_url=url):
+        outcome = deliver()
+    click.echo(f"Sent {outcome.sent} assignment {'email' if outcome.sent == 1 else 'emails'}.")
+    if outcome.failed:
+        click.echo("The mail server failed: the rest are sent on the next run.", err=True)
+        raise SystemExit(1)
+
+
 def register_cli(app: Flask) -> None:
     from .demo import demo_cli
 
     app.cli.add_command(banks_cli)
+    app.cli.add_command(assignments_cli)
     app.cli.add_command(completions_cli)
     app.cli.add_command(dashboards_cli)
     app.cli.add_command(retention_cli)

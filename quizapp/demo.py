@@ -254,6 +254,7 @@ def load_demo_activity(*, now: datetime) -> bool:
         )
     db.session.flush()
     load_dashboard_activity(check, now=now)
+    load_retired_pilot(check, now=now)
     return True
 
 
@@ -360,3 +361,51 @@ def load_dashboard_activity(check: Check, *, now: datetime) -> None:
         if passed_days is not None:
             _synthetic_attempt(officer, check, rng, skill=1.0, at=now - timedelta(days=passed_days))
     db.session.flush()
+
+
+#: The pilot the demo partnership ran before the HS check: ended, then retired.
+PILOT_TITLE = "Baby HS: pilot for designated safeguarding leads"
+
+
+def load_retired_pilot(check: Check, *, now: datetime) -> None:
+    """A retired check (a pilot of the HS check) with its ended assignment, and the
+    partnership's advice line. The demo's assignments count as announced already: no
+    assignment emails wait to be sent."""
+    from .models import AssignmentEmail
+    from .settings import current_settings, save_advice_line
+    from .workforce.operations import create_assignment, end_assignment, retire_check
+
+    pilot = Check(
+        title=PILOT_TITLE,
+        bank_id=check.bank_id,
+        pass_mark=check.pass_mark,
+        refresh_months=24,
+        created_at=now - timedelta(days=400),
+    )
+    db.session.add(pilot)
+    db.session.flush()
+    assignment = create_assignment(
+        check=pilot,
+        all_agencies=False,
+        agencies=db.session.scalars(sa.select(Agency).where(Agency.sector == "education")).all(),
+        levels=["DSL"],
+        due_date=(now - timedelta(days=330)).date(),
+        now=now - timedelta(days=400),
+        notify=False,
+    )
+    end_assignment(assignment, now=now - timedelta(days=210))
+    retire_check(pilot, now=now - timedelta(days=200))
+    db.session.execute(
+        sa.update(AssignmentEmail).where(AssignmentEmail.sent_at.is_(None)).values(sent_at=now)
+    )
+    if current_settings() is None:
+        save_advice_line(
+            name="Demo Children's Advice and Support Hub",
+            phone="0121 496 0123",  # a number Ofcom keeps for drama: it reaches nobody
+            email="advice@demo-partnership.example",
+            details="Monday to Friday, 9am to 5pm.\n"
+            "Out of hours, call the Emergency Duty Team on 0121 496 0456.\n"
+            "If a child is in immediate danger, call 999.",
+            by=None,
+            now=now,
+        )

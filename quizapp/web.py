@@ -22,6 +22,7 @@ from .access import refuse_undeclared_routes
 from .markdown import render_markdown
 from .models import Role, utcnow
 from .session_timeout import duration_text, idle_limit
+from .settings import current_settings
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -76,6 +77,7 @@ def init_web(app: Flask) -> None:
     )
     WTFormsHelpers(app)
     app.add_template_global(error_summary)
+    app.add_template_global(current_settings, "partnership_settings")
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
@@ -149,10 +151,20 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...], Callable[[Any], bool]]] = [
     (
         "admin.assignments",
         "Assignments",
-        ("admin.assignments", "admin.new_assignment"),
+        (
+            "admin.assignments",
+            "admin.new_assignment",
+            "admin.edit_assignment",
+            "admin.end_assignment",
+        ),
         _admin_or(lambda u: u.is_partnership_lead),
     ),
-    ("admin.checks", "Checks", ("admin.check",), _admin_or(lambda u: u.is_partnership_lead)),
+    (
+        "admin.checks",
+        "Checks",
+        ("admin.check", "admin.retire_check", "admin.restore_check"),
+        _admin_or(lambda u: u.is_partnership_lead),
+    ),
     ("admin.agencies", "Agencies", ("admin.agenc", "admin.team"), _admin_or(lambda u: False)),
 ]
 

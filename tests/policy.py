@@ -175,9 +175,14 @@ POLICY: dict[str, Entry] = {
     "admin.save_upload": signed_in(*NAMED_PEOPLE),
     "admin.assignments": signed_in(*PARTNERSHIP_STAFF),
     "admin.new_assignment": signed_in(*PARTNERSHIP_STAFF),
-    "admin.delete_assignment": signed_in(*PARTNERSHIP_STAFF, assignment_id="assignment_id"),
+    "admin.edit_assignment": signed_in(*PARTNERSHIP_STAFF, assignment_id="assignment_id"),
+    "admin.end_assignment": signed_in(*PARTNERSHIP_STAFF, assignment_id="assignment_id"),
     "admin.checks": signed_in(*PARTNERSHIP_STAFF),
     "admin.check_settings": signed_in(*PARTNERSHIP_STAFF, check_id="check_id"),
+    "admin.retire_check": signed_in(*PARTNERSHIP_STAFF, check_id="check_id"),
+    "admin.restore_check": signed_in(*PARTNERSHIP_STAFF, check_id="check_id"),
+    "admin.advice_line": signed_in(*ADMINS),
+    "admin.agency_assignment_emails": signed_in(*ADMINS, agency_id="agency_a_id"),
 }
 
 

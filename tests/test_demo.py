@@ -50,3 +50,22 @@ def test_demo_people_show_every_status(app):
     assert set(seen) == set(Status)
     practitioner = db.session.scalar(sa.select(User).where(User.email == "practitioner@demo.test"))
     assert checks_for(practitioner, now=now)[0].requirement is not None
+
+
+def test_demo_shows_a_retired_check_an_ended_assignment_and_the_advice_line(app):
+    from quizapp.demo import PILOT_TITLE
+    from quizapp.models import Assignment, AssignmentEmail, Check, Requirement
+    from quizapp.settings import current_settings
+
+    app.config["DEMO_MODE"] = True
+    prepare_demo(app, out=lambda _: None)
+    pilot = db.session.scalar(sa.select(Check).where(Check.title == PILOT_TITLE))
+    assert pilot.is_retired
+    ended = db.session.scalars(sa.select(Assignment).where(Assignment.ended_at.is_not(None))).all()
+    assert [a.check_id for a in ended] == [pilot.id]
+    assert not db.session.scalar(
+        sa.select(sa.func.count()).select_from(Requirement).where(Requirement.check_id == pilot.id)
+    )
+    assert current_settings().has_advice_line
+    waiting = sa.select(sa.func.count()).select_from(AssignmentEmail)
+    assert not db.session.scalar(waiting.where(AssignmentEmail.sent_at.is_(None)))

@@ -7,3 +7,4 @@ bp = Blueprint("admin", __name__)
 from . import agencies as agencies  # noqa: E402
 from . import assignments as assignments  # noqa: E402
 from . import people as people  # noqa: E402
+from . import settings as settings  # noqa: E402

@@ -16,6 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -28,6 +29,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..check_fields import attempts_field, certainty_field, pass_mark_field, refresh_months_field
+from ..models import DEFAULT_GRACE_DAYS
 from ..text_rules import NoHiddenCharacters
 
 
@@ -70,6 +72,7 @@ class AssignmentForm(FlaskForm):
         coerce=int,
         widget=GovSelect(),
         validators=[InputRequired(message="Select the check to assign")],
+        validate_choice=False,  # the route explains a retired or missing check
     )
     all_agencies = BooleanField(
         "Every agency in the partnership, including agencies added later",
@@ -109,6 +112,15 @@ class AssignmentForm(FlaskForm):
             NumberRange(min=0, max=3650, message="Number of days must be between 0 and 3650"),
         ],
     )
+    grace_days = IntegerField(
+        "Days given to people who join after the due date",
+        widget=GovTextInput(),
+        default=DEFAULT_GRACE_DAYS,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=3650, message="Number of days must be between 0 and 3650"),
+        ],
+    )
     refresh_months = IntegerField(
         "Refresh period in months (optional)",
         widget=GovTextInput(),
@@ -117,6 +129,8 @@ class AssignmentForm(FlaskForm):
             NumberRange(min=1, max=120, message="Refresh period must be between 1 and 120 months"),
         ],
     )
+    #: The warnings the person saw and went on with (see quizapp.admin.assignments).
+    confirmed = HiddenField()
     submit = SubmitField("Assign check", widget=GovSubmitInput())
 
     def validate(self, extra_validators=None) -> bool:
@@ -141,6 +155,9 @@ class AssignmentForm(FlaskForm):
             ]
             valid = False
         return valid
+
+    def grace(self) -> int:
+        return DEFAULT_GRACE_DAYS if self.grace_days.data is None else self.grace_days.data
 
     def job_role_list(self) -> list[str]:
         lines = (self.job_roles.data or "").splitlines()

@@ -23,6 +23,7 @@ from ..extensions import db
 from ..models import (
     Agency,
     AgencyEmailDomain,
+    Assignment,
     Role,
     Team,
     User,
@@ -178,7 +179,8 @@ def team_use(team: Team) -> TeamUse:
     assignments = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(assignment_teams)
-        .where(assignment_teams.c.team_id == team.id)
+        .join(Assignment, Assignment.id == assignment_teams.c.assignment_id)
+        .where(assignment_teams.c.team_id == team.id, Assignment.ended_at.is_(None))
     )
     return TeamUse(active_people=people or 0, assignments=assignments or 0)
 
@@ -403,7 +405,7 @@ def save_upload(preview: UploadPreview, *, now: datetime) -> UploadOutcome:
         user.left_at = now
         changed.append(user)
     db.session.flush()
-    update_requirements(changed, now=now)
+    update_requirements(changed, now=now, notify=True)
     return UploadOutcome(added=len(checked.new), updated=len(updates), left=len(leaver_ids))
 
 

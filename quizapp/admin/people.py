@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from ..access import roles_required
 from ..extensions import db
 from ..models import Agency, Role, utcnow
+from ..workforce.emails import deliver_after_request
 from . import bp, operations, people_csv, queries
 from .forms import ChooseAgencyForm, ConfirmForm, PeopleUploadForm
 from .people_csv import MAX_ROWS, Sheet, decode
@@ -182,6 +183,7 @@ def save_upload() -> Page:
         )
         return redirect(url_for("admin.upload_preview"))
     _forget_pending()
+    deliver_after_request()  # emails to people an assignment now requires a check of
     flash(f"{outcome.summary()}.", "success")
     agency_id = preview.agency_id
     return redirect(

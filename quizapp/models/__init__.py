@@ -2,7 +2,13 @@
 
 from . import guards as guards
 from .agency import SECTOR_LABELS, SECTORS, Agency, AgencyEmailDomain, Team
-from .assignment import Assignment, assignment_agencies, assignment_teams
+from .assignment import (
+    DEFAULT_GRACE_DAYS,
+    Assignment,
+    AssignmentEmail,
+    assignment_agencies,
+    assignment_teams,
+)
 from .attempt import Attempt, KeptAnswer, Response
 from .audit import AuditEvent
 from .bank import FINDING_KINDS, Bank, BankVersion, Finding, Question, Stage, question_findings
@@ -11,17 +17,20 @@ from .completion import Completion
 from .invitation import Invitation
 from .reminder import OverdueReminder
 from .requirement import Requirement
+from .settings import PartnershipSettings
 from .tally import AttemptMarks, StatusCount, StatusCountsClock, YearCount
 from .types import utcnow
 from .user import Role, User, UserRole, normalise_email
 
 __all__ = [
+    "DEFAULT_GRACE_DAYS",
     "FINDING_KINDS",
     "SECTORS",
     "SECTOR_LABELS",
     "Agency",
     "AgencyEmailDomain",
     "Assignment",
+    "AssignmentEmail",
     "Attempt",
     "AttemptMarks",
     "AuditEvent",
@@ -33,6 +42,7 @@ __all__ = [
     "Invitation",
     "KeptAnswer",
     "OverdueReminder",
+    "PartnershipSettings",
     "Question",
     "Requirement",
     "Response",

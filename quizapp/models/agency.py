@@ -48,6 +48,8 @@ class Agency(db.Model):
     sector: Mapped[str] = mapped_column(sa.String(30))
     #: Local authority, ICB and police are the three statutory partners.
     statutory_partner: Mapped[bool] = mapped_column(default=False)
+    #: Email people when an assignment first requires a check of them.
+    assignment_emails: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     teams: Mapped[list[Team]] = relationship(

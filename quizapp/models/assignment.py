@@ -16,6 +16,9 @@ from .types import JSONType, UTCDateTime, utcnow
 if TYPE_CHECKING:
     from .user import User
 
+#: Days people joining after a fixed due date get, unless the assignment says otherwise.
+DEFAULT_GRACE_DAYS = 30
+
 assignment_agencies = sa.Table(
     "assignment_agencies",
     db.metadata,
@@ -44,6 +47,7 @@ class Assignment(db.Model):
         sa.CheckConstraint("(due_date IS NULL) <> (due_days IS NULL)", name="one_due_rule"),
         sa.CheckConstraint("due_days IS NULL OR due_days >= 0", name="due_days_positive"),
         sa.CheckConstraint("refresh_months >= 1 AND refresh_months <= 120", name="refresh_range"),
+        sa.CheckConstraint("grace_days >= 0 AND grace_days <= 3650", name="grace_days_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,12 +64,17 @@ class Assignment(db.Model):
     due_date: Mapped[date | None]
     #: ...or this many days after the person joins the audience.
     due_days: Mapped[int | None]
+    #: With a fixed date: people who join the audience after that date (and after the
+    #: assignment was made) are due this many days after joining, not overdue at once.
+    grace_days: Mapped[int] = mapped_column(default=DEFAULT_GRACE_DAYS, server_default="30")
     #: How long a pass counts for this audience.
     refresh_months: Mapped[int]
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When it was ended: it no longer requires anyone; attempts and passes are kept.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     check: Mapped[Check] = relationship()
     agencies: Mapped[list[Agency]] = relationship(
@@ -73,3 +82,25 @@ class Assignment(db.Model):
     )
     teams: Mapped[list[Team]] = relationship(secondary=assignment_teams, order_by="Team.name")
     created_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_ended(self) -> bool:
+        return self.ended_at is not None
+
+
+class AssignmentEmail(db.Model):
+    """The one email telling a person an assignment requires a check of them: recorded
+    in the transaction that requires it, sent after it commits (`sent_at`)."""
+
+    __tablename__ = "assignment_emails"
+    __table_args__ = (sa.UniqueConstraint("assignment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: None until sent (or while being sent).
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    assignment: Mapped[Assignment] = relationship()
+    user: Mapped[User] = relationship()

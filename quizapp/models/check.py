@@ -42,9 +42,15 @@ class Check(db.Model):
     #: Level within the framework, e.g. "Level 3", "Designated safeguarding lead".
     level: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Retired: nobody can start it or be assigned it; attempts and passes are kept.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     bank: Mapped[Bank] = relationship()
     pinned_version: Mapped[BankVersion | None] = relationship()
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
     def __repr__(self) -> str:
         return f"<Check {self.title!r}>"

@@ -35,6 +35,10 @@ class AttemptAlreadySubmitted(TakeError):
     pass
 
 
+class CheckRetired(TakeError):
+    """The check is retired: no new attempts (one already started can be finished)."""
+
+
 class UnansweredQuestions(TakeError):
     def __init__(self, questions: list[Question]) -> None:
         super().__init__(f"{len(questions)} questions are not answered")
@@ -88,6 +92,8 @@ def start_attempt(user: User, check: Check, *, now: datetime) -> Attempt:
     existing = in_progress_attempt(user, check)
     if existing is not None:
         return existing
+    if check.is_retired:
+        raise CheckRetired(f"{check.title} is retired, so it can't be started.")
     version = version_for(check)
     if version is None:
         raise NoPublishedVersion("This check has no published questions yet.")

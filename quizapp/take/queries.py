@@ -23,6 +23,10 @@ class CheckRow:
     status: Status
 
     @property
+    def retired(self) -> bool:
+        return self.check.is_retired
+
+    @property
     def deadline(self) -> datetime | None:
         """When the person must (re)pass by, if the check is required of them."""
         if self.requirement is None:
@@ -35,7 +39,8 @@ class CheckRow:
 
 def checks_for(user: User, *, now: datetime) -> list[CheckRow]:
     """Every check with a published version, with this person's standing on it: required
-    checks first (soonest deadline first), then optional ones by title."""
+    checks first (soonest deadline first), then optional ones by title. A retired check
+    shows only to people who attempted it (nobody is required to take one)."""
     published = sa.select(BankVersion.bank_id).where(BankVersion.status == "published").distinct()
     checks = db.session.scalars(
         sa.select(Check).where(Check.bank_id.in_(published)).order_by(Check.title)
@@ -66,6 +71,8 @@ def checks_for(user: User, *, now: datetime) -> list[CheckRow]:
     for check in checks:
         completion = completions.get(check.id)
         requirement = requirements.get(check.id)
+        if check.is_retired and not (completion or check.id in in_progress or counts.get(check.id)):
+            continue
         status = status_of(
             now,
             due_at=requirement.due_at if requirement else None,

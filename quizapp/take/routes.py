@@ -51,13 +51,16 @@ def check_overview(check_id: int) -> str:
 
 @bp.route("/<int:check_id>/start", methods=["POST"])
 @practitioner
-def start(check_id: int) -> WerkzeugResponse:
+def start(check_id: int) -> WerkzeugResponse | tuple[str, int]:
     check = db.get_or_404(Check, check_id)
     form = SubmitForm()
     if not form.validate_on_submit():
         abort(400)
     try:
         attempt = operations.start_attempt(current_user, check, now=utcnow())
+    except operations.CheckRetired:
+        db.session.rollback()
+        return render_template("take/retired.html", check=check), 409
     except operations.TakeError as error:
         flash(str(error), "info")
         return redirect(url_for("take.check_overview", check_id=check.id))

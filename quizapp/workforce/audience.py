@@ -64,12 +64,31 @@ def includes(audience: Audience, person: Person) -> bool:
     return not audience.levels or (person.level or "").strip().casefold() in audience.levels
 
 
-def due_at(*, due_date: date | None, due_days: int | None, required_since: datetime) -> datetime:
+def due_at(
+    *,
+    due_date: date | None,
+    due_days: int | None,
+    required_since: datetime,
+    assigned_at: datetime | None = None,
+    grace_days: int | None = None,
+) -> datetime:
     """A fixed date is due by the end of that day in the UK; otherwise N days after the
-    person joined the audience."""
+    person joined the audience.
+
+    With a fixed date and `grace_days`, someone who joined the audience after that day
+    ended, and after the assignment was made (`assigned_at`), is due `grace_days` days
+    after joining instead: a new starter is not overdue on their first screen. People
+    in the audience when the assignment was made keep the fixed date, even a past one.
+    """
     if due_date is not None:
-        end_of_day = datetime.combine(due_date, time(23, 59, 59), tzinfo=LONDON)
-        return end_of_day.astimezone(UTC)
+        end_of_day = datetime.combine(due_date, time(23, 59, 59), tzinfo=LONDON).astimezone(UTC)
+        late_joiner = (
+            grace_days is not None
+            and assigned_at is not None
+            and required_since > assigned_at
+            and required_since > end_of_day
+        )
+        return required_since + timedelta(days=grace_days) if late_joiner else end_of_day
     if due_days is None:
         raise ValueError("an assignment needs a due date or a number of days")
     return required_since + timedelta(days=due_days)

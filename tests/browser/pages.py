@@ -53,6 +53,10 @@ RESETTING = ("hassan.nowak.7@demo.test", "isla.clarke.8@demo.test", "jack.jones.
 
 #: Never anonymised: the states only show the page.
 ANONYMISED = "kiran.reid.10@demo.test"
+#: Opens the retired pilot check while it is briefly back, then is refused its start.
+REFUSED_PRACTITIONER = "mo.murphy.12@demo.test"
+#: The demo's retired check (quizapp/demo.py), with an ended assignment.
+PILOT_TITLE = "Baby HS: pilot for designated safeguarding leads"
 
 #: A bank of the page states' own (a copy of the HS bank under another id), so that
 #: its draft stays put while the author journey publishes the HS bank.
@@ -858,6 +862,127 @@ def _(v: Visit) -> None:
     v.page.get_by_label("Pass mark").fill("101")
     submit(v.page, "Save settings")
     expect_errors(v.page)
+
+
+def change_first_assignment(page: Page) -> None:
+    page.goto("/admin/assignments/")
+    page.locator("#assignments").get_by_role("link", name=re.compile("^Change")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change the assignment")
+
+
+@state("admin.edit_assignment", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    change_first_assignment(v.page)
+
+
+@state("admin.edit_assignment", "errors", user=ADMIN)
+def _(v: Visit) -> None:
+    change_first_assignment(v.page)
+    v.page.get_by_label("Refresh period in months (optional)").fill("0")
+    submit(v.page, "Save changes")
+    expect_errors(v.page)
+
+
+@state("admin.edit_assignment", "past due date warning", user=ADMIN)
+def _(v: Visit) -> None:
+    change_first_assignment(v.page)
+    v.page.get_by_label("By a fixed date").check()
+    v.page.get_by_role("textbox", name="Day", exact=True).fill("1")
+    v.page.get_by_role("textbox", name="Month", exact=True).fill("2")
+    v.page.get_by_role("textbox", name="Year", exact=True).fill("2020")
+    submit(v.page, "Save changes")
+    expect(v.page.get_by_text("The due date, 1 February 2020, has already passed.")).to_be_visible()
+    expect(v.page.get_by_role("button", name="Save anyway")).to_be_visible()
+
+
+@state("admin.end_assignment", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/assignments/")
+    v.page.locator("#assignments").get_by_role("link", name=re.compile("^End")).first.click()
+    expect(v.page.get_by_role("button", name="End assignment")).to_be_visible()
+
+
+def open_check_settings(page: Page, title: str) -> None:
+    page.goto("/admin/checks/")
+    page.get_by_role("link", name=title, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+
+
+def restore_pilot(page: Page) -> None:
+    """Bring the demo's retired pilot back (its assignment has ended: nobody is required)."""
+    open_check_settings(page, PILOT_TITLE)
+    bring_back = page.get_by_role("button", name="Bring the check back")
+    if bring_back.count():
+        bring_back.click()
+        expect(page.get_by_role("alert")).to_contain_text(f"{PILOT_TITLE} brought back.")
+
+
+def retire_pilot(page: Page) -> None:
+    open_check_settings(page, PILOT_TITLE)
+    page.get_by_role("button", name="Retire check").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Are you sure you want to retire this check?"
+    )
+    page.get_by_role("button", name="Retire check").click()
+    expect(page.get_by_role("alert")).to_contain_text(f"{PILOT_TITLE} retired.")
+
+
+def refused_start_of_pilot(v: Visit) -> None:
+    """A practitioner opens the pilot while it is back, and an administrator retires it
+    before they press Start: they are refused with a page saying why."""
+    admin = v.open_as(ADMIN)
+    restore_pilot(admin)
+    v.page.goto("/checks/")
+    v.page.get_by_role("link", name=PILOT_TITLE).click()
+    retire_pilot(admin)
+    submit(v.page, "Start check")
+    expect(v.page.get_by_role("heading", level=1)).to_have_text("You cannot start this check")
+
+
+@state("admin.retire_check", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/checks/")
+    v.page.get_by_role("link", name=re.compile(re.escape(HS_TITLE))).first.click()
+    v.page.get_by_role("button", name="Retire check").click()
+    expect(v.page.get_by_role("button", name="Retire check")).to_be_visible()
+
+
+@state("admin.check_settings", "retired", user=ADMIN)
+def _(v: Visit) -> None:
+    open_check_settings(v.page, PILOT_TITLE)
+    expect(v.page.get_by_role("button", name="Bring the check back")).to_be_visible()
+
+
+@state("take.start", "retired check", user=REFUSED_PRACTITIONER)
+def _(v: Visit) -> None:
+    refused_start_of_pilot(v)
+
+
+@state("take.check_overview", "retired", user=REFUSED_PRACTITIONER)
+def _(v: Visit) -> None:
+    refused_start_of_pilot(v)
+    v.page.get_by_role("link", name="the check's page").click()
+    expect(v.page.get_by_text("This check has been retired.")).to_be_visible()
+
+
+@state("admin.advice_line", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/")
+    v.page.get_by_role("link", name="Your partnership's advice line").click()
+
+
+@state("admin.advice_line", "errors", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/settings/advice-line")
+    v.page.get_by_label("Email address (optional)").fill("not an email")
+    submit(v.page, "Save advice line")
+    expect_errors(v.page)
+
+
+@state("admin.agency_assignment_emails", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    ensure_states_agency(v.page)
+    v.page.get_by_role("link", name="Change assignment emails").click()
 
 
 @state("auth.new_invitation", "empty", user=ADMIN)

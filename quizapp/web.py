@@ -151,6 +151,7 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...], Callable[[Any], bool]]] = [
     ),
     ("admin.checks", "Checks", ("admin.check",), _admin_or(lambda u: u.is_partnership_lead)),
     ("admin.agencies", "Agencies", ("admin.agenc", "admin.team"), _admin_or(lambda u: False)),
+    ("pages.help", "Help", ("pages.help",), lambda u: True),
 ]
 
 

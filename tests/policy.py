@@ -105,6 +105,8 @@ POLICY: dict[str, Entry] = {
     "auth.accept_invitation": public(token="invitation_token"),
     # Information pages
     "pages.accessibility": public(),
+    "pages.help": public(),
+    "pages.help_guide": public(slug="help_guide"),
     # Taking checks
     "take.your_checks": signed_in(),
     "take.check_overview": signed_in(check_id="check_id"),
@@ -223,6 +225,7 @@ class World:
     findings_section: str = "findings"
     question_kind: str = "single"
     static_file: str = "favicon.svg"
+    help_guide: str = "dashboards"
 
     def args_for(self, entry: Entry) -> dict[str, Any]:
         return {name: getattr(self, attribute) for name, attribute in entry.args.items()}

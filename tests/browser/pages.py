@@ -956,6 +956,38 @@ def _(v: Visit) -> None:
     v.page.goto("/accessibility")
 
 
+@state("pages.help", "filled")
+def _(v: Visit) -> None:
+    v.page.goto("/sign-in")
+    v.page.get_by_role("contentinfo").get_by_role("link", name="Help").click()
+
+
+@state("pages.help", "filled for someone signed in", user=NEW_PRACTITIONER)
+def _(v: Visit) -> None:
+    v.page.goto("/")
+    v.page.get_by_role("navigation", name="Menu").get_by_role("link", name="Help").click()
+
+
+def _open_guide(v: Visit, title: str) -> None:
+    v.page.goto("/")
+    v.page.get_by_role("navigation", name="Menu").get_by_role("link", name="Help").click()
+    v.page.get_by_role("link", name=title, exact=True).click()
+    expect(v.page.get_by_role("heading", level=1)).to_have_text(title)
+
+
+#: Each guide, read by the people it is for (help is public, so anyone may read any).
+for _title, _user in (
+    ("Taking a check", NEW_PRACTITIONER),
+    ("Reading the dashboards", LEAD),
+    ("Setting up agencies and people", ADMIN),
+    ("Writing and publishing a question bank", AUTHOR),
+):
+
+    @state("pages.help_guide", _title.lower(), user=_user)
+    def _(v: Visit, title: str = _title) -> None:
+        _open_guide(v, title)
+
+
 def missing_endpoints(get_endpoints: set[str]) -> list[str]:
     """GET endpoints with neither a state nor an exclusion."""
     covered = {s.endpoint for s in STATES} | set(EXCLUDED)

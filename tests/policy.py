@@ -90,7 +90,7 @@ DRAFT = {"key": "bank_key"}
 POLICY: dict[str, Entry] = {
     "static": public(filename="static_file"),
     # Signing in, registering, password reset, invitations
-    # The front door sends people on: signed-in people to their checks, others to sign in.
+    # The front door sends people on: signed-in people to their home, others to sign in.
     "auth.index": Entry({"anonymous": SIGN_IN, **{kind: OK for kind in SIGNED_IN}}),
     "auth.sign_in": public(),
     # Signing out ends on the sign-in page, for everyone (test_security checks it works).

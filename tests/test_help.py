@@ -83,3 +83,13 @@ def test_help_is_in_the_navigation_of_everyone_signed_in(client, auth):
             r'<a class="govuk-service-navigation__link" href="/help"[^>]*>\s*Help', page
         )
         auth.sign_out()
+
+
+def test_someone_without_a_role_lands_on_help_and_is_told_who_to_ask(client, auth):
+    create_user(email="nobody@example.org", roles=())
+    signed_in = auth.sign_in("nobody@example.org")
+    assert signed_in.headers["Location"] == "/help"
+    page = client.get("/help").get_data(as_text=True)
+    assert "Your account has no role yet" in page
+    auth.sign_out()
+    assert "Your account has no role yet" not in client.get("/help").get_data(as_text=True)

@@ -105,7 +105,7 @@ def state(endpoint: str | None, name: str, user: str | None = None, **options):
 #: GET endpoints with no page to check, and why.
 EXCLUDED: dict[str, str] = {
     "static": "CSS, JavaScript and images, not pages",
-    "auth.index": "redirect only: to your checks, or to sign in",
+    "auth.index": "redirect only: to the person's home, or to sign in",
     "author.preview": "redirect only: to the first part or question of the preview",
     "author.export_version": "file download (a YAML bank file), not a page",
     "dashboards.overdue_csv": "file download (CSV); test_journeys downloads and reads it",

@@ -125,6 +125,19 @@ def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
     expect(page).not_to_have_url(re.compile(r"/sign-in"))
 
 
+#: Text that is markup, not words: an HTML tag, or a GOV.UK Frontend class name.
+MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|govuk-")
+
+
+def markup_shown(page: Page) -> list[str]:
+    """Markup in what the page shows (its title and innerText), each piece with a little
+    of the text around it; the first five."""
+    text = page.evaluate("() => document.title + '\\n' + document.body.innerText")
+    return [
+        " ".join(text[max(0, m.start() - 30) : m.end() + 30].split()) for m in MARKUP.finditer(text)
+    ][:5]
+
+
 def submit(page: Page, name: str) -> None:
     page.get_by_role("button", name=name, exact=True).click()
 
@@ -962,15 +975,17 @@ def _(v: Visit) -> None:
     v.page.get_by_role("contentinfo").get_by_role("link", name="Help").click()
 
 
+# Help is in the navigation too, but on a narrow screen that is behind the "Menu" button:
+# the footer's link is there at every width.
 @state("pages.help", "filled for someone signed in", user=NEW_PRACTITIONER)
 def _(v: Visit) -> None:
     v.page.goto("/")
-    v.page.get_by_role("navigation", name="Menu").get_by_role("link", name="Help").click()
+    v.page.get_by_role("contentinfo").get_by_role("link", name="Help").click()
 
 
 def _open_guide(v: Visit, title: str) -> None:
     v.page.goto("/")
-    v.page.get_by_role("navigation", name="Menu").get_by_role("link", name="Help").click()
+    v.page.get_by_role("contentinfo").get_by_role("link", name="Help").click()
     v.page.get_by_role("link", name=title, exact=True).click()
     expect(v.page.get_by_role("heading", level=1)).to_have_text(title)
 

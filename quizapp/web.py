@@ -78,6 +78,7 @@ def init_web(app: Flask) -> None:
     WTFormsHelpers(app)
     app.add_template_global(error_summary)
     app.add_template_global(current_settings, "partnership_settings")
+    app.add_template_global(home_url)
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
@@ -166,7 +167,31 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...], Callable[[Any], bool]]] = [
         _admin_or(lambda u: u.is_partnership_lead),
     ),
     ("admin.agencies", "Agencies", ("admin.agenc", "admin.team"), _admin_or(lambda u: False)),
+    ("pages.help", "Help", ("pages.help",), lambda u: True),
 ]
+
+
+#: Where each role's work starts. A person with several roles starts at the first of
+#: theirs in this order and reaches the others from the navigation: administering the
+#: service, leading, and writing banks are why someone holds those roles, while nearly
+#: everyone is also a practitioner (a lead's own checks are one link away).
+HOMES: list[tuple[Role, str]] = [
+    (Role.ADMIN, "admin.home"),
+    (Role.LEAD, "dashboards.completion"),
+    (Role.AUTHOR, "author.banks"),
+    (Role.PRACTITIONER, "take.your_checks"),
+]
+#: For someone signed in without any role: help says what each role does and who to ask.
+NO_ROLE_HOME = "pages.help"
+
+
+def home_url(user: Any = None) -> str:
+    """The page a person starts on: their role's home (HOMES), or signing in."""
+    user = current_user if user is None else user
+    if not getattr(user, "is_authenticated", False):
+        return url_for("auth.sign_in")
+    endpoint = next((home for role, home in HOMES if user.has_role(role)), NO_ROLE_HOME)
+    return url_for(endpoint)
 
 
 def navigation(app: Flask) -> list[dict[str, object]]:

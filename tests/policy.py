@@ -90,7 +90,7 @@ DRAFT = {"key": "bank_key"}
 POLICY: dict[str, Entry] = {
     "static": public(filename="static_file"),
     # Signing in, registering, password reset, invitations
-    # The front door sends people on: signed-in people to their checks, others to sign in.
+    # The front door sends people on: signed-in people to their home, others to sign in.
     "auth.index": Entry({"anonymous": SIGN_IN, **{kind: OK for kind in SIGNED_IN}}),
     "auth.sign_in": public(),
     # Signing out ends on the sign-in page, for everyone (test_security checks it works).
@@ -107,6 +107,8 @@ POLICY: dict[str, Entry] = {
     "pages.accessibility": public(),
     # "Stay signed in" in the idle warning: anyone signed in (a 204, no page).
     "session.keep_alive": signed_in(),
+    "pages.help": public(),
+    "pages.help_guide": public(slug="help_guide"),
     # Taking checks
     "take.your_checks": signed_in(),
     "take.check_overview": signed_in(check_id="check_id"),
@@ -232,6 +234,7 @@ class World:
     findings_section: str = "findings"
     question_kind: str = "single"
     static_file: str = "favicon.svg"
+    help_guide: str = "dashboards"
 
     def args_for(self, entry: Entry) -> dict[str, Any]:
         return {name: getattr(self, attribute) for name, attribute in entry.args.items()}

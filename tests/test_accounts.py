@@ -633,7 +633,9 @@ def test_invitation_email_creates_the_account_once(client, auth, mailbox):
 
     accepted = client.post(link, data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
     assert accepted.status_code == 302
-    assert accepted.headers["Location"] == "/checks/"
+    # A lead (here also a practitioner and an author) starts on the dashboards.
+    assert accepted.headers["Location"] == "/dashboards/"
+    assert client.get("/dashboards/").status_code == 200
     assert client.get("/checks/").status_code == 200
 
     user = user_named("ines@police.example")

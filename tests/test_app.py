@@ -114,14 +114,14 @@ def test_navigation_shows_each_person_their_areas(app, client, auth):
 
     agency = create_agency()
     people = {
-        "hv@example.org": ((Role.PRACTITIONER,), None, ["Your checks"]),
-        "author@example.org": ((Role.AUTHOR,), None, ["Question banks"]),
-        "lead@example.org": ((Role.LEAD,), None, ["Dashboards", "Assignments", "Checks"]),
-        "alead@example.org": ((Role.LEAD,), agency, ["Dashboards", "People"]),
+        "hv@example.org": ((Role.PRACTITIONER,), None, ["Your checks", "Help"]),
+        "author@example.org": ((Role.AUTHOR,), None, ["Question banks", "Help"]),
+        "lead@example.org": ((Role.LEAD,), None, ["Dashboards", "Assignments", "Checks", "Help"]),
+        "alead@example.org": ((Role.LEAD,), agency, ["Dashboards", "People", "Help"]),
         "admin@example.org": (
             (Role.ADMIN,),
             None,
-            ["Question banks", "Dashboards", "People", "Assignments", "Checks", "Agencies"],
+            ["Question banks", "Dashboards", "People", "Assignments", "Checks", "Agencies", "Help"],
         ),
     }
     for email, (roles, where, expected) in people.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import sqlalchemy as sa
@@ -139,6 +140,60 @@ def test_answers_are_kept_after_signing_out(client, auth):
     assert re.search(r'value="0"\s+checked', text)
     assert re.search(r'value="2"\s+checked', text)  # "Fairly sure"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 2
+
+
+def _summary_cards(page: str) -> dict[str, dict[str, str]]:
+    """Check your answers as {card title: {row key: row value}}, tags stripped from values."""
+    cards = {}
+    for card in re.findall(r'<div class="govuk-summary-card">(.*?)</dl>', page, re.S):
+        title = re.search(r'<h3 class="govuk-summary-card__title">\s*(.*?)\s*</h3>', card, re.S)
+        assert title, card
+        rows = re.findall(
+            r'<dt class="govuk-summary-list__key">\s*(.*?)\s*</dt>\s*'
+            r'<dd class="govuk-summary-list__value">\s*(.*?)\s*</dd>',
+            card,
+            re.S,
+        )
+        cards[title.group(1)] = {
+            key: " ".join(html.unescape(re.sub(r"<[^>]+>", " ", value)).split())
+            for key, value in rows
+        }
+    return cards
+
+
+def test_check_your_answers_shows_each_question_with_its_answer(client, auth):
+    """Each question is a summary card: its title is the question's number, and its rows
+    the question, the answer and how sure. The number was once escaped markup
+    ("&lt;span class=...") in a 190 pixel column beside the whole prompt."""
+    check = check_for(import_bank_text(small_bank()))
+    create_user(email="hv@example.org")
+    auth.sign_in("hv@example.org")
+    start(client, check)
+    attempt = only_attempt()
+    first, second = attempt.bank_version.questions[:2]
+    answer(client, attempt.id, first, certainty="2")
+    page = client.get(f"/checks/attempts/{attempt.id}/check-answers").get_data(as_text=True)
+
+    assert "&lt;" not in page
+    cards = _summary_cards(page)
+    assert list(cards) == [f"Question {n}" for n in range(1, 6)]
+    assert cards["Question 1"] == {
+        "Question": "Who should you tell?",
+        "Your answer": "Children's social care",
+        "How sure you were": "Fairly sure",
+    }
+    assert cards["Question 2"] == {
+        "Question": "Which may mean a risk?",
+        "Your answer": "Not answered",
+    }
+    assert cards["Question 5"]["Question"] == "How do you share information?"
+    change = f"/checks/attempts/{attempt.id}/questions/{first.key}?return=check-answers"
+    assert re.search(
+        rf'href="{re.escape(change)}">Change<span class="govuk-visually-hidden">'
+        r" your answer \(Question 1\)</span>",
+        page,
+    )
+    assert f'/questions/{second.key}?return=check-answers">Answer<span' in page
 
 
 def test_an_answer_is_required_and_nothing_is_saved_without_one(client, auth):

@@ -19,6 +19,7 @@ from ..email import EmailError, render_email, send_email
 from ..extensions import db, limiter, login_manager
 from ..models import Agency, Role, Team, User, normalise_email, utcnow
 from ..models.user import new_session_token
+from ..web import home_url
 from . import accounts, bp, devices, tokens
 from .forms import (
     AcceptInvitationForm,
@@ -208,9 +209,8 @@ def _clock_time(moment: datetime) -> str:
 @bp.route("/")
 @public
 def index() -> Response:
-    if current_user.is_authenticated:
-        return redirect(url_for("take.your_checks"))
-    return redirect(url_for("auth.sign_in"))
+    """Each person's home (quizapp.web.HOMES), or signing in."""
+    return redirect(home_url())
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -218,7 +218,7 @@ def index() -> Response:
 @public
 def sign_in() -> Page:
     if current_user.is_authenticated:
-        return redirect(url_for("take.your_checks"))
+        return redirect(home_url())
     form = SignInForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data or "", form.password.data or "")
@@ -229,7 +229,7 @@ def sign_in() -> Page:
             ]
         elif user is not None:
             _sign_in(user)
-            response = redirect(_safe_next(request.args.get("next")) or url_for("take.your_checks"))
+            response = redirect(_safe_next(request.args.get("next")) or home_url())
             devices.remember(response, user)
             return response
         else:
@@ -258,7 +258,7 @@ def sign_out() -> Response:
 @public
 def register() -> Page:
     if current_user.is_authenticated:
-        return redirect(url_for("take.your_checks"))
+        return redirect(home_url())
     form = RegisterForm()
     if form.validate_on_submit():
         email = form.email.data or ""
@@ -333,7 +333,7 @@ def confirm_email(token: str) -> Page:
         db.session.commit()
         _sign_in(user)
         flash("Your email address is confirmed and your account is ready.", "success")
-        return redirect(url_for("take.your_checks"))
+        return redirect(home_url())
     return _form_page("auth/confirm_email.html", form, user=user)
 
 
@@ -499,7 +499,7 @@ def accept_invitation(token: str) -> Page:
             return _account_exists(invitation.email)
         _sign_in(user)
         flash("Your account is ready.", "success")
-        return redirect(url_for("take.your_checks"))
+        return redirect(home_url())
     return _form_page("auth/accept_invitation.html", form, invitation=invitation)
 
 

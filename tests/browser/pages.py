@@ -109,7 +109,7 @@ def state(endpoint: str | None, name: str, user: str | None = None, **options):
 #: GET endpoints with no page to check, and why.
 EXCLUDED: dict[str, str] = {
     "static": "CSS, JavaScript and images, not pages",
-    "auth.index": "redirect only: to your checks, or to sign in",
+    "auth.index": "redirect only: to the person's home, or to sign in",
     "author.preview": "redirect only: to the first part or question of the preview",
     "author.export_version": "file download (a YAML bank file), not a page",
     "dashboards.overdue_csv": "file download (CSV); test_journeys downloads and reads it",
@@ -128,6 +128,19 @@ def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(re.compile(r"/sign-in"))
+
+
+#: Text that is markup, not words: an HTML tag, or a GOV.UK Frontend class name.
+MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|govuk-")
+
+
+def markup_shown(page: Page) -> list[str]:
+    """Markup in what the page shows (its title and innerText), each piece with a little
+    of the text around it; the first five."""
+    text = page.evaluate("() => document.title + '\\n' + document.body.innerText")
+    return [
+        " ".join(text[max(0, m.start() - 30) : m.end() + 30].split()) for m in MARKUP.finditer(text)
+    ][:5]
 
 
 def submit(page: Page, name: str) -> None:
@@ -1086,6 +1099,40 @@ def _(v: Visit) -> None:
 @state("pages.accessibility", "filled")
 def _(v: Visit) -> None:
     v.page.goto("/accessibility")
+
+
+@state("pages.help", "filled")
+def _(v: Visit) -> None:
+    v.page.goto("/sign-in")
+    v.page.get_by_role("contentinfo").get_by_role("link", name="Help").click()
+
+
+# Help is in the navigation too, but on a narrow screen that is behind the "Menu" button:
+# the footer's link is there at every width.
+@state("pages.help", "filled for someone signed in", user=NEW_PRACTITIONER)
+def _(v: Visit) -> None:
+    v.page.goto("/")
+    v.page.get_by_role("contentinfo").get_by_role("link", name="Help").click()
+
+
+def _open_guide(v: Visit, title: str) -> None:
+    v.page.goto("/")
+    v.page.get_by_role("contentinfo").get_by_role("link", name="Help").click()
+    v.page.get_by_role("link", name=title, exact=True).click()
+    expect(v.page.get_by_role("heading", level=1)).to_have_text(title)
+
+
+#: Each guide, read by the people it is for (help is public, so anyone may read any).
+for _title, _user in (
+    ("Taking a check", NEW_PRACTITIONER),
+    ("Reading the dashboards", LEAD),
+    ("Setting up agencies and people", ADMIN),
+    ("Writing and publishing a question bank", AUTHOR),
+):
+
+    @state("pages.help_guide", _title.lower(), user=_user)
+    def _(v: Visit, title: str = _title) -> None:
+        _open_guide(v, title)
 
 
 def missing_endpoints(get_endpoints: set[str]) -> list[str]:

@@ -1,4 +1,5 @@
-"""axe-core on every page state (pages.py), against WCAG 2.0, 2.1 and 2.2 A and AA.
+"""axe-core on every page state (pages.py), against WCAG 2.0, 2.1 and 2.2 A and AA; and,
+on the same page, no markup shown as text (test_visible_text.py has the rest of that guard).
 
 The list of states is checked against the app's URL map, so a new page without a state
 (or a reasoned exclusion) fails here by name.
@@ -18,7 +19,7 @@ from werkzeug.routing import RequestRedirect
 from quizapp import create_app
 
 from .conftest import NewContext, visit_for
-from .pages import EXCLUDED, STATES, PageState, missing_endpoints
+from .pages import EXCLUDED, STATES, PageState, markup_shown, missing_endpoints
 from .server import Server
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -109,12 +110,15 @@ def test_axe_reports_a_violation(page: Page) -> None:
 
 
 @pytest.mark.parametrize("page_state", STATES, ids=[s.id for s in STATES])
-def test_page_state_has_no_axe_violations(
+def test_page_state_passes_axe_and_shows_no_markup(
     page_state: PageState, app: Flask, server: Server, new_context: NewContext
 ) -> None:
+    """One reach of each state serves both checks, to keep the suite quick."""
     page = new_context(page_state.user).new_page()
     page_state.reach(visit_for(page, server, new_context))
     page.wait_for_load_state()
     assert endpoint_at(app, page.url) == page_state.endpoint, f"reached {page.url}"
+    markup = markup_shown(page)
     violations = run_axe(page, page_state.axe_disable)
-    assert not violations, f"{page.url}\n{describe(violations)}"
+    problems = [f"shows markup as text: {piece}" for piece in markup]
+    assert not violations and not problems, "\n".join([page.url, *problems, describe(violations)])

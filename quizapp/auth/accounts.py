@@ -48,10 +48,18 @@ def awaiting_confirmation(user: User) -> bool:
 
 @dataclass(frozen=True)
 class Registration:
-    """What registering did; `created` is False when the address already had an account."""
+    """What registering did; `created` is False when the address already had an account.
+    `uploaded`: that account was made by a people upload and had never had a password, so
+    this is its owner's first registration all the same."""
 
     user: User
     created: bool
+    uploaded: bool = False
+
+    @property
+    def first(self) -> bool:
+        """The address's first registration: its email should welcome, not say "again"."""
+        return self.created or self.uploaded
 
 
 def register(*, name: str, email: str, password: str, agency: Agency) -> Registration:
@@ -64,11 +72,13 @@ def register(*, name: str, email: str, password: str, agency: Agency) -> Registr
     email = normalise_email(email)
     existing = user_by_email(email)
     if existing is not None:
+        uploaded = False
         if awaiting_confirmation(existing) and existing.is_active:
+            uploaded = existing.password_hash is None
             existing.name = name
             existing.set_password(password)
             db.session.flush()
-        return Registration(user=existing, created=False)
+        return Registration(user=existing, created=False, uploaded=uploaded)
     user = User(email=email, name=name, agency=agency, active=True, email_confirmed_at=None)
     user.set_password(password)
     user.grant(Role.PRACTITIONER)

@@ -266,7 +266,12 @@ def _send_registration_email(outcome: accounts.Registration) -> None:
     if accounts.awaiting_confirmation(user) and user.is_active:
         link = url_for("auth.confirm_email", token=tokens.confirmation_token(user), _external=True)
         text = render_email(
-            "confirm_email", user=user, link=link, again=not outcome.created, days=_confirm_days()
+            "confirm_email",
+            user=user,
+            link=link,
+            again=not outcome.first,
+            uploaded=outcome.uploaded,
+            days=_confirm_days(),
         )
         send_email(user.email, "Confirm your email address", text)
         return
@@ -326,9 +331,11 @@ def password_reset() -> Page:
                 link=link,
                 hours=_reset_hours(),
             )
+            # Someone a people upload added has no password yet: a welcome, not a reset.
+            subject = "Choose a password" if user.password_hash is None else "Reset your password"
             # Logged by send_email; the page must not differ for addresses with an account.
             with suppress(EmailError):
-                send_email(user.email, "Reset your password", text)
+                send_email(user.email, subject, text)
         session["email_sent_to"] = (form.email.data or "").strip()
         return redirect(url_for("auth.password_reset_sent"))
     return _form_page("auth/password_reset.html", form)

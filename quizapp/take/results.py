@@ -58,7 +58,8 @@ class AttemptResult:
     reflections: list[QuestionResult]
     #: Scored questions not fully right, in order: the summary links to their feedback.
     to_review: list[QuestionResult] = field(default_factory=list)
-    #: One entry per certainty level used, most sure first; empty when CBM is off.
+    #: One entry per certainty level used, most sure first (as the table on the page); empty
+    #: when CBM is off.
     certainty_counts: list[CertaintyCount] = field(default_factory=list)
     #: Questions answered "Fairly sure" or "Very sure" and fully right.
     sure_and_right: int = 0

@@ -500,7 +500,9 @@ def _(v: Visit) -> None:
     that axe and the reflow checks see what the closed details components hold."""
     open_hs_check(v.page)
     v.page.get_by_role("table").get_by_role("link").first.click()
+    expect(v.page.get_by_role("heading", level=1)).to_have_text("You have not passed yet")
     summaries = v.page.locator("summary")
+    expect(summaries.first).to_be_visible()
     for index in range(summaries.count()):
         summaries.nth(index).click()
     expect(v.page.locator("details:not([open])")).to_have_count(0)

@@ -301,15 +301,19 @@ def _send_registration_email(outcome: accounts.Registration) -> None:
     link = url_for(
         "auth.choose_new_password", token=tokens.password_reset_token(user), _external=True
     )
+    # Someone a people upload added, registering for the first time: a welcome.
+    uploaded = user.password_hash is None
     text = render_email(
         "account_exists",
         user=user,
         link=link,
         hours=_reset_hours(),
-        ready=user.password_hash is not None and not accounts.awaiting_confirmation(user),
+        uploaded=uploaded,
+        ready=not uploaded and not accounts.awaiting_confirmation(user),
         sign_in=url_for("auth.sign_in", _external=True),
     )
-    send_email(user.email, "You already have an account", text)
+    subject = "Choose your password" if uploaded else "You already have an account"
+    send_email(user.email, subject, text)
 
 
 @bp.route("/register/check-your-email")
@@ -359,9 +363,11 @@ def password_reset() -> Page:
                 link=link,
                 hours=_reset_hours(),
             )
+            # Someone a people upload added has no password yet: a welcome, not a reset.
+            subject = "Choose a password" if user.password_hash is None else "Reset your password"
             # Logged by send_email; the page must not differ for addresses with an account.
             with suppress(EmailError):
-                send_email(user.email, "Reset your password", text)
+                send_email(user.email, subject, text)
         session["email_sent_to"] = (form.email.data or "").strip()
         return redirect(url_for("auth.password_reset_sent"))
     return _form_page("auth/password_reset.html", form)

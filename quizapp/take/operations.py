@@ -87,6 +87,13 @@ def submitted_count(user: User, check: Check) -> int:
     )
 
 
+def may_try_again(check: Check, submitted: int) -> bool:
+    """Whether a new attempt could start: a version is published and attempts remain."""
+    if check.attempts_allowed is not None and submitted >= check.attempts_allowed:
+        return False
+    return version_for(check) is not None
+
+
 def start_attempt(user: User, check: Check, *, now: datetime) -> Attempt:
     """The person's attempt in progress, or a new one on the current version."""
     existing = in_progress_attempt(user, check)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,8 +10,26 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Attempt, BankVersion, Check, Completion, Requirement, User
+from ..models import (
+    Attempt,
+    BankVersion,
+    Check,
+    Completion,
+    Question,
+    Requirement,
+    Response,
+    User,
+)
 from ..workforce.status import Status, next_deadline, status_of
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an attempt in progress has got: the question pages number every question
+    (reflections too), and so does this."""
+
+    answered: int
+    questions: int
 
 
 @dataclass(frozen=True)
@@ -21,6 +40,7 @@ class CheckRow:
     attempts: int
     requirement: Requirement | None
     status: Status
+    progress: Progress | None = None
 
     @property
     def retired(self) -> bool:
@@ -67,6 +87,7 @@ def checks_for(user: User, *, now: datetime) -> list[CheckRow]:
         r.check_id: r
         for r in db.session.scalars(sa.select(Requirement).where(Requirement.user_id == user.id))
     }
+    progress = progress_of(in_progress.values())
     rows = []
     for check in checks:
         completion = completions.get(check.id)
@@ -86,6 +107,7 @@ def checks_for(user: User, *, now: datetime) -> list[CheckRow]:
                 counts.get(check.id, 0),
                 requirement,
                 status,
+                progress.get(in_progress[check.id].id) if check.id in in_progress else None,
             )
         )
     return sorted(
@@ -96,6 +118,27 @@ def checks_for(user: User, *, now: datetime) -> list[CheckRow]:
             row.check.title.casefold(),
         ),
     )
+
+
+def progress_of(attempts: Iterable[Attempt]) -> dict[int, Progress]:
+    """Questions answered and questions in all, by attempt id, in one query."""
+    ids = [attempt.id for attempt in attempts]
+    if not ids:
+        return {}
+    answered = (
+        sa.select(sa.func.count())
+        .select_from(Response)
+        .where(Response.attempt_id == Attempt.id)
+        .scalar_subquery()
+    )
+    questions = (
+        sa.select(sa.func.count())
+        .select_from(Question)
+        .where(Question.version_id == Attempt.bank_version_id)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(sa.select(Attempt.id, answered, questions).where(Attempt.id.in_(ids)))
+    return {attempt_id: Progress(done, total) for attempt_id, done, total in rows}
 
 
 def past_attempts(user: User, check: Check) -> list[Attempt]:

@@ -1,13 +1,20 @@
-"""What a practitioner sees after submitting: figures, then feedback on every question."""
+"""What a practitioner sees after submitting: a summary (score, the questions to look at
+again, how sure they were, in words), then feedback on every question."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import Attempt, Finding, Question, Response
 from ..questions import get_type
-from ..scoring import CERTAINTY_LABELS, AttemptScore, confidence_sentence
+from ..scoring import (
+    CERTAINTY_LABELS,
+    CERTAINTY_LEVELS,
+    DEFAULT_CERTAINTY,
+    AttemptScore,
+    confidence_sentence,
+)
 from . import operations
 
 
@@ -26,11 +33,45 @@ class QuestionResult:
 
 
 @dataclass(frozen=True)
+class CertaintyCount:
+    """How the answers given at one level of certainty turned out, counted by question."""
+
+    label: str
+    answers: int
+    right: int
+    partly: int
+    wrong: int
+
+    @property
+    def outcomes(self) -> str:
+        """ "3 right, 1 partly right and 4 wrong", leaving out the noughts."""
+        named = ((self.right, "right"), (self.partly, "partly right"), (self.wrong, "wrong"))
+        parts = [f"{count} {name}" for count, name in named if count]
+        return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+@dataclass(frozen=True)
 class AttemptResult:
     score: AttemptScore
     confidence_text: str | None
     questions: list[QuestionResult]
     reflections: list[QuestionResult]
+    #: Scored questions not fully right, in order: the summary links to their feedback.
+    to_review: list[QuestionResult] = field(default_factory=list)
+    #: One entry per certainty level used, most sure first (as the table on the page); empty
+    #: when CBM is off.
+    certainty_counts: list[CertaintyCount] = field(default_factory=list)
+    #: Questions answered "Fairly sure" or "Very sure" and fully right.
+    sure_and_right: int = 0
+
+    @property
+    def to_review_by_stage(self) -> list[tuple[str, list[QuestionResult]]]:
+        """The questions to look at again under their part's title, in check order."""
+        groups: dict[int, tuple[str, list[QuestionResult]]] = {}
+        for item in self.to_review:
+            stage = item.question.stage
+            groups.setdefault(stage.id, (stage.title, []))[1].append(item)
+        return list(groups.values())
 
 
 def outcome_of(fraction: float | None) -> str:
@@ -74,4 +115,38 @@ def build_result(attempt: Attempt) -> AttemptResult:
         confidence_text=confidence_sentence(score),
         questions=questions,
         reflections=reflections,
+        to_review=[item for item in questions if item.outcome != "correct"],
+        certainty_counts=certainty_counts(questions) if attempt.certainty else [],
+        sure_and_right=sum(
+            1 for item in questions if item.outcome == "correct" and _certainty(item) in (2, 3)
+        )
+        if attempt.certainty
+        else 0,
     )
+
+
+def _certainty(item: QuestionResult) -> int:
+    """As scored: no certainty given counts as "Not sure"."""
+    if item.response is None or not item.response.certainty:
+        return DEFAULT_CERTAINTY
+    return item.response.certainty
+
+
+def certainty_counts(questions: list[QuestionResult]) -> list[CertaintyCount]:
+    """Right, partly right and wrong answers at each certainty level, most sure first."""
+    counts = []
+    for level in reversed(CERTAINTY_LEVELS):
+        at_level = [item for item in questions if _certainty(item) == level]
+        if not at_level:
+            continue
+        outcomes = [item.outcome for item in at_level]
+        counts.append(
+            CertaintyCount(
+                label=CERTAINTY_LABELS[level],
+                answers=len(at_level),
+                right=outcomes.count("correct"),
+                partly=outcomes.count("partly correct"),
+                wrong=outcomes.count("incorrect"),
+            )
+        )
+    return counts

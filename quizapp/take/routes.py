@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Attempt, Check, Role, utcnow
 from ..questions import AnswerError, get_type
 from ..scoring import CERTAINTY_LABELS
-from . import bp, kept, operations, queries
+from . import bp, kept, operations, queries, timing
 from .forms import QuestionPageForm, SubmitForm
 from .outline import Step, outline_of
 from .results import build_result
@@ -38,12 +38,15 @@ def check_overview(check_id: int) -> str:
     version = operations.version_for(check)
     if version is None:
         abort(404)
+    in_progress = operations.in_progress_attempt(current_user, check)
     return render_template(
         "take/check.html",
         check=check,
         version=version,
         scored=sum(1 for q in version.questions if get_type(q.type).scored),
-        in_progress=operations.in_progress_attempt(current_user, check),
+        in_progress=in_progress,
+        progress=queries.progress_of([in_progress]).get(in_progress.id) if in_progress else None,
+        estimate=timing.estimate_for(check, version),
         past=queries.past_attempts(current_user, check),
         form=SubmitForm(),
     )
@@ -242,9 +245,15 @@ def result(attempt_id: int) -> str | WerkzeugResponse:
     attempt = queries.own_attempt_or_404(current_user, attempt_id)
     if not attempt.is_submitted:
         return redirect(url_for("take.check_answers", attempt_id=attempt.id))
+    check = attempt.check
+    past = queries.past_attempts(current_user, check)
+    in_progress = operations.in_progress_attempt(current_user, check)
     return render_template(
         "take/result.html",
         attempt=attempt,
         result=build_result(attempt),
-        past=queries.past_attempts(current_user, attempt.check),
+        past=past,
+        in_progress=in_progress,
+        try_again_open=in_progress is not None or operations.may_try_again(check, len(past)),
+        form=SubmitForm(),
     )

@@ -425,6 +425,24 @@ def _(v: Visit) -> None:
     open_hs_check(v.page)
 
 
+@state("take.your_checks", "in progress", user=TAKING_PRACTITIONER)
+def _(v: Visit) -> None:
+    open_attempt(v.page, TAKING_PRACTITIONER)
+    v.page.goto("/checks/")
+    expect(
+        v.page.get_by_text(re.compile(r"In progress: \d+ of \d+ questions answered"))
+    ).to_be_visible()
+
+
+@state("take.check_overview", "in progress", user=TAKING_PRACTITIONER)
+def _(v: Visit) -> None:
+    open_attempt(v.page, TAKING_PRACTITIONER)
+    open_hs_check(v.page)
+    expect(
+        v.page.get_by_text(re.compile(r"You have answered \d+ of \d+ questions"))
+    ).to_be_visible()
+
+
 @state("take.stage", "filled", user=TAKING_PRACTITIONER)
 def _(v: Visit) -> None:
     attempt = open_attempt(v.page, TAKING_PRACTITIONER)
@@ -491,6 +509,20 @@ def _(v: Visit) -> None:
     open_hs_check(v.page)
     v.page.get_by_role("table").get_by_role("link").first.click()
     expect(v.page.get_by_role("heading", level=1)).to_have_text("You have not passed yet")
+
+
+@state("take.result", "feedback open", user=FAILED_PRACTITIONER)
+def _(v: Visit) -> None:
+    """Every question's feedback and the certainty-based mark's explanation opened, so
+    that axe and the reflow checks see what the closed details components hold."""
+    open_hs_check(v.page)
+    v.page.get_by_role("table").get_by_role("link").first.click()
+    expect(v.page.get_by_role("heading", level=1)).to_have_text("You have not passed yet")
+    summaries = v.page.locator("summary")
+    expect(summaries.first).to_be_visible()
+    for index in range(summaries.count()):
+        summaries.nth(index).click()
+    expect(v.page.locator("details:not([open])")).to_have_count(0)
 
 
 # Authors ------------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""The first email to someone a people upload added reads as a welcome: registering, or
+asking for a password, is their first time, not "again" or "reset"."""
+
+from __future__ import annotations
+
+import re
+
+from quizapp.admin.operations import preview_upload, save_upload
+from quizapp.admin.people_csv import read_people
+from quizapp.extensions import db
+from quizapp.models import Role, utcnow
+
+from .factories import create_user
+from .test_accounts import LINK, NEW_PASSWORD, mailbox, register, trust, user_named  # noqa: F401
+
+UPLOADED = "una.uploaded@trust.nhs.uk"
+
+
+def _upload_una(trust) -> None:  # noqa: F811
+    admin = create_user(email="admin@example.org", roles=(Role.ADMIN,), name="Ada Admin")
+    sheet = read_people(f"name,email,agency\nUna Uploaded,{UPLOADED},{trust.name}\n")
+    preview = preview_upload(sheet, uploader=admin, full_agency=False)
+    assert preview.can_save, preview
+    save_upload(preview, now=utcnow())
+    db.session.commit()
+    una = user_named(UPLOADED)
+    assert (una.password_hash, una.email_confirmed_at) == (None, None)
+
+
+def test_an_uploaded_person_who_registers_is_welcomed(client, mailbox, trust):  # noqa: F811
+    _upload_una(trust)
+    assert register(client, UPLOADED, name="Una Uploaded").status_code == 302
+
+    message = mailbox.only()
+    body = message.get_content()
+    assert message["Subject"] == "Confirm your email address"
+    assert "Welcome to Safeguarding learning checks" in body
+    assert "Thank you for creating your account." in body
+    assert re.search(
+        r"NHS Hospital Trust has already added you to the service\.\r?\n\r?\nConfirm your email",
+        body,
+    )
+    assert "again" not in body
+    assert "not any earlier one" not in body
+    # The link confirms the account the upload made; no second account.
+    assert client.post(mailbox.link(message)).status_code == 302
+    una = user_named(UPLOADED)
+    assert una.email_confirmed_at is not None
+    assert una.check_password(NEW_PASSWORD)
+
+
+def test_registering_a_second_time_still_says_again(client, mailbox, trust):  # noqa: F811
+    _upload_una(trust)
+    register(client, UPLOADED, name="Una Uploaded")
+    register(client, UPLOADED, "another long passphrase", name="Una Uploaded")
+    second = mailbox.messages[1].get_content()
+    assert "asked to create an account for this email address" in second
+    assert "Use this link, not any earlier one" in second
+    assert "Welcome" not in second
+
+
+def test_someone_registering_afresh_is_welcomed_without_the_upload_sentence(
+    client,
+    mailbox,  # noqa: F811
+    trust,  # noqa: F811
+):
+    register(client, "new.person@trust.nhs.uk")
+    body = mailbox.only().get_content()
+    assert "Welcome to Safeguarding learning checks" in body
+    assert "has already added you" not in body
+
+
+def test_an_uploaded_person_asking_for_a_password_is_welcomed(client, mailbox, trust):  # noqa: F811
+    _upload_una(trust)
+    client.post("/password-reset", data={"email": UPLOADED})
+    message = mailbox.only()
+    body = message.get_content()
+    assert message["Subject"] == "Choose a password"
+    assert "Welcome to Safeguarding learning checks" in body
+    assert "NHS Hospital Trust has added you to the service." in body
+    assert "Choose a password with this link" in body
+    assert "reset" not in LINK.sub("", body).lower()
+    # The link sets the first password and confirms the address.
+    link = mailbox.link(message)
+    response = client.post(link, data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    assert response.status_code == 302
+    una = user_named(UPLOADED)
+    assert una.check_password(NEW_PASSWORD)
+    assert una.email_confirmed_at is not None
+
+
+def test_someone_with_a_password_is_still_asked_to_reset_it(client, mailbox, trust):  # noqa: F811
+    create_user(email="nurse@trust.nhs.uk", agency=trust)
+    client.post("/password-reset", data={"email": "nurse@trust.nhs.uk"})
+    message = mailbox.only()
+    assert message["Subject"] == "Reset your password"
+    assert "reset the password for your account" in message.get_content()
+    assert "Welcome" not in message.get_content()

@@ -351,11 +351,14 @@ def test_registering_an_uploaded_persons_address_does_not_take_over_their_accoun
     message = mailbox.only()
     assert (message["To"], message["Subject"]) == (
         "nia@trust.nhs.uk",
-        "You already have an account",
+        "Choose your password",  # a welcome: the upload added them, they never registered
     )
     body = message.get_content()
     assert "Dear Nia Owner" in body and "Mallory" not in body
     assert "Choose your password with this link" in body
+    # Their first registration reads as one: a welcome, not "someone tried again".
+    assert "Welcome to" in body and "has already added you" in body
+    assert "tried to create an account" not in body
     link = mailbox.link()
     assert link.startswith("/password-reset/")
 

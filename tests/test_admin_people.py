@@ -536,7 +536,9 @@ def test_updates_keep_ids_and_a_full_agency_upload_marks_leavers(client, hospita
     assert people["person1@example.org"].team.name == "School nursing"
     assert people["person1@example.org"].level == "Level 3"
 
-    # A full agency upload: the 10 people left out are marked as left, never deleted.
+    # A full agency upload: the 10 people left out are marked as left, never deleted,
+    # and their sessions end.
+    tokens = {email: user.session_token for email, user in people.items()}
     kept = changed[10:]
     response = upload(client, csv_text(kept), full_agency=True)
     assert response.status_code == 302
@@ -552,6 +554,7 @@ def test_updates_keep_ids_and_a_full_agency_upload_marks_leavers(client, hospita
     assert leavers == sorted(f"person{n}@example.org" for n in range(10))
     assert people["person0@example.org"].name == "Person 0 Renamed"
     assert people["person0@example.org"].id == ids["person0@example.org"]
+    assert [e for e, user in people.items() if user.session_token != tokens[e]] == leavers
     # The lead who uploaded is not in the file but is never marked as left.
     assert people[hospital_lead.email].left_at is None
     assert "0 people added, 0 updated, 10 marked as left." in client.get("/admin/people/").get_data(

@@ -414,20 +414,15 @@ def load_demo_account_states(*, now: datetime) -> None:
     for email, name, job_role, state in ACCOUNT_STATE_PEOPLE:
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is None:
-            user = User(
-                email=email,
-                name=name,
-                agency=agency,
-                job_role=job_role,
-                level="Level 2",
-                created_at=now - timedelta(days=60),
-            )
-            user.grant(Role.PRACTITIONER)
             if state == "left":  # had an account, then left
-                user.set_password(DEMO_PASSWORD)
-                user.email_confirmed_at = now - timedelta(days=400)
+                user = _person(email, name, agency, job_role, "Level 2")
                 user.left_at = now - timedelta(days=20)
-            db.session.add(user)
+            else:  # uploaded: no password
+                user = User(email=email, name=name, agency=agency, job_role=job_role)
+                user.level = "Level 2"
+                db.session.add(user)
+            user.created_at = now - timedelta(days=60)
+            user.grant(Role.PRACTITIONER)
             added.append(user)
         if state == "invited as lead":
             invite(email, name, job_role, ["practitioner", "lead"], now - timedelta(days=3))

@@ -690,3 +690,28 @@ def test_an_agency_leads_list_has_filters_for_their_agency(client, hospital_lead
     page = client.get("/admin/people/?search=ann").get_data(as_text=True)
     assert "Ann Lee" in page and "School nursing" in page
     assert 'name="agency"' not in page
+
+
+def test_admins_find_partnership_wide_staff_and_make_one_an_administrator(client, admin, hospital):
+    lead = create_user(email="pat@partnership.example.org", roles=(Role.LEAD,), name="Pat Lead")
+    listed("sam@hospital.example.org", hospital)
+    page = client.get("/admin/people/").get_data(as_text=True)
+    assert '<option value="-1">Partnership-wide (no agency)</option>' in page
+    page = client.get("/admin/people/?agency=-1").get_data(as_text=True)
+    names = re.findall(r'href="/admin/people/\d+">([^<]+)</a>', page)
+    assert names == ["Ada Admin", "Pat Lead"]
+    assert "invite-everyone" not in page
+    person = client.get(f"/admin/people/{lead.id}").get_data(as_text=True)
+    assert summary(person, "Roles") == ["Partnership-wide", "lead"]
+    assert 'href="/admin/people/?agency=-1"' in person
+    assert "would see figures for the whole partnership, never named people" in text_of(
+        client.get(f"/admin/people/{lead.id}/roles")
+    )
+    client.post(f"/admin/people/{lead.id}/roles", data={"roles": ["lead", "admin"]})
+    assert fresh(lead.id).roles == {Role.LEAD, Role.ADMIN}
+
+
+def test_agency_leads_have_no_partnership_wide_list(client, hospital_lead):
+    create_user(email="pat@partnership.example.org", roles=(Role.LEAD,), name="Pat Lead")
+    page = client.get("/admin/people/?agency=-1").get_data(as_text=True)
+    assert "Pat Lead" not in page and "City Hospital" in page

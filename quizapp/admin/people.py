@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,19 @@ def _allow_test_domains() -> bool:
     return bool(current_app.config.get("DEMO_MODE"))
 
 
+@dataclass(frozen=True)
+class NoAgency:
+    """What the people list shows in place of an agency for people with none: the
+    partnership's administrators and partnership-wide leads (administrators only)."""
+
+    id: int = queries.NO_AGENCY
+    name: str = "Partnership-wide (no agency)"
+    teams: tuple[()] = ()
+
+
+NO_AGENCY = NoAgency()
+
+
 @bp.route("/people/")
 @admins_and_leads
 def people() -> str:
@@ -72,8 +86,12 @@ def people() -> str:
             SelectChoice(0, "Choose an agency"),
             *(SelectChoice(i, name) for i, name in queries.agency_choices()),
         ]
+        form.agency.choices.append(SelectChoice(queries.NO_AGENCY, NO_AGENCY.name))
         chosen = request.args.get("agency", type=int)
-        agency = db.session.get(Agency, chosen) if chosen else None
+        if chosen == queries.NO_AGENCY:
+            agency = NO_AGENCY  # type: ignore[assignment]
+        else:
+            agency = db.session.get(Agency, chosen) if chosen else None
     teams = sorted(agency.teams, key=lambda team: team.name.casefold()) if agency else []
     form.team.choices = [
         SelectChoice("", "Any"),

@@ -139,6 +139,8 @@ def account_state(user: User, *, invited: bool) -> AccountState:
 
 #: The team filter's value for people in no team.
 NO_TEAM = "none"
+#: The people list's agency value for people with no agency (partnership-wide staff).
+NO_AGENCY = -1
 
 
 @dataclass(frozen=True)
@@ -181,9 +183,11 @@ def people_of(
     filters: PeopleFilter | None = None,
     now: datetime | None = None,
 ) -> Pagination:
-    """One page of an agency's people, leavers included (with their left date), narrowed
-    by `filters`."""
-    query = sa.select(User).where(User.agency_id == agency_id)
+    """One page of an agency's people (NO_AGENCY: people with none), leavers included
+    (with their left date), narrowed by `filters`."""
+    query = sa.select(User).where(
+        User.agency_id.is_(None) if agency_id == NO_AGENCY else User.agency_id == agency_id
+    )
     if filters is not None:
         query = query.where(*filters.conditions(now or utcnow()))
     return db.paginate(

@@ -24,6 +24,7 @@ from quizapp.models import (
 )
 from quizapp.workforce.operations import create_assignment
 
+from .conftest import IsolatedClient
 from .factories import (
     DEFAULT_PASSWORD,
     check_for,
@@ -413,9 +414,7 @@ def test_the_invitation_form_opens_an_uploaded_persons_record(client, admin, hos
     assert response.status_code == 302
     words = text_of(client.get("/invitations/new"))
     assert "There is already an account" not in words
-    assert "Sam Jones was already listed in City Hospital: the invitation opens their record" in (
-        words
-    )
+    assert "They were already listed in City Hospital: the invitation opens their record" in words
     invitation = db.session.scalar(sa.select(Invitation))
     assert (invitation.name, invitation.job_role) == ("Sam Jones", "Health visitor")
     client.post("/sign-out")
@@ -715,3 +714,33 @@ def test_agency_leads_have_no_partnership_wide_list(client, hospital_lead):
     create_user(email="pat@partnership.example.org", roles=(Role.LEAD,), name="Pat Lead")
     page = client.get("/admin/people/?agency=-1").get_data(as_text=True)
     assert "Pat Lead" not in page and "City Hospital" in page
+
+
+def test_the_pages_buttons_carry_the_form_token(csrf_app, hospital):
+    """With CSRF protection on, as in production: a button on the person's page works
+    with the token the page gives, and not without it."""
+    from quizapp.auth.accounts import create_invitation
+
+    admin = create_user(email="admin@example.org", roles=(Role.ADMIN,), name="Ada Admin")
+    person = listed("sam@hospital.example.org", hospital)
+    invitation = create_invitation(
+        admin,
+        name=person.name, email=person.email, agency=hospital, team=None, job_role="",
+        level=None, now=utcnow(),
+    )  # fmt: skip
+    db.session.commit()
+    csrf_app.test_client_class = IsolatedClient
+    client = csrf_app.test_client()
+    sign_in = client.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" [^>]*value="([^"]+)"', sign_in).group(1)
+    client.post(
+        "/sign-in",
+        data={"email": "admin@example.org", "password": DEFAULT_PASSWORD, "csrf_token": token},
+    )
+    page = client.get(f"/admin/people/{person.id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    url = f"/admin/people/invitations/{invitation.id}/cancel"
+    assert client.post(url, data={"back": "person"}).status_code == 400
+    assert client.post(url, data={"back": "person", "csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).cancelled_at is not None

@@ -57,7 +57,6 @@ def invitations() -> str:
         form=form,
         people={person.email: person for person in people},
         now=utcnow(),
-        confirm=ConfirmForm(),
     )
 
 

@@ -92,7 +92,6 @@ def person(user_id: int) -> str:
         can_invite=can_change and accounts.invitation_can_open(person) and person.agency_id,
         is_admin=me.has_role(Role.ADMIN),
         is_self=person.id == me.id,
-        form=ConfirmForm(),
     )
 
 

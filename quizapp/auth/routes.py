@@ -433,8 +433,8 @@ def new_invitation() -> Page:
                 flash(
                     f"Invitation sent to {invitation.email}. The link works for {days} days."
                     + (
-                        f" {invitation.name} was already listed in {agency.name}: the"
-                        " invitation opens their record, and its details stay as they are."
+                        f" They were already listed in {agency.name}: the invitation opens"
+                        " their record, and its details stay as they are."
                         if listed
                         else ""
                     ),

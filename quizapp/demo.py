@@ -119,6 +119,8 @@ def prepare_demo(app: Flask, out: Callable[[str], None] = print) -> None:
     if load_demo_activity(now=utcnow()):
         db.session.commit()
         out("Assigned the checks and added synthetic past attempts.")
+    load_demo_account_states(now=utcnow())
+    db.session.commit()
     out(f"Demo database: {app.config['SQLALCHEMY_DATABASE_URI']}")
     out(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
     for email, name, agency, job_role, _level, roles in SIGN_INS:
@@ -412,3 +414,73 @@ def load_retired_pilot(check: Check, *, now: datetime) -> None:
             by=None,
             now=now,
         )
+
+
+#: People of the housing service in each account state, and invitations waiting, for the
+#: people pages: (email, name, job role, state). Housing has no required check, so they
+#: change no dashboard figure.
+ACCOUNT_STATES_AGENCY = "Housing Service"
+ACCOUNT_STATE_PEOPLE = [
+    ("nadia.hussain@demo.test", "Nadia Hussain", "Housing officer", "never signed in"),
+    ("omar.farouk@demo.test", "Omar Farouk", "Tenancy officer", "never signed in"),
+    ("una.price@demo.test", "Una Price", "Housing officer", "invitation expired"),
+    ("rosa.bianchi@demo.test", "Rosa Bianchi", "Housing manager", "invited as lead"),
+    ("wendy.clarke@demo.test", "Wendy Clarke", "Housing officer", "left"),
+]
+#: Invited, not listed yet: the invitation makes the account.
+INVITED_NEWCOMER = ("tariq.aziz@demo.test", "Tariq Aziz", "Housing support worker")
+
+
+def load_demo_account_states(*, now: datetime) -> None:
+    """Uploaded people who never signed in, invitations waiting (one for a listed
+    person, with the lead role; one for someone not listed yet; one expired) and a
+    leaver, beside the housing service's active people. Found by email, so safe to run
+    again; nothing is added twice."""
+    from .models import Invitation
+
+    agency = db.session.scalar(sa.select(Agency).where(Agency.name == ACCOUNT_STATES_AGENCY))
+    admin = db.session.scalar(sa.select(User).where(User.email == "admin@demo.test"))
+    if agency is None or admin is None:
+        return
+
+    def invite(email: str, name: str, job_role: str, roles: list[str], sent: datetime) -> None:
+        if db.session.scalar(sa.select(Invitation.id).where(Invitation.email == email)):
+            return
+        db.session.add(
+            Invitation(
+                email=email,
+                name=name,
+                agency=agency,
+                job_role=job_role,
+                roles=roles,
+                invited_by=admin,
+                created_at=sent,
+                sent_at=sent,
+                expires_at=sent + timedelta(days=14),
+            )
+        )
+
+    from .workforce.requirements import update_requirements
+
+    added = []
+    for email, name, job_role, state in ACCOUNT_STATE_PEOPLE:
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            if state == "left":  # had an account, then left
+                user = _person(email, name, agency, job_role, "Level 2")
+                user.left_at = now - timedelta(days=20)
+            else:  # uploaded: no password
+                user = User(email=email, name=name, agency=agency, job_role=job_role)
+                user.level = "Level 2"
+                db.session.add(user)
+            user.created_at = now - timedelta(days=60)
+            user.grant(Role.PRACTITIONER)
+            added.append(user)
+        if state == "invited as lead":
+            invite(email, name, job_role, ["practitioner", "lead"], now - timedelta(days=3))
+        elif state == "invitation expired":
+            invite(email, name, job_role, ["practitioner"], now - timedelta(days=30))
+    email, name, job_role = INVITED_NEWCOMER
+    invite(email, name, job_role, ["practitioner"], now - timedelta(days=1))
+    db.session.flush()
+    update_requirements(added, now=now)

@@ -146,7 +146,7 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...], Callable[[Any], bool]]] = [
     (
         "admin.people",
         "People",
-        ("admin.people", "admin.upload"),
+        ("admin.people", "admin.upload", "admin.person", "admin.invit"),
         _admin_or(lambda u: u.is_agency_lead),
     ),
     (

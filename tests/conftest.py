@@ -22,6 +22,7 @@ from quizapp.config import database_url
 from quizapp.extensions import db
 
 from .factories import DEFAULT_PASSWORD
+from .mail import Mailbox, serve
 
 # Property tests check behaviour, not speed: a busy CI machine must not fail them on time.
 hypothesis_settings.register_profile("quizapp", deadline=None)
@@ -146,6 +147,12 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture
+def mailbox(app: Flask) -> Iterator[Mailbox]:
+    """Email the app sends, kept by a real SMTP server on 127.0.0.1 (tests/mail.py)."""
+    yield from serve(app)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

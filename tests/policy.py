@@ -87,6 +87,16 @@ NAMED_PEOPLE = ("lead_a", "lead_b", "admin")
 
 DRAFT = {"key": "bank_key"}
 
+
+def agency_a(**args: str) -> Entry:
+    """Something of agency A (a person, an invitation): administrators and agency A's
+    lead; agency B's lead is told it doesn't exist; partnership-wide leads see named
+    people nowhere."""
+    entry = signed_in(*NAMED_PEOPLE, **args)
+    entry.expect["lead_b"] = MISSING
+    return entry
+
+
 POLICY: dict[str, Entry] = {
     "static": public(filename="static_file"),
     # Signing in, registering, password reset, invitations
@@ -120,7 +130,6 @@ POLICY: dict[str, Entry] = {
     # Your data
     "account.your_data": signed_in(),
     "account.download": signed_in(),
-    "account.anonymise_person": signed_in(*ADMINS, user_id="other_practitioner_id"),
     # Authoring
     "author.banks": signed_in(*AUTHORS),
     "author.bank": signed_in(*AUTHORS, **DRAFT),
@@ -175,6 +184,22 @@ POLICY: dict[str, Entry] = {
     "admin.upload_people": signed_in(*NAMED_PEOPLE),
     "admin.upload_preview": signed_in(*NAMED_PEOPLE),
     "admin.save_upload": signed_in(*NAMED_PEOPLE),
+    "admin.people_template": signed_in(*NAMED_PEOPLE),
+    "admin.upload_new_team": signed_in(*NAMED_PEOPLE),
+    "admin.invitations": signed_in(*NAMED_PEOPLE),
+    "admin.invite_everyone": signed_in(*NAMED_PEOPLE),
+    "admin.invitation_resend": agency_a(invitation_id="invitation_id"),
+    "admin.invitation_cancel": agency_a(invitation_id="invitation_id"),
+    # A person of agency A: their page and what an agency's lead may change there.
+    "admin.person": agency_a(user_id="practitioner_id"),
+    "admin.person_details": agency_a(user_id="practitioner_id"),
+    "admin.person_leave": agency_a(user_id="practitioner_id"),
+    "admin.person_return": agency_a(user_id="practitioner_id"),
+    "admin.person_invite": agency_a(user_id="practitioner_id"),
+    # Roles, agency moves and anonymising: administrators only.
+    "admin.person_roles": signed_in(*ADMINS, user_id="practitioner_id"),
+    "admin.person_agency": signed_in(*ADMINS, user_id="practitioner_id"),
+    "admin.person_anonymise": signed_in(*ADMINS, user_id="other_practitioner_id"),
     "admin.assignments": signed_in(*PARTNERSHIP_STAFF),
     "admin.new_assignment": signed_in(*PARTNERSHIP_STAFF),
     "admin.edit_assignment": signed_in(*PARTNERSHIP_STAFF, assignment_id="assignment_id"),
@@ -224,6 +249,8 @@ class World:
     other_attempt_id: int
     other_submitted_attempt_id: int
     other_practitioner_id: int
+    practitioner_id: int
+    invitation_id: int
     assignment_id: int
     confirm_token: str
     reset_token: str
@@ -325,6 +352,8 @@ def build_world() -> World:
         other_attempt_id=other_in_progress.id,
         other_submitted_attempt_id=other_submitted.id,
         other_practitioner_id=other.id,
+        practitioner_id=users["practitioner"].id,
+        invitation_id=invitation.id,
         assignment_id=assignment.id,
         confirm_token=tokens.confirmation_token(unconfirmed),
         reset_token=tokens.password_reset_token(users["practitioner"]),

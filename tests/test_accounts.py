@@ -9,15 +9,10 @@ from __future__ import annotations
 import io
 import logging
 import re
-import socket
-from collections.abc import Iterator
 from datetime import timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -43,54 +38,10 @@ from .factories import (
     import_bank_text,
     small_bank,
 )
+from .mail import LINK
+from .mail import free_port as _free_port
 
 NEW_PASSWORD = "violet kettle marmalade"
-LINK = re.compile(r"http://quizapp\.test(/\S+)")
-
-
-class Mailbox:
-    """An aiosmtpd handler keeping every message it is sent."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
-        self.messages.append(message)  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-    def only(self) -> EmailMessage:
-        assert len(self.messages) == 1, [m["Subject"] for m in self.messages]
-        return self.messages[0]
-
-    def link(self, message: EmailMessage | None = None) -> str:
-        """The path of the single link in a message that leads back into the service
-        other than the sign-in page."""
-        body = (message or self.only()).get_content()
-        paths = [path for path in LINK.findall(body) if path != "/sign-in"]
-        assert len(paths) == 1, body
-        return paths[0]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def mailbox(app: Flask) -> Iterator[Mailbox]:
-    handler = Mailbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    app.config.update(
-        MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_FROM="checks@partnership.test"
-    )
-    try:
-        yield handler
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
+from quizapp.admin.people_csv import read_people
 from quizapp.extensions import db
 from quizapp.models import Agency, Assignment, Requirement, Role, Team, User, utcnow
 
@@ -103,7 +104,7 @@ def users_by_email() -> dict[str, User]:
 def problems_on(page: str) -> dict[int, list[str]]:
     """The problem table of a preview page: row number -> reasons."""
     table = page.split('id="problem-rows"')[1].split("</table>")[0]
-    rows = re.findall(r">Row (\d+)</th>\s*<td[^>]*>(.*?)</td>", table, flags=re.S)
+    rows = re.findall(r">Row (\d+)(?: \([^<]*\))?</th>\s*<td[^>]*>(.*?)</td>", table, flags=re.S)
     return {
         int(number): [
             html.unescape(m)
@@ -252,7 +253,7 @@ def test_an_agency_lead_cannot_take_over_another_agencys_leaver(client, hospital
         client,
         csv_text(
             [
-                "Lou Leaver,lou.leaver@police.example.org,City Hospital,Health visiting,Nurse,",
+                "Lou L,lou.leaver@police.example.org,City Hospital,Health visiting,Nurse,",
                 "Jo Bloggs,jo@example.org,City Hospital,,Nurse,",
             ]
         ),
@@ -262,7 +263,8 @@ def test_an_agency_lead_cannot_take_over_another_agencys_leaver(client, hospital
     assert problems_on(page) == {2: [NOT_HERE]}
     for secret in ("West Police", "Response", "Detective sergeant", "Tier 2", "Left", "Status"):
         assert secret not in page, secret
-    # The row's own name is the lead's typing; the account's is never shown.
+    # The row is named as the lead typed it; the account's own name is never shown.
+    assert ">Row 2 (Lou L)</th>" in page
     assert page.count("Lou Leaver") == 0
     assert 'action="/admin/people/upload/save"' not in page
 
@@ -464,10 +466,14 @@ def test_a_thousand_people_with_twenty_faulty_rows(client, hospital_lead, police
     assert "Upload a corrected file" in page
     assert 'action="/admin/people/upload/save"' not in page
     assert user_count() == before
-    # Nothing is kept for a file with problems, so it can't be saved by going on.
+    # The file names teams City Hospital doesn't have, so it is kept (to add them from
+    # the preview), but it can't be saved by going on: saving shows the problems again.
+    assert "Add the team Maternity to City Hospital" in page
     response = save(client)
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/admin/people/upload")
+    assert response.status_code == 422
+    assert problems_on(response.get_data(as_text=True)) == {
+        row: reasons for row, (_, reasons) in FAULTS.items()
+    }
     assert user_count() == before
 
     # The corrected file saves all 1,000.
@@ -530,7 +536,9 @@ def test_updates_keep_ids_and_a_full_agency_upload_marks_leavers(client, hospita
     assert people["person1@example.org"].team.name == "School nursing"
     assert people["person1@example.org"].level == "Level 3"
 
-    # A full agency upload: the 10 people left out are marked as left, never deleted.
+    # A full agency upload: the 10 people left out are marked as left, never deleted,
+    # and their sessions end.
+    tokens = {email: user.session_token for email, user in people.items()}
     kept = changed[10:]
     response = upload(client, csv_text(kept), full_agency=True)
     assert response.status_code == 302
@@ -546,6 +554,7 @@ def test_updates_keep_ids_and_a_full_agency_upload_marks_leavers(client, hospita
     assert leavers == sorted(f"person{n}@example.org" for n in range(10))
     assert people["person0@example.org"].name == "Person 0 Renamed"
     assert people["person0@example.org"].id == ids["person0@example.org"]
+    assert sorted(e for e, user in people.items() if user.session_token != tokens[e]) == leavers
     # The lead who uploaded is not in the file but is never marked as left.
     assert people[hospital_lead.email].left_at is None
     assert "0 people added, 0 updated, 10 marked as left." in client.get("/admin/people/").get_data(
@@ -934,6 +943,102 @@ def test_the_upload_page_explains_the_columns(client, hospital_lead):
     assert "This file lists everyone in the agency" in page
 
 
+def test_problems_name_the_person_as_well_as_the_row(client, admin, hospital):
+    response = upload(
+        client,
+        csv_text(
+            [
+                "Ann Able,ann@example.org,City Hospital,,Nurse,",
+                "Sam Jones,not-an-email,City Hospital,,Nurse,",
+                ",nameless@example.org,City Hospital,,Nurse,",
+            ]
+        ),
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert ">Row 3 (Sam Jones)</th>" in page
+    assert ">Row 4</th>" in page  # no name to give
+    assert problems_on(page)[4] == ["Name is missing"]
+
+
+def test_the_template_is_a_csv_file_of_the_columns(client, hospital_lead):
+    response = client.get("/admin/people/upload/template.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="people-template.csv"'
+    text = response.get_data().decode("utf-8-sig")
+    assert text == "name,email,agency,team,job role,level\r\n"
+    # The template's header is one the upload reads.
+    sheet = read_people(text + "Ann Able,ann@example.org,City Hospital,,Nurse,Level 3\n")
+    assert not sheet.problems and sheet.columns == {
+        "name", "email", "agency", "team", "job_role", "level"
+    }  # fmt: skip
+    assert "/admin/people/upload/template.csv" in client.get("/admin/people/upload").get_data(
+        as_text=True
+    )
+
+
+def test_a_team_the_file_names_can_be_added_from_the_preview(client, hospital_lead, hospital):
+    rows = [
+        "Ann Able,ann@example.org,City Hospital,Maternity,Midwife,",
+        "Ben Bell,ben@example.org,City Hospital,maternity ,Midwife,",
+    ]
+    response = upload(client, csv_text(rows))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    link = f"/admin/people/upload/new-team?agency={hospital.id}&amp;name=Maternity"
+    assert link in page
+    confirm = client.get(html.unescape(link))
+    assert confirm.status_code == 200
+    text = html.unescape(confirm.get_data(as_text=True))
+    assert "Add the team Maternity to City Hospital?" in text
+    assert "2 rows of the file name it." in text
+    assert db.session.scalar(sa.select(Team).where(Team.name == "Maternity")) is None
+
+    added = client.post(
+        "/admin/people/upload/new-team", data={"agency": hospital.id, "name": "Maternity"}
+    )
+    assert added.headers["Location"].endswith("/admin/people/upload/preview")
+    preview = client.get("/admin/people/upload/preview")
+    assert preview.status_code == 200
+    text = preview.get_data(as_text=True)
+    assert "Team Maternity added to City Hospital. The file has been checked again." in text
+    assert "Save 2 changes" in text
+    save(client)
+    people = users_by_email()
+    assert {people[e].team.name for e in ("ann@example.org", "ben@example.org")} == {"Maternity"}
+    assert user_count() == 3  # the lead and the two new people
+    # A team the file doesn't name (or that exists now) is not added from here.
+    again = client.get(
+        f"/admin/people/upload/new-team?agency={hospital.id}&name=Anything", follow_redirects=True
+    )
+    assert "There is no file waiting to be saved" in again.get_data(as_text=True)
+
+
+def test_a_lead_adds_teams_only_to_their_own_agency(client, hospital_lead, police):
+    response = upload(
+        client,
+        csv_text(
+            [
+                "Ann Able,ann@example.org,City Hospital,Maternity,Midwife,",
+                "Al Officer,al@example.org,West Police,Traffic,Constable,",
+            ]
+        ),
+    )
+    page = response.get_data(as_text=True)
+    assert "Add the team Maternity to City Hospital" in page
+    assert "Traffic" not in page.split('id="new-teams"')[1]
+    refused = client.post(
+        "/admin/people/upload/new-team",
+        data={"agency": police.id, "name": "Traffic"},
+        follow_redirects=True,
+    )
+    assert "The file doesn&#39;t name that team, or the team exists now." in refused.get_data(
+        as_text=True
+    )
+    assert db.session.scalar(sa.select(Team).where(Team.name == "Traffic")) is None
+
+
 # The people list -------------------------------------------------------------------------
 
 
@@ -980,7 +1085,7 @@ def test_admins_choose_an_agency_and_page_through_its_people(client, admin, hosp
     assert "51 people, page 1 of 2." in page
     assert page.count('<th scope="row" class="govuk-table__header">') == 50
     assert "officer" not in page
-    row = page.split(">Person 001</th>")[1].split("</tr>")[0]
+    row = page.split(">Person 001</a></th>")[1].split("</tr>")[0]
     assert ">Acute</td>" in row
     assert "Level 3" in row
     assert f"/admin/people/?page=2&amp;agency={hospital.id}" in page or (
@@ -989,7 +1094,7 @@ def test_admins_choose_an_agency_and_page_through_its_people(client, admin, hosp
     second = client.get(f"/admin/people/?agency={hospital.id}&page=2").get_data(as_text=True)
     # Leavers come last, with the date they left.
     assert page.count('<th scope="row" class="govuk-table__header">') == 50
-    assert ">Person 000</th>" in second
+    assert ">Person 000</a></th>" in second
     assert second.count('<th scope="row" class="govuk-table__header">') == 1
 
 
@@ -1073,6 +1178,20 @@ def test_people_queries_use_a_fixed_number_of_statements(app, hospital):
     assert page[0] == ("Person 000", "Health visiting")
     # count, the page, its teams, its roles
     assert statements == 4
+    narrowed = queries.PeopleFilter(
+        search="person 00", state=queries.AccountState.NEVER_SIGNED_IN, team=str(team.id)
+    )
+    page, statements = count_statements(
+        lambda: [
+            (u.name, u.team.name if u.team else None)
+            for u in queries.people_of(agency_id, page=1, filters=narrowed, now=utcnow()).items
+        ]
+    )
+    assert page == [(f"Person 00{n}", "Health visiting") for n in range(10)]
+    assert statements == 4
+    emails = [f"person{n:03}@example.org" for n in range(50)]
+    invited, statements = count_statements(lambda: queries.invited_emails(emails, now=utcnow()))
+    assert (invited, statements) == (set(), 1)
     counts, statements = count_statements(lambda: queries.agency_people_counts(agency_id))
     assert (counts.active, counts.left, counts.by_team) == (60, 0, {team.id: 30})
     assert statements == 1

@@ -6,13 +6,11 @@ dashboards' summaries are checked against a recount after every test (conftest).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from flask import Flask
 
 from quizapp.extensions import db
 from quizapp.models import (
@@ -50,24 +48,11 @@ from .factories import (
     import_bank_text,
     small_bank,
 )
-from .test_accounts import Mailbox, _free_port
+from .mail import Mailbox
+from .mail import free_port as _free_port
 
 #: End of 31 March 2026 in London (BST from 29 March): 22:59:59 UTC.
 END_OF_31_MARCH = datetime(2026, 3, 31, 22, 59, 59, tzinfo=UTC)
-
-
-@pytest.fixture
-def mailbox(app: Flask) -> Iterator[Mailbox]:
-    handler = Mailbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    app.config.update(
-        MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_FROM="checks@partnership.test"
-    )
-    try:
-        yield handler
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from quizapp.demo import DEMO_PASSWORD, SIGN_INS, load_demo_people, prepare_demo
 from quizapp.extensions import db
-from quizapp.models import Agency, Bank, Role, User, utcnow
+from quizapp.models import Agency, Bank, Requirement, Role, User, utcnow
 from quizapp.take.queries import checks_for
 from quizapp.workforce.status import Status
 
@@ -25,7 +25,7 @@ def test_demo_loads_agencies_people_and_sign_ins_and_is_safe_to_rerun(app):
     prepare_demo(app, out=messages.append)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Agency)) == 10
     people = db.session.scalar(sa.select(sa.func.count()).select_from(User))
-    assert 40 <= people <= 50
+    assert 50 <= people <= 60
     assert db.session.scalar(sa.select(Bank.key)) == "hs-baby-2016"
     assert any("hs-baby-2016: unchanged" in m for m in messages)
     for email, *_ in SIGN_INS:
@@ -69,3 +69,32 @@ def test_demo_shows_a_retired_check_an_ended_assignment_and_the_advice_line(app)
     assert current_settings().has_advice_line
     waiting = sa.select(sa.func.count()).select_from(AssignmentEmail)
     assert not db.session.scalar(waiting.where(AssignmentEmail.sent_at.is_(None)))
+
+
+def test_demo_shows_every_account_state_and_invitations_waiting(app):
+    from quizapp.admin.queries import AccountState, account_state_case
+    from quizapp.models import Invitation
+
+    app.config["DEMO_MODE"] = True
+    prepare_demo(app, out=lambda _: None)
+    prepare_demo(app, out=lambda _: None)
+    now = utcnow()
+    housing = db.session.scalar(sa.select(Agency).where(Agency.name == "Housing Service"))
+    states = Counter(
+        db.session.scalars(
+            sa.select(account_state_case(now)).where(User.agency_id == housing.id)
+        ).all()
+    )
+    assert set(states) == {state.value for state in AccountState}
+    assert states[AccountState.NEVER_SIGNED_IN.value] == 3  # one's invitation has expired
+    invitations = db.session.scalars(sa.select(Invitation).order_by(Invitation.email)).all()
+    assert [(i.email, i.is_pending(now), i.roles) for i in invitations] == [
+        ("rosa.bianchi@demo.test", True, ["practitioner", "lead"]),
+        ("tariq.aziz@demo.test", True, ["practitioner"]),
+        ("una.price@demo.test", False, ["practitioner"]),
+    ]
+    # Nobody in these states has anything the dashboards count.
+    required = db.session.scalar(
+        sa.select(sa.func.count(Requirement.id)).join(User).where(User.agency_id == housing.id)
+    )
+    assert required == 0

@@ -10,7 +10,6 @@ from quizapp.dashboards import reminders
 from quizapp.extensions import db
 from quizapp.models import AuditEvent, OverdueReminder, utcnow
 
-from .test_accounts import Mailbox, mailbox  # noqa: F401  (the fixture)
 from .test_dashboards import build_world, sign_in
 
 
@@ -29,7 +28,7 @@ def overdue_of(world, agency_id) -> dict[str, list[str]]:
     return people
 
 
-def test_each_overdue_person_gets_one_email_and_the_week_is_recorded(app, client, mailbox):  # noqa: F811
+def test_each_overdue_person_gets_one_email_and_the_week_is_recorded(app, client, mailbox):
     world = build_world(people_a1=9, people_a2=4, people_b=5)
     expected = overdue_of(world, world.agency_a.id)
     assert len(expected) >= 2
@@ -66,7 +65,7 @@ def test_each_overdue_person_gets_one_email_and_the_week_is_recorded(app, client
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OverdueReminder)) == 1
 
 
-def test_a_week_later_the_lead_may_email_again(app, client, mailbox):  # noqa: F811
+def test_a_week_later_the_lead_may_email_again(app, client, mailbox):
     world = build_world(people_a1=9, people_a2=4, people_b=5)
     db.session.add(
         OverdueReminder(
@@ -83,7 +82,7 @@ def test_a_week_later_the_lead_may_email_again(app, client, mailbox):  # noqa: F
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OverdueReminder)) == 2
 
 
-def test_one_agencys_week_does_not_stop_another(app, client, mailbox):  # noqa: F811
+def test_one_agencys_week_does_not_stop_another(app, client, mailbox):
     world = build_world(people_a1=9, people_a2=4, people_b=12)
     db.session.add(
         OverdueReminder(
@@ -97,7 +96,7 @@ def test_one_agencys_week_does_not_stop_another(app, client, mailbox):  # noqa: 
     assert sorted(m["X-Envelope-To"] for m in mailbox.messages) == sorted(expected)
 
 
-def test_partnership_leads_may_not_email_anyone(app, client, mailbox):  # noqa: F811
+def test_partnership_leads_may_not_email_anyone(app, client, mailbox):
     world = build_world(people_a1=9, people_a2=4, people_b=5)
     sign_in(client, world.partnership_lead)
     assert client.post("/dashboards/overdue/email").status_code == 403

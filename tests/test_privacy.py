@@ -105,11 +105,15 @@ def test_an_admin_anonymises_a_person_and_the_figures_stay(client, world):
     before = _figures()
 
     _sign_in(client, world.users["admin"].email)
-    confirm = client.get(f"/account/people/{person_id}/anonymise")
+    confirm = client.get(f"/admin/people/{person_id}/anonymise")
     assert confirm.status_code == 200
-    assert old_email in confirm.get_data(as_text=True)
-    response = client.post(f"/account/people/{person_id}/anonymise")
+    page = confirm.get_data(as_text=True)
+    assert old_email in page
+    assert "Are you sure you want to anonymise Practitioner?" in page
+    assert "This can&#39;t be undone." in page and "govuk-warning-text" in page
+    response = client.post(f"/admin/people/{person_id}/anonymise")
     assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/people/{person_id}"
 
     db.session.expire_all()
     person = db.session.get(User, person_id)
@@ -159,22 +163,22 @@ def test_invitations_to_the_person_are_anonymised_too(app, world):
 
 def test_anonymising_twice_or_yourself_is_refused(client, world):
     _sign_in(client, world.users["admin"].email)
-    own = client.post(f"/account/people/{world.users['admin'].id}/anonymise")
+    own = client.post(f"/admin/people/{world.users['admin'].id}/anonymise")
     assert own.status_code == 409
     assert "anonymise your own account" in own.get_data(as_text=True)
-    url = f"/account/people/{world.other_practitioner_id}/anonymise"
+    url = f"/admin/people/{world.other_practitioner_id}/anonymise"
     assert client.post(url).status_code == 302
     again = client.post(url)
     assert again.status_code == 409
     assert "already been anonymised" in again.get_data(as_text=True)
-    assert client.post("/account/people/999999/anonymise").status_code == 404
+    assert client.post("/admin/people/999999/anonymise").status_code == 404
 
 
 def test_only_admins_may_anonymise(client, world):
     for kind in ("lead_a", "partnership_lead", "practitioner"):
         signed_in = client.application.test_client()
         _sign_in(signed_in, world.users[kind].email)
-        response = signed_in.post(f"/account/people/{world.other_practitioner_id}/anonymise")
+        response = signed_in.post(f"/admin/people/{world.other_practitioner_id}/anonymise")
         assert response.status_code == 403
     db.session.expire_all()
     assert not privacy.is_anonymised(db.session.get(User, world.other_practitioner_id))

@@ -3,15 +3,14 @@ asking for a password, is their first time, not "again" or "reset"."""
 
 from __future__ import annotations
 
-import re
-
 from quizapp.admin.operations import preview_upload, save_upload
 from quizapp.admin.people_csv import read_people
 from quizapp.extensions import db
 from quizapp.models import Role, utcnow
 
 from .factories import create_user
-from .test_accounts import LINK, NEW_PASSWORD, mailbox, register, trust, user_named  # noqa: F401
+from .mail import LINK
+from .test_accounts import NEW_PASSWORD, register, trust, user_named  # noqa: F401
 
 UPLOADED = "una.uploaded@trust.nhs.uk"
 
@@ -28,40 +27,52 @@ def _upload_una(trust) -> None:  # noqa: F811
 
 
 def test_an_uploaded_person_who_registers_is_welcomed(client, mailbox, trust):  # noqa: F811
+    """Registering never changes an existing account (issue 12): the upload's person is
+    welcomed and sent a link to choose their password."""
     _upload_una(trust)
     assert register(client, UPLOADED, name="Una Uploaded").status_code == 302
 
     message = mailbox.only()
     body = message.get_content()
-    assert message["Subject"] == "Confirm your email address"
+    assert message["Subject"] == "Choose your password"
     assert "Welcome to Safeguarding learning checks" in body
-    assert "Thank you for creating your account." in body
-    assert re.search(
-        r"NHS Hospital Trust has already added you to the service\.\r?\n\r?\nConfirm your email",
-        body,
-    )
-    assert "again" not in body
-    assert "not any earlier one" not in body
-    # The link confirms the account the upload made; no second account.
-    assert client.post(mailbox.link(message)).status_code == 302
+    assert "NHS Hospital Trust has already added you to the service" in body
+    assert "tried to create an account" not in body
+    una = user_named(UPLOADED)
+    assert una.password_hash is None  # what was typed at registration is not kept
+    # The link lets them choose a password, and confirms the address.
+    link = mailbox.link(message)
+    assert link.startswith("/password-reset/")
+    new = "a brand new long passphrase"
+    response = client.post(link, data={"password": new, "confirm_password": new})
+    assert response.status_code == 302
+    db.session.expire_all()
     una = user_named(UPLOADED)
     assert una.email_confirmed_at is not None
-    assert una.check_password(NEW_PASSWORD)
+    assert una.check_password(new)
 
 
-def test_registering_a_second_time_still_says_again(client, mailbox, trust):  # noqa: F811
+def test_once_they_have_a_password_registering_again_says_they_have_an_account(
+    client,
+    mailbox,
+    trust,  # noqa: F811
+):
     _upload_una(trust)
-    register(client, UPLOADED, name="Una Uploaded")
+    una = user_named(UPLOADED)
+    una.set_password(NEW_PASSWORD)
+    una.email_confirmed_at = utcnow()
+    db.session.commit()
     register(client, UPLOADED, "another long passphrase", name="Una Uploaded")
-    second = mailbox.messages[1].get_content()
-    assert "asked to create an account for this email address" in second
-    assert "Use this link, not any earlier one" in second
-    assert "Welcome" not in second
+    message = mailbox.only()
+    assert message["Subject"] == "You already have an account"
+    body = message.get_content()
+    assert "tried to create an account" in body
+    assert "Welcome" not in body
 
 
 def test_someone_registering_afresh_is_welcomed_without_the_upload_sentence(
     client,
-    mailbox,  # noqa: F811
+    mailbox,
     trust,  # noqa: F811
 ):
     register(client, "new.person@trust.nhs.uk")

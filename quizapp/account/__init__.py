@@ -1,5 +1,5 @@
-"""Your data: see and download what the service holds about you; admins anonymise people.
-Mounted at /account."""
+"""Your data: see and download what the service holds about you. Mounted at /account.
+(Administrators anonymise a person from the person's page: quizapp.admin.person.)"""
 
 from flask import Blueprint
 

@@ -2,16 +2,14 @@ from __future__ import annotations
 
 import json
 
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import make_response, render_template
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import privacy
 from ..access import roles_required
-from ..extensions import db
-from ..models import Role, User, utcnow
+from ..models import utcnow
 from . import bp
-from .forms import AnonymiseForm
 
 
 @bp.route("/")
@@ -32,29 +30,3 @@ def download() -> Response:
         f'attachment; filename="your-data-{now:%Y-%m-%d}.json"'
     )
     return response
-
-
-@bp.route("/people/<int:user_id>/anonymise", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
-def anonymise_person(user_id: int) -> str | Response | tuple[str, int]:
-    person = db.get_or_404(User, user_id)
-    form = AnonymiseForm()
-    problem = None
-    if privacy.is_anonymised(person):
-        problem = "This person has already been anonymised."
-    elif person.id == current_user.id:
-        problem = "You can't anonymise your own account. Ask another administrator."
-    if problem is None and form.validate_on_submit():
-        agency_id = person.agency_id
-        privacy.anonymise(person, now=utcnow(), by=current_user)
-        db.session.commit()
-        flash(
-            "The person has been anonymised. Their name and email address are gone; their"
-            " results still count in every report.",
-            "success",
-        )
-        return redirect(
-            url_for("admin.people", agency=agency_id) if agency_id else url_for("admin.home")
-        )
-    page = render_template("account/anonymise.html", person=person, form=form, problem=problem)
-    return (page, 409) if problem else page

@@ -1,10 +1,11 @@
-"""Forms for agencies, teams and people uploads."""
+"""Forms for agencies, teams, people and their uploads."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
     GovCheckboxInput,
     GovFileInput,
     GovRadioInput,
@@ -13,12 +14,21 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..models import SECTOR_LABELS, SECTORS
 from ..text_rules import NoHiddenCharacters
+from .queries import AccountState
 
 
 class AgencyForm(FlaskForm):
@@ -98,11 +108,111 @@ class PeopleUploadForm(FlaskForm):
             raise ValidationError("The selected file must be a CSV file")
 
 
-class ChooseAgencyForm(FlaskForm):
-    """Read from the query string: no CSRF needed for a page that changes nothing."""
+class PeopleFilterForm(FlaskForm):
+    """Read from the query string: no CSRF needed for a page that changes nothing. The
+    route fills in the agency and team choices."""
 
     class Meta:
         csrf = False
 
     agency = SelectField("Agency", coerce=int, widget=GovSelect(), validate_choice=False)
+    search = StringField(
+        "Name or email address",
+        widget=GovTextInput(),
+        filters=[lambda value: value.strip()[:200] if isinstance(value, str) else value],
+    )
+    team = SelectField("Team", widget=GovSelect(), validate_choice=False)
+    state = SelectField(
+        "Account",
+        choices=[
+            SelectChoice("", "Any"),
+            *(SelectChoice(state.value, state.label) for state in AccountState),
+        ],
+        widget=GovSelect(),
+        validate_choice=False,
+    )
     submit = SubmitField("Show people", widget=GovSubmitInput())
+
+    @property
+    def chosen_state(self) -> AccountState | None:
+        try:
+            return AccountState(self.state.data or "")
+        except ValueError:
+            return None
+
+
+def _stripped(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+class PersonDetailsForm(FlaskForm):
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        filters=[_stripped],
+        validators=[
+            InputRequired(message="Enter their full name"),
+            Length(max=200, message="Full name must be 200 characters or fewer"),
+        ],
+    )
+    job_role = StringField(
+        "Job role (optional)",
+        description="In their own words, for example, Health visitor.",
+        widget=GovTextInput(),
+        filters=[_stripped],
+        validators=[Length(max=200, message="Job role must be 200 characters or fewer")],
+    )
+    level = StringField(
+        "Competency level (optional)",
+        description="For example, Level 3 or DSL.",
+        widget=GovTextInput(),
+        filters=[_stripped],
+        validators=[Length(max=50, message="Competency level must be 50 characters or fewer")],
+    )
+    # Choices (the person's agency's teams) are filled in by the route.
+    team = SelectField("Team", widget=GovSelect(), validate_choice=False)
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class RoleCheckboxes(SelectMultipleField):
+    widget = GovCheckboxesInput()
+
+
+ROLE_CHOICES = [
+    SelectChoice("author", "Author: writes and updates question banks"),
+    SelectChoice(
+        "lead",
+        "Lead: sees results for the people of their agency (or of the whole partnership"
+        " if they have no agency), and invites people",
+    ),
+    SelectChoice("admin", "Administrator: manages agencies, people, roles and assignments"),
+]
+
+
+class PersonRolesForm(FlaskForm):
+    roles = RoleCheckboxes(
+        "Roles",
+        description="Everyone can take checks. Choose any other roles they need.",
+        choices=ROLE_CHOICES,
+    )
+    submit = SubmitField("Save roles", widget=GovSubmitInput())
+
+
+class MoveAgencyForm(FlaskForm):
+    # Choices ("agency id" or "agency id:team id") are filled in by the route.
+    destination = SelectField(
+        "Move them to",
+        widget=GovSelect(),
+        validate_choice=False,
+        validators=[InputRequired(message="Select the agency and team to move them to")],
+    )
+    submit = SubmitField("Move person", widget=GovSubmitInput())
+
+
+class InvitePersonForm(FlaskForm):
+    roles = RoleCheckboxes(
+        "Other roles (optional)",
+        description="Everyone can take checks. Choose any other roles they get when they accept.",
+        choices=ROLE_CHOICES,
+    )
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())

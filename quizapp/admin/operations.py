@@ -403,6 +403,7 @@ def save_upload(preview: UploadPreview, *, now: datetime) -> UploadOutcome:
     for user_id in leaver_ids:
         user = users[user_id]
         user.left_at = now
+        user.session_token = new_session_token()  # signed out everywhere
         changed.append(user)
     db.session.flush()
     update_requirements(changed, now=now, notify=True)

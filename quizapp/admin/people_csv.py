@@ -338,6 +338,17 @@ class Update:
     changes: tuple[Change, ...]
 
 
+@dataclass(frozen=True)
+class UnknownTeam:
+    """A team the file names that its agency doesn't have (yet): it can be created."""
+
+    agency_id: int
+    agency_name: str
+    #: As the file spells it (the first row's spelling).
+    name: str
+    rows: int
+
+
 @dataclass
 class CheckedFile:
     columns: frozenset[str] = frozenset()
@@ -347,6 +358,10 @@ class CheckedFile:
     problems: list[Problem] = field(default_factory=list)
     #: The agencies that the file's rows name and the service knows.
     agency_ids: frozenset[int] = frozenset()
+    #: Each row's name as the file gives it, so problems can say whose row it is.
+    row_names: dict[int, str] = field(default_factory=dict)
+    #: Teams the rows name that their agency doesn't have, in the order first named.
+    unknown_teams: list[UnknownTeam] = field(default_factory=list)
 
     @property
     def emails(self) -> set[str]:
@@ -360,6 +375,11 @@ class CheckedFile:
     @property
     def row_problems(self) -> list[Problem]:
         return [problem for problem in self.problems if problem.row is not None]
+
+    def row_label(self, row: int) -> str:
+        """How a problem names its row: "Row 4 (Sam Jones)", or "Row 4" without a name."""
+        name = self.row_names.get(row)
+        return f"Row {row} ({name})" if name else f"Row {row}"
 
     @property
     def problem_rows(self) -> dict[int, list[str]]:
@@ -383,7 +403,10 @@ def check_people(sheet: Sheet, lookups: Lookups, *, full_agency: bool = False) -
     first_row_of: dict[str, int] = {}
     agency_ids: set[int] = set()
     allowed = lookups.allowed_agency_ids
+    unknown_teams: dict[tuple[int, str], UnknownTeam] = {}
     for row in sheet.rows:
+        if row.name:
+            result.row_names[row.row] = row.name
         problems: list[str] = []
         if row.email is not None:
             if row.email in first_row_of:
@@ -405,9 +428,17 @@ def check_people(sheet: Sheet, lookups: Lookups, *, full_agency: bool = False) -
             elif row.team:
                 team_id = lookups.teams.get(agency_id, {}).get(row.team.lower())
                 if team_id is None:
-                    problems.append(
-                        f"Team '{row.team}' is not a team of {lookups.agency_names[agency_id]}"
-                    )
+                    agency_name = lookups.agency_names[agency_id]
+                    problems.append(f"Team '{row.team}' is not a team of {agency_name}")
+                    key = (agency_id, row.team.lower())
+                    seen = unknown_teams.get(key)
+                    if len(row.team) <= MAX_LENGTHS["team"]:
+                        unknown_teams[key] = UnknownTeam(
+                            agency_id=agency_id,
+                            agency_name=agency_name,
+                            name=seen.name if seen else row.team,
+                            rows=(seen.rows if seen else 0) + 1,
+                        )
         existing = lookups.existing.get(row.email) if row.email else None
         if existing is not None and not lookups.may_change(existing):
             problems.append(NOT_YOURS)
@@ -433,6 +464,7 @@ def check_people(sheet: Sheet, lookups: Lookups, *, full_agency: bool = False) -
         else:
             result.unchanged.append(person)
     result.agency_ids = frozenset(agency_ids)
+    result.unknown_teams = list(unknown_teams.values())
     if full_agency and len(agency_ids) > 1:
         names = sorted(lookups.agency_names[agency_id] for agency_id in agency_ids)
         result.problems.append(

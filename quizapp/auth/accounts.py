@@ -110,6 +110,29 @@ def agencies_open_to(inviter: User) -> list[Agency]:
     return list(db.session.scalars(query))
 
 
+class ListedElsewhere(Exception):
+    """The address belongs to a person listed in another agency (`person`)."""
+
+    def __init__(self, person: User) -> None:
+        super().__init__(person.email)
+        self.person = person
+
+
+class PersonLeft(Exception):
+    """The address belongs to a person marked as left: they must be brought back first."""
+
+
+def has_account(user: User) -> bool:
+    """The person has set a password and proved the address is theirs: they can sign in.
+    People uploaded from a file, and people who registered but never confirmed, have not."""
+    return user.password_hash is not None and user.email_confirmed_at is not None
+
+
+def invitation_can_open(user: User) -> bool:
+    """An invitation to this listed person's address opens their existing record."""
+    return not has_account(user) and user.active and user.left_at is None
+
+
 def create_invitation(
     inviter: User,
     *,
@@ -123,6 +146,10 @@ def create_invitation(
     now: datetime,
     valid_for: timedelta = timedelta(days=14),
 ) -> Invitation:
+    """Invite someone by email. For a person already listed (uploaded, never signed in)
+    the invitation is for their record: it carries the record's name, team, job role and
+    level, and accepting it opens that record. Earlier open invitations to the same
+    address are cancelled, so only the newest link works."""
     if not may_invite_into(inviter, agency):
         raise NotAllowed("You can only invite people into your own agency")
     granted = {Role(role) for role in roles} - {Role.PRACTITIONER}
@@ -131,8 +158,18 @@ def create_invitation(
     if team is not None and team.agency_id != agency.id:
         raise ValueError("the team is not in the agency")
     email = normalise_email(email)
-    if user_by_email(email) is not None:
-        raise AccountExists(email)
+    listed = user_by_email(email)
+    if listed is not None:
+        if has_account(listed):
+            raise AccountExists(email)
+        if listed.agency_id != agency.id:
+            raise ListedElsewhere(listed)
+        if listed.has_role(Role.ADMIN) and not inviter.has_role(Role.ADMIN):
+            raise NotAllowed("Only administrators can invite an administrator")
+        if not invitation_can_open(listed):
+            raise PersonLeft(email)
+        name, team, job_role, level = listed.name, listed.team, listed.job_role, listed.level
+    cancel_open_invitations(email, now=now)
     invitation = Invitation(
         email=email,
         name=name,
@@ -144,6 +181,7 @@ def create_invitation(
         + [role.value for role in GRANTABLE_ROLES if role in granted],
         invited_by=inviter,
         created_at=now,
+        sent_at=now,
         expires_at=now + valid_for,
     )
     db.session.add(invitation)
@@ -151,26 +189,73 @@ def create_invitation(
     return invitation
 
 
+def cancel_open_invitations(email: str, *, now: datetime) -> int:
+    """Cancel every invitation to `email` not yet accepted or cancelled; how many."""
+    invitations = db.session.scalars(
+        sa.select(Invitation).where(Invitation.email == email, Invitation.open_condition())
+    ).all()
+    for invitation in invitations:
+        invitation.cancelled_at = now
+    db.session.flush()
+    return len(invitations)
+
+
+class InvitationClosed(Exception):
+    """The invitation was accepted or cancelled: it can't be resent or cancelled."""
+
+
+def resend_invitation(invitation: Invitation, *, now: datetime, valid_for: timedelta) -> None:
+    """The same invitation, sent again: its link works for `valid_for` from now."""
+    if invitation.accepted_at is not None or invitation.cancelled_at is not None:
+        raise InvitationClosed(invitation.email)
+    invitation.sent_at = now
+    invitation.expires_at = now + valid_for
+    db.session.flush()
+
+
+def cancel_invitation(invitation: Invitation, *, now: datetime) -> None:
+    """Its link stops working at once."""
+    if invitation.accepted_at is not None or invitation.cancelled_at is not None:
+        raise InvitationClosed(invitation.email)
+    invitation.cancelled_at = now
+    db.session.flush()
+
+
+def may_accept(invitation: Invitation) -> bool:
+    """Nobody has an account at the address, or the person listed there can have one."""
+    listed = user_by_email(invitation.email)
+    return listed is None or invitation_can_open(listed)
+
+
 def accept_invitation(invitation: Invitation, *, password: str, now: datetime) -> User:
-    """Create the invited person's account, confirmed (the link came to their address)."""
-    if user_by_email(invitation.email) is not None:
+    """Create the invited person's account, confirmed (the link came to their address);
+    for a person already listed, open their record instead: it keeps its details and
+    gains the password and the invitation's roles."""
+    listed = user_by_email(invitation.email)
+    if listed is not None and not invitation_can_open(listed):
         raise AccountExists(invitation.email)
-    user = User(
-        email=invitation.email,
-        name=invitation.name,
-        agency_id=invitation.agency_id,
-        team_id=invitation.team_id,
-        job_role=invitation.job_role,
-        level=invitation.level,
-        active=True,
-        email_confirmed_at=now,
-    )
+    if listed is None:
+        user = User(
+            email=invitation.email,
+            name=invitation.name,
+            agency_id=invitation.agency_id,
+            team_id=invitation.team_id,
+            job_role=invitation.job_role,
+            level=invitation.level,
+            active=True,
+            email_confirmed_at=now,
+        )
+        db.session.add(user)
+    else:
+        user = listed
+        if user.email_confirmed_at is None:
+            user.email_confirmed_at = now
     user.set_password(password)
     for role in invitation.roles:
         user.grant(Role(role))
-    db.session.add(user)
     invitation.accepted_at = now
     db.session.flush()
+    cancel_open_invitations(invitation.email, now=now)
     from ..workforce.requirements import update_requirements
 
     update_requirements([user], now=now)

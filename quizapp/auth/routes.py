@@ -30,6 +30,7 @@ from .forms import (
     RegisterForm,
     SignInForm,
 )
+from .invitations import send_invitation_email
 from .operations import authenticate
 
 Page = Response | str | tuple[str, int]
@@ -451,23 +452,31 @@ def new_invitation() -> Page:
                     "There is already an account for this email address. They can sign in,"
                     " or reset their password if they have forgotten it"
                 ]
+            except accounts.ListedElsewhere as listed:
+                form.email.errors = [_listed_elsewhere(inviter, listed.person)]
+            except accounts.PersonLeft:
+                form.email.errors = [
+                    "This person is marked as having left. Mark them as returned on their"
+                    " page first, then invite them"
+                ]
             except accounts.NotAllowed:
                 abort(403)
             else:
-                link = url_for(
-                    "auth.accept_invitation",
-                    token=tokens.invitation_token(invitation),
-                    _external=True,
-                )
-                text = render_email("invitation", invitation=invitation, link=link)
                 try:
-                    send_email(invitation.email, f"You are invited to {_service()}", text)
+                    send_invitation_email(invitation)
                 except EmailError:
                     return _email_failed()
+                listed = accounts.user_by_email(invitation.email) is not None
                 db.session.commit()
+                days = (invitation.expires_at - invitation.created_at).days
                 flash(
-                    f"Invitation sent to {invitation.email}. The link works for"
-                    f" {(invitation.expires_at - invitation.created_at).days} days.",
+                    f"Invitation sent to {invitation.email}. The link works for {days} days."
+                    + (
+                        f" They were already listed in {agency.name}: the invitation opens"
+                        " their record, and its details stay as they are."
+                        if listed
+                        else ""
+                    ),
                     "success",
                 )
                 return redirect(url_for("auth.new_invitation"))
@@ -479,8 +488,15 @@ def new_invitation() -> Page:
     )
 
 
-def _service() -> str:
-    return current_app.config["SERVICE_NAME"]
+def _listed_elsewhere(inviter: User, person: User) -> str:
+    """Only administrators are told where the person is listed (leads see their own
+    agency's people only)."""
+    if inviter.has_role(Role.ADMIN) and person.agency is not None:
+        return (
+            f"{person.name} is already listed in {person.agency.name}. Choose"
+            f" {person.agency.name}, or move them to this agency on their page first"
+        )
+    return "This email address can't be invited into this agency; ask an administrator"
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
@@ -491,7 +507,7 @@ def accept_invitation(token: str) -> Page:
         invitation = tokens.invitation_to_accept(token, now=now)
     except tokens.BadLink as error:
         return _link_problem("invitation", error)
-    if accounts.user_by_email(invitation.email) is not None:
+    if not accounts.may_accept(invitation):
         return _account_exists(invitation.email)
     form = AcceptInvitationForm()
     if form.validate_on_submit():

@@ -7,7 +7,8 @@ binds something that changes once the link has been used, so every link works on
   (or once a password is set through a reset link, which rotates the session token);
 - password reset: the user id and a digest of the session token, which set_password
   rotates;
-- invitation: the invitation id and email, refused once accepted or after expires_at.
+- invitation: the invitation id and email, refused once accepted or cancelled, or after
+  expires_at.
 
 The session token travels only as a digest: the token's payload is signed, not secret.
 """
@@ -113,6 +114,7 @@ def invitation_to_accept(token: str, *, now: datetime) -> Invitation:
         invitation is None
         or data.get("email") != invitation.email
         or invitation.accepted_at is not None
+        or invitation.cancelled_at is not None
         or invitation.expires_at <= now
     ):
         raise BadLink("used, expired or withdrawn")

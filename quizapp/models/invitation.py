@@ -1,4 +1,5 @@
-"""Invitations sent by leads and admins; accepting one creates the person's account."""
+"""Invitations sent by leads and admins; accepting one creates the person's account, or
+opens the account of a person already listed (uploaded) who has never signed in."""
 
 from __future__ import annotations
 
@@ -30,10 +31,24 @@ class Invitation(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the email was last sent (resending sends it again and moves expires_at on).
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Set once: an invitation works once only.
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when a lead or an administrator cancels it (or a newer invitation replaces
+    #: it): the link stops working.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agency: Mapped[Agency] = relationship()
     team: Mapped[Team | None] = relationship()
     invited_by: Mapped[User | None] = relationship()
+
+    def is_pending(self, now: datetime) -> bool:
+        """Not accepted, not cancelled, and the link still works."""
+        return self.accepted_at is None and self.cancelled_at is None and self.expires_at > now
+
+    @classmethod
+    def open_condition(cls) -> sa.ColumnElement[bool]:
+        """Neither accepted nor cancelled (it may have expired: it can be resent)."""
+        return sa.and_(cls.accepted_at.is_(None), cls.cancelled_at.is_(None))

@@ -57,6 +57,12 @@ ANONYMISED = "kiran.reid.10@demo.test"
 REFUSED_PRACTITIONER = "mo.murphy.12@demo.test"
 #: The demo's retired check (quizapp/demo.py), with an ended assignment.
 PILOT_TITLE = "Baby HS: pilot for designated safeguarding leads"
+#: The housing service's people in each account state (quizapp/demo.py); the states
+#: only show their pages and forms, and change nobody.
+HOUSING = "Housing Service"
+NEVER_SIGNED_IN = "Nadia Hussain"
+INVITED = "Rosa Bianchi"
+LEFT = "Wendy Clarke"
 
 #: A bank of the page states' own (a copy of the HS bank under another id), so that
 #: its draft stays put while the author journey publishes the HS bank.
@@ -116,6 +122,7 @@ EXCLUDED: dict[str, str] = {
     "dashboards.report_csv": "file download (CSV), not a page",
     "dashboards.report_xlsx": "file download (XLSX); test_journeys opens it",
     "account.download": "file download (JSON of a person's own data), not a page",
+    "admin.people_template": "file download (the CSV template), not a page",
 }
 
 
@@ -855,6 +862,148 @@ def _(v: Visit) -> None:
     expect(problems).not_to_contain_text("NHS Hospital Trust")
 
 
+def open_person(page: Page, name: str, agency: str | None = HOUSING) -> None:
+    """A person's page, from the people list (an agency lead's list has no agency to
+    choose: pass None)."""
+    page.goto("/admin/people/")
+    if agency is not None:
+        page.get_by_label("Agency").select_option(label=agency)
+        submit(page, "Show people")
+    page.get_by_label("Name or email address").fill(name)
+    submit(page, "Show people")
+    page.get_by_role("link", name=name, exact=True).click()
+    expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
+
+
+@state("admin.people", "filtered", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/people/")
+    v.page.get_by_label("Agency").select_option(label=HOUSING)
+    submit(v.page, "Show people")
+    v.page.get_by_label("Account").select_option(label="Never signed in")
+    submit(v.page, "Show people")
+    expect(v.page.get_by_role("link", name=NEVER_SIGNED_IN)).to_be_visible()
+
+
+@state("admin.people", "no matches", user=POLICE_LEAD)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/people/")
+    v.page.get_by_label("Name or email address").fill("nobody by this name")
+    submit(v.page, "Show people")
+    expect(v.page.get_by_text("matches the filters")).to_be_visible()
+
+
+@state("admin.person", "invited", user=ADMIN)
+def _(v: Visit) -> None:
+    open_person(v.page, INVITED)
+
+
+@state("admin.person", "never signed in", user=ADMIN)
+def _(v: Visit) -> None:
+    open_person(v.page, NEVER_SIGNED_IN)
+
+
+@state("admin.person", "left", user=ADMIN)
+def _(v: Visit) -> None:
+    open_person(v.page, LEFT)
+
+
+@state("admin.person", "active, for a lead", user=POLICE_LEAD)
+def _(v: Visit) -> None:
+    open_person(v.page, "Femi Singh", agency=None)
+
+
+@state("admin.person_details", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    open_person(v.page, NEVER_SIGNED_IN)
+    v.page.get_by_role("link", name="Change details").first.click()
+
+
+@state("admin.person_details", "errors", user=ADMIN)
+def _(v: Visit) -> None:
+    open_person(v.page, NEVER_SIGNED_IN)
+    v.page.get_by_role("link", name="Change details").first.click()
+    v.page.get_by_label("Full name").fill("")
+    submit(v.page, "Save changes")
+    expect_errors(v.page)
+
+
+@state("admin.person_roles", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    open_person(v.page, NEVER_SIGNED_IN)
+    v.page.get_by_role("link", name="Change roles").click()
+
+
+@state("admin.person_agency", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    open_person(v.page, NEVER_SIGNED_IN)
+    v.page.get_by_role("link", name="Change agency").click()
+
+
+@state("admin.person_leave", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    open_person(v.page, NEVER_SIGNED_IN)
+    v.page.get_by_role("button", name="Mark as left").click()
+    expect(v.page.get_by_role("heading", level=1)).to_contain_text("Are you sure")
+
+
+@state("admin.person_invite", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    open_person(v.page, NEVER_SIGNED_IN)
+    v.page.get_by_role("button", name=f"Invite {NEVER_SIGNED_IN}").click()
+
+
+@state("admin.person_anonymise", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    open_person(v.page, "Kiran Reid", agency="Integrated Care Board")
+    v.page.get_by_role("button", name="Anonymise Kiran Reid").click()
+    expect(v.page.get_by_role("heading", level=1)).to_contain_text("Are you sure")
+
+
+@state("admin.person_anonymise", "refused", user=ADMIN)
+def _(v: Visit) -> None:
+    # No page links to anonymising yourself: the address is typed.
+    v.page.goto(f"/admin/people/{user_id(v.server, ADMIN)}/anonymise")
+    expect(v.page.get_by_text("You can't anonymise your own account")).to_be_visible()
+
+
+@state("admin.invitations", "results", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/people/")
+    v.page.get_by_role("link", name="Invitations waiting to be accepted").click()
+    expect(v.page.get_by_text("tariq.aziz@demo.test")).to_be_visible()
+
+
+@state("admin.invitations", "results for a lead", user=POLICE_LEAD)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/people/")
+    v.page.get_by_role("link", name="Invitations waiting to be accepted").click()
+
+
+@state("admin.invite_everyone", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/people/")
+    v.page.get_by_label("Agency").select_option(label=HOUSING)
+    submit(v.page, "Show people")
+    v.page.get_by_role("link", name=f"Invite everyone in {HOUSING} who has never signed in").click()
+    expect(v.page.get_by_role("button", name=re.compile(r"^Send \d+ invitation"))).to_be_visible()
+
+
+@state("admin.upload_new_team", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/people/upload")
+    v.page.get_by_label("Upload a CSV file").set_input_files(
+        {
+            "name": "people.csv",
+            "mimeType": "text/csv",
+            "buffer": b"name,email,agency,team\nPat Team,pat.team@demo.test,Police,Night shift\n",
+        }
+    )
+    submit(v.page, "Check the file")
+    v.page.get_by_role("link", name="Add the team Night shift to Police").click()
+    expect(v.page.get_by_role("heading", level=1)).to_contain_text("Add the team Night shift")
+
+
 @state("admin.upload_preview", "results", user=ADMIN)
 def _(v: Visit) -> None:
     v.page.goto("/admin/people/upload")
@@ -1111,18 +1260,6 @@ def _(v: Visit) -> None:
 @state("account.your_data", "filled", user=FAILED_PRACTITIONER)
 def _(v: Visit) -> None:
     v.page.goto("/account/")
-
-
-@state("account.anonymise_person", "filled", user=ADMIN)
-def _(v: Visit) -> None:
-    # No page links here yet, so the address is made from the person's id.
-    v.page.goto(f"/account/people/{user_id(v.server, ANONYMISED)}/anonymise")
-
-
-@state("account.anonymise_person", "refused", user=ADMIN)
-def _(v: Visit) -> None:
-    v.page.goto(f"/account/people/{user_id(v.server, ADMIN)}/anonymise")
-    expect(v.page.get_by_text("You can't anonymise your own account")).to_be_visible()
 
 
 # Everyone -----------------------------------------------------------------------------

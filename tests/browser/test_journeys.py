@@ -2,7 +2,8 @@
 
 A practitioner takes the HS check to its result three ways (mouse, keyboard only, no
 JavaScript); an author changes, previews and publishes a question; an agency lead
-downloads the overdue list; an administrator uploads people from a CSV file.
+downloads the overdue list; an administrator uploads people from a CSV file, and makes
+one of them a lead by invitation.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import secrets
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -432,3 +434,56 @@ def test_footer_links_to_the_accessibility_statement(new_context: NewContext, pa
     expect(
         page.get_by_role("link", name="safeguarding-partnership@example.org").first
     ).to_be_visible()
+
+
+def test_admin_makes_an_uploaded_person_a_lead_by_invitation(
+    new_context: NewContext, server
+) -> None:
+    """Acceptance (issue 13): an administrator uploads someone, invites them with the lead
+    role from their page; they follow the emailed link, set a password and are a lead."""
+    email = f"lee.lead.{secrets.token_hex(3)}@demo.test"
+    admin = new_context(ADMIN).new_page()
+    admin.goto("/admin/people/upload")
+    admin.get_by_label("Upload a CSV file").set_input_files(
+        {
+            "name": "lead.csv",
+            "mimeType": "text/csv",
+            "buffer": (
+                "name,email,agency,job role,level\n"
+                f"Lee Lead,{email},Family Support Network,Service manager,Level 3\n"
+            ).encode(),
+        }
+    )
+    admin.get_by_role("button", name="Check the file").click()
+    admin.get_by_role("button", name=re.compile(r"^Save 1 ")).click()
+    expect(admin.get_by_role("alert")).to_contain_text("1 person added")
+    admin.get_by_label("Name or email address").fill(email)
+    admin.get_by_role("button", name="Show people").click()
+    row = admin.get_by_role("row", name=re.compile("Lee Lead"))
+    expect(row).to_contain_text("Never signed in")
+    row.get_by_role("link", name="Lee Lead").click()
+    admin.get_by_role("button", name="Invite Lee Lead").click()
+    admin.get_by_label(re.compile(r"Lead: sees results")).check()
+    admin.get_by_role("button", name="Send invitation").click()
+    expect(admin.get_by_role("alert")).to_contain_text(f"Invitation sent to {email}")
+    expect(admin.get_by_text("Roles they get on accepting: lead")).to_be_visible()
+
+    (link,) = server.emailed_links(email)
+    person = new_context().new_page()
+    person.goto(link)
+    expect(person.get_by_role("heading", level=1)).to_have_text("Create your account")
+    expect(person.get_by_text("Family Support Network").first).to_be_visible()
+    person.get_by_label("Create a password").fill("a long enough password 2026")
+    person.get_by_label("Confirm your password").fill("a long enough password 2026")
+    person.get_by_role("button", name="Create account").click()
+    expect(person.get_by_text("Your account is ready.")).to_be_visible()
+    menu = person.get_by_role("navigation", name="Menu")
+    expect(menu.get_by_role("link", name="Dashboards")).to_be_visible()
+    menu.get_by_role("link", name="People").click()
+    expect(person.get_by_role("heading", level=1)).to_have_text("Family Support Network")
+    expect(person.get_by_role("link", name="Lee Lead")).to_be_visible()
+
+    # Their page now says they are an active lead, for the administrator too.
+    admin.reload()
+    expect(admin.get_by_text("They have an account and can sign in")).to_be_visible()
+    expect(admin.get_by_text("Lead for Family Support Network")).to_be_visible()

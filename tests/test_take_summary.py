@@ -167,6 +167,19 @@ def test_no_try_again_when_every_attempt_allowed_is_used(client, practitioner):
     assert "Try again" not in html
 
 
+def test_no_try_again_once_the_check_is_retired(client, check, practitioner):
+    from quizapp.workforce.operations import retire_check
+
+    attempt = _submit(client, check, MIXED)
+    result_url = f"/checks/attempts/{attempt.id}/result"
+    assert _try_again_forms(client.get(result_url).get_data(as_text=True), check.id)
+    retire_check(db.session.merge(check), now=utcnow())
+    db.session.commit()
+    html = client.get(result_url).get_data(as_text=True)
+    assert _try_again_forms(html, check.id) == []
+    assert "Try again" not in html
+
+
 def test_the_result_without_certainty_has_no_certainty_summary(client, practitioner):
     no_certainty = small_bank(**{"  certainty: true": "  certainty: false"})
     check = check_for(import_bank_text(no_certainty))

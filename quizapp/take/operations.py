@@ -88,7 +88,10 @@ def submitted_count(user: User, check: Check) -> int:
 
 
 def may_try_again(check: Check, submitted: int) -> bool:
-    """Whether a new attempt could start: a version is published and attempts remain."""
+    """Whether a new attempt could start: the check is not retired, a version is
+    published and attempts remain."""
+    if check.is_retired:
+        return False
     if check.attempts_allowed is not None and submitted >= check.attempts_allowed:
         return False
     return version_for(check) is not None

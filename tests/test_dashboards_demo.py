@@ -87,11 +87,14 @@ def test_partnership_lead_sees_every_agency_with_figures_equal_to_the_raw_rows(d
     assert shown and hidden
     police = next(row for row in section.groups if row.label == "Police")
     assert police.required.part == 10
-    assert police.held.text == text_of(
+    held = (
         status[(police.key, section.check_id)]["complete"]
-        + status[(police.key, section.check_id)]["expiring"],
-        10,
+        + status[(police.key, section.check_id)]["expiring"]
     )
+    if police.held.hidden:  # hidden to protect another figure: never "fewer than 5"
+        assert police.held.text == "[c]" and held >= THRESHOLD
+    else:
+        assert police.held.text == text_of(held, 10)
     total_required = sum(cell["required"] for cell in status.values())
     assert section.total.required.part == total_required
     body = client.get("/dashboards/").get_data(as_text=True)

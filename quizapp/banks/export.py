@@ -26,10 +26,11 @@ _ORDER: dict[str, list[str]] = {
     "findings": ["id", "kind", "text"],
     "stages": ["id", "title", "narrative"],
     "questions": [
-        "id", "stage", "type", "findings", "prompt", "hint", "feedback", "points", *_TYPE_FIELDS,
+        "id", "stage", "pool", "type", "findings", "prompt", "hint", "feedback", "points",
+        *_TYPE_FIELDS,
     ],
-    "options": ["text", "correct", "feedback"],
-    "check": ["pass_mark", "certainty", "attempts", "refresh_months"],
+    "options": ["text", "correct", "fixed", "feedback"],
+    "check": ["pass_mark", "certainty", "attempts", "refresh_months", "after_fail"],
 }  # fmt: skip
 _LISTS = ("findings", "stages", "questions")
 # YAML reads these as line breaks inside a `|` block, so such text must be quoted.

@@ -155,4 +155,5 @@ def default_check(bank: Bank, data: dict[str, Any]) -> Check:
         certainty=settings["certainty"],
         attempts_allowed=settings.get("attempts"),
         refresh_months=settings["refresh_months"],
+        after_fail=settings.get("after_fail", "feedback"),
     )

@@ -68,6 +68,9 @@ class CheckSettings(_Model):
     #: None: unlimited attempts.
     attempts: int | None = Field(default=None, ge=1)
     refresh_months: int = Field(ge=1, le=120)
+    #: After a failed attempt with attempts left, show the right answers ("answers") or
+    #: only which answers were wrong, with the feedback ("feedback", the default).
+    after_fail: Literal["feedback", "answers"] | None = None
 
 
 class QuestionBase(_Model):
@@ -80,6 +83,8 @@ class QuestionBase(_Model):
     prompt: Markdown
     #: Plain text shown under the question.
     hint: PlainText | None = None
+    #: Questions sharing a pool id are interchangeable variants: each attempt draws one.
+    pool: Slug | None = None
 
     @property
     def question_type(self) -> QuestionType:
@@ -163,6 +168,44 @@ def semantic_errors(data: dict[str, Any]) -> list[tuple[FieldPath, str]]:
     errors += _duplicate_ids(data, "questions", "question")
     for index, question in _items(data, "questions"):
         errors += _question_errors(("questions", index), question, finding_ids, stage_ids)
+    errors += _pool_errors(data)
+    return errors
+
+
+def _pool_errors(data: dict[str, Any]) -> list[tuple[FieldPath, str]]:
+    """Variants in a pool must be interchangeable: whichever one an attempt draws, it is
+    the same point of the story, tests the same findings and is worth the same marks."""
+    pools: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for index, question in _items(data, "questions"):
+        if isinstance(question.get("pool"), str):
+            pools.setdefault(question["pool"], []).append((index, question))
+    errors: list[tuple[FieldPath, str]] = []
+    for pool, members in pools.items():
+        first_index, first = members[0]
+        if len(members) == 1:
+            message = f"pool {pool!r} has only this question; a pool needs two or more variants"
+            errors.append((("questions", first_index, "pool"), message))
+        for index, question in members:
+            question_type = QUESTION_TYPES.get(str(question.get("type")))
+            if question_type is not None and not question_type.scored:
+                label = question_type.label.lower()
+                message = f"a {label} question is not marked, so it cannot be in a pool"
+                errors.append((("questions", index, "pool"), message))
+        for index, question in members[1:]:
+            for key, noun, default in (
+                ("stage", "stage", None),
+                ("findings", "findings", []),
+                ("points", "points", 1),
+            ):
+                mine, theirs = question.get(key, default), first.get(key, default)
+                if key == "findings" and isinstance(mine, list) and isinstance(theirs, list):
+                    mine, theirs = sorted(map(str, mine)), sorted(map(str, theirs))
+                if mine != theirs:
+                    message = (
+                        f"every question in pool {pool!r} must have the same {noun} as"
+                        f" questions[{first_index}] ({first.get('id')!r})"
+                    )
+                    errors.append((("questions", index, key), message))
     return errors
 
 

@@ -18,10 +18,15 @@ from .check import Check
 from .types import JSONType, UTCDateTime, utcnow
 from .user import User
 
+#: The layout new attempts get; see Attempt.layout.
+LATEST_LAYOUT = 2
+FIRST_LAYOUT = 1
+
 
 class Attempt(db.Model):
     __tablename__ = "attempts"
     __table_args__ = (
+        sa.CheckConstraint("layout IN (1, 2)", name="layout"),
         sa.UniqueConstraint("user_id", "check_id", "number"),
         sa.CheckConstraint(
             "submitted_at IS NULL OR (score IS NOT NULL AND max_score IS NOT NULL"
@@ -54,8 +59,17 @@ class Attempt(db.Model):
     )
     #: 1 for the person's first attempt at this check, then 2, 3...
     number: Mapped[int]
-    #: Shuffles the order of ordering items, the same way on every page view.
+    #: Draws pooled questions when the attempt starts, and shuffles options and ordering
+    #: items the same way on every page view.
     seed: Mapped[int]
+    #: How the questions were put on the page (quizapp/take/layout.py): 1, attempts made
+    #: before options were shuffled (options in file order, values their indexes); 2,
+    #: options shuffled per attempt, values and field names opaque.
+    #: (The server default is for rows that were there before the column.)
+    layout: Mapped[int] = mapped_column(default=LATEST_LAYOUT, server_default="1")
+    #: Ids of the questions this attempt drew, in the order shown; None for attempts made
+    #: before pools, which have every question of their version.
+    question_ids: Mapped[list[int] | None] = mapped_column(JSONType)
     #: Copied from the check when started, so later edits to the check don't regrade.
     pass_mark: Mapped[int]
     certainty: Mapped[bool]

@@ -9,7 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .bank import Bank, BankVersion
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, one_of, utcnow
+
+#: Choices for Check.after_fail.
+AFTER_FAIL = ("feedback", "answers")
 
 
 class Check(db.Model):
@@ -20,6 +23,7 @@ class Check(db.Model):
             "attempts_allowed IS NULL OR attempts_allowed > 0", name="attempts_positive"
         ),
         sa.CheckConstraint("refresh_months >= 1 AND refresh_months <= 120", name="refresh_range"),
+        sa.CheckConstraint(one_of("after_fail", AFTER_FAIL), name="after_fail"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +39,12 @@ class Check(db.Model):
     certainty: Mapped[bool] = mapped_column(default=True)
     #: None: unlimited.
     attempts_allowed: Mapped[int | None]
+    #: What a failed attempt's result shows while attempts remain: "feedback" (which
+    #: answers were wrong, and the feedback that explains why) or "answers" (the right
+    #: answers too). After a pass, or with no attempts left, the result shows everything.
+    after_fail: Mapped[str] = mapped_column(
+        sa.String(20), default="feedback", server_default="feedback"
+    )
     #: How long a pass counts before the check must be taken again.
     refresh_months: Mapped[int] = mapped_column(default=36)
     #: Competency framework the check serves, e.g. "Intercollegiate", "KCSIE", "Police".

@@ -78,6 +78,8 @@ class Option(SpecModel):
     correct: bool
     #: Why this option is or is not right; shown to whoever chose it.
     feedback: Markdown
+    #: Kept in its place when the other options are shuffled ("None of these" last).
+    fixed: bool | None = None
 
 
 class AnswerError(ValueError):
@@ -212,6 +214,8 @@ def duplicate_texts(texts: Sequence[str], path: str) -> list[tuple[str, str]]:
 
 
 class ChoiceSpec(SpecModel):
+    #: Options are shuffled for each attempt unless this is false.
+    shuffle: bool | None = None
     options: list[Option] = Field(min_length=2)
 
 

@@ -269,7 +269,7 @@ def _synthetic_attempt(
     from .take import operations
 
     attempt = operations.start_attempt(person, check, now=at)
-    for question in attempt.bank_version.questions:
+    for question in operations.questions_of(attempt):
         right = rng.random() < skill
         qtype = get_type(question.type)
         certainty = rng.choice((2, 3, 3)) if right else rng.choice((1, 2, 3))

@@ -10,6 +10,7 @@ from quizapp.banks import content_hash, load_bank_file, load_bank_text
 from quizapp.banks.importer import ImportOutcome, import_bank
 from quizapp.extensions import db
 from quizapp.models import Agency, Check, Role, User, utcnow
+from quizapp.questions.base import Arrangement
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,19 +162,35 @@ def small_bank(**replacements: Any) -> str:
     return text
 
 
-def answer_form(spec: dict[str, Any], *, right: bool = True) -> dict[str, Any]:
-    """Form data a practitioner would send for a right (or wrong) answer to `spec`."""
+def answer_form(
+    spec: dict[str, Any], *, right: bool = True, arrangement: Arrangement | None = None
+) -> dict[str, Any]:
+    """Form data a practitioner would send for a right (or wrong) answer to `spec`, on a
+    page laid out as `arrangement` (see `arrangement_of`; default: indexes as values)."""
+    arrangement = arrangement or Arrangement(0)
     kind = spec["type"]
     if kind in ("single", "multiple"):
-        chosen = [str(i) for i, o in enumerate(spec["options"]) if o["correct"] == right]
+        options = enumerate(spec["options"])
+        chosen = [arrangement.value(i) for i, o in options if o["correct"] == right]
         return {"answer": chosen[:1] if kind == "single" else chosen}
     if kind == "true_false":
         return {"answer": "true" if spec["answer"] == right else "false"}
     if kind == "ordering":
         count = len(spec["items"])
         order = list(range(count)) if right else list(reversed(range(count)))
-        return {f"position-{item}": str(order.index(item) + 1) for item in range(count)}
+        return {
+            f"position-{arrangement.value(item)}": str(order.index(item) + 1)
+            for item in range(count)
+        }
     return {"answer": "A reflection only I can read."}
+
+
+def arrangement_of(attempt_id: int, question: Any) -> Arrangement:
+    """How the attempt's page for `question` is laid out (its option values and order)."""
+    from quizapp.models import Attempt
+    from quizapp.take.layout import arrangement_for
+
+    return arrangement_for(db.session.get(Attempt, attempt_id), question)
 
 
 def create_team(*, agency: Agency, name: str | None = None) -> Any:

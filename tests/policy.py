@@ -374,6 +374,7 @@ def _right_answer(spec: dict[str, Any]) -> Any:
     from werkzeug.datastructures import MultiDict
 
     from quizapp.questions import get_type
+    from quizapp.questions.base import Arrangement
 
     from .factories import answer_form
 
@@ -382,4 +383,4 @@ def _right_answer(spec: dict[str, Any]) -> Any:
     for name, value in form.items():
         for item in value if isinstance(value, list) else [value]:
             data.add(name, item)
-    return get_type(spec["type"]).parse_answer(spec, data)
+    return get_type(spec["type"]).parse_answer(spec, data, Arrangement(0))

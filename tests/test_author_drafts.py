@@ -12,12 +12,14 @@ from quizapp.questions import get_type
 
 from .factories import (
     answer_form,
+    arrangement_of,
     check_for,
     create_user,
     import_bank_text,
     import_hs_bank,
     small_bank,
 )
+from .question_page import answer_from_page
 
 SEED_BRIEFING = Path(__file__).parent / "unit" / "briefings" / "sandwell-hs.txt"
 
@@ -86,7 +88,7 @@ def test_edit_preview_publish_and_attempts_keep_their_version(app, client, auth)
     assert "EDITED: what should happen now?" in page.get_data(as_text=True)
     answered = client.post(
         f"/author/banks/{key}/draft/preview/questions/{question['id']}",
-        data={**answer_form(question), "certainty": "3"},
+        data={**answer_from_page(page.get_data(as_text=True), question), "certainty": "3"},
     )
     assert answered.status_code == 302
     result = client.get(f"/author/banks/{key}/draft/preview/result").get_data(as_text=True)
@@ -110,7 +112,7 @@ def test_edit_preview_publish_and_attempts_keep_their_version(app, client, auth)
     assert "EDITED" not in page.get_data(as_text=True)
     version_one = db.session.get(BankVersion, old_attempt.bank_version_id)
     for q in version_one.questions:
-        data = answer_form(q.spec)
+        data = answer_form(q.spec, arrangement=arrangement_of(old_attempt.id, q))
         if get_type(q.type).scored:
             data["certainty"] = "2"
         client.post(f"/checks/attempts/{old_attempt.id}/questions/{q.key}", data=data)

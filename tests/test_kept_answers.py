@@ -22,6 +22,7 @@ from .conftest import IsolatedClient
 from .factories import (
     DEFAULT_PASSWORD,
     answer_form,
+    arrangement_of,
     check_for,
     create_user,
     import_bank_text,
@@ -126,8 +127,13 @@ def _responses() -> list[Response]:
     return db.session.scalars(sa.select(Response)).all()
 
 
-def _form_for(question, *, right: bool = False) -> dict:
-    data = answer_form(question.spec, right=right)
+def _option(attempt: Attempt, index: int, key: str = "q-single") -> str:
+    """What the page sends for option `index` of a choice question in this attempt."""
+    return arrangement_of(attempt.id, _question(attempt, key)).value(index)
+
+
+def _form_for(attempt: Attempt, question, *, right: bool = False) -> dict:
+    data = answer_form(question.spec, right=right, arrangement=arrangement_of(attempt.id, question))
     if question.type != "reflection":
         data["certainty"] = "2"
     return data
@@ -147,7 +153,7 @@ def test_an_answer_sent_after_the_idle_limit_is_kept_and_saved_after_signing_in(
     question = _question(attempt, key)
     url = _question_url(attempt, key)
     assert client.get(url).status_code == 200
-    answer = _form_for(question)
+    answer = _form_for(attempt, question)
 
     clock[0] += IDLE + 1
     response = client.post(url, data={**answer, "csrf_token": "ignored in tests"})
@@ -201,19 +207,19 @@ def test_a_kept_answer_is_shown_until_it_is_saved(client, check, clock):
     attempt = _start(client, check)
     url = _question_url(attempt, "q-single")
     clock[0] += IDLE + 1
-    client.post(url, data={"answer": "1", "certainty": "3"})
+    client.post(url, data={"answer": _option(attempt, 1), "certainty": "3"})
     _sign_in(client, user.email)
     for _ in range(2):  # looked at, left, and looked at again
         page = client.get(url).get_data(as_text=True)
         assert "We kept the answer you sent" in page
-        assert sent_by(page).getlist("answer") == ["1"]
+        assert sent_by(page).getlist("answer") == [_option(attempt, 1)]
         assert sent_by(page).getlist("certainty") == ["3"]
     # Saved with an error first ("How sure are you?" missing): still removed when it works.
-    missing = client.post(url, data={"answer": "1", "kept_answer": "1"})
+    missing = client.post(url, data={"answer": _option(attempt, 1), "kept_answer": "1"})
     assert missing.status_code == 422
     assert 'name="kept_answer"' in missing.get_data(as_text=True)
     assert len(_kept()) == 1
-    client.post(url, data={"answer": "1", "certainty": "3", "kept_answer": "1"})
+    client.post(url, data={"answer": _option(attempt, 1), "certainty": "3", "kept_answer": "1"})
     assert _kept() == []
     assert [(r.answer, r.certainty) for r in _responses()] == [(1, 3)]
 
@@ -230,7 +236,7 @@ def test_another_person_signing_in_does_not_get_the_kept_answer(client, check, c
     attempt = _start(client, check)
     url = _question_url(attempt, "q-single")
     clock[0] += IDLE + 1
-    response = client.post(url, data={"answer": "1", "certainty": "3"})
+    response = client.post(url, data={"answer": _option(attempt, 1), "certainty": "3"})
     assert len(_kept()) == 1
 
     # Someone else signs in on the same browser, with the link back to the question.
@@ -238,7 +244,9 @@ def test_another_person_signing_in_does_not_get_the_kept_answer(client, check, c
     assert signed_in.headers["Location"] == url
     assert client.get(url).status_code == 404  # not their attempt
     assert (
-        client.post(url, data={"answer": "0", "certainty": "1", "kept_answer": "1"}).status_code
+        client.post(
+            url, data={"answer": _option(attempt, 0), "certainty": "1", "kept_answer": "1"}
+        ).status_code
         == 404
     )
     own = client.get(_question_url(their_attempt, "q-single")).get_data(as_text=True)
@@ -264,7 +272,8 @@ def test_an_ended_session_cannot_keep_an_answer_in_someone_elses_attempt(client,
     _sign_in(client, intruder.email)
     clock[0] += IDLE + 1
     response = client.post(
-        _question_url(their_attempt, "q-single"), data={"answer": "1", "certainty": "1"}
+        _question_url(their_attempt, "q-single"),
+        data={"answer": _option(their_attempt, 1), "certainty": "1"},
     )
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in")
@@ -283,7 +292,9 @@ def test_nothing_is_kept_for_a_session_that_was_ended_elsewhere(client, check, c
     db.session.get(User, user.id).session_token = new_session_token()
     db.session.commit()
     clock[0] += IDLE + 1
-    client.post(_question_url(attempt, "q-single"), data={"answer": "1", "certainty": "1"})
+    client.post(
+        _question_url(attempt, "q-single"), data={"answer": _option(attempt, 1), "certainty": "1"}
+    )
     assert _kept() == []
 
 
@@ -296,7 +307,7 @@ def test_nothing_is_kept_from_an_empty_form_or_for_an_unknown_question(client, c
     assert response.headers["Location"].startswith("/sign-in")
     _sign_in(client, user.email)
     clock[0] += IDLE + 1
-    client.post(_question_url(attempt, "no-such-question"), data={"answer": "1"})
+    client.post(_question_url(attempt, "no-such-question"), data={"answer": _option(attempt, 1)})
     assert _kept() == []
 
 
@@ -331,12 +342,14 @@ def test_submitting_the_attempt_removes_its_kept_answers(client, check, clock):
     for question in attempt.bank_version.questions:
         assert (
             client.post(
-                _question_url(attempt, question.key), data=_form_for(question, right=True)
+                _question_url(attempt, question.key), data=_form_for(attempt, question, right=True)
             ).status_code
             == 302
         )
     clock[0] += IDLE + 1
-    client.post(_question_url(attempt, "q-single"), data={"answer": "1", "certainty": "1"})
+    client.post(
+        _question_url(attempt, "q-single"), data={"answer": _option(attempt, 1), "certainty": "1"}
+    )
     assert len(_kept()) == 1
     _sign_in(client, user.email)
     response = client.post(f"/checks/attempts/{attempt.id}/check-answers")
@@ -353,15 +366,18 @@ def test_a_question_saved_again_since_does_not_show_an_older_kept_answer(client,
     attempt = _start(client, check)
     url = _question_url(attempt, "q-single")
     clock[0] += IDLE + 1
-    client.post(url, data={"answer": "1", "certainty": "1"})
+    client.post(url, data={"answer": _option(attempt, 1), "certainty": "1"})
     assert len(_kept()) == 1
     other_device = client.application.test_client()
     _sign_in(other_device, user.email)
-    assert other_device.post(url, data={"answer": "0", "certainty": "3"}).status_code == 302
+    assert (
+        other_device.post(url, data={"answer": _option(attempt, 0), "certainty": "3"}).status_code
+        == 302
+    )
     _sign_in(client, user.email)
     page = client.get(url).get_data(as_text=True)
     assert "We kept the answer you sent" not in page
-    assert sent_by(page).getlist("answer") == ["0"]
+    assert sent_by(page).getlist("answer") == [_option(attempt, 0)]
     assert sent_by(page).getlist("certainty") == ["3"]
 
 
@@ -383,13 +399,15 @@ def test_with_csrf_protection_a_kept_answer_needs_the_pages_token(csrf_app, cloc
     page = client.get(url).get_data(as_text=True)
     clock[0] += IDLE + 1
 
-    forged = client.post(url, data={"answer": "1", "certainty": "1"})
+    forged = client.post(url, data={"answer": _option(attempt, 1), "certainty": "1"})
     assert forged.status_code == 400
     assert _kept() == []
 
-    kept = client.post(url, data={"answer": "1", "certainty": "1", "csrf_token": _token(page)})
+    kept = client.post(
+        url, data={"answer": _option(attempt, 1), "certainty": "1", "csrf_token": _token(page)}
+    )
     assert kept.status_code == 302
-    assert [k.form for k in _kept()] == [{"answer": ["1"], "certainty": ["1"]}]
+    assert [k.form for k in _kept()] == [{"answer": [_option(attempt, 1)], "certainty": ["1"]}]
 
 
 def _token(page: str) -> str:

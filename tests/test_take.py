@@ -16,6 +16,7 @@ from quizapp.take import operations
 
 from .factories import (
     answer_form,
+    arrangement_of,
     check_for,
     create_user,
     import_bank_text,
@@ -45,7 +46,7 @@ def start(client, check):
 
 
 def answer(client, attempt_id, question, *, right=True, certainty="3"):
-    data = answer_form(question.spec, right=right)
+    data = answer_form(question.spec, right=right, arrangement=arrangement_of(attempt_id, question))
     if get_type(question.type).scored:
         data["certainty"] = certainty
     return client.post(f"/checks/attempts/{attempt_id}/questions/{question.key}", data=data)
@@ -72,19 +73,29 @@ def test_practitioner_takes_the_hs_check_end_to_end(client, auth):
     stages = version.stages
     assert location.endswith(f"/checks/attempts/{attempt.id}/stages/{stages[0].key}")
 
+    # The attempt drew one question from each pool; the pages count what it shows.
+    drawn = {q.id: q for q in version.questions if q.id in attempt.question_ids}
+    questions = [drawn[question_id] for question_id in attempt.question_ids]
+    scored = [q for q in questions if get_type(q.type).scored]
+    reflections = [q for q in questions if not get_type(q.type).scored]
+    assert f"{len(scored)} questions and {len(reflections)} reflections in" in overview
+
     # Each stage's narrative comes before its questions, and leads to the first of them.
     for stage in stages:
         page = client.get(f"/checks/attempts/{attempt.id}/stages/{stage.key}")
         assert page.status_code == 200
         assert stage.title in page.get_data(as_text=True)
-        first = stage.questions[0]
+        first = next(q for q in questions if q.stage_id == stage.id)
         assert f"/questions/{first.key}" in page.get_data(as_text=True)
 
-    questions = version.questions
-    for index, question in enumerate(questions):
+    for question in questions:
         page = client.get(f"/checks/attempts/{attempt.id}/questions/{question.key}")
         text = page.get_data(as_text=True)
-        assert f"Question {index + 1} of {len(questions)}" in text
+        if get_type(question.type).scored:
+            label = f"Question {scored.index(question) + 1} of {len(scored)}"
+        else:
+            label = f"Reflection {reflections.index(question) + 1} of {len(reflections)}"
+        assert f'<h1 class="govuk-heading-l">{label}</h1>' in text
         assert ("How sure are you?" in text) == get_type(question.type).scored
         response = answer(client, attempt.id, question)
         assert response.status_code == 302, response.get_data(as_text=True)
@@ -98,7 +109,6 @@ def test_practitioner_takes_the_hs_check_end_to_end(client, auth):
 
     result = client.get(f"/checks/attempts/{attempt.id}/result").get_data(as_text=True)
     assert "You passed" in result
-    scored = [q for q in questions if get_type(q.type).scored]
     assert f"You scored {len(scored)} out of {len(scored)} marks (100.0%)" in result
     for question in scored:
         assert str(render_markdown(question.spec["feedback"])) in result
@@ -137,7 +147,8 @@ def test_answers_are_kept_after_signing_out(client, auth):
     assert resume.endswith(f"/stages/{third.stage.key}")
     page = client.get(f"/checks/attempts/{attempt.id}/questions/{first.key}")
     text = page.get_data(as_text=True)
-    assert re.search(r'value="0"\s+checked', text)
+    right = arrangement_of(attempt.id, first).value(0)
+    assert re.search(rf'value="{right}"\s+checked', text)
     assert re.search(r'value="2"\s+checked', text)  # "Fairly sure"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 2
 
@@ -176,7 +187,7 @@ def test_check_your_answers_shows_each_question_with_its_answer(client, auth):
 
     assert "&lt;" not in page
     cards = _summary_cards(page)
-    assert list(cards) == [f"Question {n}" for n in range(1, 6)]
+    assert list(cards) == [*(f"Question {n}" for n in range(1, 5)), "Reflection 1"]
     assert cards["Question 1"] == {
         "Question": "Who should you tell?",
         "Your answer": "Children's social care",
@@ -186,7 +197,7 @@ def test_check_your_answers_shows_each_question_with_its_answer(client, auth):
         "Question": "Which may mean a risk?",
         "Your answer": "Not answered",
     }
-    assert cards["Question 5"]["Question"] == "How do you share information?"
+    assert cards["Reflection 1"]["Question"] == "How do you share information?"
     change = f"/checks/attempts/{attempt.id}/questions/{first.key}?return=check-answers"
     assert re.search(
         rf'href="{re.escape(change)}">Change<span class="govuk-visually-hidden">'
@@ -386,7 +397,10 @@ def test_answer_pages_issue_the_same_statements_whatever_the_data_size(client, a
     attempt = only_attempt()
     question = attempt.bank_version.questions[0]
     url = f"/checks/attempts/{attempt.id}/questions/{question.key}"
-    data = {**answer_form(question.spec), "certainty": "2"}
+    data = {
+        **answer_form(question.spec, arrangement=arrangement_of(attempt.id, question)),
+        "certainty": "2",
+    }
     client.get(url)
     small = (_statements_for(client, "get", url), _statements_for(client, "post", url, data=data))
 

@@ -110,10 +110,11 @@ def test_the_result_starts_with_a_summary_linking_to_each_wrong_question(
     table = words.index("Accuracy at each level of certainty")
     assert in_words < mark < table
 
-    # Right answers stay where they were: inside each wrong question's feedback only.
-    assert "Right answer" not in summary
-    assert "Children&#39;s social care" not in summary
-    assert feedback.count("Right answer") == 2
+    # After a fail with attempts left, no right answers anywhere (check.after_fail is
+    # "feedback"): the feedback explains, and says why the answers are held back.
+    assert "Right answer" not in html
+    assert "Children&#39;s social care" not in html
+    assert 'id="answers-held-back"' in feedback
 
     # Try again, at the top (in the summary) and at the bottom.
     top, bottom = _try_again_forms(html, check.id)
@@ -201,24 +202,22 @@ def test_resuming_says_how_many_questions_are_answered(client, check, practition
         assert answer(client, attempt.id, question).status_code == 302
 
     overview = _text(client.get(f"/checks/{check.id}").get_data(as_text=True))
-    assert "You have answered 2 of 5 questions." in overview
+    assert "You have answered 2 of 4 questions." in overview
     assert "Continue your check" in overview
     listing = _text(client.get("/checks/").get_data(as_text=True))
-    assert "In progress: 2 of 5 questions answered" in listing
+    assert "In progress: 2 of 4 questions answered" in listing
 
     # Changing an answer is not another answer.
     assert answer(client, attempt.id, questions[0], right=False).status_code == 302
     listing = _text(client.get("/checks/").get_data(as_text=True))
-    assert "In progress: 2 of 5 questions answered" in listing
+    assert "In progress: 2 of 4 questions answered" in listing
 
 
-def test_the_overview_counts_every_question_and_says_which_have_no_marks(
-    client, check, practitioner
-):
+def test_the_overview_counts_questions_and_reflections_as_the_pages_do(client, check, practitioner):
     overview = _text(client.get(f"/checks/{check.id}").get_data(as_text=True))
     assert (
-        "5 questions in 2 parts, one question on each page; 1 of them asks for your"
-        " reflections and has no marks"
+        "4 questions and 1 reflection in 2 parts, one on each page; reflections are for you"
+        " alone and have no marks"
     ) in overview
 
 

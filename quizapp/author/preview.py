@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from ..questions import AnswerError, get_type
 from ..scoring import CERTAINTY_LABELS, ItemResult, confidence_sentence, summarise
 from ..take.forms import QuestionPageForm
+from ..take.layout import preview_arrangement
 from ..take.results import QuestionResult, outcome_of
 from . import bp
 from .drafts import _draft, authors
@@ -135,6 +136,7 @@ def preview_question(key: str, question_id: str) -> str | Response | tuple[str, 
     question = steps[index][2]
     assert question is not None
     qtype = get_type(question.type)
+    arrangement = preview_arrangement(question.id)
     certainty_on = bool(draft.content.get("check", {}).get("certainty"))
     form = QuestionPageForm()
     if not (certainty_on and qtype.scored):
@@ -144,7 +146,7 @@ def preview_question(key: str, question_id: str) -> str | Response | tuple[str, 
     answer_error = None
     if request.method == "POST":
         try:
-            answer = qtype.parse_answer(question.spec, request.form)
+            answer = qtype.parse_answer(question.spec, request.form, arrangement)
         except AnswerError as error:
             answer_error = str(error)
             errors.append({"text": answer_error, "href": "#answer"})
@@ -163,21 +165,24 @@ def preview_question(key: str, question_id: str) -> str | Response | tuple[str, 
     saved = answers.get(question.key)
     if request.method == "GET" and saved and "certainty" in form and saved["certainty"]:
         form.certainty.data = str(saved["certainty"])
-    numbered = [s for s in steps if s[0] == "question"]
+    # Numbered as an attempt numbers them: questions, and reflections, each on their own.
+    same_kind = [
+        q for kind, _, q in steps if q is not None and get_type(q.type).scored == qtype.scored
+    ]
     page = render_template(
         "take/question.html",
         attempt=_preview_context(draft),
         question=question,
         spec=question.spec,
         qtype=qtype,
-        presentation=qtype.presentation(question.spec, question.id),
+        presentation=qtype.presentation(question.spec, arrangement),
         saved_answer=saved["answer"] if saved else None,
         submitted=request.form if request.method == "POST" else None,
         answer_error=answer_error,
         errors=errors,
         form=form,
-        number=numbered.index(steps[index]) + 1,
-        total=len(numbered),
+        label=f"{'Question' if qtype.scored else 'Reflection'} {same_kind.index(question) + 1}",
+        total=len(same_kind),
         back_url=_url(key, steps[index - 1]),
         preview=True,
     )

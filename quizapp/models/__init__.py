@@ -9,7 +9,7 @@ from .assignment import (
     assignment_agencies,
     assignment_teams,
 )
-from .attempt import Attempt, KeptAnswer, Response
+from .attempt import FIRST_LAYOUT, LATEST_LAYOUT, Attempt, KeptAnswer, Response
 from .audit import AuditEvent
 from .bank import FINDING_KINDS, Bank, BankVersion, Finding, Question, Stage, question_findings
 from .check import Check
@@ -25,6 +25,8 @@ from .user import Role, User, UserRole, normalise_email
 __all__ = [
     "DEFAULT_GRACE_DAYS",
     "FINDING_KINDS",
+    "FIRST_LAYOUT",
+    "LATEST_LAYOUT",
     "SECTORS",
     "SECTOR_LABELS",
     "Agency",

@@ -11,6 +11,9 @@ plain dict the bank schema dumps, and an answer is plain JSON.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import random
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -116,6 +119,67 @@ class OptionFeedback:
         return self.correct and not self.chosen
 
 
+@dataclass(frozen=True)
+class Arrangement:
+    """How one question is laid out for one attempt: the order its options or items are
+    shown in, and the form values that stand for them.
+
+    With a `key` (every attempt since layout 2), options are shuffled and each option or
+    item is sent as an opaque value made from the key and the seed, so nothing in the
+    page says which option is right or where an item belongs. Without one (layout 1,
+    attempts made before), options keep file order and are sent as their indexes, exactly
+    as those attempts were shown. Either way the same seed gives the same page every time.
+    """
+
+    #: Differs per attempt and question; never sent to the browser.
+    seed: int
+    #: Secret for opaque values (derived from the app's secret key); None for layout 1.
+    key: bytes | None = None
+
+    @property
+    def opaque(self) -> bool:
+        return self.key is not None
+
+    def _random(self, purpose: str) -> random.Random:
+        if self.key is None:
+            return random.Random(self.seed)
+        digest = hmac.new(self.key, f"{purpose}:{self.seed}".encode(), hashlib.sha256)
+        return random.Random(digest.digest())
+
+    def option_order(
+        self, count: int, *, fixed: frozenset[int] = frozenset(), shuffle: bool = True
+    ) -> list[int]:
+        """Option indexes in the order shown; fixed options keep their places."""
+        order = list(range(count))
+        if not self.opaque or not shuffle:
+            return order
+        movable = [index for index in order if index not in fixed]
+        self._random("options").shuffle(movable)
+        moved = iter(movable)
+        return [index if index in fixed else next(moved) for index in order]
+
+    def item_order(self, count: int) -> list[int]:
+        """Ordering items as shown: shuffled, and never already in the right order."""
+        order = list(range(count))
+        self._random("items").shuffle(order)
+        if order == sorted(order):
+            order = order[1:] + order[:1]
+        return order
+
+    def value(self, index: int) -> str:
+        """What the form sends for option or item `index`."""
+        if self.key is None:
+            return str(index)
+        digest = hmac.new(self.key, f"value:{self.seed}:{index}".encode(), hashlib.sha256)
+        return digest.hexdigest()[:12]
+
+    def index_of(self, value: str, count: int) -> int | None:
+        """The option or item a sent value stands for, or None for anything else."""
+        if self.key is None:
+            return parse_index(value, count)
+        return next((index for index in range(count) if self.value(index) == value), None)
+
+
 class QuestionType(ABC):
     """One kind of question. Instances are stateless; the registry holds one of each."""
 
@@ -135,8 +199,9 @@ class QuestionType(ABC):
         return []
 
     @abstractmethod
-    def parse_answer(self, spec: Spec, form: FormData) -> Answer:
-        """Raise AnswerError, and nothing else, for any input a browser could send."""
+    def parse_answer(self, spec: Spec, form: FormData, arrangement: Arrangement) -> Answer:
+        """Raise AnswerError, and nothing else, for any input a browser could send; the
+        form's values are read as `arrangement` (the page's own layout) wrote them."""
 
     @abstractmethod
     def score(self, spec: Spec, answer: Answer) -> float:
@@ -150,14 +215,17 @@ class QuestionType(ABC):
     def correct_answer_text(self, spec: Spec) -> str | None:
         """Plain text of the right answer, or None where there is no right answer."""
 
-    def feedback(self, spec: Spec, answer: Answer) -> list[OptionFeedback]:
-        """Feedback earned by this particular answer; the question's general feedback
-        is the caller's to show."""
+    def feedback(
+        self, spec: Spec, answer: Answer, arrangement: Arrangement | None = None
+    ) -> list[OptionFeedback]:
+        """Feedback earned by this particular answer, in the order the attempt showed the
+        options (file order without `arrangement`); the question's general feedback is
+        the caller's to show."""
         return []
 
     @abstractmethod
-    def presentation(self, spec: Spec, seed: int) -> dict[str, Any]:
-        """What the type's template needs; `seed` makes any shuffling repeatable."""
+    def presentation(self, spec: Spec, arrangement: Arrangement) -> dict[str, Any]:
+        """What the type's template needs, laid out as `arrangement` says."""
 
 
 NOT_ANSWERED = "Not answered"
@@ -231,26 +299,44 @@ def option_rules(spec: Spec, *, single: bool) -> list[tuple[str, str]]:
     return errors
 
 
-def option_feedback(spec: Spec, chosen: set[int]) -> list[OptionFeedback]:
-    """Every option chosen, and every right option not chosen, in the order of the file:
-    what the practitioner picked is explained, and what they missed is taught."""
+def option_feedback(
+    spec: Spec, chosen: set[int], order: Sequence[int] | None = None
+) -> list[OptionFeedback]:
+    """Every option chosen, and every right option not chosen, in the order shown (file
+    order if not given): what the practitioner picked is explained, what they missed is
+    taught."""
+    options = spec["options"]
     return [
         OptionFeedback(
-            text=option["text"],
+            text=options[index]["text"],
             chosen=index in chosen,
-            correct=option["correct"],
-            feedback=option["feedback"],
+            correct=options[index]["correct"],
+            feedback=options[index]["feedback"],
         )
-        for index, option in enumerate(spec["options"])
-        if index in chosen or option["correct"]
+        for index in (order if order is not None else range(len(options)))
+        if index in chosen or options[index]["correct"]
     ]
 
 
-def option_presentation(spec: Spec) -> dict[str, Any]:
-    """Options in file order: the author's order is part of the question's design."""
+def shown_order(spec: Spec, arrangement: Arrangement) -> list[int]:
+    """The order a choice question's options are shown in."""
+    options = spec["options"]
+    fixed = frozenset(index for index, option in enumerate(options) if option.get("fixed"))
+    return arrangement.option_order(
+        len(options), fixed=fixed, shuffle=spec.get("shuffle") is not False
+    )
+
+
+def option_presentation(spec: Spec, arrangement: Arrangement) -> dict[str, Any]:
+    """Options in the order shown, each sent as the arrangement's value for it."""
+    options = spec["options"]
     return {
         "options": [
-            {"index": index, "value": str(index), "text": option["text"]}
-            for index, option in enumerate(spec["options"])
+            {"index": index, "value": arrangement.value(index), "text": options[index]["text"]}
+            for index in shown_order(spec, arrangement)
         ]
     }
+
+
+def chosen_option(value: str, spec: Spec, arrangement: Arrangement) -> int | None:
+    return arrangement.index_of(value.strip(), len(spec["options"]))

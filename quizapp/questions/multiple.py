@@ -13,17 +13,19 @@ from .base import (
     NOT_ANSWERED,
     Answer,
     AnswerError,
+    Arrangement,
     ChoiceSpec,
     FormData,
     OptionFeedback,
     QuestionType,
     Spec,
     check_index,
+    chosen_option,
     form_values,
     option_feedback,
     option_presentation,
     option_rules,
-    parse_index,
+    shown_order,
 )
 
 
@@ -42,11 +44,11 @@ class MultipleChoice(QuestionType):
     def validate(self, spec: Spec) -> list[tuple[str, str]]:
         return option_rules(spec, single=False)
 
-    def parse_answer(self, spec: Spec, form: FormData) -> list[int]:
+    def parse_answer(self, spec: Spec, form: FormData, arrangement: Arrangement) -> list[int]:
         values = form_values(form, "answer")
         if not values:
             raise AnswerError("Select at least one option")
-        indexes = {parse_index(value.strip(), len(spec["options"])) for value in values}
+        indexes = {chosen_option(value, spec, arrangement) for value in values}
         if None in indexes:
             raise AnswerError("Select options from the list")
         return sorted(index for index in indexes if index is not None)
@@ -69,8 +71,11 @@ class MultipleChoice(QuestionType):
     def correct_answer_text(self, spec: Spec) -> str:
         return "; ".join(option["text"] for option in spec["options"] if option["correct"])
 
-    def feedback(self, spec: Spec, answer: Answer) -> list[OptionFeedback]:
-        return option_feedback(spec, set(_chosen(spec, answer)))
+    def feedback(
+        self, spec: Spec, answer: Answer, arrangement: Arrangement | None = None
+    ) -> list[OptionFeedback]:
+        order = shown_order(spec, arrangement) if arrangement else None
+        return option_feedback(spec, set(_chosen(spec, answer)), order)
 
-    def presentation(self, spec: Spec, seed: int) -> dict[str, Any]:
-        return option_presentation(spec)
+    def presentation(self, spec: Spec, arrangement: Arrangement) -> dict[str, Any]:
+        return option_presentation(spec, arrangement)

@@ -8,7 +8,6 @@ and a reversed list scores 0.
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from pydantic import Field
@@ -17,6 +16,7 @@ from .base import (
     NOT_ANSWERED,
     Answer,
     AnswerError,
+    Arrangement,
     FormData,
     PlainText,
     QuestionType,
@@ -28,8 +28,9 @@ from .base import (
 )
 
 
-def _field(index: int) -> str:
-    return f"position-{index}"
+def _field(arrangement: Arrangement, index: int) -> str:
+    """Layout 1 named the field after the item's right place; since then it is opaque."""
+    return f"position-{arrangement.value(index)}"
 
 
 def _numbered(items: list[str], order: list[int]) -> str:
@@ -56,11 +57,11 @@ class Ordering(QuestionType):
     def validate(self, spec: Spec) -> list[tuple[str, str]]:
         return duplicate_texts(spec["items"], "items[{}]")
 
-    def parse_answer(self, spec: Spec, form: FormData) -> list[int]:
+    def parse_answer(self, spec: Spec, form: FormData, arrangement: Arrangement) -> list[int]:
         count = len(spec["items"])
         placed: dict[int, int] = {}
         for index in range(count):
-            values = form_values(form, _field(index))
+            values = form_values(form, _field(arrangement, index))
             if not values:
                 raise AnswerError("Give each item a position")
             # Positions are 1..n on the page; parse_index wants 0..n-1.
@@ -84,17 +85,14 @@ class Ordering(QuestionType):
     def correct_answer_text(self, spec: Spec) -> str:
         return _numbered(spec["items"], list(range(len(spec["items"]))))
 
-    def presentation(self, spec: Spec, seed: int) -> dict[str, Any]:
-        """Shuffled from `seed` (store it with the attempt to show the same order again);
-        never already in the right order, which would give the answer away."""
+    def presentation(self, spec: Spec, arrangement: Arrangement) -> dict[str, Any]:
+        """Shuffled the same way on every view; never already in the right order, which
+        would give the answer away."""
         items = spec["items"]
-        order = list(range(len(items)))
-        random.Random(seed).shuffle(order)
-        if order == sorted(order):
-            order = order[1:] + order[:1]
         return {
             "items": [
-                {"index": index, "text": items[index], "field": _field(index)} for index in order
+                {"index": index, "text": items[index], "field": _field(arrangement, index)}
+                for index in arrangement.item_order(len(items))
             ],
             "positions": list(range(1, len(items) + 1)),
         }

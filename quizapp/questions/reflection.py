@@ -13,6 +13,7 @@ from .base import (
     NOT_ANSWERED,
     Answer,
     AnswerError,
+    Arrangement,
     FormData,
     QuestionType,
     Spec,
@@ -30,7 +31,7 @@ class Reflection(QuestionType):
     scored = False
     spec_model = ReflectionSpec
 
-    def parse_answer(self, spec: Spec, form: FormData) -> str:
+    def parse_answer(self, spec: Spec, form: FormData, arrangement: Arrangement) -> str:
         values = [value for value in form.getlist("answer") if isinstance(value, str)]
         if len(values) > 1:
             raise AnswerError("Enter your answer in one box")
@@ -50,5 +51,5 @@ class Reflection(QuestionType):
     def correct_answer_text(self, spec: Spec) -> None:
         return None
 
-    def presentation(self, spec: Spec, seed: int) -> dict[str, Any]:
+    def presentation(self, spec: Spec, arrangement: Arrangement) -> dict[str, Any]:
         return {"max_length": MAX_TEXT_ANSWER}

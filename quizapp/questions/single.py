@@ -8,17 +8,19 @@ from .base import (
     NOT_ANSWERED,
     Answer,
     AnswerError,
+    Arrangement,
     ChoiceSpec,
     FormData,
     OptionFeedback,
     QuestionType,
     Spec,
     check_index,
+    chosen_option,
     one_value,
     option_feedback,
     option_presentation,
     option_rules,
-    parse_index,
+    shown_order,
 )
 
 
@@ -30,9 +32,9 @@ class SingleChoice(QuestionType):
     def validate(self, spec: Spec) -> list[tuple[str, str]]:
         return option_rules(spec, single=True)
 
-    def parse_answer(self, spec: Spec, form: FormData) -> int:
+    def parse_answer(self, spec: Spec, form: FormData, arrangement: Arrangement) -> int:
         value = one_value(form, "answer", "Select an answer")
-        index = parse_index(value, len(spec["options"]))
+        index = chosen_option(value, spec, arrangement)
         if index is None:
             raise AnswerError("Select one of the options")
         return index
@@ -49,8 +51,11 @@ class SingleChoice(QuestionType):
     def correct_answer_text(self, spec: Spec) -> str:
         return next(str(option["text"]) for option in spec["options"] if option["correct"])
 
-    def feedback(self, spec: Spec, answer: Answer) -> list[OptionFeedback]:
-        return option_feedback(spec, {check_index(answer, len(spec["options"]))})
+    def feedback(
+        self, spec: Spec, answer: Answer, arrangement: Arrangement | None = None
+    ) -> list[OptionFeedback]:
+        order = shown_order(spec, arrangement) if arrangement else None
+        return option_feedback(spec, {check_index(answer, len(spec["options"]))}, order)
 
-    def presentation(self, spec: Spec, seed: int) -> dict[str, Any]:
-        return option_presentation(spec)
+    def presentation(self, spec: Spec, arrangement: Arrangement) -> dict[str, Any]:
+        return option_presentation(spec, arrangement)

@@ -8,6 +8,7 @@ from .base import (
     NOT_ANSWERED,
     Answer,
     AnswerError,
+    Arrangement,
     FormData,
     Markdown,
     OptionFeedback,
@@ -42,7 +43,7 @@ class TrueFalse(QuestionType):
     label = "True or false"
     spec_model = TrueFalseSpec
 
-    def parse_answer(self, spec: Spec, form: FormData) -> bool:
+    def parse_answer(self, spec: Spec, form: FormData, arrangement: Arrangement) -> bool:
         value = one_value(form, "answer", "Select true or false")
         if value not in _VALUES:
             raise AnswerError("Select true or false")
@@ -57,7 +58,9 @@ class TrueFalse(QuestionType):
     def correct_answer_text(self, spec: Spec) -> str:
         return _label(spec["answer"])
 
-    def feedback(self, spec: Spec, answer: Answer) -> list[OptionFeedback]:
+    def feedback(
+        self, spec: Spec, answer: Answer, arrangement: Arrangement | None = None
+    ) -> list[OptionFeedback]:
         given = _checked(answer)
         return [
             OptionFeedback(
@@ -68,7 +71,7 @@ class TrueFalse(QuestionType):
             )
         ]
 
-    def presentation(self, spec: Spec, seed: int) -> dict[str, Any]:
+    def presentation(self, spec: Spec, arrangement: Arrangement) -> dict[str, Any]:
         return {
             "options": [
                 {"index": 0, "value": "true", "text": "True"},

@@ -27,11 +27,12 @@ from werkzeug.datastructures import MultiDict
 from ..extensions import db
 from ..models import Attempt, KeptAnswer, Response, Role, User, utcnow
 from ..questions.base import MAX_TEXT_ANSWER
-from .outline import QuestionInfo, outline_of
+from .layout import outline_for
+from .outline import QuestionInfo
 
 #: The fields a question page sends for its answer (quizapp.questions types, and "How sure
 #: are you?"); anything else in the form is dropped.
-ANSWER_FIELDS = re.compile(r"answer|certainty|position-[0-9]{1,6}")
+ANSWER_FIELDS = re.compile(r"answer|certainty|position-[0-9a-f]{1,12}")
 #: Bounds on what is kept: no question has more fields or values than this.
 MAX_FIELDS = 100
 MAX_VALUES = 100
@@ -56,7 +57,7 @@ def keep_answer_being_sent(ended_session_token: str | None) -> bool:
     attempt = db.session.get(Attempt, args["attempt_id"])
     if attempt is None or attempt.user_id != user.id or attempt.is_submitted:
         return False
-    question = outline_of(attempt.bank_version).questions.get(str(args.get("key")))
+    question = outline_for(attempt).questions.get(str(args.get("key")))
     fields = answer_fields(request.form)
     if question is None or not fields:
         return False

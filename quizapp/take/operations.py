@@ -12,10 +12,20 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import Attempt, BankVersion, Check, Completion, Question, Response, User
+from ..models import (
+    LATEST_LAYOUT,
+    Attempt,
+    BankVersion,
+    Check,
+    Completion,
+    Question,
+    Response,
+    User,
+)
 from ..questions import get_type
 from ..scoring import AttemptScore, ItemResult, cbm_mark, summarise
 from ..statistics import attempt_marks
+from .layout import outline_for
 from .outline import QuestionInfo, Step, outline_of
 
 
@@ -40,7 +50,7 @@ class CheckRetired(TakeError):
 
 
 class UnansweredQuestions(TakeError):
-    def __init__(self, questions: list[Question]) -> None:
+    def __init__(self, questions: list[QuestionInfo]) -> None:
         super().__init__(f"{len(questions)} questions are not answered")
         self.questions = questions
 
@@ -57,9 +67,25 @@ def version_for(check: Check) -> BankVersion | None:
     )
 
 
-def steps_for(version: BankVersion) -> list[Step]:
-    """Each stage's narrative, then its questions, in story order."""
-    return list(outline_of(version).steps)
+def steps_for(attempt: Attempt) -> list[Step]:
+    """Each stage's narrative, then the questions the attempt drew, in story order."""
+    return list(outline_for(attempt).steps)
+
+
+def questions_of(attempt: Attempt) -> list[QuestionInfo]:
+    """The questions this attempt drew (all of its version's before pools), in order."""
+    return list(outline_for(attempt).questions.values())
+
+
+def previous_draw(user: User, check: Check) -> list[int]:
+    """The questions the person's latest attempt at the check drew, to draw others."""
+    latest = db.session.scalar(
+        sa.select(Attempt.question_ids)
+        .where(Attempt.user_id == user.id, Attempt.check_id == check.id)
+        .order_by(Attempt.number.desc())
+        .limit(1)
+    )
+    return list(latest or [])
 
 
 def in_progress_attempt(user: User, check: Check) -> Attempt | None:
@@ -97,6 +123,11 @@ def may_try_again(check: Check, submitted: int) -> bool:
     return version_for(check) is not None
 
 
+def new_seed() -> int:
+    """An attempt's seed: its draw from the pools and its shuffles follow from it."""
+    return random.SystemRandom().randrange(1, 2**31 - 1)
+
+
 def start_attempt(user: User, check: Check, *, now: datetime) -> Attempt:
     """The person's attempt in progress, or a new one on the current version."""
     existing = in_progress_attempt(user, check)
@@ -112,12 +143,15 @@ def start_attempt(user: User, check: Check, *, now: datetime) -> Attempt:
         raise AttemptsUsedUp(
             f"You have used all {check.attempts_allowed} attempts allowed for this check."
         )
+    seed = new_seed()
     attempt = Attempt(
         user=user,
         check=check,
         bank_version=version,
         number=done + 1,
-        seed=random.SystemRandom().randrange(1, 2**31 - 1),
+        seed=seed,
+        layout=LATEST_LAYOUT,
+        question_ids=outline_of(version).draw(seed, previous_draw(user, check)),
         pass_mark=check.pass_mark,
         certainty=check.certainty,
         started_at=now,
@@ -148,6 +182,8 @@ def save_answer(
         raise AttemptAlreadySubmitted("This attempt has been submitted; answers can't change.")
     if question.version_id != attempt.bank_version_id:
         raise ValueError("question is not part of this attempt's bank version")
+    if attempt.question_ids is not None and question.id not in attempt.question_ids:
+        raise ValueError("question was not drawn for this attempt")
     qtype = get_type(question.type)
     fraction = mark = cbm = None
     if qtype.scored:
@@ -213,13 +249,13 @@ def responses_by_question(attempt: Attempt) -> dict[int, Response]:
     return {response.question_id: response for response in rows}
 
 
-def unanswered_questions(attempt: Attempt) -> list[Question]:
+def unanswered_questions(attempt: Attempt) -> list[QuestionInfo]:
     """Scored questions still without an answer (reflections may be left blank)."""
     answered = responses_by_question(attempt)
     return [
         question
-        for question in attempt.bank_version.questions
-        if get_type(question.type).scored and question.id not in answered
+        for question in questions_of(attempt)
+        if question.scored and question.id not in answered
     ]
 
 
@@ -231,8 +267,8 @@ def score_attempt(attempt: Attempt) -> AttemptScore:
             points=q.points,
             certainty=answered[q.id].certainty,
         )
-        for q in attempt.bank_version.questions
-        if get_type(q.type).scored and q.id in answered
+        for q in questions_of(attempt)
+        if q.scored and q.id in answered
     ]
     return summarise(items, pass_mark=attempt.pass_mark, certainty_based=attempt.certainty)
 

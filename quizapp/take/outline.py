@@ -3,7 +3,9 @@ two queries and kept in memory: published versions never change, so neither does
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from threading import Lock
 from typing import Any
@@ -12,6 +14,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import BankVersion, Question, Stage
+from ..questions import get_type
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,22 @@ class QuestionInfo:
     points: int
     version_id: int
     stage: StageInfo
+    #: Place among the attempt's marked questions ("Question 3 of 22"), or among its
+    #: reflections ("Reflection 1 of 4").
     number: int
+
+    @property
+    def scored(self) -> bool:
+        return get_type(self.type).scored
+
+    @property
+    def label(self) -> str:
+        """ "Question 3" or "Reflection 1", as the attempt's pages call it."""
+        return f"{'Question' if self.scored else 'Reflection'} {self.number}"
+
+    @property
+    def pool(self) -> str | None:
+        return self.spec.get("pool")
 
 
 @dataclass(frozen=True)
@@ -48,6 +66,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Outline:
+    """A version's stages and questions in story order, or (`drawn`) one attempt's."""
+
     steps: tuple[Step, ...]
     questions: dict[str, QuestionInfo]
 
@@ -56,6 +76,64 @@ class Outline:
             if step.kind == kind and step.key == key:
                 return position
         return None
+
+    @property
+    def scored_count(self) -> int:
+        """Marked questions; for a version with pools, what one attempt draws."""
+        return len({q.pool or q.key for q in self.questions.values() if q.scored})
+
+    @property
+    def reflection_count(self) -> int:
+        return sum(1 for question in self.questions.values() if not question.scored)
+
+    def draw(self, seed: int, previous: Iterable[int] = ()) -> list[int]:
+        """One question from each pool (and every question not in a pool), in story order,
+        a pool in its first member's place. Variants the person's previous attempt drew
+        are avoided while others remain, so a retake is not the same paper."""
+        rng = random.Random(seed)
+        seen = set(previous)
+        pools: dict[str, list[QuestionInfo]] = {}
+        for question in self.questions.values():
+            if question.pool:
+                pools.setdefault(question.pool, []).append(question)
+        chosen: dict[str, QuestionInfo] = {}
+        for name in sorted(pools):
+            members = pools[name]
+            fresh = [question for question in members if question.id not in seen]
+            chosen[name] = rng.choice(fresh or members)
+        drawn = []
+        for question in self.questions.values():
+            if not question.pool:
+                drawn.append(question.id)
+            elif question is pools[question.pool][0]:
+                drawn.append(chosen[question.pool].id)
+        return drawn
+
+    def drawn(self, question_ids: Sequence[int] | None) -> Outline:
+        """The outline one attempt shows: its drawn questions in the order drawn (every
+        question for attempts made before pools), numbered within their kind."""
+        if question_ids is None:
+            ordered = list(self.questions.values())
+        else:
+            by_id = {question.id: question for question in self.questions.values()}
+            ordered = [by_id[question_id] for question_id in question_ids]
+        counters = {True: 0, False: 0}
+        numbered: dict[str, QuestionInfo] = {}
+        for question in ordered:
+            counters[question.scored] += 1
+            numbered[question.key] = replace(question, number=counters[question.scored])
+        by_stage: dict[str, list[QuestionInfo]] = {}
+        for question in numbered.values():
+            by_stage.setdefault(question.stage.key, []).append(question)
+        steps: list[Step] = []
+        for step in self.steps:
+            if step.kind != "stage":
+                continue
+            infos = by_stage.get(step.key, [])
+            stage = replace(step.stage, questions=tuple(infos))
+            steps.append(Step("stage", stage.key, stage))
+            steps.extend(Step("question", info.key, stage, info) for info in infos)
+        return Outline(tuple(steps), numbered)
 
 
 _cache: dict[tuple[int, datetime | None], Outline] = {}

@@ -21,12 +21,13 @@ from ..models import (
     User,
 )
 from ..workforce.status import Status, next_deadline, status_of
+from .layout import outline_for
 
 
 @dataclass(frozen=True)
 class Progress:
-    """How far an attempt in progress has got: the question pages number every question
-    (reflections too), and so does this."""
+    """How far an attempt in progress has got, counted as its pages count: marked
+    questions (reflections may be left blank, so they are not counted)."""
 
     answered: int
     questions: int
@@ -121,24 +122,22 @@ def checks_for(user: User, *, now: datetime) -> list[CheckRow]:
 
 
 def progress_of(attempts: Iterable[Attempt]) -> dict[int, Progress]:
-    """Questions answered and questions in all, by attempt id, in one query."""
-    ids = [attempt.id for attempt in attempts]
-    if not ids:
+    """Marked questions answered and drawn, by attempt id, in one query."""
+    attempts = list(attempts)
+    if not attempts:
         return {}
-    answered = (
-        sa.select(sa.func.count())
-        .select_from(Response)
-        .where(Response.attempt_id == Attempt.id)
-        .scalar_subquery()
+    answered = dict(
+        db.session.execute(
+            sa.select(Response.attempt_id, sa.func.count())
+            .join(Question, Question.id == Response.question_id)
+            .where(Response.attempt_id.in_([a.id for a in attempts]), Question.points > 0)
+            .group_by(Response.attempt_id)
+        ).all()
     )
-    questions = (
-        sa.select(sa.func.count())
-        .select_from(Question)
-        .where(Question.version_id == Attempt.bank_version_id)
-        .scalar_subquery()
-    )
-    rows = db.session.execute(sa.select(Attempt.id, answered, questions).where(Attempt.id.in_(ids)))
-    return {attempt_id: Progress(done, total) for attempt_id, done, total in rows}
+    return {
+        attempt.id: Progress(answered.get(attempt.id, 0), outline_for(attempt).scored_count)
+        for attempt in attempts
+    }
 
 
 def past_attempts(user: User, check: Check) -> list[Attempt]:

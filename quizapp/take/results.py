@@ -16,6 +16,7 @@ from ..scoring import (
     confidence_sentence,
 )
 from . import operations
+from .layout import arrangement_for
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class AttemptResult:
     certainty_counts: list[CertaintyCount] = field(default_factory=list)
     #: Questions answered "Fairly sure" or "Very sure" and fully right.
     sure_and_right: int = 0
+    #: Whether the right answers (and every option's feedback) are shown; see `reveals`.
+    reveal: bool = True
 
     @property
     def to_review_by_stage(self) -> list[tuple[str, list[QuestionResult]]]:
@@ -82,16 +85,31 @@ def outcome_of(fraction: float | None) -> str:
     return "partly correct" if fraction > 0 else "incorrect"
 
 
-def build_result(attempt: Attempt) -> AttemptResult:
+def reveals(attempt: Attempt, *, may_try_again: bool) -> bool:
+    """Whether a result shows the right answers: after a pass, when no attempt remains, or
+    when the check's authors chose to (`after_fail: answers`). Otherwise a failed result
+    shows which answers were wrong and the feedback that explains why, so that the next
+    attempt measures what was learnt rather than what was read on this page."""
+    return bool(attempt.passed) or not may_try_again or attempt.check.after_fail == "answers"
+
+
+def build_result(attempt: Attempt, *, reveal: bool = True) -> AttemptResult:
     answered = operations.responses_by_question(attempt)
+    stored = {question.id: question for question in attempt.bank_version.questions}
     questions: list[QuestionResult] = []
     reflections: list[QuestionResult] = []
-    for number, question in enumerate(attempt.bank_version.questions, start=1):
+    for info in operations.questions_of(attempt):
+        question = stored[info.id]
         qtype = get_type(question.type)
         response = answered.get(question.id)
         answer = response.answer if response is not None else None
+        feedback = (
+            qtype.feedback(question.spec, answer, arrangement_for(attempt, question))
+            if response is not None and reveal
+            else []
+        )
         item = QuestionResult(
-            number=number,
+            number=info.number,
             question=question,
             response=response,
             scored=qtype.scored,
@@ -101,8 +119,8 @@ def build_result(attempt: Attempt) -> AttemptResult:
             answer_text=qtype.answer_text(question.spec, answer)
             if response is not None
             else "Not answered",
-            correct_answer_text=qtype.correct_answer_text(question.spec),
-            answer_feedback=qtype.feedback(question.spec, answer) if response is not None else [],
+            correct_answer_text=qtype.correct_answer_text(question.spec) if reveal else None,
+            answer_feedback=feedback,
             findings=list(question.findings),
             certainty_label=CERTAINTY_LABELS.get(response.certainty)
             if response is not None and response.certainty
@@ -122,6 +140,7 @@ def build_result(attempt: Attempt) -> AttemptResult:
         )
         if attempt.certainty
         else 0,
+        reveal=reveal,
     )
 
 

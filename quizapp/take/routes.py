@@ -14,8 +14,9 @@ from ..questions import AnswerError, get_type
 from ..scoring import CERTAINTY_LABELS
 from . import bp, kept, operations, queries, timing
 from .forms import QuestionPageForm, SubmitForm
+from .layout import arrangement_for, outline_for
 from .outline import Step, outline_of
-from .results import build_result
+from .results import build_result, reveals
 
 practitioner = roles_required(Role.PRACTITIONER)
 
@@ -39,11 +40,13 @@ def check_overview(check_id: int) -> str:
     if version is None:
         abort(404)
     in_progress = operations.in_progress_attempt(current_user, check)
+    outline = outline_of(version)
     return render_template(
         "take/check.html",
         check=check,
         version=version,
-        scored=sum(1 for q in version.questions if get_type(q.type).scored),
+        questions=outline.scored_count,
+        reflections=outline.reflection_count,
         in_progress=in_progress,
         progress=queries.progress_of([in_progress]).get(in_progress.id) if in_progress else None,
         estimate=timing.estimate_for(check, version),
@@ -74,7 +77,7 @@ def start(check_id: int) -> WerkzeugResponse | tuple[str, int]:
 def _resume_url(attempt: Attempt) -> str:
     """The first step not yet done: a stage whose questions are all unanswered, or a question."""
     answered = operations.responses_by_question(attempt)
-    steps = operations.steps_for(attempt.bank_version)
+    steps = operations.steps_for(attempt)
     for index, step in enumerate(steps):
         if step.kind == "question" and step.question.id not in answered:  # type: ignore[union-attr]
             previous = steps[index - 1] if index else None
@@ -93,9 +96,10 @@ def _step_url(attempt: Attempt, step: Step | None, **params: str) -> str:
 
 def _neighbours(
     attempt: Attempt, kind: str, key: str
-) -> tuple[Step, Step | None, Step | None, int, int]:
-    """The step asked for, the steps either side, and the question's number of all."""
-    outline = outline_of(attempt.bank_version)
+) -> tuple[Step, Step | None, Step | None, int]:
+    """The step asked for, the steps either side, and how many there are of its kind
+    (questions, or reflections) in the attempt."""
+    outline = outline_for(attempt)
     index = outline.index(kind, key)
     if index is None:
         abort(404)
@@ -103,8 +107,9 @@ def _neighbours(
     step = steps[index]
     previous = steps[index - 1] if index else None
     following = steps[index + 1] if index + 1 < len(steps) else None
-    number = step.question.number if step.question else 0
-    return step, previous, following, number, len(outline.questions)
+    scored = step.question is None or step.question.scored
+    total = outline.scored_count if scored else outline.reflection_count
+    return step, previous, following, total
 
 
 def _open_attempt(attempt_id: int) -> Attempt | WerkzeugResponse:
@@ -120,7 +125,7 @@ def stage(attempt_id: int, key: str) -> str | WerkzeugResponse:
     attempt = _open_attempt(attempt_id)
     if not isinstance(attempt, Attempt):
         return attempt
-    step, previous, following, _, _ = _neighbours(attempt, "stage", key)
+    step, previous, following, _ = _neighbours(attempt, "stage", key)
     return render_template(
         "take/stage.html",
         attempt=attempt,
@@ -138,10 +143,11 @@ def question(attempt_id: int, key: str) -> str | WerkzeugResponse | tuple[str, i
     attempt = _open_attempt(attempt_id)
     if not isinstance(attempt, Attempt):
         return attempt
-    step, previous, following, number, total = _neighbours(attempt, "question", key)
+    step, previous, following, total = _neighbours(attempt, "question", key)
     question = step.question
     assert question is not None
     qtype = get_type(question.type)
+    arrangement = arrangement_for(attempt, question)
     returning = request.args.get("return") == "check-answers"
     form = QuestionPageForm()
     if not (attempt.certainty and qtype.scored):
@@ -151,7 +157,7 @@ def question(attempt_id: int, key: str) -> str | WerkzeugResponse | tuple[str, i
     answer_error: str | None = None
     if request.method == "POST":
         try:
-            answer = qtype.parse_answer(question.spec, request.form)
+            answer = qtype.parse_answer(question.spec, request.form, arrangement)
         except AnswerError as error:
             answer_error = str(error)
             errors.append({"text": answer_error, "href": "#answer"})
@@ -188,7 +194,7 @@ def question(attempt_id: int, key: str) -> str | WerkzeugResponse | tuple[str, i
         question=question,
         spec=question.spec,
         qtype=qtype,
-        presentation=qtype.presentation(question.spec, attempt.seed + question.id),
+        presentation=qtype.presentation(question.spec, arrangement),
         saved_answer=saved.answer if saved is not None else None,
         submitted=request.form if request.method == "POST" else kept_answer,
         kept_answer=kept_answer is not None,
@@ -196,7 +202,7 @@ def question(attempt_id: int, key: str) -> str | WerkzeugResponse | tuple[str, i
         answer_error=answer_error,
         errors=errors,
         form=form,
-        number=number,
+        label=question.label,
         total=total,
         back_url=back_url,
     )
@@ -224,7 +230,7 @@ def check_answers(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
             db.session.commit()
             return redirect(url_for("take.result", attempt_id=attempt.id))
     answered = operations.responses_by_question(attempt)
-    steps = operations.steps_for(attempt.bank_version)
+    steps = operations.steps_for(attempt)
     page = render_template(
         "take/check_answers.html",
         attempt=attempt,
@@ -248,12 +254,13 @@ def result(attempt_id: int) -> str | WerkzeugResponse:
     check = attempt.check
     past = queries.past_attempts(current_user, check)
     in_progress = operations.in_progress_attempt(current_user, check)
+    try_again_open = in_progress is not None or operations.may_try_again(check, len(past))
     return render_template(
         "take/result.html",
         attempt=attempt,
-        result=build_result(attempt),
+        result=build_result(attempt, reveal=reveals(attempt, may_try_again=try_again_open)),
         past=past,
         in_progress=in_progress,
-        try_again_open=in_progress is not None or operations.may_try_again(check, len(past)),
+        try_again_open=try_again_open,
         form=SubmitForm(),
     )

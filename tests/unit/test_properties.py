@@ -19,6 +19,7 @@ from quizapp.banks import load_bank_file
 from quizapp.banks.loader import LoadResult
 from quizapp.banks.schema import QUESTION_MODELS
 from quizapp.questions import AnswerError, get_type
+from quizapp.questions.base import Arrangement
 from quizapp.scoring import CBM_MARKS, ItemResult, cbm_mark, summarise
 
 from .test_questions import Form, make_spec
@@ -71,7 +72,7 @@ def test_any_response_scores_between_the_questions_minimum_and_maximum(
     kind, spec, points = question
     question_type = get_type(kind)
     try:
-        answer = question_type.parse_answer(spec, Form(form))
+        answer = question_type.parse_answer(spec, Form(form), Arrangement(0))
     except AnswerError as error:
         assert error.message
         return
@@ -104,7 +105,7 @@ def right_answers(draw: st.DrawFn) -> tuple[dict[str, Any], Form]:
 def test_a_fully_right_answer_gets_the_maximum(question: tuple[dict[str, Any], Form]) -> None:
     about, form = question
     question_type = get_type(about["kind"])
-    answer = question_type.parse_answer(about["spec"], form)
+    answer = question_type.parse_answer(about["spec"], form, Arrangement(0))
     assert question_type.score(about["spec"], answer) == 1.0
 
 

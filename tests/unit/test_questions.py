@@ -11,7 +11,10 @@ from hypothesis import strategies as st
 
 from quizapp.banks.schema import QUESTION_MODELS
 from quizapp.questions import QUESTION_TYPES, AnswerError, OptionFeedback, get_type
-from quizapp.questions.base import MAX_TEXT_ANSWER
+from quizapp.questions.base import MAX_TEXT_ANSWER, Arrangement
+
+#: Layout 1 (attempts made before shuffling): file order, indexes as values.
+FIRST = Arrangement(0)
 
 
 class Form:
@@ -91,8 +94,8 @@ def test_get_type_unknown_is_key_error() -> None:
 
 
 def test_single_parse_and_score() -> None:
-    assert single.parse_answer(SINGLE, Form({"answer": "1"})) == 1
-    assert single.parse_answer(SINGLE, Form({"answer": " 2 "})) == 2
+    assert single.parse_answer(SINGLE, Form({"answer": "1"}), FIRST) == 1
+    assert single.parse_answer(SINGLE, Form({"answer": " 2 "}), FIRST) == 2
     assert single.score(SINGLE, 1) == 1.0
     assert single.score(SINGLE, 0) == 0.0
     assert single.score(SINGLE, 2) == 0.0
@@ -116,7 +119,7 @@ def test_single_parse_and_score() -> None:
 )
 def test_single_parse_errors(values: dict[str, Any], message: str) -> None:
     with pytest.raises(AnswerError) as caught:
-        single.parse_answer(SINGLE, Form(values))
+        single.parse_answer(SINGLE, Form(values), FIRST)
     assert caught.value.message == message
 
 
@@ -134,7 +137,7 @@ def test_single_texts_and_feedback() -> None:
 
 
 def test_single_presentation_in_file_order() -> None:
-    assert single.presentation(SINGLE, seed=7) == {
+    assert single.presentation(SINGLE, Arrangement(7)) == {
         "options": [
             {"index": 0, "value": "0", "text": "Option 0"},
             {"index": 1, "value": "1", "text": "Option 1"},
@@ -171,8 +174,8 @@ def test_single_validate() -> None:
 
 
 def test_multiple_parse() -> None:
-    assert multiple.parse_answer(MULTIPLE, Form({"answer": ["2", "0"]})) == [0, 2]
-    assert multiple.parse_answer(MULTIPLE, Form({"answer": ["2", "2", ""]})) == [2]
+    assert multiple.parse_answer(MULTIPLE, Form({"answer": ["2", "0"]}), FIRST) == [0, 2]
+    assert multiple.parse_answer(MULTIPLE, Form({"answer": ["2", "2", ""]}), FIRST) == [2]
 
 
 @pytest.mark.parametrize(
@@ -187,7 +190,7 @@ def test_multiple_parse() -> None:
 )
 def test_multiple_parse_errors(values: dict[str, Any], message: str) -> None:
     with pytest.raises(AnswerError) as caught:
-        multiple.parse_answer(MULTIPLE, Form(values))
+        multiple.parse_answer(MULTIPLE, Form(values), FIRST)
     assert caught.value.message == message
 
 
@@ -237,8 +240,8 @@ def test_multiple_validate() -> None:
 
 
 def test_true_false_parse_and_score() -> None:
-    assert true_false.parse_answer(TRUE_FALSE, Form({"answer": "true"})) is True
-    assert true_false.parse_answer(TRUE_FALSE, Form({"answer": "false"})) is False
+    assert true_false.parse_answer(TRUE_FALSE, Form({"answer": "true"}), FIRST) is True
+    assert true_false.parse_answer(TRUE_FALSE, Form({"answer": "false"}), FIRST) is False
     assert true_false.score(TRUE_FALSE, False) == 1.0
     assert true_false.score(TRUE_FALSE, True) == 0.0
 
@@ -249,7 +252,7 @@ def test_true_false_parse_and_score() -> None:
 )
 def test_true_false_parse_errors(values: dict[str, Any]) -> None:
     with pytest.raises(AnswerError, match=r"^Select true or false$"):
-        true_false.parse_answer(TRUE_FALSE, Form(values))
+        true_false.parse_answer(TRUE_FALSE, Form(values), FIRST)
 
 
 def test_true_false_feedback_follows_the_answer_given() -> None:
@@ -266,9 +269,9 @@ def test_true_false_feedback_follows_the_answer_given() -> None:
 
 def test_ordering_parse() -> None:
     # Item 0 placed 2nd, item 1 placed 1st, items 2 and 3 in place.
-    assert ordering.parse_answer(ORDERING, positions(2, 1, 3, 4)) == [1, 0, 2, 3]
-    assert ordering.parse_answer(ORDERING, positions(1, 2, 3, 4)) == [0, 1, 2, 3]
-    assert ordering.parse_answer(ORDERING, positions(4, 3, 2, 1)) == [3, 2, 1, 0]
+    assert ordering.parse_answer(ORDERING, positions(2, 1, 3, 4), FIRST) == [1, 0, 2, 3]
+    assert ordering.parse_answer(ORDERING, positions(1, 2, 3, 4), FIRST) == [0, 1, 2, 3]
+    assert ordering.parse_answer(ORDERING, positions(4, 3, 2, 1), FIRST) == [3, 2, 1, 0]
 
 
 @pytest.mark.parametrize(
@@ -287,7 +290,7 @@ def test_ordering_parse() -> None:
 )  # fmt: skip
 def test_ordering_parse_errors(form: Form, message: str) -> None:
     with pytest.raises(AnswerError) as caught:
-        ordering.parse_answer(ORDERING, form)
+        ordering.parse_answer(ORDERING, form, FIRST)
     assert message in caught.value.message
 
 
@@ -331,15 +334,15 @@ def test_ordering_validate_repeats() -> None:
 
 
 def test_ordering_presentation_is_repeatable() -> None:
-    first = ordering.presentation(ORDERING, seed=42)
-    assert first == ordering.presentation(ORDERING, seed=42)
+    first = ordering.presentation(ORDERING, Arrangement(42))
+    assert first == ordering.presentation(ORDERING, Arrangement(42))
     assert first["positions"] == [1, 2, 3, 4]
     assert sorted(item["index"] for item in first["items"]) == [0, 1, 2, 3]
     for item in first["items"]:
         assert item["text"] == ORDERING["items"][item["index"]]
         assert item["field"] == f"position-{item['index']}"
     orders = {
-        tuple(item["index"] for item in ordering.presentation(ORDERING, seed)["items"])
+        tuple(item["index"] for item in ordering.presentation(ORDERING, Arrangement(seed))["items"])
         for seed in range(50)
     }
     assert len(orders) > 5  # the seed really shuffles
@@ -348,7 +351,7 @@ def test_ordering_presentation_is_repeatable() -> None:
 @given(seed=st.integers(), count=st.integers(min_value=2, max_value=6))
 def test_ordering_presentation_never_gives_the_answer_away(seed: int, count: int) -> None:
     spec = make_spec("ordering", items=[f"item {i}" for i in range(count)])
-    shown = [item["index"] for item in ordering.presentation(spec, seed)["items"]]
+    shown = [item["index"] for item in ordering.presentation(spec, Arrangement(seed))["items"]]
     assert sorted(shown) == list(range(count))
     assert shown != list(range(count))
 
@@ -357,21 +360,21 @@ def test_ordering_presentation_never_gives_the_answer_away(seed: int, count: int
 
 
 def test_reflection_parse() -> None:
-    assert reflection.parse_answer(REFLECTION, Form({"answer": " I would ask.\r\n "})) == (
+    assert reflection.parse_answer(REFLECTION, Form({"answer": " I would ask.\r\n "}), FIRST) == (
         "I would ask."
     )
-    assert reflection.parse_answer(REFLECTION, Form({})) == ""
-    assert reflection.parse_answer(REFLECTION, Form({"answer": "a\r\nb\x00"})) == "a\nb"
-    assert reflection.parse_answer(REFLECTION, Form({"answer": "x" * MAX_TEXT_ANSWER})) == (
+    assert reflection.parse_answer(REFLECTION, Form({}), FIRST) == ""
+    assert reflection.parse_answer(REFLECTION, Form({"answer": "a\r\nb\x00"}), FIRST) == "a\nb"
+    assert reflection.parse_answer(REFLECTION, Form({"answer": "x" * MAX_TEXT_ANSWER}), FIRST) == (
         "x" * MAX_TEXT_ANSWER
     )
 
 
 def test_reflection_parse_errors() -> None:
     with pytest.raises(AnswerError, match="10,000 characters or fewer"):
-        reflection.parse_answer(REFLECTION, Form({"answer": "x" * (MAX_TEXT_ANSWER + 1)}))
+        reflection.parse_answer(REFLECTION, Form({"answer": "x" * (MAX_TEXT_ANSWER + 1)}), FIRST)
     with pytest.raises(AnswerError, match="one box"):
-        reflection.parse_answer(REFLECTION, Form({"answer": ["a", "b"]}))
+        reflection.parse_answer(REFLECTION, Form({"answer": ["a", "b"]}), FIRST)
 
 
 def test_reflection_is_never_scored() -> None:
@@ -382,7 +385,7 @@ def test_reflection_is_never_scored() -> None:
     assert reflection.answer_text(REFLECTION, None) == "Not answered"
     assert reflection.correct_answer_text(REFLECTION) is None
     assert reflection.feedback(REFLECTION, "My view") == []
-    assert reflection.presentation(REFLECTION, 1) == {"max_length": MAX_TEXT_ANSWER}
+    assert reflection.presentation(REFLECTION, Arrangement(1)) == {"max_length": MAX_TEXT_ANSWER}
 
 
 # --- properties over every type -------------------------------------------------------
@@ -408,7 +411,7 @@ def test_any_form_gives_an_answer_or_an_answer_error(
 ) -> None:
     question_type, spec = get_type(name), SPECS[name]
     try:
-        answer = question_type.parse_answer(spec, Form(values))
+        answer = question_type.parse_answer(spec, Form(values), FIRST)
     except AnswerError as error:
         assert error.message
         return
@@ -422,12 +425,98 @@ def test_any_form_gives_an_answer_or_an_answer_error(
 
 @given(chosen=st.sets(st.integers(min_value=0, max_value=4), min_size=1))
 def test_multiple_score_always_in_range(chosen: set[int]) -> None:
-    answer = multiple.parse_answer(MULTIPLE, Form({"answer": [str(i) for i in chosen]}))
+    answer = multiple.parse_answer(MULTIPLE, Form({"answer": [str(i) for i in chosen]}), FIRST)
     assert 0.0 <= multiple.score(MULTIPLE, answer) <= 1.0
 
 
 @given(order=st.permutations(range(4)))
 def test_ordering_score_always_in_range(order: list[int]) -> None:
-    answer = ordering.parse_answer(ORDERING, positions(*(order.index(i) + 1 for i in range(4))))
+    answer = ordering.parse_answer(
+        ORDERING, positions(*(order.index(i) + 1 for i in range(4))), FIRST
+    )
     assert answer == list(order)
     assert 0.0 <= ordering.score(ORDERING, answer) <= 1.0
+
+
+# --- layout 2: shuffled, opaque ---------------------------------------------------------
+
+KEY = b"k" * 32
+
+
+def opaque(seed: int) -> Arrangement:
+    return Arrangement(seed, KEY)
+
+
+FIVE = make_spec(
+    "single",
+    options=[{"text": f"Option {i}", "correct": i == 0, "feedback": f"Why {i}"} for i in range(4)]
+    + [{"text": "None of these", "correct": False, "feedback": "No", "fixed": True}],
+)
+
+
+def test_options_are_shuffled_per_seed_the_same_way_every_time() -> None:
+    orders = set()
+    for seed in range(40):
+        shown = single.presentation(FIVE, opaque(seed))
+        assert shown == single.presentation(FIVE, opaque(seed))
+        indexes = [option["index"] for option in shown["options"]]
+        assert sorted(indexes) == [0, 1, 2, 3, 4]
+        assert indexes[4] == 4  # fixed: "None of these" stays last
+        orders.add(tuple(indexes))
+    assert len(orders) >= 15  # 24 orders of the four movable options
+    firsts = {single.presentation(FIVE, opaque(seed))["options"][0]["index"] for seed in range(40)}
+    assert firsts == {0, 1, 2, 3}
+
+
+def test_shuffle_false_keeps_the_order_written() -> None:
+    spec = {**FIVE, "shuffle": False}
+    for seed in range(10):
+        shown = single.presentation(spec, opaque(seed))["options"]
+        assert [option["index"] for option in shown] == [0, 1, 2, 3, 4]
+        assert [option["value"] for option in shown] != ["0", "1", "2", "3", "4"]
+
+
+def test_option_values_are_opaque_and_differ_between_attempts() -> None:
+    first = single.presentation(FIVE, opaque(1))["options"]
+    second = single.presentation(FIVE, opaque(2))["options"]
+    for option in first:
+        assert len(option["value"]) == 12 and option["value"] != str(option["index"])
+    assert {o["value"] for o in first}.isdisjoint({o["value"] for o in second})
+    right = next(o["value"] for o in first if o["index"] == 0)
+    assert single.parse_answer(FIVE, Form({"answer": right}), opaque(1)) == 0
+    # Another attempt's value, or an index, is not an answer here.
+    other = next(o["value"] for o in second if o["index"] == 0)
+    for value in (other, "0", "1"):
+        with pytest.raises(AnswerError, match="Select one of the options"):
+            single.parse_answer(FIVE, Form({"answer": value}), opaque(1))
+
+
+def test_multiple_choice_reads_opaque_values() -> None:
+    arrangement = opaque(5)
+    values = {
+        o["index"]: o["value"] for o in multiple.presentation(MULTIPLE, arrangement)["options"]
+    }
+    sent = Form({"answer": [values[2], values[0]]})
+    assert multiple.parse_answer(MULTIPLE, sent, arrangement) == [0, 2]
+    with pytest.raises(AnswerError, match="Select options from the list"):
+        multiple.parse_answer(MULTIPLE, Form({"answer": [values[0], "1"]}), arrangement)
+
+
+def test_ordering_field_names_do_not_say_where_an_item_belongs() -> None:
+    arrangement = opaque(9)
+    items = ordering.presentation(ORDERING, arrangement)["items"]
+    for item in items:
+        assert item["field"].startswith("position-")
+        assert item["field"] != f"position-{item['index']}"
+    form = Form({item["field"]: str(item["index"] + 1) for item in items})
+    assert ordering.parse_answer(ORDERING, form, arrangement) == [0, 1, 2, 3]
+    with pytest.raises(AnswerError):
+        ordering.parse_answer(ORDERING, positions(1, 2, 3, 4), arrangement)
+
+
+def test_feedback_lists_options_in_the_order_shown() -> None:
+    arrangement = opaque(3)
+    shown = [o["index"] for o in single.presentation(FIVE, arrangement)["options"]]
+    feedback = single.feedback(FIVE, 4, arrangement)
+    expected = [index for index in shown if index in (0, 4)]
+    assert [item.text for item in feedback] == [FIVE["options"][i]["text"] for i in expected]

@@ -18,6 +18,7 @@ def test_shipped_banks_are_valid(app):
     result = run(app, "validate", str(ROOT / "question_banks"))
     assert result.exit_code == 0, result.stderr
     assert "hs-baby-2016.yaml: valid" in result.output
+    assert "warning" not in result.stderr, result.stderr
 
 
 def test_validate_prints_warnings_and_still_passes(app, tmp_path):

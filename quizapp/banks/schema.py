@@ -308,6 +308,7 @@ _ALL_OF_THESE = re.compile(r"\ball of (these|them|the options)\b", re.IGNORECASE
 _NONE_OF_THESE = re.compile(r"\bnone of (these|them|the options)\b", re.IGNORECASE)
 _NEGATIVE = re.compile(r"\b(not|except|least)\b", re.IGNORECASE)
 _EMPHASIS = re.compile(r"\*\*.+?\*\*|__.+?__", re.DOTALL)
+_KEYED_TYPES = ("single", "multiple", "true_false")
 _SENTENCE = re.compile(r"[^.?!]*[.?!]+|[^.?!]+$")
 
 
@@ -328,8 +329,8 @@ def item_warnings(data: dict[str, Any]) -> list[tuple[FieldPath, str]]:
     for index, _question, options in choice:
         warnings += _option_text_warnings(("questions", index), options)
     for index, question in _items(data, "questions"):
-        question_type = QUESTION_TYPES.get(str(question.get("type")))
-        if question_type is not None and question_type.scored:
+        # A negative turns a keyed answer upside down; an ordering or a reflection has none.
+        if question.get("type") in _KEYED_TYPES:
             warnings += _negative_stem_warnings(("questions", index), question.get("prompt"))
     return warnings
 
@@ -440,11 +441,17 @@ def _option_text_warnings(
 
 
 def _question_sentence(prompt: str) -> str:
-    """The sentences ending in "?", or else the last paragraph: the question asked, not
-    the scenario before it (which may say "not" as often as it likes)."""
-    paragraphs = [p for p in prompt.split("\n\n") if p.strip()]
+    """The question asked, not the scenario before it (which may say "not" as often as
+    it likes): a true/false statement from its "True or false" on, else the sentences
+    ending in "?", else the last paragraph."""
+    marker = prompt.lower().rfind("true or false")
+    if marker >= 0:
+        return prompt[marker:]
     sentences = [s.strip() for s in _SENTENCE.findall(prompt) if s.strip().endswith("?")]
-    return " ".join(sentences) if sentences else (paragraphs[-1] if paragraphs else "")
+    if sentences:
+        return " ".join(sentences)
+    paragraphs = [p for p in prompt.split("\n\n") if p.strip()]
+    return paragraphs[-1] if paragraphs else ""
 
 
 def _negative_stem_warnings(path: FieldPath, prompt: object) -> list[tuple[FieldPath, str]]:

@@ -18,14 +18,15 @@ banks_cli = AppGroup("banks", help="Validate and import question bank files.")
 
 
 def _load_or_report(paths: tuple[str, ...]) -> list:
-    """Validate every file; print every error as file:line: field: message."""
+    """Validate every file; print every error as file:line: field: message, and every
+    item-writing warning as file:line: warning: field: message (warnings alone pass)."""
     from .banks import load_bank_paths
 
     results = load_bank_paths(paths)
     failed = False
     for _path, result in results:
-        for error in result.errors:
-            click.echo(str(error), err=True)
+        for problem in sorted([*result.errors, *result.warnings], key=lambda p: p.line):
+            click.echo(str(problem), err=True)
         failed = failed or bool(result.errors)
     if not results:
         click.echo("No bank files found (looked for *.yaml and *.yml).", err=True)
@@ -38,7 +39,8 @@ def _load_or_report(paths: tuple[str, ...]) -> list:
 @banks_cli.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 def validate_command(paths: tuple[str, ...]) -> None:
-    """Check bank files; exit 1 and list every error if any is invalid."""
+    """Check bank files; exit 1 and list every error if any is invalid. Item-writing
+    warnings are listed too, but do not make a file invalid."""
     results = _load_or_report(paths)
     for path, result in results:
         bank = result.bank

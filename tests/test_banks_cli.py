@@ -18,6 +18,46 @@ def test_shipped_banks_are_valid(app):
     result = run(app, "validate", str(ROOT / "question_banks"))
     assert result.exit_code == 0, result.stderr
     assert "hs-baby-2016.yaml: valid" in result.output
+    assert "warning" not in result.stderr, result.stderr
+
+
+def test_validate_prints_warnings_and_still_passes(app, tmp_path):
+    path = tmp_path / "warned.yaml"
+    text = small_bank(**{"      - text: Nobody\n": "      - text: None of the above\n"})
+    path.write_text(text)
+    result = run(app, "validate", str(path))
+    assert result.exit_code == 0, result.stderr
+    line = text.splitlines().index("      - text: None of the above") + 1
+    assert result.stderr.startswith(
+        f"{path}:{line}: warning: questions[0].options[1].text: avoid 'none of the above'"
+    ), result.stderr
+    assert "warned.yaml: valid (5 questions)" in result.output
+
+
+def test_validate_prints_warnings_beside_errors(app, tmp_path):
+    path = tmp_path / "both.yaml"
+    text = small_bank(
+        **{
+            "    prompt: Who should you tell?": "    prompt: Who should you not tell?",
+            "  pass_mark: 80": "  pass_mark: 800",
+        }
+    )
+    path.write_text(text)
+    result = run(app, "validate", str(path))
+    assert result.exit_code == 1
+    assert "warning: questions[0].prompt: a negative question ('not')" in result.stderr
+    assert "check.pass_mark: should be at most 100" in result.stderr
+
+
+def test_import_goes_ahead_despite_warnings(app, tmp_path):
+    path = tmp_path / "warned.yaml"
+    path.write_text(
+        small_bank(**{"    prompt: Who should you tell?": "    prompt: Who should you not tell?"})
+    )
+    result = run(app, "import", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert "warning: questions[0].prompt:" in result.stderr
+    assert "small-bank created (version 1)" in result.output
 
 
 def test_validate_reports_every_error_with_file_line_and_field(app, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 
 import pytest
@@ -73,3 +74,129 @@ def test_signposting_and_check_settings(bank):
 def test_questions_describe_behaviour_rather_than_ask_for_the_label(bank):
     for question in scored(bank):
         assert "disguised compliance" not in question["prompt"].lower(), question["id"]
+
+
+# --- item-writing properties (issue 14: the check could be passed without reading) ---
+
+
+def choice(bank, kind):
+    return [q for q in bank["questions"] if q["type"] == kind]
+
+
+def key_index(question):
+    return next(i for i, o in enumerate(question["options"]) if o["correct"])
+
+
+def test_the_bank_has_no_item_writing_warnings():
+    result = load_bank_file(HS_BANK)
+    assert result.warnings == [], "\n".join(map(str, result.warnings))
+
+
+def test_single_choice_keys_are_spread_over_positions(bank):
+    questions = choice(bank, "single")
+    positions = Counter(key_index(q) for q in questions)
+    options = {len(q["options"]) for q in questions}
+    assert options == {4}
+    # Every position is used, and none holds more than a third of the keys.
+    assert set(positions) == {0, 1, 2, 3}, positions
+    assert max(positions.values()) * 3 <= len(questions), positions
+
+
+def test_the_single_choice_key_is_rarely_the_longest_or_the_shortest(bank):
+    questions = choice(bank, "single")
+    longest = shortest = 0
+    for question in questions:
+        key = len(question["options"][key_index(question)]["text"])
+        others = [len(o["text"]) for o in question["options"] if not o["correct"]]
+        longest += key > max(others)
+        shortest += key < min(others)
+    assert longest * 4 <= len(questions), longest
+    assert shortest * 2 < len(questions), shortest
+
+
+def test_multiple_choice_right_options_are_interleaved_and_not_the_longest(bank):
+    for question in choice(bank, "multiple"):
+        options = question["options"]
+        right = [i for i, o in enumerate(options) if o["correct"]]
+        wrong = [i for i, o in enumerate(options) if not o["correct"]]
+        assert wrong and right != list(range(len(right))), question["id"]
+        assert min(wrong) < max(right), question["id"]  # a wrong one sits among the right
+        by_length = sorted(range(len(options)), key=lambda i: len(options[i]["text"]))
+        assert set(by_length[-len(right) :]) != set(right), question["id"]
+        assert set(by_length[: len(right)]) != set(right), question["id"]
+
+
+def test_true_false_keys_are_balanced(bank):
+    answers = Counter(q["answer"] for q in choice(bank, "true_false"))
+    total = sum(answers.values())
+    assert total >= 4
+    assert max(answers.values()) * 10 <= total * 6, answers
+
+
+def test_at_least_six_pools_of_two_or_three_variants_that_differ(bank):
+    pools = {}
+    for question in bank["questions"]:
+        if "pool" in question:
+            pools.setdefault(question["pool"], []).append(question)
+    assert len(pools) >= 6
+    ids = [q["id"] for q in bank["questions"]]
+    for pool, members in pools.items():
+        assert 2 <= len(members) <= 3, pool
+        prompts = {" ".join(q["prompt"].split()) for q in members}
+        assert len(prompts) == len(members), pool
+        assert all(q["feedback"].strip() for q in members), pool
+        # Variants follow the original in the file.
+        places = [ids.index(q["id"]) for q in members]
+        assert places == list(range(places[0], places[0] + len(members))), pool
+
+
+def _guess(question, strategy, order):
+    kind = question["type"]
+    if kind == "true_false":
+        return strategy != "last"
+    if kind == "ordering":
+        return list(reversed(order)) if order == sorted(order) else order
+    options = question["options"]
+    if kind == "single":
+        if strategy == "longest":
+            return max(order, key=lambda i: len(options[i]["text"]))
+        return order[-1] if strategy == "last" else order[0]
+    if strategy == "every":
+        return order
+    if strategy == "longest":
+        return sorted(order, key=lambda i: -len(options[i]["text"]))[:3]
+    return {"first": order[:1], "last": order[-1:], "first3": order[:3]}[strategy]
+
+
+def _guessed_score(bank, strategy, rng):
+    slots, pools = [], {}
+    for question in scored(bank):
+        pool = question.get("pool")
+        if pool in pools:
+            pools[pool].append(question)
+            continue
+        slots.append([question])
+        if pool:
+            pools[pool] = slots[-1]
+    marks = total = 0.0
+    for slot in slots:
+        question = rng.choice(slot)
+        count = len(question.get("options", question.get("items", [])))
+        order = list(range(count))
+        rng.shuffle(order)
+        answer = _guess(question, strategy, order)
+        if question["type"] == "true_false":
+            fraction = float(answer == question["answer"])
+        else:
+            fraction = get_type(question["type"]).score(question, answer)
+        marks += fraction * question["points"]
+        total += question["points"]
+    return 100 * marks / total
+
+
+@pytest.mark.parametrize("strategy", ["first", "last", "longest", "every", "first3"])
+def test_guessing_without_reading_scores_well_under_half_and_never_passes(bank, strategy):
+    rng = random.Random(14)
+    scores = [_guessed_score(bank, strategy, rng) for _ in range(500)]
+    assert sum(scores) / len(scores) < 40, strategy
+    assert max(scores) < bank["check"]["pass_mark"], strategy

@@ -6,7 +6,14 @@ Pure Python: importing banks into the database is `quizapp.banks.importer`'s job
 from __future__ import annotations
 
 from .export import dump_bank
-from .loader import BankError, LoadResult, load_bank_file, load_bank_paths, load_bank_text
+from .loader import (
+    BankError,
+    BankWarning,
+    LoadResult,
+    load_bank_file,
+    load_bank_paths,
+    load_bank_text,
+)
 from .schema import FORMAT_VERSION, QUESTION_MODELS, BankFile, QuestionBase, content_hash
 
 __all__ = [
@@ -14,6 +21,7 @@ __all__ = [
     "QUESTION_MODELS",
     "BankError",
     "BankFile",
+    "BankWarning",
     "LoadResult",
     "QuestionBase",
     "content_hash",

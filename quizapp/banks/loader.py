@@ -20,7 +20,14 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from ..questions import QUESTION_TYPES
-from .schema import FORMAT_VERSION, BankFile, FieldPath, format_path, semantic_errors
+from .schema import (
+    FORMAT_VERSION,
+    BankFile,
+    FieldPath,
+    format_path,
+    item_warnings,
+    semantic_errors,
+)
 
 #: Far beyond any real bank; stops alias "billion laughs" and absurd nesting.
 _MAX_NODES = 200_000
@@ -39,6 +46,15 @@ class BankError:
         return f"{self.file}:{self.line}: {self.path}: {self.message}"
 
 
+@dataclass(frozen=True)
+class BankWarning(BankError):
+    """An item-writing problem worth a look (a clue to the right answer, a negative
+    stem): reported, never blocking, and no part of the bank's content."""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: warning: {self.path}: {self.message}"
+
+
 @dataclass
 class LoadResult:
     #: None whenever there are errors: a half-valid bank must never be imported.
@@ -46,6 +62,8 @@ class LoadResult:
     errors: list[BankError]
     #: Line of each path ("questions[3].options"), for callers that report on a bank.
     lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    #: Item-writing warnings (schema.item_warnings); the bank loads whatever they say.
+    warnings: list[BankWarning] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -215,7 +233,12 @@ def _load(text: str, filename: str) -> LoadResult:
         errors = [e for e in errors if e.path != "format"]
         errors.append(error(("format",), "required field is missing: a bank starts `format: 1`"))
     errors.sort(key=lambda e: e.line)
-    return LoadResult(None if errors else bank, errors, _line_map(lines))
+    warnings = [
+        BankWarning(filename, _line_of(lines, path), format_path(path), message)
+        for path, message in item_warnings(data)
+    ]
+    warnings.sort(key=lambda w: w.line)
+    return LoadResult(None if errors else bank, errors, _line_map(lines), warnings)
 
 
 def _line_map(lines: dict[FieldPath, int]) -> dict[str, int]:
@@ -324,6 +347,6 @@ def _mark_duplicate_ids(
         if others:
             message = f"bank id {bank_id!r} is also used by {', '.join(others)}"
             error = BankError(str(file), result.lines.get("id", 1), "id", message)
-            result = LoadResult(None, [error], result.lines)
+            result = LoadResult(None, [error], result.lines, result.warnings)
         marked.append((file, result))
     return marked

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from functools import reduce
 from operator import or_
@@ -292,3 +293,178 @@ def format_path(path: FieldPath) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
     return text or "(file)"
+
+
+# Item-writing warnings. They never block an import and are not part of the content (so
+# not of the hash): a bank can have a good reason for each. They point at the clues that
+# let a practitioner score without reading (Haladyna, Downing and Rodriguez, 2002; see
+# docs/writing-questions.md). Like the rules above, they read the raw data defensively.
+
+#: A share of questions above this, and at least _CLUE_MINIMUM of them, is a pattern.
+_CLUE_SHARE = 0.5
+_CLUE_MINIMUM = 3
+_ABOVE = re.compile(r"\b(all|none|both|neither|any) of the above\b", re.IGNORECASE)
+_ALL_OF_THESE = re.compile(r"\ball of (these|them|the options)\b", re.IGNORECASE)
+_NONE_OF_THESE = re.compile(r"\bnone of (these|them|the options)\b", re.IGNORECASE)
+_NEGATIVE = re.compile(r"\b(not|except|least)\b", re.IGNORECASE)
+_EMPHASIS = re.compile(r"\*\*.+?\*\*|__.+?__", re.DOTALL)
+_KEYED_TYPES = ("single", "multiple", "true_false")
+_SENTENCE = re.compile(r"[^.?!]*[.?!]+|[^.?!]+$")
+
+
+def item_warnings(data: dict[str, Any]) -> list[tuple[FieldPath, str]]:
+    """Detectable item-writing problems: the key's length or position gives it away,
+    "all/none of the above" options, and negative stems without emphasis."""
+    warnings: list[tuple[FieldPath, str]] = []
+    choice = [
+        (index, question, options)
+        for index, question in _items(data, "questions")
+        if question.get("type") in ("single", "multiple")
+        and (options := _choice_options(question)) is not None
+    ]
+    single = [(index, q, options) for index, q, options in choice if q.get("type") == "single"]
+    multiple = [(index, q, options) for index, q, options in choice if q.get("type") == "multiple"]
+    warnings += _longest_key_warnings(single, multiple)
+    warnings += _key_position_warnings(single)
+    for index, _question, options in choice:
+        warnings += _option_text_warnings(("questions", index), options)
+    for index, question in _items(data, "questions"):
+        # A negative turns a keyed answer upside down; an ordering or a reflection has none.
+        if question.get("type") in _KEYED_TYPES:
+            warnings += _negative_stem_warnings(("questions", index), question.get("prompt"))
+    return warnings
+
+
+def _choice_options(question: dict[str, Any]) -> list[dict[str, Any]] | None:
+    options = question.get("options")
+    if not isinstance(options, list) or len(options) < 2:
+        return None
+    if not all(
+        isinstance(o, dict)
+        and isinstance(o.get("text"), str)
+        and isinstance(o.get("correct"), bool)
+        for o in options
+    ):
+        return None
+    return options
+
+
+def _is_pattern(count: int, total: int) -> bool:
+    return count >= _CLUE_MINIMUM and count > total * _CLUE_SHARE
+
+
+def _ids_of(questions: list[tuple[int, dict[str, Any], list[dict[str, Any]]]]) -> str:
+    return ", ".join(
+        str(question.get("id", f"questions[{index}]")) for index, question, _ in questions
+    )
+
+
+def _longest_key_warnings(
+    single: list[tuple[int, dict[str, Any], list[dict[str, Any]]]],
+    multiple: list[tuple[int, dict[str, Any], list[dict[str, Any]]]],
+) -> list[tuple[FieldPath, str]]:
+    warnings: list[tuple[FieldPath, str]] = []
+    keyed_longest = []
+    for item in single:
+        lengths = [len(o["text"]) for o in item[2]]
+        keys = [length for length, o in zip(lengths, item[2], strict=True) if o["correct"]]
+        others = [length for length, o in zip(lengths, item[2], strict=True) if not o["correct"]]
+        if len(keys) == 1 and others and keys[0] > max(others):
+            keyed_longest.append(item)
+    if _is_pattern(len(keyed_longest), len(single)):
+        message = (
+            f"the right option is the longest one in {len(keyed_longest)} of {len(single)}"
+            f" single-choice questions ({_ids_of(keyed_longest)}): always choosing the longest"
+            " option passes without reading; make distractors as long and specific as the key"
+        )
+        warnings.append((("questions",), message))
+    keyed_longest = []
+    for item in multiple:
+        right = {i for i, o in enumerate(item[2]) if o["correct"]}
+        by_length = sorted(range(len(item[2])), key=lambda i: -len(item[2][i]["text"]))
+        longest = set(by_length[: len(right)])
+        shortest_kept = min(len(item[2][i]["text"]) for i in longest)
+        rest = [len(item[2][i]["text"]) for i in by_length[len(right) :]]
+        if longest == right and rest and shortest_kept > max(rest):
+            keyed_longest.append(item)
+    if _is_pattern(len(keyed_longest), len(multiple)):
+        message = (
+            f"the right options are the longest ones in {len(keyed_longest)} of {len(multiple)}"
+            f" multiple-choice questions ({_ids_of(keyed_longest)}); make wrong options as long"
+            " and specific as the right ones"
+        )
+        warnings.append((("questions",), message))
+    return warnings
+
+
+def _key_position_warnings(
+    single: list[tuple[int, dict[str, Any], list[dict[str, Any]]]],
+) -> list[tuple[FieldPath, str]]:
+    positions: dict[int, list[tuple[int, dict[str, Any], list[dict[str, Any]]]]] = {}
+    for item in single:
+        keys = [i for i, o in enumerate(item[2]) if o["correct"]]
+        if len(keys) == 1:
+            positions.setdefault(keys[0], []).append(item)
+    for position, items in sorted(positions.items()):
+        if _is_pattern(len(items), len(single)):
+            message = (
+                f"the right option is option {position + 1} in {len(items)} of {len(single)}"
+                f" single-choice questions ({_ids_of(items)}); spread the right options over"
+                " the positions (the order in the file is shown wherever options are not"
+                " shuffled)"
+            )
+            return [(("questions",), message)]
+    return []
+
+
+def _option_text_warnings(
+    path: FieldPath, options: list[dict[str, Any]]
+) -> list[tuple[FieldPath, str]]:
+    warnings: list[tuple[FieldPath, str]] = []
+    for index, option in enumerate(options):
+        text = option["text"]
+        where = (*path, "options", index, "text")
+        if match := _ABOVE.search(text) or _ALL_OF_THESE.search(text):
+            message = (
+                f"avoid {match.group(0).lower()!r}: it tests spotting two right options (or"
+                " one wrong one) rather than knowledge, and options are shuffled, so"
+                " 'above' means nothing; write a specific option instead"
+            )
+            warnings.append((where, message))
+        elif _NONE_OF_THESE.search(text) and option.get("fixed") is not True:
+            message = (
+                "an option like 'None of these' must stay in its place when the others are"
+                " shuffled: pin it with `fixed: true`"
+            )
+            warnings.append((where, message))
+    return warnings
+
+
+def _question_sentence(prompt: str) -> str:
+    """The question asked, not the scenario before it (which may say "not" as often as
+    it likes): a true/false statement from its "True or false" on, else the sentences
+    ending in "?", else the last paragraph."""
+    marker = prompt.lower().rfind("true or false")
+    if marker >= 0:
+        return prompt[marker:]
+    sentences = [s.strip() for s in _SENTENCE.findall(prompt) if s.strip().endswith("?")]
+    if sentences:
+        return " ".join(sentences)
+    paragraphs = [p for p in prompt.split("\n\n") if p.strip()]
+    return paragraphs[-1] if paragraphs else ""
+
+
+def _negative_stem_warnings(path: FieldPath, prompt: object) -> list[tuple[FieldPath, str]]:
+    if not isinstance(prompt, str):
+        return []
+    # Emphasised words are the author's deliberate choice; look only at the rest.
+    plain = _EMPHASIS.sub(" ", _question_sentence(prompt))
+    match = _NEGATIVE.search(plain)
+    if match is None:
+        return []
+    word = match.group(0)
+    message = (
+        f"a negative question ({word!r}) is easily misread: ask it the positive way, or"
+        f" emphasise the word in bold (**{word}**)"
+    )
+    return [((*path, "prompt"), message)]

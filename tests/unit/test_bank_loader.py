@@ -348,6 +348,10 @@ def check_result(result: LoadResult) -> None:
         assert error.path
         assert error.message
     assert [e.line for e in result.errors] == sorted(e.line for e in result.errors)
+    for warning in result.warnings:
+        assert warning.line >= 1
+        assert warning.path
+        assert warning.message
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=300)
@@ -425,3 +429,195 @@ def test_the_documented_example_is_a_valid_bank() -> None:
     example = doc.split("## A whole file\n\n```yaml\n", 1)[1].split("```", 1)[0]
     result = load_bank_text(example, "bank-format.md")
     assert result.errors == []
+
+
+# --- item-writing warnings ----------------------------------------------------------
+
+
+def choice_bank(*questions: dict[str, Any]) -> str:
+    """A valid bank whose questions are the given choice questions (id, type, prompt and
+    options as (text, correct) pairs, with optional extras per option)."""
+    data = yaml.safe_load(VALID_TEXT)
+    stage = data["stages"][0]["id"]
+    finding = data["findings"][0]["id"]
+    built = []
+    for number, question in enumerate(questions):
+        options = []
+        for option in question["options"]:
+            text, correct, *extra = option
+            options.append(
+                {
+                    "text": text,
+                    "correct": correct,
+                    "feedback": "Because.",
+                    **(extra[0] if extra else {}),
+                }
+            )
+        built.append(
+            {
+                "id": question.get("id", f"q-{number}"),
+                "stage": stage,
+                "type": question.get("type", "single"),
+                "findings": [finding],
+                "prompt": question.get("prompt", "What do you do?"),
+                "feedback": "Why.",
+                "options": options,
+            }
+        )
+    data["questions"] = built
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def warnings_of(text: str) -> list[str]:
+    result = load_bank_text(text, "w.yaml")
+    assert result.errors == [], result.errors
+    assert result.bank is not None  # warnings never block loading
+    return [f"{w.path}: {w.message}" for w in result.warnings]
+
+
+def single(key: int, lengths: tuple[int, ...] = (20, 20, 20, 20), **extra: Any) -> dict[str, Any]:
+    options = [(f"option {i} " + "x" * n, i == key) for i, n in enumerate(lengths)]
+    return {"options": options, **extra}
+
+
+def test_no_warnings_for_the_valid_bank_and_well_spread_keys() -> None:
+    assert load_bank_file(BANKS / "valid.yaml").warnings == []
+    assert warnings_of(choice_bank(*(single(i % 4) for i in range(8)))) == []
+
+
+def test_warns_when_the_key_is_the_longest_option_in_most_single_choice_questions() -> None:
+    longest = [single(i % 4, tuple(40 if j == i % 4 else 20 for j in range(4))) for i in range(4)]
+    warnings = warnings_of(choice_bank(*longest, single(0), single(1)))
+    assert [w for w in warnings if "longest" in w] == [
+        "questions: the right option is the longest one in 4 of 6 single-choice questions"
+        " (q-0, q-1, q-2, q-3): always choosing the longest option passes without reading;"
+        " make distractors as long and specific as the key"
+    ]
+    # Half is not most, and two questions are not a pattern.
+    assert not any("longest" in w for w in warnings_of(choice_bank(*longest[:3], *[single(0)] * 3)))
+    assert not any("longest" in w for w in warnings_of(choice_bank(*longest[:2])))
+
+
+def test_warns_when_the_right_options_are_the_longest_in_most_multiple_choice_questions() -> None:
+    def multiple(right_long: bool) -> dict[str, Any]:
+        long, short = "a specific and detailed option " * 2, "short"
+        return {
+            "type": "multiple",
+            "options": [
+                (f"1 {long}", True),
+                (f"2 {short}" if right_long else f"2 {long}", False),
+                (f"3 {long}" if right_long else f"3 {short}", True),
+                (f"4 {short}", False),
+            ],
+        }
+
+    warnings = warnings_of(choice_bank(*[multiple(True)] * 3, multiple(False)))
+    assert any(
+        w.startswith("questions: the right options are the longest ones in 3 of 4")
+        for w in warnings
+    )
+    assert warnings_of(choice_bank(*[multiple(False)] * 3, multiple(True))) == []
+
+
+def test_warns_when_the_key_is_in_the_same_position_in_most_single_choice_questions() -> None:
+    warnings = warnings_of(choice_bank(single(0), single(0), single(0), single(2), single(3)))
+    assert warnings == [
+        "questions: the right option is option 1 in 3 of 5 single-choice questions"
+        " (q-0, q-1, q-2); spread the right options over the positions (the order in the"
+        " file is shown wherever options are not shuffled)"
+    ]
+    assert warnings_of(choice_bank(single(1), single(1), single(0), single(2))) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["All of the above", "none of the above", "Both of the above", "NONE OF THE ABOVE apply"],
+)
+def test_warns_about_all_or_none_of_the_above(text: str) -> None:
+    question = {"options": [("Tell the social worker", True), ("Wait", False), (text, False)]}
+    warnings = warnings_of(choice_bank(question))
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"questions[0].options[2].text: avoid {text.lower()[:17]!r}")
+
+
+def test_none_of_these_is_fine_only_when_fixed() -> None:
+    loose = {
+        "options": [("Tell the social worker", True), ("Wait", False), ("None of these", False)]
+    }
+    assert warnings_of(choice_bank(loose)) == [
+        "questions[0].options[2].text: an option like 'None of these' must stay in its place"
+        " when the others are shuffled: pin it with `fixed: true`"
+    ]
+    pinned = {
+        "options": [
+            ("Tell the social worker", True),
+            ("Wait", False),
+            ("None of these", False, {"fixed": True}),
+        ]
+    }
+    assert warnings_of(choice_bank(pinned)) == []
+
+
+@pytest.mark.parametrize(
+    ("prompt", "word"),
+    [
+        ("Which of these is not a sign of risk?", "not"),
+        ("HS is asleep.\n\nWhich is NOT a reason to refer?", "NOT"),
+        ("All of these help, except which one?", "except"),
+        ("Which is the least useful next step?", "least"),
+    ],
+)
+def test_warns_about_negative_questions_without_emphasis(prompt: str, word: str) -> None:
+    question = {"prompt": prompt, "options": [("Refer today", True), ("Wait a week", False)]}
+    assert warnings_of(choice_bank(question)) == [
+        f"questions[0].prompt: a negative question ({word!r}) is easily misread: ask it the"
+        f" positive way, or emphasise the word in bold (**{word}**)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Which of these is **not** a sign of risk?",
+        "Which of these is **NOT** a sign of risk?",
+        "All of these help, **except** which one?",
+        # A negative in the scenario, not in the question asked, is fine.
+        "Nobody is in and you do not see HS.\n\nWhat do you do next?",
+        "Knot the rope. What is the leastways notable step?",
+    ],
+)
+def test_no_warning_for_emphasised_or_scenario_negatives(prompt: str) -> None:
+    question = {"prompt": prompt, "options": [("Refer today", True), ("Wait a week", False)]}
+    assert warnings_of(choice_bank(question)) == []
+
+
+def test_negative_statement_in_a_true_false_question_is_warned() -> None:
+    assert load_bank_file(BANKS / "valid.yaml").warnings == []  # its statement is positive
+    data = yaml.safe_load(VALID_TEXT)
+    index, question = next(
+        (i, q) for i, q in enumerate(data["questions"]) if q["type"] == "true_false"
+    )
+    question["prompt"] = "**True or false:** a small bruise does not need a referral."
+    warnings = warnings_of(yaml.safe_dump(data, sort_keys=False))
+    assert warnings == [
+        f"questions[{index}].prompt: a negative question ('not') is easily misread: ask it the"
+        " positive way, or emphasise the word in bold (**not**)"
+    ]
+
+
+def test_warnings_do_not_change_the_content_hash_and_carry_lines() -> None:
+    question = {"options": [("Tell the social worker", True), ("None of the above", False)]}
+    text = choice_bank(question)
+    result = load_bank_text(text, "w.yaml")
+    assert result.bank is not None and result.warnings
+    warning = result.warnings[0]
+    assert text.splitlines()[warning.line - 1].strip() == "- text: None of the above"
+    assert str(warning).startswith(
+        f"w.yaml:{warning.line}: warning: questions[0].options[1].text: "
+    )
+    reworded = text.replace("None of the above", "Wait for the next meeting")
+    assert load_bank_text(reworded, "w.yaml").warnings == []
+    # The hash is the content's: a warning is not part of it.
+    assert content_hash(result.bank) == content_hash(
+        load_bank_text(text + "\n# note\n", "w.yaml").bank
+    )

@@ -412,6 +412,20 @@ def test_joining_and_leaving_an_existing_pool(app, client, auth):
         page
     )
     assert "pool" not in _questions()["q-true-false"]
+    # A question chosen for a new pool, with another choice: the author is asked which.
+    response = client.post(
+        f"/author/banks/{key}/draft/questions/q-ordering",
+        data={
+            **_question_form(content["questions"][3]),
+            "pool": "_none",
+            "pool_with": "q-true-false",
+        },
+    )
+    assert response.status_code == 422
+    assert "to make a pool with q-true-false, or choose no question for a new pool" in (
+        response.get_data(as_text=True)
+    )
+    assert "pool" not in _questions()["q-ordering"]
     # An unknown pool is refused beside the radios.
     response = client.post(
         f"/author/banks/{key}/draft/questions/q-true-false", data={**other, "pool": "nope"}

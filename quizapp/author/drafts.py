@@ -369,6 +369,12 @@ def _join_pool(
     choice = form.pool.data
     if choice is None:  # not offered: kept as it was
         return set()
+    if form.pool_with.data and choice != QuestionForm.NEW_POOL:
+        form.pool.errors = [
+            f"Select \u201cA new pool with another question\u201d to make a pool with"
+            f" {form.pool_with.data}, or choose no question for a new pool"
+        ]
+        return None
     old = question.get("pool")
     members = editing.pools(data)
     touched = {q["id"] for q in members.get(old, [])} if old else set()

@@ -3,9 +3,12 @@ details page of a draft (whose `check:` block holds the same settings)."""
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovTextInput
-from wtforms import BooleanField, IntegerField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from typing import Any
+
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovTextInput
+from wtforms import BooleanField, IntegerField, RadioField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 
 def pass_mark_field() -> IntegerField:
@@ -43,4 +46,37 @@ def refresh_months_field() -> IntegerField:
             InputRequired(message="Enter the refresh period"),
             NumberRange(min=1, max=120, message="Refresh period must be between 1 and 120 months"),
         ],
+    )
+
+
+#: What a failed attempt's result shows while attempts remain (Check.after_fail).
+AFTER_FAIL_CHOICES = (
+    ("feedback", "Which answers were wrong, with the feedback (recommended)"),
+    ("answers", "The right answers as well"),
+)
+
+
+class _Radios(RadioField):
+    """Radios whose refusal of an unknown value reads as the field's own message."""
+
+    def __init__(self, *args: Any, invalid: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invalid = invalid
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data not in {value for value, _label in AFTER_FAIL_CHOICES}:
+            raise ValidationError(self.invalid)
+
+
+def after_fail_field() -> RadioField:
+    """Not sent (an old form, a script): the current setting is kept."""
+    message = "Select what the result shows after a fail"
+    return _Radios(
+        "After a fail, while attempts remain, show",
+        choices=[SelectChoice(value, label) for value, label in AFTER_FAIL_CHOICES],
+        default="feedback",
+        widget=GovRadioInput(),
+        description="After a pass, or when no attempts are left, the result shows everything.",
+        validators=[Optional()],
+        invalid=message,
     )

@@ -155,6 +155,7 @@ POLICY: dict[str, Entry] = {
     "author.new_question": signed_in(*AUTHORS, **DRAFT),
     "author.add_question": signed_in(*AUTHORS, key="bank_key", kind="question_kind"),
     "author.draft_question": signed_in(*AUTHORS, key="bank_key", question_id="question_key"),
+    "author.leave_pool": signed_in(*AUTHORS, key="bank_key", question_id="question_key"),
     "author.preview": signed_in(*AUTHORS, **DRAFT),
     "author.preview_stage": signed_in(*AUTHORS, key="bank_key", stage_id="stage_key"),
     "author.preview_question": signed_in(*AUTHORS, key="bank_key", question_id="question_key"),

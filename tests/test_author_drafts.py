@@ -290,3 +290,293 @@ def test_authoring_is_for_authors(app, client, auth):
     for url in (f"/author/banks/{key}/draft", "/author/briefings/new"):
         assert client.get(url).status_code == 403
     assert client.post(f"/author/banks/{key}/draft/new").status_code == 403
+
+
+def _details_form(data: dict) -> dict:
+    """What the details page posts for this draft, unchanged."""
+    check = data["check"]
+    form = {
+        "title": data["title"],
+        "summary": data["summary"],
+        "publisher": data["source"]["publisher"],
+        "source_title": data["source"]["title"],
+        "signposting": data["signposting"],
+        "pass_mark": str(check["pass_mark"]),
+        "refresh_months": str(check["refresh_months"]),
+        "after_fail": check.get("after_fail", "feedback"),
+    }
+    if check.get("certainty"):
+        form["certainty"] = "y"
+    return form
+
+
+def _questions() -> dict[str, dict]:
+    return {q["id"]: q for q in _draft().content["questions"]}
+
+
+def test_a_new_pool_with_another_question_checks_the_variants_match(app, client, auth):
+    key = import_bank_text(small_bank()).bank.key
+    _author(auth)
+    client.post(f"/author/banks/{key}/draft/new")
+    before = _draft().content
+    page = client.get(f"/author/banks/{key}/draft/questions/q-single").get_data(as_text=True)
+    assert "Pool (optional)" in page
+    assert "Each attempt shows one question from a pool, so a retake is not the same" in page
+    assert 'value="_none" checked' in page
+    # Questions already in no pool are offered; the reflection (not marked) is not.
+    assert '<option value="q-multiple">' in page and 'value="q-reflect"' not in page
+
+    # q-multiple is worth 2 marks, q-single 1: the variants don't match. Nothing is saved
+    # (neither question gets the pool) and the error is beside the marks.
+    data = {**_question_form(before["questions"][0]), "pool": "_new", "pool_with": "q-multiple"}
+    response = client.post(f"/author/banks/{key}/draft/questions/q-single", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert (
+        '<a href="#points">Question q-multiple: every question in pool &#39;single&#39; must'
+        " have the same points as question q-single</a>"
+    ) in page
+    assert 'id="points-error"' in page
+    assert _draft().content == before
+
+    # A new pool without a question to pair with is refused beside the list.
+    response = client.post(
+        f"/author/banks/{key}/draft/questions/q-single",
+        data={**data, "points": "2", "pool_with": ""},
+    )
+    assert response.status_code == 422
+    assert '<a href="#pool_with">Select the question to make a pool with</a>' in (
+        response.get_data(as_text=True)
+    )
+    assert _draft().content == before
+
+    response = client.post(
+        f"/author/banks/{key}/draft/questions/q-single", data={**data, "points": "2"}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    questions = _questions()
+    assert questions["q-single"]["pool"] == questions["q-multiple"]["pool"] == "single"
+    assert questions["q-single"]["points"] == 2
+    assert all(
+        "pool" not in q for q in questions.values() if q["id"] not in {"q-single", "q-multiple"}
+    )
+
+    overview = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
+    assert "3 questions and 1 reflection in each attempt, from 5 written." in overview
+    assert "Pool single" in overview
+    assert "Variant 1 of 2; the others: q-multiple" in overview
+    assert "Variant 2 of 2; the others: q-single" in overview
+    page = client.get(f"/author/banks/{key}/draft/questions/q-multiple").get_data(as_text=True)
+    assert "Pool single (this question&#39;s pool)" in page
+    assert 'value="single" checked' in page
+    assert "This question and q-single" in page
+
+    # Removing one of two variants takes the pool off the other, and says so.
+    response = client.post(
+        f"/author/banks/{key}/draft/questions/q-multiple/delete", follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert "Question q-single is no longer in a pool: it was the only question left in pool" in (
+        page
+    )
+    questions = _questions()
+    assert "q-multiple" not in questions and "pool" not in questions["q-single"]
+    assert "3 questions and 1 reflection in each attempt." in page
+
+
+def test_joining_and_leaving_an_existing_pool(app, client, auth):
+    key = import_bank_text(small_bank()).bank.key
+    _author(auth)
+    client.post(f"/author/banks/{key}/draft/new")
+    content = _draft().content
+    single, multiple = content["questions"][0], content["questions"][1]
+    client.post(
+        f"/author/banks/{key}/draft/questions/q-multiple",
+        data={**_question_form(multiple), "points": "1", "pool": "_new", "pool_with": "q-single"},
+    )
+    assert _questions()["q-multiple"]["pool"] == "single"  # named after the first variant
+    # A new question joins the existing pool, after the variants' checks.
+    new = {
+        **_question_form(single),
+        "prompt": "Who leads on child protection?",
+        "pool": "single",
+    }
+    response = client.post(f"/author/banks/{key}/draft/questions/new/single", data=new)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    added = _draft().content["questions"][-1]
+    assert added["pool"] == "single" and added["id"] == "q-who-leads-on-child-protection"
+    # Joining with a different part of the story is refused beside the part.
+    other = {**_question_form(content["questions"][2]), "pool": "single"}
+    response = client.post(f"/author/banks/{key}/draft/questions/q-true-false", data=other)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert '<a href="#stage">Every question in pool &#39;single&#39; must have the same stage' in (
+        page
+    )
+    assert "pool" not in _questions()["q-true-false"]
+    # A question chosen for a new pool, with another choice: the author is asked which.
+    response = client.post(
+        f"/author/banks/{key}/draft/questions/q-ordering",
+        data={
+            **_question_form(content["questions"][3]),
+            "pool": "_none",
+            "pool_with": "q-true-false",
+        },
+    )
+    assert response.status_code == 422
+    assert "to make a pool with q-true-false, or choose no question for a new pool" in (
+        response.get_data(as_text=True)
+    )
+    assert "pool" not in _questions()["q-ordering"]
+    # An unknown pool is refused beside the radios.
+    response = client.post(
+        f"/author/banks/{key}/draft/questions/q-true-false", data={**other, "pool": "nope"}
+    )
+    assert response.status_code == 422
+    assert '<a href="#pool">Select a pool, or not in a pool</a>' in response.get_data(as_text=True)
+
+    # "Take out of pool" on the overview: the pool keeps its other two variants.
+    response = client.post(
+        f"/author/banks/{key}/draft/questions/q-single/leave-pool", follow_redirects=True
+    )
+    assert "Question q-single is no longer in pool single." in response.get_data(as_text=True)
+    questions = _questions()
+    assert "pool" not in questions["q-single"]
+    assert questions["q-multiple"]["pool"] == questions[added["id"]]["pool"] == "single"
+    # "Not in a pool" on the question page: the last variant leaves the pool too.
+    response = client.post(
+        f"/author/banks/{key}/draft/questions/q-multiple",
+        data={**_question_form(_questions()["q-multiple"]), "pool": "_none"},
+        follow_redirects=True,
+    )
+    assert f"Question {added['id']} is no longer in a pool" in response.get_data(as_text=True)
+    assert all("pool" not in q for q in _questions().values())
+    # A reflection is not marked: it is offered no pool.
+    page = client.get(f"/author/banks/{key}/draft/questions/q-reflect").get_data(as_text=True)
+    assert "Pool (optional)" not in page
+
+
+def test_options_in_the_order_written_and_a_fixed_option(app, client, auth):
+    key = import_bank_text(small_bank()).bank.key
+    _author(auth)
+    client.post(f"/author/banks/{key}/draft/new")
+    before = _draft().content
+    multiple = before["questions"][1]
+    page = client.get(f"/author/banks/{key}/draft/questions/q-multiple").get_data(as_text=True)
+    assert "Show the options in the order written" in page
+    assert page.count("Keep this option in place") == 6
+    # Saved unchanged: no shuffle or fixed keys appear (the content is the same).
+    client.post(f"/author/banks/{key}/draft/questions/q-multiple", data=_question_form(multiple))
+    assert _draft().content == before
+
+    data = {**_question_form(multiple), "options-2-fixed": "y"}
+    client.post(f"/author/banks/{key}/draft/questions/q-multiple", data=data)
+    saved = _questions()["q-multiple"]
+    assert "shuffle" not in saved
+    assert [o.get("fixed") for o in saved["options"]] == [None, None, True]
+
+    data = {**_question_form(multiple), "in_order": "y"}
+    client.post(f"/author/banks/{key}/draft/questions/q-multiple", data=data)
+    saved = _questions()["q-multiple"]
+    assert saved["shuffle"] is False and all("fixed" not in o for o in saved["options"])
+    page = client.get(f"/author/banks/{key}/draft/questions/q-multiple").get_data(as_text=True)
+    assert 'name="in_order" type="checkbox" value="y" checked' in page
+
+
+def test_after_fail_on_the_draft_details(app, client, auth):
+    key = import_bank_text(small_bank()).bank.key
+    _author(auth)
+    client.post(f"/author/banks/{key}/draft/new")
+    before = _draft().content
+    page = client.get(f"/author/banks/{key}/draft/details").get_data(as_text=True)
+    assert "After a fail, while attempts remain, show" in page
+    assert 'value="feedback" checked' in page
+    # The default, left out of the file, stays out.
+    client.post(f"/author/banks/{key}/draft/details", data=_details_form(before))
+    assert _draft().content == before
+
+    refused = client.post(
+        f"/author/banks/{key}/draft/details",
+        data={**_details_form(before), "after_fail": "everything"},
+    )
+    assert refused.status_code == 422
+    assert '<a href="#after_fail">Select what the result shows after a fail</a>' in (
+        refused.get_data(as_text=True)
+    )
+    assert _draft().content == before
+
+    client.post(
+        f"/author/banks/{key}/draft/details",
+        data={**_details_form(before), "after_fail": "answers"},
+    )
+    assert _draft().content["check"] == {**before["check"], "after_fail": "answers"}
+    overview = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
+    assert "after a fail, the right answers are shown" in overview
+
+
+def test_a_draft_edited_in_the_browser_exports_and_imports_unchanged(app, client, auth):
+    from quizapp.banks import content_hash, load_bank_text
+
+    key = import_bank_text(small_bank()).bank.key
+    _author(auth)
+    client.post(f"/author/banks/{key}/draft/new")
+    content = _draft().content
+    single, multiple = content["questions"][0], content["questions"][1]
+    client.post(
+        f"/author/banks/{key}/draft/details",
+        data={**_details_form(content), "after_fail": "answers"},
+    )
+    response = client.post(
+        f"/author/banks/{key}/draft/questions/q-multiple",
+        data={
+            **_question_form(multiple),
+            "points": "1",
+            "in_order": "y",
+            "options-2-fixed": "y",
+            "pool": "_new",
+            "pool_with": "q-single",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    client.post(
+        f"/author/banks/{key}/draft/questions/q-single",
+        data={**_question_form(single), "options-1-fixed": "y"},
+    )
+    edited = _draft().content
+    published = client.post(
+        f"/author/banks/{key}/draft/publish", data={"change_note": "Pool, order, after a fail"}
+    )
+    assert published.status_code == 302, published.get_data(as_text=True)
+    db.session.expire_all()
+    v2 = db.session.scalars(sa.select(BankVersion).where(BankVersion.number == 2)).one()
+
+    exported = client.get(f"/author/banks/{key}/versions/2/export").get_data(as_text=True)
+    assert "pool: single" in exported and "shuffle: false" in exported
+    assert "fixed: true" in exported and "after_fail: answers" in exported
+    result = load_bank_text(exported, "exported.yaml")
+    assert not result.errors
+    assert content_hash(result.bank) == v2.content_hash
+    data = result.bank.to_data()
+    questions = {q["id"]: q for q in data["questions"]}
+    assert questions["q-single"]["pool"] == questions["q-multiple"]["pool"] == "single"
+    assert questions["q-multiple"]["shuffle"] is False and "shuffle" not in questions["q-single"]
+    assert [o.get("fixed") for o in questions["q-multiple"]["options"]] == [None, None, True]
+    assert [o.get("fixed") for o in questions["q-single"]["options"]] == [None, True]
+    assert data["check"]["after_fail"] == "answers"
+    assert data["questions"] == edited["questions"] and data["check"] == edited["check"]
+    check = check_for_key(key)
+    assert check.after_fail == "feedback"  # a check's own setting is not the bank's default
+
+    # Uploading the export back is recognised as the same version.
+    from io import BytesIO
+
+    response = client.post(
+        "/author/upload",
+        data={"file": (BytesIO(exported.encode()), f"{key}-v2.yaml"), "change_note": "again"},
+        follow_redirects=True,
+    )
+    assert "No changes: the file matches version 2" in response.get_data(as_text=True)
+
+
+def check_for_key(key: str) -> Check:
+    return db.session.scalars(sa.select(Check).join(Bank).where(Bank.key == key)).one()

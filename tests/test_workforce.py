@@ -311,3 +311,33 @@ def test_a_check_can_be_pinned_to_a_version_and_unpinned(app, client, auth):
     assert db.session.get(Attempt, attempt.id).bank_version_id == v1.id  # kept its version
     refused = client.post(f"/admin/checks/{check.id}", data={**settings, "version": "999"})
     assert refused.status_code == 422
+
+
+def test_check_settings_after_a_fail(app, client, auth):
+    check = check_for(import_bank_text(small_bank()))
+    create_user(email="admin@example.org", roles=(Role.ADMIN,))
+    auth.sign_in("admin@example.org")
+    page = client.get(f"/admin/checks/{check.id}").get_data(as_text=True)
+    assert "After a fail, while attempts remain, show" in page
+    assert "Which answers were wrong, with the feedback (recommended)" in page
+    assert 'value="feedback" checked' in page
+    settings = {"title": check.title, "pass_mark": "80", "refresh_months": "12", "certainty": "y"}
+
+    refused = client.post(f"/admin/checks/{check.id}", data={**settings, "after_fail": "all"})
+    assert refused.status_code == 422
+    assert '<a href="#after_fail">Select what the result shows after a fail</a>' in (
+        refused.get_data(as_text=True)
+    )
+    db.session.expire_all()
+    assert db.session.get(Check, check.id).after_fail == "feedback"
+
+    saved = client.post(f"/admin/checks/{check.id}", data={**settings, "after_fail": "answers"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Check, check.id).after_fail == "answers"
+    page = client.get(f"/admin/checks/{check.id}").get_data(as_text=True)
+    assert 'value="answers" checked' in page
+    # A form without the setting (sent before it existed) keeps it.
+    client.post(f"/admin/checks/{check.id}", data=settings)
+    db.session.expire_all()
+    assert db.session.get(Check, check.id).after_fail == "answers"

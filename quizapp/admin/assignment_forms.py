@@ -28,7 +28,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..check_fields import attempts_field, certainty_field, pass_mark_field, refresh_months_field
+from ..check_fields import (
+    after_fail_field,
+    attempts_field,
+    certainty_field,
+    pass_mark_field,
+    refresh_months_field,
+)
 from ..models import DEFAULT_GRACE_DAYS
 from ..text_rules import NoHiddenCharacters
 
@@ -201,6 +207,7 @@ class CheckSettingsForm(FlaskForm):
     pass_mark = pass_mark_field()
     certainty = certainty_field()
     attempts_allowed = attempts_field()
+    after_fail = after_fail_field()
     refresh_months = refresh_months_field()
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 

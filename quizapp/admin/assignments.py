@@ -364,6 +364,7 @@ def check_settings(check_id: int) -> Page:
         check.pass_mark = form.pass_mark.data
         check.certainty = bool(form.certainty.data)
         check.attempts_allowed = form.attempts_allowed.data
+        check.after_fail = form.after_fail.data or check.after_fail
         check.refresh_months = form.refresh_months.data
         db.session.flush()
         sync_check_expiry(check)

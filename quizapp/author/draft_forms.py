@@ -32,7 +32,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..check_fields import attempts_field, certainty_field, pass_mark_field, refresh_months_field
+from ..check_fields import (
+    after_fail_field,
+    attempts_field,
+    certainty_field,
+    pass_mark_field,
+    refresh_months_field,
+)
 from ..questions import QUESTION_TYPES
 from ..text_rules import NoHiddenCharacters
 
@@ -64,6 +70,7 @@ class DetailsForm(FlaskForm):
     certainty = certainty_field()
     attempts = attempts_field()
     refresh_months = refresh_months_field()
+    after_fail = after_fail_field()
     submit = SubmitField("Save", widget=GovSubmitInput())
 
     FIELDS = {
@@ -77,6 +84,7 @@ class DetailsForm(FlaskForm):
         "check.certainty": "certainty",
         "check.attempts": "attempts",
         "check.refresh_months": "refresh_months",
+        "check.after_fail": "after_fail",
     }
 
 
@@ -107,6 +115,7 @@ class StageForm(FlaskForm):
 class OptionForm(Form):
     text = _text("Option text")
     correct = BooleanField("This is a right answer", widget=GovCheckboxInput())
+    fixed = BooleanField("Keep this option in place", widget=GovCheckboxInput())
     feedback = _area("Feedback for someone who chooses it")
 
 
@@ -136,7 +145,19 @@ class QuestionForm(FlaskForm):
             NumberRange(min=1, max=10, message="Marks must be between 1 and 10"),
         ],
     )
+    # scored types: a variant of other questions (choices set by the route)
+    # (the route checks the values: its messages say what to choose)
+    pool = RadioField(
+        "Pool (optional)", widget=GovRadioInput(), validators=[Optional()], validate_choice=False
+    )
+    pool_with = SelectField(
+        "Make a pool with",
+        widget=GovSelect(),
+        validators=[Optional()],
+        validate_choice=False,
+    )
     # single and multiple
+    in_order = BooleanField("Show the options in the order written", widget=GovCheckboxInput())
     options = FieldList(FormField(OptionForm), min_entries=OPTION_ROWS, max_entries=20)
     # true_false
     answer = RadioField(
@@ -160,6 +181,8 @@ class QuestionForm(FlaskForm):
         "reflection": (),
     }
     COMMON = ("stage", "findings", "prompt", "hint", "feedback", "points")
+    #: Values of `pool` that are not pool ids (ids are slugs: no underscores).
+    NO_POOL, NEW_POOL = "_none", "_new"
 
     def load(self, question: dict[str, Any]) -> None:
         """Fill the form from a question of the draft (for GET)."""
@@ -169,12 +192,15 @@ class QuestionForm(FlaskForm):
         self.hint.data = question.get("hint", "")
         self.feedback.data = question.get("feedback", "")
         self.points.data = question.get("points")
+        self.pool.data = question.get("pool") or self.NO_POOL
+        self.in_order.data = question.get("shuffle") is False
         options = question.get("options", [])
         while len(self.options.entries) < max(OPTION_ROWS, len(options) + 1):
             self.options.append_entry()
         for entry, option in zip(self.options.entries, options, strict=False):
             entry.form.text.data = option.get("text", "")
             entry.form.correct.data = bool(option.get("correct"))
+            entry.form.fixed.data = bool(option.get("fixed"))
             entry.form.feedback.data = option.get("feedback", "")
         if "answer" in question:
             self.answer.data = "true" if question["answer"] else "false"
@@ -182,8 +208,13 @@ class QuestionForm(FlaskForm):
         self.feedback_false.data = question.get("feedback_false", "")
         self.items.data = "\n".join(question.get("items", []))
 
-    def question(self, *, question_id: str, kind: str) -> dict[str, Any]:
-        """The question as bank data; empty optional fields are left out."""
+    def question(
+        self, *, question_id: str, kind: str, before: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The question as bank data; empty optional fields are left out, and so are
+        `shuffle` and `fixed` at their defaults unless the question had them (`before`),
+        so an unchanged question keeps its content hash. The pool is the route's."""
+        before = before or {}
         data: dict[str, Any] = {
             "id": question_id,
             "stage": self.stage.data,
@@ -197,16 +228,27 @@ class QuestionForm(FlaskForm):
                 data[name] = value
         if kind != "reflection" and self.points.data:
             data["points"] = self.points.data
+        if "pool" in before:
+            data["pool"] = before["pool"]
         if kind in ("single", "multiple"):
-            data["options"] = [
-                {
-                    "text": (entry.form.text.data or "").strip(),
-                    "correct": bool(entry.form.correct.data),
-                    "feedback": (entry.form.feedback.data or "").strip(),
-                }
-                for entry in self.options.entries
-                if (entry.form.text.data or "").strip() or (entry.form.feedback.data or "").strip()
-            ]
+            if self.in_order.data:
+                data["shuffle"] = False
+            elif before.get("shuffle") is True:  # written out in the file: kept
+                data["shuffle"] = True
+            old_options = before.get("options", [])
+            data["options"] = []
+            for index, entry in enumerate(self.options.entries):
+                text = (entry.form.text.data or "").strip()
+                feedback = (entry.form.feedback.data or "").strip()
+                if not text and not feedback:
+                    continue
+                option: dict[str, Any] = {"text": text, "correct": bool(entry.form.correct.data)}
+                if entry.form.fixed.data:
+                    option["fixed"] = True
+                elif index < len(old_options) and old_options[index].get("fixed") is False:
+                    option["fixed"] = False  # written out in the file: kept
+                option["feedback"] = feedback
+                data["options"].append(option)
         elif kind == "true_false":
             data["answer"] = self.answer.data == "true"
             data["feedback_true"] = (self.feedback_true.data or "").strip()
@@ -229,9 +271,10 @@ class QuestionForm(FlaskForm):
         if head.startswith("items["):
             return self.items
         name = head.split("[")[0]
-        return (
-            getattr(self, name, None) if name in (*self.COMMON, *self._all_type_fields()) else None
-        )
+        if name == "shuffle":
+            return self.in_order
+        known = (*self.COMMON, "pool", *self._all_type_fields())
+        return getattr(self, name, None) if name in known else None
 
     @classmethod
     def _all_type_fields(cls) -> set[str]:

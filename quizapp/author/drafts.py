@@ -3,6 +3,7 @@ starting a new bank from a learning briefing."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +32,12 @@ authors = roles_required(Role.AUTHOR, Role.ADMIN)
 SECTIONS = {"findings": "finding", "stages": "stage", "questions": "question"}
 
 
+def _pool_context(data: dict[str, Any]) -> dict[str, Any]:
+    """What the draft page shows of pools: each pool's question ids, and the counts."""
+    pools = {pool: [q["id"] for q in members] for pool, members in editing.pools(data).items()}
+    return {"pools": pools, "counts": editing.practitioner_counts(data)}
+
+
 def _bank(key: str) -> Bank:
     return db.one_or_404(sa.select(Bank).where(Bank.key == key))
 
@@ -47,20 +54,41 @@ def _form_page(template: str, status_if_errors: bool, **context: Any) -> tuple[s
     return (page, 422) if status_if_errors else page
 
 
-def _apply(draft: BankVersion, data: dict[str, Any], prefix: str, form: Any, what: str) -> bool:
-    """Save `data` unless the loader finds problems inside `prefix`; put those on `form`."""
-    problems = editing.under(editing.validate(data), prefix) if prefix else []
-    for error in problems:
-        relative = editing.relative_path(error, prefix) if prefix else error.path
+def _apply(
+    draft: BankVersion,
+    data: dict[str, Any],
+    prefix: str,
+    form: Any,
+    what: str,
+    *,
+    related: dict[str, str] | None = None,
+    before: list[editing.BankError] | None = None,
+) -> bool:
+    """Save `data` unless the loader finds problems inside `prefix`; put those on `form`.
+
+    `related` maps the prefixes of other items the change touches (a question's pool
+    variants) to their ids: problems there that the change caused (not in `before`) go
+    on the same-named field of `form`, naming the other item."""
+    errors = editing.validate(data)
+    problems = editing.under(errors, prefix) if prefix else []
+    known = {(error.path, error.message) for error in before or []}
+    found = [(error, prefix, "") for error in problems]
+    for other, other_id in (related or {}).items():
+        for error in editing.under(errors, other):
+            if (error.path, error.message) not in known:
+                found.append((error, other, f"Question {other_id}: "))
+    for error, where, intro in found:
+        relative = editing.relative_path(error, where) if where else error.path
+        message = intro + _readable(error.message)
         field = form.field_for(relative) if hasattr(form, "field_for") else None
         if field is None and hasattr(form, "FIELDS"):
             name = form.FIELDS.get(relative) or form.FIELDS.get(relative.split("[")[0])
             field = getattr(form, name) if name else None
         if field is None:
-            form.form_errors.append(f"{relative or 'This'}: {error.message}")
+            form.form_errors.append(f"{relative or 'This'}: {message}")
         else:
-            field.errors = [*field.errors, _sentence(error.message)]
-    if problems:
+            field.errors = [*field.errors, _sentence(message)]
+    if found:
         return False
     operations.save_draft(draft, data, user=current_user, action="draft.edit", what=what)
     db.session.commit()
@@ -70,6 +98,15 @@ def _apply(draft: BankVersion, data: dict[str, Any], prefix: str, form: Any, wha
 
 def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:]
+
+
+_QUESTION_AT = re.compile(r"questions\[\d+\] \('([^']*)'\)")
+
+
+def _readable(message: str) -> str:
+    """Loader messages name questions by position ("questions[3] ('q-refer')"); the
+    editor names them by id."""
+    return _QUESTION_AT.sub(lambda match: f"question {match.group(1)}", message)
 
 
 @bp.route("/banks/<key>/draft/new", methods=["POST"])
@@ -96,6 +133,7 @@ def draft(key: str) -> str:
         errors=errors,
         problems=problems,
         stories=editing.in_story_order(draft.content),
+        **_pool_context(draft.content),
         types=QUESTION_TYPES,
         publish_form=PublishForm(),
         confirm=ConfirmForm(),
@@ -118,6 +156,7 @@ def draft_details(key: str) -> str | Response | tuple[str, int]:
             check.get("attempts"),
             check.get("refresh_months"),
         )
+        form.after_fail.data = check.get("after_fail", "feedback")
     elif form.validate_on_submit():
         data["title"] = form.title.data.strip()
         data["summary"] = form.summary.data.strip()
@@ -128,13 +167,7 @@ def draft_details(key: str) -> str | Response | tuple[str, int]:
         if (form.source_url.data or "").strip():
             data["source"]["url"] = form.source_url.data.strip()
         data["signposting"] = form.signposting.data.strip()
-        data["check"] = {
-            "pass_mark": form.pass_mark.data,
-            "certainty": bool(form.certainty.data),
-            "refresh_months": form.refresh_months.data,
-        }
-        if form.attempts.data:
-            data["check"]["attempts"] = form.attempts.data
+        data["check"] = _check_block(data.get("check", {}), form)
         problems = [
             e
             for e in editing.validate(data)
@@ -156,6 +189,22 @@ def draft_details(key: str) -> str | Response | tuple[str, int]:
             else:
                 target.errors = [*target.errors, _sentence(error.message)]
     return _form_page("author/draft_details.html", bool(form.errors), draft=draft, form=form)
+
+
+def _check_block(before: dict[str, Any], form: DetailsForm) -> dict[str, Any]:
+    """The draft's `check:` block from the form. A setting the file left out at its
+    default stays out (so an unchanged draft keeps its content hash)."""
+    check = {
+        "pass_mark": form.pass_mark.data,
+        "certainty": bool(form.certainty.data),
+        "refresh_months": form.refresh_months.data,
+    }
+    if form.attempts.data:
+        check["attempts"] = form.attempts.data
+    after_fail = form.after_fail.data if form.after_fail.raw_data else before.get("after_fail")
+    if after_fail and (after_fail != "feedback" or "after_fail" in before):
+        check["after_fail"] = after_fail
+    return check
 
 
 @bp.route("/banks/<key>/draft/<section>/<item_id>", methods=["GET", "POST"])
@@ -236,6 +285,7 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
     form = QuestionForm()
     form.stage.choices = [(s["id"], s["title"]) for s in data["stages"]]
     form.findings.choices = [(f["id"], _short(f["text"])) for f in data["findings"]]
+    pool_hints = _pool_choices(form, data, question_id)
     if request.method == "GET":
         form.load(existing)
     elif form.validate_on_submit():
@@ -244,13 +294,29 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
             if question_id == "new"
             else question_id
         )
-        question = form.question(question_id=new_id, kind=kind)
-        if question_id == "new":
-            questions.append(question)
-        else:
-            questions[index] = question
-        if _apply(draft, data, f"questions[{index}]", form, "question"):
-            return redirect(url_for("author.draft", key=key) + f"#question-{new_id}")
+        question = form.question(question_id=new_id, kind=kind, before=existing)
+        touched = _join_pool(form, data, question, index)
+        if touched is not None:
+            before = editing.validate(draft.content)
+            if question_id == "new":
+                questions.append(question)
+            else:
+                questions[index] = question
+            left_alone = editing.leave_lonely_pools(data)
+            related = {
+                f"questions[{i}]": q["id"] for i, q in enumerate(questions) if q["id"] in touched
+            }
+            if _apply(
+                draft,
+                data,
+                f"questions[{index}]",
+                form,
+                "question",
+                related=related,
+                before=before,
+            ):
+                _say_left_alone(left_alone)
+                return redirect(url_for("author.draft", key=key) + f"#question-{new_id}")
     return _form_page(
         "author/draft_question.html",
         bool(form.errors) or bool(form.form_errors),
@@ -260,7 +326,81 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
         label=QUESTION_TYPES[kind].label,
         fields=QuestionForm.TYPE_FIELDS[kind],
         is_new=question_id == "new",
+        show_pool=QUESTION_TYPES[kind].scored or "pool" in existing,
+        pool_hints=pool_hints,
     )
+
+
+def _pool_choices(form: QuestionForm, data: dict[str, Any], question_id: str) -> dict[str, str]:
+    """Fill the pool radios and the question list for a new pool; return each pool's
+    hint (which questions are in it)."""
+    hints = {}
+    form.pool.choices = [(QuestionForm.NO_POOL, "Not in a pool")]
+    for pool, members in editing.pools(data).items():
+        others = [m["id"] for m in members if m["id"] != question_id]
+        mine = len(others) < len(members)
+        form.pool.choices.append(
+            (pool, f"Pool {pool}" + (" (this question's pool)" if mine else ""))
+        )
+        hints[pool] = ("This question and " if mine else "Variants: ") + _and(others)
+    partners = [
+        (q["id"], f"{q['id']}: {_short(q.get('prompt', ''), 80)}")
+        for q in data["questions"]
+        if q["id"] != question_id
+        and not q.get("pool")
+        and QUESTION_TYPES.get(q.get("type", ""), QUESTION_TYPES["reflection"]).scored
+    ]
+    if partners:
+        form.pool.choices.append((QuestionForm.NEW_POOL, "A new pool with another question"))
+    form.pool_with.choices = [("", "Choose a question"), *partners]
+    return hints
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _join_pool(
+    form: QuestionForm, data: dict[str, Any], question: dict[str, Any], index: int
+) -> set[str] | None:
+    """Put `question` in the pool the author chose (a new pool also takes its partner).
+    Returns the ids of other questions whose pool changed or whose pool it joined;
+    None, with an error on the form, when the choice can't be used."""
+    choice = form.pool.data
+    if choice is None:  # not offered: kept as it was
+        return set()
+    if form.pool_with.data and choice != QuestionForm.NEW_POOL:
+        form.pool.errors = [
+            f"Select \u201cA new pool with another question\u201d to make a pool with"
+            f" {form.pool_with.data}, or choose no question for a new pool"
+        ]
+        return None
+    old = question.get("pool")
+    members = editing.pools(data)
+    touched = {q["id"] for q in members.get(old, [])} if old else set()
+    if choice == QuestionForm.NO_POOL:
+        question.pop("pool", None)
+    elif choice in members:
+        question["pool"] = choice
+        touched |= {q["id"] for q in members[choice]}
+    elif choice == QuestionForm.NEW_POOL:
+        partner_id = form.pool_with.data
+        valid = {value for value, _label in form.pool_with.choices if value}
+        if partner_id not in valid:
+            form.pool_with.errors = ["Select the question to make a pool with"]
+            return None
+        partner_index = editing.index_of(data["questions"], partner_id)
+        assert partner_index is not None
+        partner = data["questions"][partner_index]
+        first = partner if partner_index < index else question
+        pool = editing.new_pool_id(data, first["id"])
+        question["pool"] = partner["pool"] = pool
+        touched.add(partner_id)
+    else:
+        form.pool.errors = ["Select a pool, or not in a pool"]
+        return None
+    touched.discard(question["id"])
+    return touched
 
 
 def _short(text: str, limit: int = 120) -> str:
@@ -312,12 +452,46 @@ def delete_item(key: str, section: str, item_id: str) -> Response:
         )
         return redirect(url_for("author.draft", key=key) + f"#{section}")
     del data[section][index]
+    left_alone = editing.leave_lonely_pools(data) if section == "questions" else []
     operations.save_draft(
         draft, data, user=current_user, action="draft.edit", what=f"removed {item_id}"
     )
     db.session.commit()
     flash(f"{SECTIONS[section].capitalize()} removed.", "success")
+    _say_left_alone(left_alone)
     return redirect(url_for("author.draft", key=key) + f"#{section}")
+
+
+@bp.route("/banks/<key>/draft/questions/<question_id>/leave-pool", methods=["POST"])
+@authors
+def leave_pool(key: str, question_id: str) -> Response:
+    """Take a question out of its pool (a variant no longer wanted as one)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    draft = _draft(key)
+    data = editing.copy_of(draft.content)
+    index = editing.index_of(data["questions"], question_id)
+    if index is None:
+        abort(404)
+    pool = data["questions"][index].pop("pool", None)
+    if pool is not None:
+        left_alone = editing.leave_lonely_pools(data)
+        operations.save_draft(
+            draft, data, user=current_user, action="draft.edit", what=f"{question_id} left {pool}"
+        )
+        db.session.commit()
+        flash(f"Question {question_id} is no longer in pool {pool}.", "success")
+        _say_left_alone(left_alone)
+    return redirect(url_for("author.draft", key=key) + f"#question-{question_id}")
+
+
+def _say_left_alone(left_alone: list[tuple[str, str]]) -> None:
+    for other_id, pool in left_alone:
+        flash(
+            f"Question {other_id} is no longer in a pool: it was the only question left"
+            f" in pool {pool}.",
+            "info",
+        )
 
 
 @bp.route("/banks/<key>/draft/discard", methods=["POST"])
@@ -359,6 +533,7 @@ def publish(key: str) -> str | Response | tuple[str, int]:
         errors=editing.validate(draft.content),
         problems=operations.publish_problems(draft),
         stories=editing.in_story_order(draft.content),
+        **_pool_context(draft.content),
         types=QUESTION_TYPES,
         publish_form=form,
         confirm=ConfirmForm(),

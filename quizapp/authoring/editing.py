@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..banks import BankError, dump_bank, load_bank_text
+from ..questions import QUESTION_TYPES
 
 DRAFT_FILENAME = "draft"
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -90,3 +91,51 @@ def in_story_order(data: dict[str, Any]) -> list[tuple[dict[str, Any], list[dict
         (stage, [q for q in data["questions"] if q.get("stage") == stage["id"]])
         for stage in data["stages"]
     ]
+
+
+# Pools: questions sharing a `pool` id are variants; each attempt shows one of them.
+
+
+def pools(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each pool's questions in file order, pools in the order of their first question."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for question in data["questions"]:
+        if isinstance(question.get("pool"), str):
+            found.setdefault(question["pool"], []).append(question)
+    return found
+
+
+def new_pool_id(data: dict[str, Any], first_question_id: str) -> str:
+    """A pool id from the id of its first question ("q-refer-early" gives "refer-early")."""
+    base = first_question_id.removeprefix("q-") or "pool"
+    return unique_id(slug(base, limit=40), pools(data))
+
+
+def leave_lonely_pools(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Take the pool off any question left alone in it (a pool needs two variants).
+    Returns (question id, pool id) for each, so the author can be told."""
+    left = []
+    for pool, members in pools(data).items():
+        if len(members) == 1:
+            del members[0]["pool"]
+            left.append((members[0]["id"], pool))
+    return left
+
+
+def practitioner_counts(data: dict[str, Any]) -> tuple[int, int, int]:
+    """(questions, reflections) in each attempt, and how many questions are written:
+    a pool shows one of its variants."""
+    seen: set[str] = set()
+    scored = reflections = 0
+    for question in data["questions"]:
+        pool = question.get("pool")
+        if isinstance(pool, str):
+            if pool in seen:
+                continue
+            seen.add(pool)
+        kind = QUESTION_TYPES.get(str(question.get("type")))
+        if kind is not None and not kind.scored:
+            reflections += 1
+        else:
+            scored += 1
+    return scored, reflections, len(data["questions"])

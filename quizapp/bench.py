@@ -26,6 +26,7 @@ from flask.cli import AppGroup
 
 from .extensions import db
 from .models import (
+    LATEST_LAYOUT,
     Agency,
     Assignment,
     Attempt,
@@ -81,6 +82,9 @@ class _Item:
     """A scored question with one right and one wrong answer, their fractions and points."""
 
     question_id: int
+    #: Place in the version's question order, and the pool the question belongs to.
+    position: int
+    pool: str | None
     points: int
     right: Any
     right_fraction: float
@@ -169,15 +173,17 @@ class BulkWriter:
             )
 
 
-def _items(version_id: int) -> tuple[list[_Item], list[int]]:
-    """Scored questions with a right and a wrong answer each; and the reflections' ids."""
-    items, reflections = [], []
+def _items(version_id: int) -> tuple[list[_Item], list[tuple[int, int]]]:
+    """Scored questions with a right and a wrong answer each; and the reflections'
+    positions and ids."""
+    items: list[_Item] = []
+    reflections: list[tuple[int, int]] = []
     for question in db.session.scalars(
         sa.select(Question).where(Question.version_id == version_id).order_by(Question.position)
     ):
         qtype = get_type(question.type)
         if not qtype.scored:
-            reflections.append(question.id)
+            reflections.append((question.position, question.id))
             continue
         spec = question.spec
         if question.type == "single":
@@ -194,6 +200,8 @@ def _items(version_id: int) -> tuple[list[_Item], list[int]]:
         items.append(
             _Item(
                 question.id,
+                question.position,
+                spec.get("pool"),
                 question.points,
                 right,
                 qtype.score(spec, right),
@@ -202,6 +210,12 @@ def _items(version_id: int) -> tuple[list[_Item], list[int]]:
             )
         )
     return items, reflections
+
+
+def _draw(items: list[_Item], pools: dict[str, list[_Item]], rng: random.Random) -> list[_Item]:
+    """One variant of each pool, as an attempt draws them; every other question."""
+    chosen = {pool: rng.choice(members) for pool, members in sorted(pools.items())}
+    return [item for item in items if item.pool is None or chosen[item.pool] is item]
 
 
 def seed(
@@ -228,7 +242,12 @@ def seed(
     version = latest_published(base_check.bank)
     assert version is not None
     items, reflections = _items(version.id)
-    max_score = sum(item.points for item in items)
+    pools: dict[str, list[_Item]] = {}
+    for item in items:
+        if item.pool:
+            pools.setdefault(item.pool, []).append(item)
+    # Variants of a pool are worth the same, so every attempt has the same marks available.
+    max_score = sum(item.points for item in _draw(items, pools, random.Random(0)))
 
     writer = BulkWriter()
     counts: dict[str, int] = {}
@@ -368,7 +387,8 @@ def seed(
     counts["attempts"] = counts["responses"] = counts["completions"] = 0
 
     attempt_columns = ("id", "user_id", "check_id", "bank_version_id", "number", "seed",
-                       "pass_mark", "certainty", "started_at")  # fmt: skip
+                       "layout", "question_ids", "pass_mark", "certainty",
+                       "started_at")  # fmt: skip
     result_columns = ("submitted_at", "score", "max_score", "percent", "passed", "cbm_percent")
     response_columns = ("attempt_id", "question_id", "answer", "certainty", "fraction", "mark",
                         "cbm_mark", "saved_at")  # fmt: skip
@@ -407,7 +427,8 @@ def seed(
             numbers[cid] = numbers.get(cid, 0) + 1
             submitted = now - timedelta(days=rng.randint(1, 1000), minutes=rng.randint(0, 1440))
             score = cbm = 0.0
-            for item in items:
+            drawn = _draw(items, pools, rng)
+            for item in drawn:
                 right = rng.random() < skill
                 certainty = rng.choice((2, 3, 3)) if right else rng.choice((1, 2, 3))
                 fraction = item.right_fraction if right else item.wrong_fraction
@@ -427,7 +448,7 @@ def seed(
                         submitted,
                     )
                 )
-            for question_id in reflections:
+            for _, question_id in reflections:
                 response_rows.append(
                     (attempt_id, question_id, JSON(""), None, None, None, None, submitted)
                 )
@@ -441,6 +462,15 @@ def seed(
                     version.id,
                     numbers[cid],
                     rng.randrange(1, 2**31 - 1),
+                    LATEST_LAYOUT,
+                    JSON(
+                        [
+                            question_id
+                            for _, question_id in sorted(
+                                [(item.position, item.question_id) for item in drawn] + reflections
+                            )
+                        ]
+                    ),
                     80,
                     True,
                     submitted - timedelta(minutes=15),

@@ -163,7 +163,8 @@ def hs_questions() -> list[dict]:
 
 
 def first_question_of_type(kind: str) -> dict:
-    return next(q for q in hs_questions() if q["type"] == kind)
+    """The first question of a type outside any pool: every attempt shows it."""
+    return next(q for q in hs_questions() if q["type"] == kind and not q.get("pool"))
 
 
 def open_hs_check(page: Page) -> None:
@@ -657,14 +658,22 @@ for _kind in ("single", "multiple", "true_false", "ordering", "reflection"):
     def _(v: Visit, kind: str = _kind) -> None:
         ensure_states_bank(v.page)
         question_id = first_question_of_type(kind)["id"]
-        v.page.get_by_role("link", name=f"Change question {question_id}").click()
+        v.page.get_by_role("link", name=f"Change question {question_id}", exact=True).click()
+
+
+@state("author.draft_question", "in a pool", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    question_id = next(q["id"] for q in hs_questions() if q.get("pool"))
+    v.page.get_by_role("link", name=f"Change question {question_id}", exact=True).click()
+    expect(v.page.get_by_role("group", name=re.compile("Pool"))).to_be_visible()
 
 
 @state("author.draft_question", "errors", user=AUTHOR)
 def _(v: Visit) -> None:
     ensure_states_bank(v.page)
     question_id = first_question_of_type("single")["id"]
-    v.page.get_by_role("link", name=f"Change question {question_id}").click()
+    v.page.get_by_role("link", name=f"Change question {question_id}", exact=True).click()
     v.page.get_by_label("Question", exact=True).fill("")
     submit(v.page, "Save question")
     expect_errors(v.page)

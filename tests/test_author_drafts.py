@@ -70,14 +70,17 @@ def test_edit_preview_publish_and_attempts_keep_their_version(app, client, auth)
 
     _author(auth)
     assert client.post(f"/author/banks/{key}/draft/new").status_code == 302
-    question = _draft().content["questions"][0]
+    # A question outside any pool, so every attempt shows it.
+    index, question = next(
+        (i, q) for i, q in enumerate(_draft().content["questions"]) if not q.get("pool")
+    )
     edited = _question_form(question)
     edited["prompt"] = "You are the community midwife. EDITED: what should happen now?"
     response = client.post(f"/author/banks/{key}/draft/questions/{question['id']}", data=edited)
     assert response.status_code == 302, response.get_data(as_text=True)
     assert (
         _draft()
-        .content["questions"][0]["prompt"]
+        .content["questions"][index]["prompt"]
         .startswith("You are the community midwife. EDITED")
     )
 
@@ -103,7 +106,7 @@ def test_edit_preview_publish_and_attempts_keep_their_version(app, client, auth)
     db.session.expire_all()
     v2 = db.session.scalars(sa.select(BankVersion).where(BankVersion.number == 2)).one()
     assert v2.status == "published" and v2.change_note == "Reworded Q1"
-    assert v2.questions[0].prompt.startswith("You are the community midwife. EDITED")
+    assert v2.questions[index].prompt.startswith("You are the community midwife. EDITED")
     auth.sign_out()
 
     # The attempt started on version 1 finishes on version 1; a new one uses version 2.

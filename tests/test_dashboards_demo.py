@@ -9,10 +9,11 @@ import io
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from quizapp.demo import DEMO_PASSWORD, prepare_demo
 from quizapp.extensions import db
-from quizapp.models import Agency, Team, User
+from quizapp.models import Agency, Finding, Team, User
 
 from .test_dashboards import (
     independent_first_attempts,
@@ -178,6 +179,7 @@ def test_police_lead_sees_only_police_and_the_names_of_overdue_police_staff(demo
     page = client.get("/dashboards/overdue").get_data(as_text=True)
     assert all(name in page for name in names)
     # Nobody from another agency appears anywhere.
+    findings = db.session.scalars(sa.select(Finding.text)).all()
     others = db.session.scalars(
         sa.select(User.name).where(User.agency_id.is_not(None), User.agency_id != police.id)
     ).all()
@@ -188,6 +190,10 @@ def test_police_lead_sees_only_police_and_the_names_of_overdue_police_staff(demo
         "/dashboards/report",
     ):
         body = client.get(url).get_data(as_text=True)
+        # A finding of the review may name an agency ("Children's Social Care demonstrated
+        # good decision making"): that is the review's text, not another agency's figures.
+        for finding in findings:
+            body = body.replace(str(escape(finding[:40])), "")
         for other in set(others) - set(names):
             assert other not in body, (url, other)
         for agency in set(demo) - {"Police"}:

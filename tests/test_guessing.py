@@ -173,3 +173,49 @@ def _is_right(spec: dict, choice: Choice, place: int) -> bool:
         # "Right" for an item: it is shown where it belongs.
         return spec["items"].index(choice.label) == place
     return next(o["correct"] for o in spec["options"] if o["text"] == choice.label)
+
+
+def _shown(client, attempt: Attempt) -> dict[str, tuple[str, ...]]:
+    """Each question the attempt drew, with its options (or items) in the order shown."""
+    keys = {q.id: q.key for q in attempt.bank_version.questions}
+    shown = {}
+    for question_id in attempt.question_ids:
+        url = f"/checks/attempts/{attempt.id}/questions/{keys[question_id]}"
+        shown[keys[question_id]] = tuple(
+            c.label for c in choices_on(client.get(url).get_data(as_text=True))
+        )
+    return shown
+
+
+def test_two_attempts_differ_in_pooled_questions_and_in_every_shuffled_order(
+    client, auth, monkeypatch
+):
+    check = check_for(import_hs_bank())
+    pairs = []
+    for pair in range(10):
+        attempts = []
+        for person in range(2):
+            email = f"person{pair}-{person}@example.org"
+            create_user(email=email)
+            auth.sign_in(email)
+            seed = 1000 + pair * 2 + person
+            monkeypatch.setattr(operations, "new_seed", lambda seed=seed: seed)
+            assert client.post(f"/checks/{check.id}/start").status_code == 302
+            db.session.expire_all()
+            attempt = db.session.scalars(sa.select(Attempt).order_by(Attempt.id.desc())).first()
+            first = _shown(client, attempt)
+            assert _shown(client, attempt) == first  # the same page on every visit
+            attempts.append(first)
+            auth.sign_out()
+        pairs.append(attempts)
+    same_order: dict[str, int] = defaultdict(int)
+    compared: dict[str, int] = defaultdict(int)
+    for first, second in pairs:
+        assert first.keys() != second.keys()  # at least one pooled question differs
+        for key in first.keys() & second.keys():
+            if len(first[key]) > 2:  # choices and items (true/false is never shuffled)
+                compared[key] += 1
+                same_order[key] += first[key] == second[key]
+    assert len(compared) >= 15
+    for key, count in compared.items():
+        assert same_order[key] <= count // 3, (key, same_order[key], count)

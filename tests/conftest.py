@@ -36,10 +36,25 @@ def test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 
+def _server(url: str) -> sa.Engine:
+    return sa.create_engine(url, isolation_level="AUTOCOMMIT")
+
+
 @pytest.fixture(scope="session")
-def database(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A database migrated to head, shared by the session's tests."""
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated to head, shared by the session's tests. Run in parallel
+    (pytest-xdist), each worker on PostgreSQL gets a database of its own, named after
+    TEST_DATABASE_URL's and dropped at the end."""
     url = test_database_url(tmp_path_factory)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    own = None
+    if worker and url.startswith("postgresql"):
+        base = sa.make_url(url)
+        own = f"{base.database}_{worker}"
+        with _server(url).connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+            connection.execute(sa.text(f'CREATE DATABASE "{own}"'))
+        url = base.set(database=own).render_as_string(hide_password=False)
     app = create_app(_config(url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
         from flask_migrate import downgrade, upgrade
@@ -47,7 +62,10 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
         downgrade(revision="base")
         upgrade()
         db.engine.dispose()
-    return url
+    yield url
+    if own is not None:
+        with _server(test_database_url(tmp_path_factory)).connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
 
 
 def _config(url: str, instance: Path) -> dict[str, object]:

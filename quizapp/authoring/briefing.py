@@ -62,20 +62,92 @@ SECTION_NAMES = {
     TOLD: "What did it tell us?",
     NOW: "What can we do now?",
 }
-#: Lower case, without "?", ":" or Markdown markers (see _heading).
-_HEADINGS = {
-    "what happened": HAPPENED,
-    "what did it tell us": TOLD,
-    "what did this tell us": TOLD,
-    "what did the review tell us": TOLD,
-    "what did we learn": TOLD,
-    "what we learned": TOLD,
-    "what we learnt": TOLD,
-    "what can we do now": NOW,
-    "what can you do now": NOW,
-    "what should we do now": NOW,
-    "what do we need to do now": NOW,
-}
+#: Sections whose lines are context, not findings or questions (a review's method, theme
+#: tags, resources); their lines are reported in `BriefingDraft.unused_lines`.
+OTHER = "other"
+#: A section that holds the advice line ("Your next steps", "Further information").
+ADVICE = "advice"
+#: What a finding's heading says about its kind; None: its wording decides.
+GOOD_PRACTICE = "good-practice"
+CONCERN = "concern"
+
+#: Lower case, without "?", ":", numbers or Markdown markers (see _heading); each pattern
+#: must match the whole heading. Order matters: the first match wins.
+_HEADING_PATTERNS: tuple[tuple[str, str, str | None], ...] = (
+    # what happened: the story
+    (
+        r"what happened|(?:the )?background|(?:the )?incident|the case|case (?:summary|background)"
+        r"|(?:a )?(?:brief )?summary of the case|the story|the family|family (?:background|context)"
+        r"|(?:case )?context|(?:the )?circumstances",
+        HAPPENED,
+        None,
+    ),
+    # good practice
+    (
+        r"(?:examples of |areas of |positive |evidence of )?good practice(?: (?:identified|found"
+        r"|seen|noted))?|what good practice did (?:we|the review) (?:find|see)|what went well"
+        r"|what worked well|what (?:was|is) working well|strengths|what was good",
+        TOLD,
+        GOOD_PRACTICE,
+    ),
+    # findings that say what must change
+    (
+        r"(?:key )?messages? (?:for|to) (?:practice|practitioners|professionals|managers|staff"
+        r"|all agencies|agencies)|what else did (?:we|the review) find|what needs to change"
+        r"|what (?:needs|need) to (?:change|happen|improve)|areas? (?:for|of) (?:improvement"
+        r"|development|concern)|what (?:could|should) (?:have been|be) done (?:better|differently)"
+        r"|what (?:did not|didn't) go well|what (?:did not|didn't) work(?: well)?|challenges"
+        r"|(?:key )?recommendations|what (?:you|we) should do|actions? for (?:practitioners"
+        r"|practice)|the review|review findings",
+        TOLD,
+        CONCERN,
+    ),
+    # findings, kind from their wording
+    (
+        r"what did (?:it|this|the review|we) (?:tell us|learn|find)|what (?:did|do) we learn"
+        r"|what we (?:learned|learnt|found)|(?:key |main )?findings|(?:the )?findings"
+        r"|key learning(?: .*)?|(?:key )?learning points?|(?:key )?learning(?: from (?:the|this)"
+        r" (?:review|case))?|lessons(?: learned| learnt)?|key messages|(?:key )?themes and learning"
+        r"|what the review found|learning for practice",
+        TOLD,
+        None,
+    ),
+    # questions for practitioners
+    (
+        r"what (?:can|could|should) (?:we|you) do now|what do we need to do now|what can we learn"
+        r"|questions (?:to consider|for (?:practitioners|reflection|you|managers|teams|discussion"
+        r"|supervision|professionals))|questions|reflect(?:ion|ions)?|time to reflect"
+        r"|(?:reflective|reflection) questions|points? (?:for|to) (?:reflection|reflect|consider)"
+        r"|(?:things|questions) to (?:think about|consider)|for reflection|over to you"
+        r"|what (?:does|would) this mean for (?:you|your practice)|consider",
+        NOW,
+        None,
+    ),
+    # the advice line
+    (
+        r"(?:your |practitioner )?next steps|further (?:information|advice|help)(?: and support)?"
+        r"|where to get (?:help|advice|support)(?: and (?:help|advice|support))?|contacts?"
+        r"|contact (?:us|details)|need (?:help|advice)|getting (?:help|advice)",
+        ADVICE,
+        None,
+    ),
+    # context: method, tags, resources
+    (
+        r"(?:our |review |the )?(?:approach|method|methodology)(?: .*)?|what did we do|how did we"
+        r" do it|themes?|summary|introduction|purpose(?: of (?:the|this) (?:review|briefing))?"
+        r"|about (?:this|the) (?:briefing|review)|why (?:this|the) review|why it matters"
+        r"|safeguarding concerns|risk factors|(?:practitioner |useful |further )?(?:resources"
+        r"|reading|links)|how to use (?:them|this|this briefing|the briefings?)|terms of reference"
+        r"|scope|research(?: .*)?|national (?:context|learning)",
+        OTHER,
+        None,
+    ),
+)
+_HEADING_RULES = tuple(
+    (re.compile(pattern), section, kind) for pattern, section, kind in _HEADING_PATTERNS
+)
+#: A heading is a short line; longer ones are paragraphs that happen to begin alike.
+_MAX_HEADING = 90
 
 REFLECTION_STAGE = "reflection"
 _REFLECTION_NARRATIVE = (
@@ -95,7 +167,7 @@ _INVISIBLE = re.compile(r"[\ufeff\u200b-\u200d\u2060\x00-\x08\x0e-\x1f\x7f]")
 #: text); the typographic bullets do not; numbers may be "1." "1)" or "(1)".
 _BULLET = re.compile(
     r"^(?:[-*+\u2013\u2014]\s+|[\u2022\u25aa\u25cf\u25e6\u2023\u2043\u00b7\u25a0\u25a1\uf0b7]\s*"
-    r"|\(?\d{1,2}[.)]\s+)(?P<text>\S.*)$"
+    r"|\(?\d{1,2}[.)]\s+|\(?(?:[a-z]|i{1,3}|iv|vi{0,3}|ix|x)\)\s+|[a-z]\.\s+)(?P<text>\S.*)$"
 )
 #: Lines that start the advice ("signposting") rather than continue what comes before.
 _ADVICE = re.compile(
@@ -116,22 +188,96 @@ class BriefingError(ValueError):
         self.message = message
 
 
-def _normalise(text: str) -> list[str]:
+#: Ligatures PDFs paste ("ﬁ" for "fi").
+_LIGATURES = str.maketrans(
+    {
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb05": "st",
+        "\ufb06": "st",
+    }
+)
+#: Page furniture from a PDF: "3", "Page 3", "Page 3 of 7", "3 | Page", "- 3 -".
+_PAGE_NUMBER = re.compile(
+    r"^(?:page\s*)?[-\u2013(]?\s*\d{1,3}\s*[-\u2013)]?(?:\s*(?:of|/)\s*\d{1,3})?"
+    r"(?:\s*\|\s*page)?$",
+    re.IGNORECASE,
+)
+#: A bullet mark alone on a line: its text is on the next line (PDF and Word pastes).
+_LONE_BULLET = re.compile(
+    r"^(?:[-*+\u2013\u2014\u2022\u25aa\u25cf\u25e6\u2023\u2043\u00b7\u25a0\u25a1\uf0b7]"
+    r"|\(?\d{1,2}[.)]|\(?[a-z][.)])$"
+)
+
+
+def _normalise(text: str, dropped: list[str] | None = None) -> list[str]:
     """Lines with single spaces and no invisible characters: pasted text varies in all the
-    ways that do not show on screen, and none of them should change the draft."""
-    text = _INVISIBLE.sub("", _SPACES.sub(" ", text))
+    ways that do not show on screen, and none of them should change the draft. Page
+    numbers are left out (and added to `dropped`); a bullet mark alone on a line is joined
+    to the text on the next."""
+    text = _INVISIBLE.sub("", _SPACES.sub(" ", text)).translate(_LIGATURES)
     text = _HTML_TAG.sub("", text)  # a tag pasted from a web page is never content
-    return [" ".join(line.split()) for line in _LINE_BREAKS.split(text)]
+    lines = [" ".join(line.split()) for line in _LINE_BREAKS.split(text)]
+    result: list[str] = []
+    pending = ""
+    for line in lines:
+        if pending and line:
+            result.append(f"{pending} {line}")
+            pending = ""
+        elif _LONE_BULLET.match(line):
+            pending = line
+        elif line and _PAGE_NUMBER.match(line):
+            if dropped is not None:
+                dropped.append(line)
+        else:
+            result.append(line)
+    if pending:
+        result.append(pending)
+    return result
+
+
+def _heading_text(line: str) -> str:
+    text = line.lstrip("#").strip().strip("*_").strip()
+    text = re.sub(
+        r"^(?:\(?\d{1,2}[.)]?|step \d{1,2}[.:)]?|section \d{1,2}[.:)]?)\s+",
+        "",
+        text,
+        flags=re.IGNORECASE,
+    )
+    text = re.sub(r"^\(?\d{1,2}[.)]\s*", "", text)
+    text = text.rstrip("?:.!*_ ").strip("*_ ").rstrip("?:.! ")
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("&", "and")
+    return " ".join(text.split())
+
+
+def _heading_rule(line: str) -> tuple[str, str | None] | None:
+    """The section a line heads and the kind that heading gives its findings, if it is a
+    heading: "## What happened?", "WHAT HAPPENED", "**What did it tell us?**", "3. What can
+    we do now:", "The Incident", "Good Practice", "2. Key learning" all are. "Review
+    Approach: What did we do?" is read by its first part."""
+    if not line or len(line) > _MAX_HEADING:
+        return None
+    if _BULLET.match(line) and not re.match(r"\(?\d", line):  # "1. Key learning" may head
+        return None
+    text = _heading_text(line)
+    candidates = [text]
+    if ": " in text:  # "Review Approach: What did we do?"
+        candidates.append(text.split(": ", 1)[0])
+        candidates.append(text.split(": ", 1)[1])
+    for candidate in candidates:
+        for pattern, section, kind in _HEADING_RULES:
+            if pattern.fullmatch(candidate):
+                return section, kind
+    return None
 
 
 def _heading(line: str) -> str | None:
-    """The section a line heads, if it is a heading: "## What happened?", "WHAT HAPPENED",
-    "**What did it tell us?**", "3. What can we do now:" all are."""
-    text = line.lstrip("#").strip().strip("*_").strip()
-    text = re.sub(r"^\(?\d{1,2}[.)]\s*", "", text)
-    text = text.rstrip("?:.!*_ ").strip("*_ ").rstrip("?:.! ")
-    text = text.lower().replace("\u2019", "'")
-    return _HEADINGS.get(" ".join(text.split()))
+    """The section a line heads, if it is one of the briefing's own (see _heading_rule)."""
+    rule = _heading_rule(line)
+    return rule[0] if rule else None
 
 
 @dataclass
@@ -155,6 +301,14 @@ class _Group:
     """Lines between blank lines; an advice line always starts a group of its own."""
 
     lines: list[str]
+    #: The heading the group sits under, as the briefing spells it (None: no heading).
+    heading: str | None = None
+    #: The kind that heading gives its findings (see _HEADING_PATTERNS).
+    kind: str | None = None
+    #: The last line before it that looked like a sub-heading of no known kind.
+    subheading: str | None = None
+    #: The group is such a line ("Missing episodes:", "Think Family").
+    is_subheading: bool = False
 
     def items(self) -> list[_Item]:
         items: list[_Item] = []
@@ -173,35 +327,70 @@ class _Group:
 class _Sections:
     preamble: list[_Group] = field(default_factory=list)
     sections: dict[str, list[_Group]] = field(default_factory=dict)
-    #: Section keys in the order they appear.
+    #: Section keys in the order they appear (only HAPPENED, TOLD and NOW).
     order: list[str] = field(default_factory=list)
     advice: list[_Group] = field(default_factory=list)
+    #: Groups under OTHER headings: context, reported as unused.
+    other: list[_Group] = field(default_factory=list)
+    #: The headings recognised, as spelt.
+    headings: list[str] = field(default_factory=list)
+
+
+def _looks_like_subheading(line: str) -> bool:
+    """A short line without a sentence's final full stop: "Missing episodes:", "Think
+    Family", "Joint Working and Information Sharing"."""
+    return (
+        0 < len(line) <= 70
+        and not _BULLET.match(line)
+        and not line.endswith((".", ",", ";", "?", "!", "]"))
+        and len(line.split()) <= 10
+    )
 
 
 def _split(lines: list[str], warnings: list[str]) -> _Sections:
     found = _Sections()
     groups = found.preamble
     current: _Group | None = None
-    for line in lines:
-        section = _heading(line)
-        if section is not None:
-            if section in found.sections:
-                warnings.append(
-                    f"The heading '{SECTION_NAMES[section]}' appears more than once; the parts"
-                    " have been joined."
-                )
+    heading: str | None = None
+    kind: str | None = None
+    subheading: str | None = None
+    seen: set[str] = set()
+    for index, line in enumerate(lines):
+        rule = _heading_rule(line)
+        if rule is not None:
+            section, kind = rule
+            heading = line.lstrip("#").strip().strip("*_").strip()
+            subheading = None
+            found.headings.append(heading)
+            if section == OTHER:
+                groups = found.other
+            elif section == ADVICE:
+                groups = found.advice
             else:
-                found.sections[section] = []
-                found.order.append(section)
-            groups = found.sections[section]
+                key = _heading_text(line)
+                if section in found.sections:
+                    if key in seen:
+                        warnings.append(
+                            f"The heading '{heading}' appears more than once; the parts have"
+                            " been joined."
+                        )
+                else:
+                    found.sections[section] = []
+                    found.order.append(section)
+                seen.add(key)
+                groups = found.sections[section]
             current = None
         elif not line:
             current = None
         elif _ADVICE.match(line):
-            current = _Group([line])
+            current = _Group([line], heading, kind)
             found.advice.append(current)
         elif current is None:
-            current = _Group([line])
+            following = next((later for later in lines[index + 1 :] if later), "")
+            is_subheading = _looks_like_subheading(line) and bool(_BULLET.match(following))
+            if is_subheading:
+                subheading = line
+            current = _Group([line], heading, kind, subheading, is_subheading)
             groups.append(current)
         else:
             current.lines.append(line)
@@ -337,6 +526,15 @@ CONCERN_CUES = (
 )
 
 
+#: The first word of a finding that tells the reader what to do.
+_IMPERATIVE = re.compile(
+    r"^(?:ask|give|make|ensure|check|let|update|keep|think|consider|remember|always|never"
+    r"|use|share|record|seek|speak|talk|listen|challenge|escalate|refer|agree|include"
+    r"|involve|avoid|be|do not|don't|try|see|look|follow|find out|explore|reflect)\b",
+    re.IGNORECASE,
+)
+
+
 def _cue_found(cues: tuple[str, ...], text: str) -> bool:
     lowered = text.lower().replace("\u2019", "'")
     return any(re.search(rf"\b{cue}", lowered) for cue in cues)
@@ -346,7 +544,11 @@ def finding_kind(text: str) -> str:
     """ "good-practice" when the finding praises practice and nothing in it is a concern;
     otherwise "concern". Doubt falls on the side of "concern", which gets a scaffold
     question: a wrongly marked concern costs the author a question to delete, a wrongly
-    marked good practice would hide a lesson."""
+    marked good practice would hide a lesson. A finding that tells the reader what to do
+    ("Give each young person a named adult they trust...") is a learning point, so a
+    concern, whatever its words."""
+    if _IMPERATIVE.match(text.strip()):
+        return "concern"
     if _cue_found(PRAISE_CUES, text) and not _cue_found(CONCERN_CUES, text):
         return "good-practice"
     return "concern"
@@ -399,6 +601,12 @@ class BriefingDraft:
     warnings: list[str]
     #: Theme of each concern finding's scaffold question, by finding id (see THEMES).
     themes: dict[str, str] = field(default_factory=dict)
+    #: Non-blank lines of the briefing that went into no part of the draft (method, theme
+    #: tags, statements among the questions, page numbers...), in order, so nothing is
+    #: dropped unseen.
+    unused_lines: list[str] = field(default_factory=list)
+    #: Why each finding has its kind, by finding id: "under 'Good Practice'", "wording".
+    kind_reasons: dict[str, str] = field(default_factory=dict)
 
     @property
     def placeholders(self) -> list[str]:
@@ -434,12 +642,18 @@ def parse_briefing(
             f"The briefing is too long ({len(text):,} characters; at most"
             f" {MAX_BRIEFING_CHARS:,}). Paste only the learning briefing itself."
         )
-    lines = _normalise(text)
+    dropped: list[str] = []
+    lines = _normalise(text, dropped)
     if not any(lines):
         raise BriefingError("The briefing is empty. Paste or upload the text of a briefing.")
     warnings: list[str] = []
     parts = _split(lines, warnings)
-    if not parts.sections:
+    unused: list[str] = list(dropped)
+    # Without a findings section, bullets under sub-headings of the text before any heading
+    # are its messages ("Think Family" then "• When a family keeps missing...").
+    fallback = [] if TOLD in parts.sections else _preamble_findings(parts)
+    loose_reflections = _loose_reflections(parts)
+    if not parts.sections and not fallback and not loose_reflections:
         raise BriefingError(
             "No headings found. A learning briefing needs at least one of the headings"
             " 'What happened?', 'What did it tell us?' and 'What can we do now?', each on a"
@@ -453,9 +667,19 @@ def parse_briefing(
         if not parts.sections[key]:
             warnings.append(f"The '{SECTION_NAMES[key]}' section is empty.")
 
+    appreciative = _appreciative(parts)
     stages = _stages(parts.sections.get(HAPPENED, []))
-    findings, themes = _findings(parts.sections.get(TOLD, []), warnings)
-    reflections = _reflections(parts.sections.get(NOW, []), warnings)
+    if fallback:
+        warnings.append(
+            "No findings heading found: the bullets under the sub-headings before the first"
+            " heading have been read as findings."
+        )
+    findings, themes, kind_reasons = _findings(
+        parts.sections.get(TOLD, []) + fallback, warnings, unused, appreciative=appreciative
+    )
+    reflections = _reflections(parts.sections.get(NOW, []), warnings, unused)
+    reflections += [prompt for prompt in loose_reflections if prompt not in reflections]
+    unused += _unused_context(parts, fallback, loose_reflections)
     if not stages:
         stages = [
             {
@@ -544,13 +768,21 @@ def parse_briefing(
         "signposting": signposting,
         "check": dict(CHECK_DEFAULTS),
     }
-    return BriefingDraft(data=data, warnings=warnings, themes=themes)
+    return BriefingDraft(
+        data=data,
+        warnings=warnings,
+        themes=themes,
+        unused_lines=unused,
+        kind_reasons=kind_reasons,
+    )
 
 
 def _signposting(parts: _Sections) -> str | None:
     """Advice lines, wherever they are, then any paragraphs after the last bullet or
     question of the briefing's last section (a closing "Contact us..." line)."""
     groups = list(parts.advice)
+    if not parts.order:
+        return "\n\n".join("\n".join(group.lines) for group in groups) or None
     last = parts.order[-1]
     if last in (TOLD, NOW):
         section = parts.sections[last]
@@ -590,43 +822,150 @@ def _stages(groups: list[_Group]) -> list[dict[str, Any]]:
 
 
 def _findings(
-    groups: list[_Group], warnings: list[str]
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    groups: list[_Group],
+    warnings: list[str],
+    unused: list[str],
+    *,
+    appreciative: bool = False,
+) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, str]]:
     """Every bullet is a finding; with no bullets at all, every paragraph is. A paragraph
-    ending in ":" introduces the findings and is not one."""
-    items = [item for group in groups for item in group.items()]
-    has_bullets = any(item.bullet for item in items)
+    ending in ":" introduces the findings and is not one, nor is a sub-heading. The kind
+    comes from the heading first ("Good Practice", "Messages for Practitioners"), then from
+    the wording (see finding_kind)."""
+    pairs = [(group, item) for group in groups for item in group.items()]
+    has_bullets = any(item.bullet for _, item in pairs)
     findings: list[dict[str, Any]] = []
     themes: dict[str, str] = {}
+    reasons: dict[str, str] = {}
     used: set[str] = set()
-    for item in items:
-        if not item.bullet and item.text.endswith(":"):
+    for group, item in pairs:
+        if not item.bullet and (group.is_subheading or item.text.endswith(":")):
+            unused.extend(item.lines)
             continue
         if has_bullets and not item.bullet:
             warnings.append(
                 f"Left out of the findings (not a bullet): '{_first_words(item.text, 12)}'"
             )
+            unused.extend(item.lines)
             continue
         finding_id = _unique(_slug(item.text, fallback="finding"), used)
-        kind = finding_kind(item.text)
+        if group.kind is not None:
+            kind, reason = group.kind, f"under '{group.heading}'"
+        elif appreciative and not _cue_found(CONCERN_CUES, item.text):
+            kind = "good-practice"
+            reason = "wording, in an appreciative inquiry (a study of good practice)"
+        else:
+            kind = finding_kind(item.text)
+            reason = (
+                "wording: praises practice and names no shortcoming"
+                if kind == "good-practice"
+                else "wording: no praise without a shortcoming"
+            )
         findings.append({"id": finding_id, "kind": kind, "text": item.text})
+        reasons[finding_id] = reason
         if kind == "concern":
             themes[finding_id] = detect_theme(item.text)
-    return findings, themes
+    return findings, themes, reasons
 
 
-def _reflections(groups: list[_Group], warnings: list[str]) -> list[str]:
-    """Every bullet, and every paragraph that asks a question, word for word."""
+#: A finding bullet under a sub-heading has at least this many words; shorter ones are
+#: theme tags ("Missing episodes") unless cut short ("[...]").
+_MIN_FINDING_WORDS = 5
+
+
+def _preamble_findings(parts: _Sections) -> list[_Group]:
+    """Groups of bullets before the first heading that sit under a sub-heading, when there
+    is no findings heading at all (key messages under theme headings)."""
+    chosen = []
+    for group in parts.preamble:
+        if group.subheading is None:
+            continue
+        items = group.items()
+        if group.is_subheading:
+            items = items[1:]
+        if items and all(
+            item.bullet
+            and not item.is_question
+            and (len(item.text.split()) >= _MIN_FINDING_WORDS or item.text.endswith("[...]"))
+            for item in items
+        ):
+            chosen.append(group)
+    return chosen
+
+
+def _loose_reflections(parts: _Sections) -> list[str]:
+    """Numbered or bulleted questions ending in "?" outside any section of findings or
+    questions (a 7-minute briefing's standard questions under "How to use them")."""
+    prompts = []
+    for group in parts.preamble + parts.other:
+        for item in group.items():
+            if item.bullet and item.text.rstrip().endswith("?"):
+                prompts.append(item.text)
+    return prompts
+
+
+def _unused_context(parts: _Sections, fallback: list[_Group], loose: list[str]) -> list[str]:
+    """Lines of the preamble (but its first, the title) and of context sections that went
+    into no finding or question."""
+    lines: list[str] = []
+    taken = {id(group) for group in fallback}
+    for group in parts.preamble + parts.other:
+        if id(group) in taken:
+            continue
+        for item in group.items():
+            if item.bullet and item.text in loose:
+                continue
+            lines.extend(item.lines)
+    if parts.preamble and lines and lines[0] == parts.preamble[0].lines[0]:
+        lines.pop(0)
+    return lines
+
+
+_APPRECIATIVE = re.compile(r"^appreciative inquiry\b", re.IGNORECASE)
+
+
+def _appreciative(parts: _Sections) -> bool:
+    """An appreciative inquiry studies good practice only: a heading or title line starting
+    "Appreciative Inquiry" makes findings under neutral headings good practice unless their
+    wording names a shortcoming."""
+    return any(
+        _APPRECIATIVE.match(group.lines[0].strip("#*_ ")) for group in parts.preamble[:10]
+    ) or any(_APPRECIATIVE.match(heading) for heading in parts.headings)
+
+
+#: A question without its "?" (cut short, or pasted without it): it starts with a
+#: question word or asks "do we", "are you"...
+_QUESTION_START = re.compile(
+    r"^(?:how|what|why|who|whom|whose|which|where|do|does|did|is|are|was|were|can|could"
+    r"|should|would|will|have|has|had|may|might|shall)\b",
+    re.IGNORECASE,
+)
+_QUESTION_INSIDE = re.compile(
+    r"\b(?:do|does|did|are|is|have|has|can|could|would|should|will)"
+    r" (?:we|you|i|they|your team|your agency|practitioners|professionals)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_question(text: str) -> bool:
+    return "?" in text or bool(_QUESTION_START.match(text) or _QUESTION_INSIDE.search(text))
+
+
+def _reflections(groups: list[_Group], warnings: list[str], unused: list[str]) -> list[str]:
+    """Every item that asks a question, word for word; a statement is never made into a
+    question (it is left out with a warning)."""
     prompts = []
     for group in groups:
         for item in group.items():
-            if item.bullet or item.is_question:
+            if _is_question(item.text):
                 prompts.append(item.text)
-            elif not item.text.endswith(":"):
-                warnings.append(
-                    "Left out of the questions (not a bullet or a question):"
-                    f" '{_first_words(item.text, 12)}'"
-                )
+            else:
+                unused.extend(item.lines)
+                if not item.text.endswith(":"):
+                    warnings.append(
+                        "Left out of the questions (not a question):"
+                        f" '{_first_words(item.text, 12)}'"
+                    )
     return prompts
 
 

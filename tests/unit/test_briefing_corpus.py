@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(
 #: What the converter must reach.
 TARGET = {"findings_right_kind": 0.95, "reflections": 1.0, "advice": 1.0, "statements": 0}
 #: What it reaches now; raise these as it improves, never lower them.
-FLOOR = {"findings_right_kind": 0.0, "reflections": 0.0, "advice": 0.0, "statements": 0}
+FLOOR = {"findings_right_kind": 49 / 55, "reflections": 1.0, "advice": 1.0, "statements": 0}
 #: A found text may begin with a few words the expected one leaves out ("In this case ...").
 _LEAD_IN = 30
 _SIMILAR = 0.9

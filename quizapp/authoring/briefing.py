@@ -856,11 +856,12 @@ def _findings(
             reason = "wording, in an appreciative inquiry (a study of good practice)"
         else:
             kind = finding_kind(item.text)
-            reason = (
-                "wording: praises practice and names no shortcoming"
-                if kind == "good-practice"
-                else "wording: no praise without a shortcoming"
-            )
+            if _IMPERATIVE.match(item.text.strip()):
+                reason = "wording: tells the reader what to do"
+            elif kind == "good-practice":
+                reason = "wording: praises practice and names no shortcoming"
+            else:
+                reason = "wording: no praise, or a shortcoming named"
         findings.append({"id": finding_id, "kind": kind, "text": item.text})
         reasons[finding_id] = reason
         if kind == "concern":

@@ -151,10 +151,61 @@ def send_emails_command(url: str) -> None:
         raise SystemExit(1)
 
 
+briefings_cli = AppGroup("briefings", help="Turn learning briefings into draft banks.")
+
+
+@briefings_cli.command("convert")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Write the draft bank here.")
+@click.option("--title", default=None, help="The briefing's title (else taken from the text).")
+@click.option("--publisher", default=None, help="The partnership that published it.")
+def briefings_convert_command(
+    path: str, out: str | None, title: str | None, publisher: str | None
+) -> None:
+    """Convert a briefing (plain text) into a draft bank and print what was found:
+    findings by kind (and why), reflections, the advice line, and the lines not used."""
+    from pathlib import Path
+
+    from .authoring.briefing import BriefingError, parse_briefing
+    from .authoring.scaffolds import has_placeholder
+
+    text = Path(path).read_bytes().decode("utf-8", errors="replace")
+    try:
+        draft = parse_briefing(text, title=title, publisher=publisher)
+    except BriefingError as error:
+        click.echo(f"{path}: {error.message}", err=True)
+        raise SystemExit(1) from None
+    data = draft.data
+    findings = [f for f in data["findings"] if not has_placeholder(f["text"])]
+    reflections = [q["prompt"] for q in data["questions"] if q["type"] == "reflection"]
+    kinds: dict[str, int] = {}
+    for finding in findings:
+        kinds[finding["kind"]] = kinds.get(finding["kind"], 0) + 1
+    by_kind = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items())) or "none"
+    click.echo(f"{path}: {len(findings)} findings ({by_kind})")
+    for finding in findings:
+        reason = draft.kind_reasons.get(finding["id"], "")
+        click.echo(f"  [{finding['kind']}] {finding['text'][:80]} ({reason})")
+    click.echo(f"Reflections: {len(reflections)}")
+    for prompt in reflections:
+        click.echo(f"  ? {prompt[:80]}")
+    advice = data["signposting"]
+    click.echo(f"Advice: {'none found' if has_placeholder(advice) else advice[:120]}")
+    click.echo(f"Lines not used: {len(draft.unused_lines)}")
+    for line in draft.unused_lines:
+        click.echo(f"  - {line[:80]}")
+    for warning in draft.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if out:
+        Path(out).write_text(draft.to_yaml(), encoding="utf-8")
+        click.echo(f"Draft written to {out}")
+
+
 def register_cli(app: Flask) -> None:
     from .demo import demo_cli
 
     app.cli.add_command(banks_cli)
+    app.cli.add_command(briefings_cli)
     app.cli.add_command(assignments_cli)
     app.cli.add_command(completions_cli)
     app.cli.add_command(dashboards_cli)

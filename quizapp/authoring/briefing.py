@@ -504,6 +504,8 @@ CONCERN_CUES = (
     r"sympath",
     r"disguised",
     r"missed",
+    r"wrong",
+    r"errors?\b",
     r"delay",
     r"late\b",
     r"drift",
@@ -652,6 +654,11 @@ def parse_briefing(
     # Without a findings section, bullets under sub-headings of the text before any heading
     # are its messages ("Think Family" then "• When a family keeps missing...").
     fallback = [] if TOLD in parts.sections else _preamble_findings(parts)
+    # Without either, a paragraph judging practice clause after clause is the learning (a
+    # news post in prose): its clauses are the findings.
+    prose_sources: list[_Group] = []
+    if TOLD not in parts.sections and not fallback:
+        prose_sources, fallback = _prose_findings(parts, unused)
     loose_reflections = _loose_reflections(parts)
     if not parts.sections and not fallback and not loose_reflections:
         raise BriefingError(
@@ -669,7 +676,12 @@ def parse_briefing(
 
     appreciative = _appreciative(parts)
     stages = _stages(parts.sections.get(HAPPENED, []))
-    if fallback:
+    if prose_sources:
+        warnings.append(
+            "No findings heading or bullets found: the clauses of the paragraph that judges"
+            " practice have been read as findings. Check each one."
+        )
+    elif fallback:
         warnings.append(
             "No findings heading found: the bullets under the sub-headings before the first"
             " heading have been read as findings."
@@ -679,7 +691,7 @@ def parse_briefing(
     )
     reflections = _reflections(parts.sections.get(NOW, []), warnings, unused)
     reflections += [prompt for prompt in loose_reflections if prompt not in reflections]
-    unused += _unused_context(parts, fallback, loose_reflections)
+    unused += _unused_context(parts, fallback + prose_sources, loose_reflections)
     if not stages:
         stages = [
             {
@@ -892,6 +904,58 @@ def _preamble_findings(parts: _Sections) -> list[_Group]:
         ):
             chosen.append(group)
     return chosen
+
+
+#: Who or what a finding about practice is about.
+_PRACTICE_SUBJECT = re.compile(
+    r"\b(?:midwi\w*|gp'?s?|doctors?|nurses?|health visit\w*|social work\w*|social care|police"
+    r"|probation|school|teachers?|practitioners?|professionals?|agenc\w+|services?|referrals?"
+    r"|assessments?|strategy (?:discussion|meeting)s?|checks?|plans?|records?|information"
+    r"|decisions?|retraction|early help|hospital staff|paediatrician)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u2018\u201c'\"])")
+_CLAUSE_BREAK = re.compile(r",\s+(?:but|and)\s+(?=(?:the|no|nobody|a|an|his|her|their)\b)")
+_LEAD_IN = re.compile(r"^(?:in (?:this|the) case|in this review|here),?\s+", re.IGNORECASE)
+#: A paragraph judging practice in at least this many clauses is the learning.
+_MIN_JUDGED_CLAUSES = 3
+
+
+def _judged_clauses(paragraph: str) -> tuple[list[str], list[str]]:
+    """The clauses that judge someone's practice, and the others."""
+    clauses: list[str] = []
+    others: list[str] = []
+    for sentence in _SENTENCE_END.split(paragraph):
+        for clause in _CLAUSE_BREAK.split(sentence):
+            clause = _LEAD_IN.sub("", clause.strip())
+            if not clause:
+                continue
+            if _PRACTICE_SUBJECT.search(clause) and (
+                _cue_found(PRAISE_CUES, clause) or _cue_found(CONCERN_CUES, clause)
+            ):
+                clauses.append(clause[0].upper() + clause[1:] if clause[0].islower() else clause)
+            else:
+                others.append(clause)
+    return clauses, others
+
+
+def _prose_findings(parts: _Sections, unused: list[str]) -> tuple[list[_Group], list[_Group]]:
+    """Paragraphs (outside any section of the story or the questions) in which at least
+    three clauses judge someone's practice; each such clause becomes a finding, and the
+    other clauses go to `unused`. Returns the paragraphs used and the findings as groups
+    of one bullet each."""
+    sources: list[_Group] = []
+    made: list[_Group] = []
+    for group in parts.preamble + parts.other:
+        items = group.items()
+        if len(items) != 1 or items[0].bullet:
+            continue
+        clauses, others = _judged_clauses(items[0].text)
+        if len(clauses) >= _MIN_JUDGED_CLAUSES:
+            sources.append(group)
+            made += [_Group([f"- {clause}"], group.heading, None) for clause in clauses]
+            unused += others
+    return sources, made
 
 
 def _loose_reflections(parts: _Sections) -> list[str]:

@@ -950,12 +950,34 @@ def _prose_findings(parts: _Sections, unused: list[str]) -> tuple[list[_Group], 
         items = group.items()
         if len(items) != 1 or items[0].bullet:
             continue
-        clauses, others = _judged_clauses(items[0].text)
-        if len(clauses) >= _MIN_JUDGED_CLAUSES:
+        paragraphs = _title_lines_apart(group.lines)
+        judged = [_judged_clauses(" ".join(lines)) for lines in paragraphs]
+        if any(len(clauses) >= _MIN_JUDGED_CLAUSES for clauses, _ in judged):
             sources.append(group)
-            made += [_Group([f"- {clause}"], group.heading, None) for clause in clauses]
-            unused += others
+            for lines, (clauses, others) in zip(paragraphs, judged, strict=True):
+                if len(clauses) >= _MIN_JUDGED_CLAUSES:
+                    made += [_Group([f"- {clause}"], group.heading, None) for clause in clauses]
+                    unused += others
+                else:
+                    unused += lines
     return sources, made
+
+
+def _title_lines_apart(lines: list[str]) -> list[list[str]]:
+    """Paragraphs with no blank lines between them, split at title-like lines (short, no
+    final full stop, after a line that ends a sentence): "News: a new review" then the text."""
+    paragraphs: list[list[str]] = []
+    previous_ended = True
+    after_title = False
+    for line in lines:
+        title = previous_ended and _looks_like_subheading(line) and line[:1].isupper()
+        if title or after_title or not paragraphs:
+            paragraphs.append([line])
+        else:
+            paragraphs[-1].append(line)
+        after_title = title
+        previous_ended = title or line.endswith((".", "!", "?", ":"))
+    return paragraphs
 
 
 def _loose_reflections(parts: _Sections) -> list[str]:

@@ -117,3 +117,21 @@ def test_method_and_theme_tags_are_not_findings() -> None:
     assert findings(draft) == {"Fathers were rarely seen.": "concern"}
     assert draft.kind_reasons[draft.data["findings"][0]["id"]] == "under 'What else did we find?'"
     assert "We read the records of ten babies." in draft.unused_lines
+
+
+def test_findings_from_a_paragraph_of_prose() -> None:
+    text = (
+        "News: a new review\n"
+        "In this case the school made a timely referral, but the assessment did not include"
+        " the father. The GP was never told about the plan. The police shared good notes with"
+        " the health visitor. The family later moved away.\n"
+    )
+    draft = parse_briefing(text)
+    assert findings(draft) == {
+        "The school made a timely referral": "good-practice",
+        "The assessment did not include the father.": "concern",
+        "The GP was never told about the plan.": "concern",
+        "The police shared good notes with the health visitor.": "good-practice",
+    }
+    assert "The family later moved away." in draft.unused_lines
+    assert any("clauses of the paragraph" in warning for warning in draft.warnings)

@@ -11,6 +11,12 @@ feedback) is left as placeholders (see `scaffolds.PLACEHOLDER`). The draft alway
 the bank loader, so it can be saved and edited like any bank; `find_placeholders` lists
 what is still to write and publishing refuses the draft until that list is empty.
 
+Real briefings word their headings in many other ways ("The Incident", "Good Practice",
+"Key learning", "Messages for Practitioners", "Questions to consider", numbered 7-minute
+briefing sections): `_HEADING_PATTERNS` maps them to the same three sections (and to
+context and advice), and a finding's heading decides its kind before its wording does.
+Lines not used are kept in `BriefingDraft.unused_lines`.
+
 Briefings arrive pasted from PDFs, Word and web pages, so the reading is forgiving (any
 case, optional "?" or ":", Markdown "##" headings, many bullet styles, wrapped lines,
 Windows line endings, BOMs, non-breaking spaces) and every guess it makes is either
@@ -603,9 +609,10 @@ class BriefingDraft:
     warnings: list[str]
     #: Theme of each concern finding's scaffold question, by finding id (see THEMES).
     themes: dict[str, str] = field(default_factory=dict)
-    #: Non-blank lines of the briefing that went into no part of the draft (method, theme
-    #: tags, statements among the questions, page numbers...), in order, so nothing is
-    #: dropped unseen.
+    #: Non-blank lines (or, for a prose paragraph, clauses) of the briefing that went into
+    #: no part of the draft (method, theme tags, statements among the questions, page
+    #: numbers...), so nothing is dropped unseen. Grouped by where they were left out, not
+    #: strictly in the briefing's order.
     unused_lines: list[str] = field(default_factory=list)
     #: Why each finding has its kind, by finding id: "under 'Good Practice'", "wording".
     kind_reasons: dict[str, str] = field(default_factory=dict)

@@ -734,6 +734,25 @@ def parse_briefing(
                 finding_text=finding["text"],
             )
         )
+    if not questions and not reflections:
+        # A bank needs a question: with only good practice and no questions to reflect on,
+        # the first finding gets a scaffold, to write or to replace.
+        finding = findings[0]
+        warnings.append(
+            "No concern findings and no questions found: a question has been added for the"
+            f" finding '{_first_words(finding['text'], 12)}'. Write it, or replace it."
+        )
+        questions.append(
+            scaffold_question(
+                "general",
+                question_id=_unique(
+                    f"q-{finding['id']}"[:_ID_LIMIT].rstrip("-"), used_question_ids
+                ),
+                stage_id=_most_relevant_stage(finding["text"], stages),
+                finding_id=finding["id"],
+                finding_text=finding["text"],
+            )
+        )
     if reflections:
         stages.append(
             {

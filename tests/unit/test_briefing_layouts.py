@@ -135,3 +135,16 @@ def test_findings_from_a_paragraph_of_prose() -> None:
     }
     assert "The family later moved away." in draft.unused_lines
     assert any("clauses of the paragraph" in warning for warning in draft.warnings)
+
+
+def test_good_practice_only_still_gives_a_bank_with_a_question() -> None:
+    # Found by the hypothesis test in test_briefing.py: a bank needs at least one question.
+    from quizapp.banks import dump_bank, load_bank_text
+
+    draft = parse_briefing("Good Practice\n\n- The GP made a timely referral.\n")
+    assert findings(draft) == {"The GP made a timely referral.": "good-practice"}
+    assert len(draft.data["questions"]) == 1
+    assert any(
+        warning.startswith("No concern findings and no questions") for warning in draft.warnings
+    )
+    assert load_bank_text(dump_bank(draft.data), "draft.yaml").errors == []

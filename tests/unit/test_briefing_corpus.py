@@ -183,3 +183,11 @@ def test_corpus_figures_reach_the_target() -> None:
     assert figures["reflections"] >= TARGET["reflections"], score.summary()
     assert figures["advice"] >= TARGET["advice"], score.summary()
     assert figures["statements"] <= TARGET["statements"], score.summary()
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in CORPUS.glob("*.txt")))
+def test_every_corpus_draft_loads(name: str) -> None:
+    from quizapp.banks import dump_bank, load_bank_text
+
+    draft = parse_briefing((CORPUS / f"{name}.txt").read_text(encoding="utf-8"))
+    assert load_bank_text(dump_bank(draft.data), "draft.yaml").errors == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -284,6 +285,57 @@ def test_a_briefing_becomes_a_draft_that_cannot_be_published_until_written(app, 
     assert _draft().status == "draft"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Check)) == 0
     assert db.session.scalars(sa.select(Bank.key)).one() == key
+
+
+#: Made up, in a shape partnerships publish: an incident, key learning, good practice,
+#: questions to consider, and lines that belong to none of them.
+SEVEN_MINUTE = """\
+7 minute briefing: Child R
+
+1. The incident
+Child R, aged 4, was seen by several agencies in the year before an injury at home.
+
+2. Key learning
+- Referrals to children's social care were delayed by several weeks.
+- Practitioners relied on what the parents said without checking it.
+
+3. Good Practice
+- The nursery shared its worries with the health visitor on the same day.
+
+4. Questions to consider
+- How do you check what parents tell you?
+- We thank everyone who took part in this review.
+
+Page 2 of 2
+"""
+
+
+def test_a_draft_from_a_briefing_says_why_each_kind_and_lists_lines_not_used(app, client, auth):
+    _author(auth)
+    response = client.post("/author/briefings/new", data={"text": SEVEN_MINUTE})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    draft = _draft()
+    kinds = {f["text"][:20]: f["kind"] for f in draft.content["findings"]}
+    assert kinds == {
+        "Referrals to childre": "concern",
+        "Practitioners relied": "concern",
+        "The nursery shared i": "good-practice",
+    }
+    reflections = [q["prompt"] for q in draft.content["questions"] if q["type"] == "reflection"]
+    assert reflections == ["How do you check what parents tell you?"]
+    page = client.get(f"/author/banks/{draft.bank.key}/draft").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Marked good practice from the briefing: under &#39;3. Good Practice&#39;" in text
+    # "Key learning" holds both kinds, so the wording decided these.
+    assert text.count("Marked a concern from the briefing: wording:") == 2
+    # The statement among the questions is not a reflection, and is not lost.
+    not_used = re.search(
+        r'<ul class="govuk-list govuk-list--bullet" id="not-used">(.*?)</ul>', page, re.S
+    )
+    assert not_used and "We thank everyone who took part in this review." in not_used.group(1)
+    assert "2 lines of the briefing not used" in text  # with "Page 2 of 2"
+    # Once a version is published the reading belongs to history: later drafts don't show it.
+    assert draft.number == 1
 
 
 def test_authoring_is_for_authors(app, client, auth):

@@ -134,6 +134,8 @@ def draft(key: str) -> str:
         problems=problems,
         stories=editing.in_story_order(draft.content),
         **_pool_context(draft.content),
+        # Until the first version is published: how the briefing it came from was read.
+        reading=operations.briefing_reading(draft.bank) if draft.number == 1 else None,
         types=QUESTION_TYPES,
         publish_form=PublishForm(),
         confirm=ConfirmForm(),
@@ -568,7 +570,10 @@ def new_from_briefing() -> str | Response | tuple[str, int]:
                 form.text.errors = [str(error)]
             else:
                 draft = operations.create_bank_from_draft(
-                    result.data, user=current_user, now=utcnow()
+                    result.data,
+                    user=current_user,
+                    now=utcnow(),
+                    reading={"kinds": result.kind_reasons, "not_used": result.unused_lines},
                 )
                 db.session.commit()
                 for warning in result.warnings:

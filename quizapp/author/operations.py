@@ -13,7 +13,7 @@ from ..banks import BankError, content_hash, load_bank_text
 from ..banks.export import dump_bank
 from ..banks.importer import default_check, latest_published, next_version_number, populate_version
 from ..extensions import db
-from ..models import Bank, BankVersion, Check, User
+from ..models import AuditEvent, Bank, BankVersion, Check, User
 
 
 class PublishRefused(Exception):
@@ -154,8 +154,16 @@ def publish_draft(
     return draft
 
 
-def create_bank_from_draft(data: dict[str, Any], *, user: User, now: datetime) -> BankVersion:
-    """A new bank whose first version is a draft (e.g. made from a learning briefing)."""
+def create_bank_from_draft(
+    data: dict[str, Any],
+    *,
+    user: User,
+    now: datetime,
+    reading: dict[str, Any] | None = None,
+) -> BankVersion:
+    """A new bank whose first version is a draft (e.g. made from a learning briefing).
+    `reading` is how the briefing was read (why each finding has its kind, the lines not
+    used): kept with the bank's creation in the audit log, and shown on its first draft."""
     taken = set(db.session.scalars(sa.select(Bank.key)))
     key = data["id"] if data["id"] not in taken else unique_id(data["id"], taken)
     data = {**data, "id": key}
@@ -163,8 +171,21 @@ def create_bank_from_draft(data: dict[str, Any], *, user: User, now: datetime) -
     db.session.add(bank)
     db.session.flush()
     draft = _new_draft(bank, data, user=user, now=now)
-    record("bank.create", target(bank), user=user, details={"from": "briefing"})
+    record("bank.create", target(bank), user=user, details={"from": "briefing", **(reading or {})})
     return draft
+
+
+def briefing_reading(bank: Bank) -> dict[str, Any] | None:
+    """How the briefing a bank was made from was read, if it was made from one."""
+    event = db.session.scalar(
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "bank.create", AuditEvent.target == target(bank))
+        .order_by(AuditEvent.id)
+        .limit(1)
+    )
+    if event is None or event.details.get("from") != "briefing":
+        return None
+    return event.details
 
 
 def draft_errors(draft: BankVersion) -> list[BankError]:

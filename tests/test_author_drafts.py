@@ -635,3 +635,69 @@ def test_a_draft_edited_in_the_browser_exports_and_imports_unchanged(app, client
 
 def check_for_key(key: str) -> Check:
     return db.session.scalars(sa.select(Check).join(Bank).where(Bank.key == key)).one()
+
+
+def test_a_version_published_since_the_draft_began_is_not_replaced_without_choosing(
+    app, client, auth
+):
+    """Start a draft from version 1; a file publishes version 2; publishing the draft
+    would drop version 2's change, so it is refused until the author chooses."""
+    key = import_bank_text(small_bank()).bank.key
+    _author(auth)
+    assert client.post(f"/author/banks/{key}/draft/new").status_code == 302
+    question = _draft().content["questions"][0]
+    edited = {**_question_form(question), "prompt": "Who should you tell first?"}
+    url = f"/author/banks/{key}/draft/questions/{question['id']}"
+    assert client.post(url, data=edited).status_code == 302
+    # Another author uploads a file with a different change: version 2.
+    newer = import_bank_text(small_bank(**{"The story begins.": "The story begins again."}))
+    n = newer.version.number  # 3: the draft holds number 2 (numbers are given at start)
+
+    page = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
+    assert 'id="newer-version"' in page
+    assert f"Version {n} was published on" in page
+    assert "publishing the draft would replace" in page
+
+    refused = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "Mine"})
+    assert refused.status_code == 409
+    body = refused.get_data(as_text=True)
+    assert f"Version {n} was published after you started this draft" in body
+    assert f"Confirm that your draft should replace version {n}" in body
+    db.session.expire_all()
+    assert _draft().content["questions"][0]["prompt"] == "Who should you tell first?"
+    published = db.session.scalars(
+        sa.select(BankVersion.number).where(BankVersion.status == "published")
+    ).all()
+    assert sorted(published) == [1, n]
+
+    # Confirming a version other than the newest is not a choice about the newest.
+    stale = client.post(
+        f"/author/banks/{key}/draft/publish",
+        data={"change_note": "Mine", "replaces": "1", "replace_confirmed": "y"},
+    )
+    assert stale.status_code == 409
+
+    chosen = client.post(
+        f"/author/banks/{key}/draft/publish",
+        data={"change_note": "Mine", "replaces": str(n), "replace_confirmed": "y"},
+    )
+    assert chosen.status_code == 302, chosen.get_data(as_text=True)
+    db.session.expire_all()
+    latest = db.session.scalars(
+        sa.select(BankVersion).order_by(BankVersion.number.desc()).limit(1)
+    ).one()
+    assert latest.number == n + 1 and latest.status == "published"
+    assert latest.content["questions"][0]["prompt"] == "Who should you tell first?"
+
+
+def test_a_draft_with_nothing_published_since_publishes_without_a_question(app, client, auth):
+    key = import_bank_text(small_bank()).bank.key
+    _author(auth)
+    client.post(f"/author/banks/{key}/draft/new")
+    question = _draft().content["questions"][0]
+    edited = {**_question_form(question), "prompt": "Who should you tell first?"}
+    client.post(f"/author/banks/{key}/draft/questions/{question['id']}", data=edited)
+    page = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
+    assert 'id="newer-version"' not in page and "replace_confirmed" not in page
+    done = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "Mine"})
+    assert done.status_code == 302

@@ -123,21 +123,26 @@ def new_draft(key: str) -> Response:
 @bp.route("/banks/<key>/draft")
 @authors
 def draft(key: str) -> str:
-    draft = _draft(key)
-    errors = editing.validate(draft.content)
-    problems = operations.publish_problems(draft)
+    return _draft_page(_draft(key), PublishForm())
+
+
+def _draft_page(draft: BankVersion, publish_form: PublishForm) -> str:
+    newer = operations.published_since(draft)
+    if newer:
+        publish_form.replaces.data = newer[-1].number
     return render_template(
         "author/draft.html",
         draft=draft,
         data=draft.content,
-        errors=errors,
-        problems=problems,
+        errors=editing.validate(draft.content),
+        problems=operations.publish_problems(draft),
         stories=editing.in_story_order(draft.content),
         **_pool_context(draft.content),
         # Until the first version is published: how the briefing it came from was read.
         reading=operations.briefing_reading(draft.bank) if draft.number == 1 else None,
+        newer=newer,
         types=QUESTION_TYPES,
-        publish_form=PublishForm(),
+        publish_form=publish_form,
         confirm=ConfirmForm(),
     )
 
@@ -514,33 +519,30 @@ def discard_draft(key: str) -> Response:
 def publish(key: str) -> str | Response | tuple[str, int]:
     draft = _draft(key)
     form = PublishForm()
+    status = 422
     if form.validate_on_submit():
         try:
             version = operations.publish_draft(
-                draft, change_note=form.change_note.data, user=current_user, now=utcnow()
+                draft,
+                change_note=form.change_note.data,
+                user=current_user,
+                now=utcnow(),
+                replaces=form.replaces.data if form.replace_confirmed.data else None,
             )
         except operations.PublishRefused as refused:
             db.session.rollback()
             form.change_note.errors = []
             form.form_errors.extend(refused.problems)
+            if isinstance(refused, operations.NewerVersionPublished):
+                status = 409
+                form.replace_confirmed.errors = [
+                    f"Confirm that your draft should replace version {refused.newest.number}"
+                ]
         else:
             db.session.commit()
             flash(f"Version {version.number} published.", "success")
             return redirect(url_for("author.bank", key=key))
-    draft = _draft(key)
-    page = render_template(
-        "author/draft.html",
-        draft=draft,
-        data=draft.content,
-        errors=editing.validate(draft.content),
-        problems=operations.publish_problems(draft),
-        stories=editing.in_story_order(draft.content),
-        **_pool_context(draft.content),
-        types=QUESTION_TYPES,
-        publish_form=form,
-        confirm=ConfirmForm(),
-    )
-    return page, 422
+    return _draft_page(_draft(key), form), status
 
 
 @bp.route("/briefings/new", methods=["GET", "POST"])

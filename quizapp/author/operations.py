@@ -24,6 +24,37 @@ class PublishRefused(Exception):
         self.problems = problems
 
 
+class NewerVersionPublished(PublishRefused):
+    """A version was published after the draft was started: publishing the draft would
+    replace what that version changed, so the author must choose to (`replaces`)."""
+
+    def __init__(self, newest: BankVersion) -> None:
+        super().__init__(
+            [
+                f"Version {newest.number} was published after you started this draft."
+                f" Publishing the draft would replace what version {newest.number} changed:"
+                " look at that version, then confirm below that your draft should replace it."
+            ]
+        )
+        self.newest = newest
+
+
+def published_since(draft: BankVersion) -> list[BankVersion]:
+    """Versions of the draft's bank published after the draft was started (by an upload,
+    an import or another author's draft), oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(BankVersion)
+            .where(
+                BankVersion.bank_id == draft.bank_id,
+                BankVersion.status == "published",
+                BankVersion.published_at > draft.created_at,
+            )
+            .order_by(BankVersion.number)
+        )
+    )
+
+
 def draft_of(bank: Bank) -> BankVersion | None:
     return db.session.scalar(
         sa.select(BankVersion).where(BankVersion.bank_id == bank.id, BankVersion.status == "draft")
@@ -105,12 +136,24 @@ def publish_problems(draft: BankVersion) -> list[str]:
 
 
 def publish_draft(
-    draft: BankVersion, *, change_note: str, user: User, now: datetime
+    draft: BankVersion,
+    *,
+    change_note: str,
+    user: User,
+    now: datetime,
+    replaces: int | None = None,
 ) -> BankVersion:
-    """Make the draft the bank's newest published version, immutable from now on."""
+    """Make the draft the bank's newest published version, immutable from now on.
+
+    If versions were published since the draft was started, the author must have chosen
+    to replace the newest of them (`replaces` is its number): nothing another version
+    changed is dropped without that choice."""
     problems = publish_problems(draft)
     if problems:
         raise PublishRefused(problems)
+    newer = published_since(draft)
+    if newer and replaces != newer[-1].number:
+        raise NewerVersionPublished(newer[-1])
     bank = draft.bank
     result = load_bank_text(dump_bank(draft.content), "draft")
     assert result.bank is not None

@@ -30,6 +30,14 @@ def _author(auth):
     auth.sign_in("author@example.org")
 
 
+def _small_draft(client, auth) -> str:
+    """The small bank imported, and a draft of it started by an author; its key."""
+    key = import_bank_text(small_bank()).bank.key
+    _author(auth)
+    assert client.post(f"/author/banks/{key}/draft/new").status_code == 302
+    return key
+
+
 def _draft() -> BankVersion:
     db.session.expire_all()
     return db.session.scalars(sa.select(BankVersion).where(BankVersion.status == "draft")).one()
@@ -139,9 +147,7 @@ def test_edit_preview_publish_and_attempts_keep_their_version(app, client, auth)
 
 
 def test_the_editor_validates_like_the_file_validator(app, client, auth):
-    key = import_bank_text(small_bank()).bank.key
-    _author(auth)
-    client.post(f"/author/banks/{key}/draft/new")
+    key = _small_draft(client, auth)
     question = _draft().content["questions"][0]
     data = _question_form(question)
     data["options-1-correct"] = "y"  # a second right option on a single-choice question
@@ -162,9 +168,7 @@ def test_the_editor_validates_like_the_file_validator(app, client, auth):
 def test_the_editor_refuses_control_characters(app, client, auth):
     """One-line fields refuse tabs and line breaks too; fields of several lines allow
     them. NUL can't be stored in PostgreSQL (a server error before)."""
-    key = import_bank_text(small_bank()).bank.key
-    _author(auth)
-    client.post(f"/author/banks/{key}/draft/new")
+    key = _small_draft(client, auth)
     draft = _draft().content
     question = draft["questions"][0]
     data = _question_form(question)
@@ -197,9 +201,7 @@ def test_the_editor_refuses_control_characters(app, client, auth):
 
 
 def test_publishing_nothing_new_is_refused(app, client, auth):
-    key = import_bank_text(small_bank()).bank.key
-    _author(auth)
-    client.post(f"/author/banks/{key}/draft/new")
+    key = _small_draft(client, auth)
     response = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "None"})
     assert response.status_code == 422
     assert "Nothing has changed since version 1" in response.get_data(as_text=True)
@@ -207,9 +209,7 @@ def test_publishing_nothing_new_is_refused(app, client, auth):
 
 
 def test_add_move_and_remove_items(app, client, auth):
-    key = import_bank_text(small_bank()).bank.key
-    _author(auth)
-    client.post(f"/author/banks/{key}/draft/new")
+    key = _small_draft(client, auth)
     response = client.post(
         f"/author/banks/{key}/draft/findings/new",
         data={"kind": "concern", "text": "Meetings went ahead without health."},
@@ -370,9 +370,7 @@ def _questions() -> dict[str, dict]:
 
 
 def test_a_new_pool_with_another_question_checks_the_variants_match(app, client, auth):
-    key = import_bank_text(small_bank()).bank.key
-    _author(auth)
-    client.post(f"/author/banks/{key}/draft/new")
+    key = _small_draft(client, auth)
     before = _draft().content
     page = client.get(f"/author/banks/{key}/draft/questions/q-single").get_data(as_text=True)
     assert "Pool (optional)" in page
@@ -440,9 +438,7 @@ def test_a_new_pool_with_another_question_checks_the_variants_match(app, client,
 
 
 def test_joining_and_leaving_an_existing_pool(app, client, auth):
-    key = import_bank_text(small_bank()).bank.key
-    _author(auth)
-    client.post(f"/author/banks/{key}/draft/new")
+    key = _small_draft(client, auth)
     content = _draft().content
     single, multiple = content["questions"][0], content["questions"][1]
     client.post(
@@ -512,9 +508,7 @@ def test_joining_and_leaving_an_existing_pool(app, client, auth):
 
 
 def test_options_in_the_order_written_and_a_fixed_option(app, client, auth):
-    key = import_bank_text(small_bank()).bank.key
-    _author(auth)
-    client.post(f"/author/banks/{key}/draft/new")
+    key = _small_draft(client, auth)
     before = _draft().content
     multiple = before["questions"][1]
     page = client.get(f"/author/banks/{key}/draft/questions/q-multiple").get_data(as_text=True)
@@ -539,9 +533,7 @@ def test_options_in_the_order_written_and_a_fixed_option(app, client, auth):
 
 
 def test_after_fail_on_the_draft_details(app, client, auth):
-    key = import_bank_text(small_bank()).bank.key
-    _author(auth)
-    client.post(f"/author/banks/{key}/draft/new")
+    key = _small_draft(client, auth)
     before = _draft().content
     page = client.get(f"/author/banks/{key}/draft/details").get_data(as_text=True)
     assert "After a fail, while attempts remain, show" in page
@@ -572,9 +564,7 @@ def test_after_fail_on_the_draft_details(app, client, auth):
 def test_a_draft_edited_in_the_browser_exports_and_imports_unchanged(app, client, auth):
     from quizapp.banks import content_hash, load_bank_text
 
-    key = import_bank_text(small_bank()).bank.key
-    _author(auth)
-    client.post(f"/author/banks/{key}/draft/new")
+    key = _small_draft(client, auth)
     content = _draft().content
     single, multiple = content["questions"][0], content["questions"][1]
     client.post(
@@ -642,9 +632,7 @@ def test_a_version_published_since_the_draft_began_is_not_replaced_without_choos
 ):
     """Start a draft from version 1; a file publishes version 2; publishing the draft
     would drop version 2's change, so it is refused until the author chooses."""
-    key = import_bank_text(small_bank()).bank.key
-    _author(auth)
-    assert client.post(f"/author/banks/{key}/draft/new").status_code == 302
+    key = _small_draft(client, auth)
     question = _draft().content["questions"][0]
     edited = {**_question_form(question), "prompt": "Who should you tell first?"}
     url = f"/author/banks/{key}/draft/questions/{question['id']}"
@@ -691,9 +679,7 @@ def test_a_version_published_since_the_draft_began_is_not_replaced_without_choos
 
 
 def test_a_draft_with_nothing_published_since_publishes_without_a_question(app, client, auth):
-    key = import_bank_text(small_bank()).bank.key
-    _author(auth)
-    client.post(f"/author/banks/{key}/draft/new")
+    key = _small_draft(client, auth)
     question = _draft().content["questions"][0]
     edited = {**_question_form(question), "prompt": "Who should you tell first?"}
     client.post(f"/author/banks/{key}/draft/questions/{question['id']}", data=edited)

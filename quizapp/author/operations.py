@@ -40,15 +40,21 @@ class NewerVersionPublished(PublishRefused):
 
 
 def published_since(draft: BankVersion) -> list[BankVersion]:
-    """Versions of the draft's bank published after the draft was started (by an upload,
-    an import or another author's draft), oldest first."""
+    """Versions of the draft's bank published after the one it is based on (by an upload,
+    an import or another author's draft), oldest first. A draft without a base (a new
+    bank's first draft, or one started before drafts recorded it) counts from when it was
+    started."""
     return list(
         db.session.scalars(
             sa.select(BankVersion)
             .where(
                 BankVersion.bank_id == draft.bank_id,
                 BankVersion.status == "published",
-                BankVersion.published_at > draft.created_at,
+                (
+                    BankVersion.number > draft.based_on
+                    if draft.based_on is not None
+                    else BankVersion.published_at > draft.created_at
+                ),
             )
             .order_by(BankVersion.number)
         )
@@ -74,6 +80,7 @@ def start_draft(bank: Bank, *, user: User, now: datetime) -> BankVersion:
     if source is None:
         raise ValueError(f"bank {bank.key} has nothing published to start a draft from")
     draft = _new_draft(bank, copy_of(source.content), user=user, now=now)
+    draft.based_on = source.number
     record("draft.start", target(bank), user=user, details={"from_version": source.number})
     return draft
 
@@ -167,8 +174,7 @@ def publish_draft(
             BankVersion.bank_id == bank.id, BankVersion.status == "published"
         )
     )
-    if highest is not None and draft.number <= highest:
-        draft.number = highest + 1  # a file was imported since the draft was started
+    draft.number = (highest or 0) + 1  # numbers have no gaps, whatever was published since
     source = data["source"]
     draft.content = data
     draft.content_hash = digest

@@ -35,10 +35,29 @@ def latest_published(bank: Bank) -> BankVersion | None:
 
 
 def next_version_number(bank: Bank) -> int:
+    """The number the bank's next published version takes: numbers have no gaps, because
+    a draft's number is only what it will be if published next (see `make_room`)."""
     highest = db.session.scalar(
-        sa.select(sa.func.max(BankVersion.number)).where(BankVersion.bank_id == bank.id)
+        sa.select(sa.func.max(BankVersion.number)).where(
+            BankVersion.bank_id == bank.id, BankVersion.status == "published"
+        )
     )
     return (highest or 0) + 1
+
+
+def make_room(bank: Bank, number: int) -> None:
+    """Move the bank's draft, if it holds `number`, to the number after it: a version is
+    being published first (an import), and the draft will come after it."""
+    draft = db.session.scalar(
+        sa.select(BankVersion).where(
+            BankVersion.bank_id == bank.id,
+            BankVersion.status == "draft",
+            BankVersion.number == number,
+        )
+    )
+    if draft is not None:
+        draft.number = number + 1
+        db.session.flush()
 
 
 def import_bank(
@@ -63,11 +82,13 @@ def import_bank(
             return ImportOutcome(bank, current, "unchanged")
         bank.title = data["title"]
 
+    number = next_version_number(bank)
+    make_room(bank, number)
     version = build_version(
         bank,
         data,
         content_hash,
-        number=next_version_number(bank),
+        number=number,
         user=user,
         now=now,
         change_note=change_note or ("Imported from file" if created else "Imported changes"),

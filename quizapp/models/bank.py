@@ -30,6 +30,9 @@ class Bank(db.Model):
     #: Title of the latest version, kept here for listings.
     title: Mapped[str] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Publishing needs a second author: someone other than the draft's last editor
+    #: approves it first (recorded on the version and in the audit log).
+    two_person: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     versions: Mapped[list[BankVersion]] = relationship(
         back_populates="bank", order_by="BankVersion.number"
@@ -89,9 +92,17 @@ class BankVersion(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The published version a draft was started from (or last brought up to date with);
+    #: None for a bank's first draft. Kept when the draft is published.
+    based_on: Mapped[int | None]
+    #: The second author who approved the draft for publishing (banks with `two_person`).
+    #: (People are anonymised, never deleted, so no ON DELETE: SQLite cannot add one.)
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     bank: Mapped[Bank] = relationship(back_populates="versions")
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
     findings: Mapped[list[Finding]] = relationship(
         back_populates="version", order_by="Finding.position", cascade="all, delete-orphan"
     )

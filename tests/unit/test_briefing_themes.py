@@ -8,10 +8,12 @@ the themes' is "general". They name findings by file and index, never by their t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
-from quizapp.authoring.briefing import parse_briefing
+from quizapp.authoring.briefing import content_stems, linked_findings, parse_briefing
 from quizapp.authoring.scaffolds import THEMES, THEMES_BY_NAME, detect_theme, theme_and_cue
 
 from .test_briefing_corpus import CORPUS, matches
@@ -191,3 +193,53 @@ def test_every_theme_has_a_scaffold() -> None:
         )
         assert question["findings"] == ["f"]
         assert find_placeholders(question)
+
+
+# --- reflections linked to the findings they match ------------------------------------
+
+
+def reflection_links(path: Path) -> dict[str, list[str]]:
+    draft = parse_briefing(path.read_text(encoding="utf-8"))
+    return {
+        q["prompt"]: q["findings"] for q in draft.data["questions"] if q["type"] == "reflection"
+    }
+
+
+def test_seed_reflections_link_to_the_findings_they_ask_about() -> None:
+    links = list(reflection_links(SEED).values())
+    assert links == [
+        ["information-sharing-times-poor-resulted"],  # information ... shared
+        ["child-protection-conferences-failed-resolve"],  # challenge: the same theme
+        [],  # who attends meetings: no finding says anything about it
+        ["mum-dad-capable-disguised-compliance"],  # disguised compliance
+    ]
+
+
+def test_corpus_reflection_links_to_the_finding_it_asks_about() -> None:
+    links = list(reflection_links(CORPUS / "03-devon-nai-infants-thematic.txt").values())
+    # "how they cope with ... a crying baby": the finding on how parents respond to crying.
+    assert links == [["effect-parents-own-childhood-experiences"]]
+    # A briefing with no findings has nothing to link to, and says nothing about it.
+    draft = parse_briefing((CORPUS / "10-wandsworth-7mb-landing-page.txt").read_text("utf-8"))
+    assert [q["findings"] for q in draft.data["questions"] if q["type"] == "reflection"] == [
+        [],
+        [],
+        [],
+    ]
+    assert not any("matches no finding" in warning for warning in draft.warnings)
+
+
+def test_content_stems_and_the_threshold() -> None:
+    assert content_stems("How do you share information?") == {"shar", "inform"}
+    assert content_stems("Information sharing was poor") == {"inform", "shar"}
+    assert content_stems("the child's parents and professionals") == set()
+    findings = [
+        {"id": "praise", "kind": "good-practice", "text": "The strategy meeting was timely"},
+        {"id": "sharing", "kind": "concern", "text": "Information was not shared"},
+        {"id": "plan", "kind": "concern", "text": "The plan was unclear"},
+    ]
+    assert linked_findings("How do you share what you know?", findings) == ["sharing"]
+    # Nothing in common with a concern: not linked, even though "meetings" is in a praise.
+    assert linked_findings("Who comes to your meetings?", findings) == []
+    # With no concern findings, good practice is matched.
+    assert linked_findings("How do you run strategy meetings?", findings[:1]) == ["praise"]

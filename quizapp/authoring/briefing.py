@@ -598,6 +598,93 @@ def _most_relevant_stage(finding_text: str, stages: list[dict[str, Any]]) -> str
     return best_id
 
 
+# --- linking reflections to findings -------------------------------------------------
+
+#: Words a question asks with rather than about.
+# fmt: off
+_QUESTION_WORDS = frozenset({
+    "can", "could", "should", "may", "might", "must", "not", "all", "any", "if", "why", "where",
+    "make", "sure", "ensure", "able", "confident", "deal", "tackle", "think", "know", "enough",
+    "each", "every", "else", "own", "than", "then", "these", "those", "whether", "one", "us",
+})
+# fmt: on
+#: Endings taken off before words are compared, longest first, if four letters are left.
+_SUFFIXES = (
+    "ations",
+    "ation",
+    "ments",
+    "ment",
+    "ings",
+    "ing",
+    "ness",
+    "ance",
+    "ence",
+    "ities",
+    "ity",
+    "ions",
+    "ion",
+    "ies",
+    "ied",
+    "ed",
+    "es",
+    "ly",
+    "s",
+)  # fmt: skip
+#: A reflection is linked to a finding scoring at least this (see _link_score): one
+#: distinctive word in common, or the same theme. With nothing in common it is not linked.
+LINK_THRESHOLD = 1
+#: What a shared theme (other than "general") adds to a link's score.
+_THEME_WEIGHT = 2
+
+
+def _stem(word: str) -> str:
+    """ "shared", "sharing" and "share" give "shar"; "optimism" and "optimistic" give
+    "optimis": a crude stemmer, but one an author can follow by hand."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    return word.rstrip("e")[:7]
+
+
+def content_stems(text: str) -> set[str]:
+    """The stems of a text's content words: lower case, no stopwords, question words or
+    words common to every case ("child", "parents", "professionals")."""
+    return {
+        _stem(word)
+        for word in _words(text)
+        if len(word) >= 3
+        and word not in _STOPWORDS
+        and word not in _QUESTION_WORDS
+        and word[:6] not in _COMMON_STEMS
+    }
+
+
+def _link_score(prompt: str, finding: str) -> int:
+    """Content stems the two share, plus _THEME_WEIGHT when both have the same theme (not
+    "general"): "How do you challenge decisions made in meetings?" shares no word with
+    "Conferences failed to resolve differences", but both are challenge and escalation."""
+    theme = detect_theme(prompt)
+    shared = len(content_stems(prompt) & content_stems(finding))
+    same_theme = theme != "general" and detect_theme(finding) == theme
+    return shared + (_THEME_WEIGHT if same_theme else 0)
+
+
+def linked_findings(prompt: str, findings: list[dict[str, Any]]) -> list[str]:
+    """The ids of the findings a reflection matches best: those with the highest score, if
+    it reaches LINK_THRESHOLD; else none (a link with nothing in common would mislead
+    whoever reads the results by finding; the bank format does not require one). Only
+    concern findings are candidates, as the briefing's questions ask what to change, unless
+    the briefing has none."""
+    written = [f for f in findings if not has_placeholder(f["text"])]
+    candidates = [f for f in written if f["kind"] == "concern"] or written
+    scores = [(_link_score(prompt, f["text"]), f["id"]) for f in candidates]
+    best = max((score for score, _ in scores), default=0)
+    if best < LINK_THRESHOLD:
+        return []
+    return [finding_id for score, finding_id in scores if score == best]
+
+
 # --- the draft ------------------------------------------------------------------------
 
 
@@ -762,14 +849,18 @@ def parse_briefing(
             }
         )
     for prompt in reflections:
-        theme = detect_theme(prompt)
-        linked = [f["id"] for f in findings if theme != "general" and themes.get(f["id"]) == theme]
+        linked = linked_findings(prompt, findings)
+        if not linked and not has_placeholder(findings[0]["text"]):
+            warnings.append(
+                f"The question '{_first_words(prompt, 12)}' matches no finding: link it to the"
+                " finding it asks about, if there is one."
+            )
         questions.append(
             {
                 "id": _unique(f"reflect-{_slug(prompt, fallback='question')}", used_question_ids),
                 "stage": REFLECTION_STAGE,
                 "type": "reflection",
-                # The concern findings of the same theme, so results can be read by finding.
+                # The findings it matches best, so results can be read by finding.
                 "findings": linked,
                 "prompt": prompt,
             }

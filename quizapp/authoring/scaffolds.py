@@ -59,73 +59,168 @@ def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:
 # --- themes ---------------------------------------------------------------------------
 
 
+def _plain(text: str) -> str:
+    """Lower case, straight apostrophes, single spaces: cues are written for this."""
+    lowered = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return " ".join(lowered.split())
+
+
 @dataclass(frozen=True)
 class Theme:
     name: str
     label: str
-    #: Regular expressions matched against the lower-cased text. Each starts at a word
-    #: boundary, so "assess" matches "assessment" and "assessed" but not "reassess".
+    #: Cue phrases, as regular expressions matched against the lower-cased text on word
+    #: boundaries at both ends (so "attend" does not find "attendance" unless a cue says
+    #: "attend(?:ance)?"). Phrases such as "attend ... meeting" disambiguate a bare word.
     cues: tuple[str, ...]
+    #: Phrases that take their words out before the cues are looked for: "school
+    #: attendance" is never a cue of meetings, whatever follows it.
+    not_cues: tuple[str, ...] = ()
+
+    def cue_in(self, text: str) -> str | None:
+        """The words of the first cue found in `text`, as they appear there; None if none."""
+        lowered = _plain(text)
+        for not_cue in self.not_cues:
+            lowered = re.sub(rf"\b(?:{not_cue})\b", " / ", lowered)
+        for cue in self.cues:
+            found = re.search(rf"\b(?:{cue})\b", lowered)
+            if found:
+                return found.group(0)
+        return None
 
     def matches(self, text: str) -> bool:
-        lowered = text.lower()
-        return any(re.search(rf"\b{cue}", lowered) for cue in self.cues)
+        return self.cue_in(text) is not None
 
+
+#: Meetings a practitioner is invited to; an "attendance" cue must name one.
+_MEETING = (
+    r"(?:meetings?|conferences?|core groups?|strategy (?:meetings?|discussions?)"
+    r"|(?:[\w'-]+ ){0,3}reviews?|panels?)"
+)
+#: Up to four words between a verb and what it is about ("attend the initial child
+#: protection conference").
+_GAP = r"(?:[\w'-]+ ){0,4}"
 
 #: In priority order: the first theme with a cue in the finding wins. Specific themes come
 #: before broad ones, so "over-optimism ... including the conference chair" is optimism, not
-#: challenge, and "lacked professional curiosity when sharing concerns" is curiosity.
+#: challenge, "lacked professional curiosity when sharing concerns" is curiosity, and "did
+#: not attend the conference" is meetings before it can be missed appointments. The table
+#: in docs/briefing-to-draft.md lists the same cues; keep the two in step.
 THEMES: tuple[Theme, ...] = (
     Theme(
         "compliance-curiosity",
         "Disguised compliance and professional curiosity",
         (
-            r"disguised",
-            r"complian",
+            r"disguised compliance",
+            r"(?:non-)?complian(?:ce|t)",
             r"curiosity",
             r"curious",
             r"face value",
             r"respectful uncertainty",
-            r"superficial",
+            r"superficial(?:ly)?",
+            r"(?:not|never|rarely|seldom) (?:been )?(?:fully )?"
+            r"(?:explored|discussed|questioned|probed)",
         ),
     ),
     Theme(
         "optimism",
         "Optimism about parents",
-        (r"optimis", r"sympath", r"benefit of the doubt", r"start again"),
+        (
+            r"(?:over[- ]?)?optimis(?:m|tic|tically)",
+            r"sympath(?:y|etic|ise|ised)",
+            r"benefit of the doubt",
+            r"start again",
+        ),
     ),
     Theme(
         "attendance",
         "Attendance at meetings",
-        (r"attend", r"not invited", r"invitation", r"quora"),
+        (
+            rf"(?:non-)?attend(?:s|ed|ing|ance)? (?:at |to )?{_GAP}{_MEETING}",
+            rf"{_MEETING} (?:were |was )?(?:not |poorly |badly )?attended",
+            rf"invit(?:e|ed|es|ation|ations) to {_GAP}{_MEETING}",
+            r"not invited",
+            r"(?:in)?quorate",
+        ),
+        not_cues=(
+            r"school attendance",
+            r"attendance (?:data|figures|rates?|records?|officers?|at school)",
+            r"attend(?:s|ed|ing|ance)? (?:at |the |a )?"
+            r"(?:school|college|nursery|classe?s?|lessons)",
+        ),
+    ),
+    Theme(
+        "appointments",
+        "Missed appointments and no access",
+        (
+            r"missed (?:[\w'-]+ ){0,2}(?:appointments?|contacts?|visits?|immunisations?|checks?)",
+            r"miss(?:es|ing)? (?:[\w'-]+ ){0,2}appointments?",
+            r"did not attend",
+            r"(?:was|were|is|are) not brought",
+            r"no access",
+            r"(?:will|would|did) not let (?:[\w'-]+ ){0,3}in",
+            r"cancel(?:s|led|ling)? (?:[\w'-]+ ){0,2}(?:appointments?|visits?)",
+        ),
     ),
     Theme(
         "challenge-escalation",
         "Challenge and escalation",
         (
-            r"challeng",
-            r"escalat",
-            r"disagree",
-            r"differences",
-            r"dispute",
-            r"conference",
-            r"professional difference",
+            r"challeng(?:e|ed|es|ing)",
+            r"escalat(?:e|ed|es|ing|ion)",
+            r"disagree(?:d|s|ment|ments)?",
+            r"(?:professional )?differences? (?:between|of opinion|among)",
+            r"professional differences?",
+            r"resolv(?:e|ed|ing) (?:the )?differences",
+            r"disput(?:e|es|ed)",
         ),
+        not_cues=(r"challenging behaviou?rs?",),
     ),
     Theme(
         "information-sharing",
         "Information sharing",
-        (r"information", r"shar(e|ed|es|ing)\b", r"communicat", r"handover"),
+        (
+            r"information",
+            r"shar(?:e|es|ed|ing) (?:[\w'-]+ ){0,3}with",
+            r"(?:not|never|was|were|wasn't|weren't|didn't|failed to) shar(?:e|ed)",
+            r"sharing",
+            r"pass(?:es|ed|ing)? (?:it |this |them )?on",
+            r"tell (?:them|other|the other|every)",
+            r"told",
+            r"communicat(?:e|ed|es|ing|ion)",
+            r"handovers?",
+            r"cop(?:y|ies) of",
+        ),
     ),
-    Theme("assessment", "Assessment", (r"assess", r"pre-birth", r"post-birth", r"protocol")),
+    Theme(
+        "assessment",
+        "Assessment",
+        (
+            r"(?:re-?)?assess(?:ed|es|ing|ment|ments)?",
+            r"pre-birth",
+            r"post[- ]birth",
+            r"protocols?",
+            r"chronolog(?:y|ies)",
+        ),
+    ),
 )
 GENERAL = Theme("general", "General", ())
 THEMES_BY_NAME = {theme.name: theme for theme in (*THEMES, GENERAL)}
 
 
+def theme_and_cue(text: str) -> tuple[str, str | None]:
+    """The first theme in THEMES with a cue in `text` and the cue's words as found there,
+    else ("general", None): what a draft shows as the reason for a scaffold's theme."""
+    for theme in THEMES:
+        cue = theme.cue_in(text)
+        if cue is not None:
+            return theme.name, cue
+    return GENERAL.name, None
+
+
 def detect_theme(text: str) -> str:
     """The name of the first theme in THEMES with a cue in `text`, else "general"."""
-    return next((theme.name for theme in THEMES if theme.matches(text)), GENERAL.name)
+    return theme_and_cue(text)[0]
 
 
 # --- scaffold questions ---------------------------------------------------------------
@@ -385,6 +480,48 @@ def _attendance(found: str) -> dict[str, Any]:
     )
 
 
+def _appointments(found: str) -> dict[str, Any]:
+    return _single(
+        todo(
+            'set the scene in the second person ("You are the ...") at a moment in this story'
+            " when the child is not brought to an appointment again, or nobody answers the"
+            " door at a planned visit: what has been missed, and what you know of the family."
+        )
+        + "\n\nWhat do you do?",
+        found + "\n\nA child depends on adults to get them to appointments: a child who is not"
+        " brought is telling us something about their care, not only about their parents'"
+        " choices. "
+        + todo(
+            "explain what your agency's 'was not brought' or no-access procedure asks of you,"
+            " and what the missed contacts could mean for this child."
+        ),
+        [
+            _option(
+                "the right response, e.g. follow it up with the family, tell the other"
+                " professionals involved and look again at the risks to the child",
+                "say why this is right, linking it to the review's finding",
+                correct=True,
+            ),
+            _option(
+                "a tempting wrong response, e.g. send another appointment letter and wait",
+                "explain what waiting could mean for the child",
+                correct=False,
+            ),
+            _option(
+                "a tempting wrong response, e.g. discharge the child from the service after"
+                " the second missed appointment",
+                "explain, without blame, what closing the case leaves unseen",
+                correct=False,
+            ),
+            _option(
+                "a tempting wrong response, e.g. record it as the parents' choice",
+                "explain why the child's needs come before the parents' choices",
+                correct=False,
+            ),
+        ],
+    )
+
+
 def _general(found: str) -> dict[str, Any]:
     return _single(
         todo(
@@ -427,6 +564,7 @@ _BUILDERS = {
     "compliance-curiosity": _compliance_curiosity,
     "challenge-escalation": _challenge_escalation,
     "attendance": _attendance,
+    "appointments": _appointments,
     "general": _general,
 }
 

@@ -260,7 +260,11 @@ def test_title_and_publisher_given() -> None:
         "publisher": "Sandwell Safeguarding Children Partnership",
         "title": "Baby HS: learning from a Sandwell review",
     }
-    assert draft.warnings == []
+    # The only warning: no finding of the seed is about who attends meetings.
+    assert draft.warnings == [
+        "The question 'Are you confident that all appropriate agencies attend meetings? If not"
+        " how\u2026' matches no finding: link it to the finding it asks about, if there is one."
+    ]
     assert "source.publisher" not in draft.placeholders
     assert_loads(draft)
 
@@ -336,7 +340,8 @@ def test_child_k_stages_questions_and_advice(child_k: BriefingDraft) -> None:
         "How do you make sure that every agency that knows a child attends strategy meetings?",
     ]
     assert [q["findings"] for q in reflections(child_k)] == [
-        [],
+        # "missing" and "exploited" each match one concern finding: both are linked.
+        ["ks-missing-episodes-treated-choice", "professionals-not-use-exploitation-screening"],
         ["ks-missing-episodes-treated-choice"],
         ["youth-offending-service-health-not"],
     ]
@@ -577,7 +582,9 @@ def test_findings_as_paragraphs_when_there_are_no_bullets() -> None:
     assert draft.warnings == [
         "No title given: the draft is called 'Learning briefing: A baby was taken to"
         " hospital.'. Change the title, and the id made from it, before the first import: a"
-        " bank's id is permanent."
+        " bank's id is permanent.",
+        "The question 'How do you challenge decisions?' matches no finding: link it to the"
+        " finding it asks about, if there is one.",
     ]
 
 

@@ -489,9 +489,9 @@ def test_a_broken_file_lists_every_error_like_the_command_line_and_saves_nothing
     assert '<a href="#file">' in page
     assert "3 problems in broken.yaml" in page
     for error in (
-        "broken.yaml:29: questions[0].options: exactly one option must be correct: true (found 2)",
-        "broken.yaml:63: questions[3].stage: unknown stage 'third'; stages are: first, second",
-        "broken.yaml:75: check.pass_mark: should be at most 100",
+        "Line 29: Question 1, options: exactly one option must be correct: true (found 2)",
+        "Line 63: Question 4, part of the story: unknown stage 'third'; stages are: first, second",
+        "Line 75: Check settings, pass mark: should be at most 100",
     ):
         assert f"<li>{error}</li>" in page
     assert count(Bank) == 0
@@ -509,13 +509,15 @@ def test_a_broken_change_to_an_existing_bank_saves_nothing(client, author):
 def test_a_yaml_syntax_error_is_reported_with_its_line(client, author):
     response = upload(client, "format: 1\nid: [unclosed\n", filename="bad.yaml")
     assert response.status_code == 422
-    assert "bad.yaml:" in page_text(response)
-    assert "(file): YAML syntax error" in page_text(response)
+    assert "problem in bad.yaml" in page_text(response)
+    assert "<li>Line 3: The file: YAML syntax error" in page_text(response)
 
 
 def test_only_the_name_of_the_uploaded_file_is_shown(client, author):
     response = upload(client, small_bank(**BROKEN), filename="../../etc/broken.yaml")
-    assert "<li>broken.yaml:75: check.pass_mark: should be at most 100</li>" in page_text(response)
+    page = page_text(response)
+    assert "3 problems in broken.yaml" in page and "etc" not in page
+    assert "<li>Line 75: Check settings, pass mark: should be at most 100</li>" in page
 
 
 @pytest.mark.parametrize(

@@ -281,7 +281,14 @@ def test_a_briefing_becomes_a_draft_that_cannot_be_published_until_written(app, 
     key = draft.bank.key
     refused = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "First"})
     assert refused.status_code == 422
-    assert "replace the placeholder text" in refused.get_data(as_text=True)
+    refused_page = refused.get_data(as_text=True)
+    assert "replace the placeholder text" in refused_page
+    # Places are named as the editor names them, counting from 1, with the question's id.
+    first = data["questions"][0]
+    assert f"Question 1 ({first['id']}), question text: replace the placeholder text" in (
+        refused_page
+    )
+    assert "questions[" not in refused_page
     assert _draft().status == "draft"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Check)) == 0
     assert db.session.scalars(sa.select(Bank.key)).one() == key

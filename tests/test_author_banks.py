@@ -310,8 +310,22 @@ def test_a_version_shows_what_changed_line_by_line(client, author):
     assert "What changed since version 1" in page
     assert "1 question edited, 1 removed." in page
     assert "Edited question q-single: Who must you tell first?" in page
-    assert "Changed: prompt" in page
-    # Both texts, marked with a sign on screen and a word for screen readers.
+    # Field by field, the changed words struck through or underlined, and announced.
+    assert '<dt class="govuk-summary-list__key">Question text</dt>' in page
+    assert (
+        'Was: Who <del class="app-diff-removed"><span class="govuk-visually-hidden">removed: '
+        "</span>should</del> you tell?"
+    ) in page
+    assert (
+        'Now: Who <ins class="app-diff-added"><span class="govuk-visually-hidden">added: '
+        "</span>must</ins> you tell"
+        '<ins class="app-diff-added"><span class="govuk-visually-hidden">added: </span>'
+        " first</ins>?"
+    ) in page
+    assert "Changed: prompt" not in page
+    # The file's lines stay one click away, marked with a sign on screen and a word for
+    # screen readers.
+    assert "Show the lines of the file" in page
     assert (
         '<span class="govuk-visually-hidden">removed: </span>'
         '<span aria-hidden="true">\u2212 </span>prompt: Who should you tell?'
@@ -363,8 +377,11 @@ def test_a_version_shows_changed_settings_and_findings(client, author):
     page = page_text(client.get("/author/banks/small-bank/versions/2"))
     assert "Edited finding referral" in page
     assert "Pass mark</dt>" in page
-    assert "Was: 80%" in page
-    assert "Now: 70%" in page
+    removed = '<del class="app-diff-removed"><span class="govuk-visually-hidden">removed: </span>'
+    added = '<ins class="app-diff-added"><span class="govuk-visually-hidden">added: </span>'
+    assert f"Was: {removed}80</del>%" in page
+    assert f"Now: {added}70</ins>%" in page
+    assert f"Now: The referral was {added}made the same day</ins>." in page
 
 
 # Export --------------------------------------------------------------------------------

@@ -694,3 +694,18 @@ def test_a_draft_with_nothing_published_since_publishes_without_a_question(app, 
     assert 'id="newer-version"' not in page and "replace_confirmed" not in page
     done = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "Mine"})
     assert done.status_code == 302
+
+
+def test_a_problem_no_field_shows_is_in_the_error_summary_in_plain_words(app, client, auth):
+    key = _small_draft(client, auth)
+    draft = _draft()
+    content = {**draft.content, "id": "Bad Id!"}  # no field of the details page shows it
+    draft.content = content
+    db.session.commit()
+    response = client.post(f"/author/banks/{key}/draft/details", data=_details_form(content))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    message = "Id: should be an id of lowercase letters, digits and single hyphens"
+    assert f'<a href="#form-errors">{message}' in page  # listed in the summary, linked
+    assert f'<span class="govuk-visually-hidden">Error:</span> {message}' in page
+    assert _draft().content == content

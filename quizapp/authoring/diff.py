@@ -307,8 +307,6 @@ _FIELD_LABELS: dict[str, str] = {
     "text": "text",
     "answer": "right answer",
     "shuffle": "shuffle the options",
-    "fixed": "keep in place",
-    "correct": "right answer",
 }
 #: Option keys after "Option 2": the text is the option itself.
 _OPTION_PARTS: dict[str, str] = {"text": "", "feedback": " feedback"}

@@ -310,8 +310,22 @@ def test_a_version_shows_what_changed_line_by_line(client, author):
     assert "What changed since version 1" in page
     assert "1 question edited, 1 removed." in page
     assert "Edited question q-single: Who must you tell first?" in page
-    assert "Changed: prompt" in page
-    # Both texts, marked with a sign on screen and a word for screen readers.
+    # Field by field, the changed words struck through or underlined, and announced.
+    assert '<dt class="govuk-summary-list__key">Question text</dt>' in page
+    assert (
+        'Was: Who <del class="app-diff-removed"><span class="govuk-visually-hidden">removed: '
+        "</span>should</del> you tell?"
+    ) in page
+    assert (
+        'Now: Who <ins class="app-diff-added"><span class="govuk-visually-hidden">added: '
+        "</span>must</ins> you tell"
+        '<ins class="app-diff-added"><span class="govuk-visually-hidden">added: </span>'
+        " first</ins>?"
+    ) in page
+    assert "Changed: prompt" not in page
+    # The file's lines stay one click away, marked with a sign on screen and a word for
+    # screen readers.
+    assert "Show the lines of the file" in page
     assert (
         '<span class="govuk-visually-hidden">removed: </span>'
         '<span aria-hidden="true">\u2212 </span>prompt: Who should you tell?'
@@ -363,8 +377,11 @@ def test_a_version_shows_changed_settings_and_findings(client, author):
     page = page_text(client.get("/author/banks/small-bank/versions/2"))
     assert "Edited finding referral" in page
     assert "Pass mark</dt>" in page
-    assert "Was: 80%" in page
-    assert "Now: 70%" in page
+    removed = '<del class="app-diff-removed"><span class="govuk-visually-hidden">removed: </span>'
+    added = '<ins class="app-diff-added"><span class="govuk-visually-hidden">added: </span>'
+    assert f"Was: {removed}80</del>%" in page
+    assert f"Now: {added}70</ins>%" in page
+    assert f"Now: The referral was {added}made the same day</ins>." in page
 
 
 # Export --------------------------------------------------------------------------------
@@ -489,9 +506,9 @@ def test_a_broken_file_lists_every_error_like_the_command_line_and_saves_nothing
     assert '<a href="#file">' in page
     assert "3 problems in broken.yaml" in page
     for error in (
-        "broken.yaml:29: questions[0].options: exactly one option must be correct: true (found 2)",
-        "broken.yaml:63: questions[3].stage: unknown stage 'third'; stages are: first, second",
-        "broken.yaml:75: check.pass_mark: should be at most 100",
+        "Line 29: Question 1, options: exactly one option must be correct: true (found 2)",
+        "Line 63: Question 4, part of the story: unknown stage 'third'; stages are: first, second",
+        "Line 75: Check settings, pass mark: should be at most 100",
     ):
         assert f"<li>{error}</li>" in page
     assert count(Bank) == 0
@@ -509,13 +526,15 @@ def test_a_broken_change_to_an_existing_bank_saves_nothing(client, author):
 def test_a_yaml_syntax_error_is_reported_with_its_line(client, author):
     response = upload(client, "format: 1\nid: [unclosed\n", filename="bad.yaml")
     assert response.status_code == 422
-    assert "bad.yaml:" in page_text(response)
-    assert "(file): YAML syntax error" in page_text(response)
+    assert "problem in bad.yaml" in page_text(response)
+    assert "<li>Line 3: The file: YAML syntax error" in page_text(response)
 
 
 def test_only_the_name_of_the_uploaded_file_is_shown(client, author):
     response = upload(client, small_bank(**BROKEN), filename="../../etc/broken.yaml")
-    assert "<li>broken.yaml:75: check.pass_mark: should be at most 100</li>" in page_text(response)
+    page = page_text(response)
+    assert "3 problems in broken.yaml" in page and "etc" not in page
+    assert "<li>Line 75: Check settings, pass mark: should be at most 100</li>" in page
 
 
 @pytest.mark.parametrize(

@@ -281,7 +281,14 @@ def test_a_briefing_becomes_a_draft_that_cannot_be_published_until_written(app, 
     key = draft.bank.key
     refused = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "First"})
     assert refused.status_code == 422
-    assert "replace the placeholder text" in refused.get_data(as_text=True)
+    refused_page = refused.get_data(as_text=True)
+    assert "replace the placeholder text" in refused_page
+    # Places are named as the editor names them, counting from 1, with the question's id.
+    first = data["questions"][0]
+    assert f"Question 1 ({first['id']}), question text: replace the placeholder text" in (
+        refused_page
+    )
+    assert "questions[" not in refused_page
     assert _draft().status == "draft"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Check)) == 0
     assert db.session.scalars(sa.select(Bank.key)).one() == key
@@ -687,3 +694,18 @@ def test_a_draft_with_nothing_published_since_publishes_without_a_question(app, 
     assert 'id="newer-version"' not in page and "replace_confirmed" not in page
     done = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "Mine"})
     assert done.status_code == 302
+
+
+def test_a_problem_no_field_shows_is_in_the_error_summary_in_plain_words(app, client, auth):
+    key = _small_draft(client, auth)
+    draft = _draft()
+    content = {**draft.content, "id": "Bad Id!"}  # no field of the details page shows it
+    draft.content = content
+    db.session.commit()
+    response = client.post(f"/author/banks/{key}/draft/details", data=_details_form(content))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    message = "Id: should be an id of lowercase letters, digits and single hyphens"
+    assert f'<a href="#form-errors">{message}' in page  # listed in the summary, linked
+    assert f'<span class="govuk-visually-hidden">Error:</span> {message}' in page
+    assert _draft().content == content

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from ..access import roles_required
 from ..audit import record
 from ..authoring.diff import diff_versions, item_lines
-from ..banks import BankError, BankFile, content_hash, dump_bank, load_bank_text
+from ..banks import BankError, BankFile, content_hash, dump_bank, load_bank_text, plain_error
 from ..banks.importer import import_bank
 from ..extensions import db
 from ..models import Bank, BankVersion, Question, Role, utcnow
@@ -273,7 +273,10 @@ def upload() -> Page:
                     )
                     status = 409
     page = render_template(
-        "author/banks/upload.html", form=form, bank_errors=errors, filename=filename
+        "author/banks/upload.html",
+        form=form,
+        bank_errors=[f"Line {e.line}: {plain_error(e.path, e.message)}" for e in errors],
+        filename=filename,
     )
     return (page, status) if form.errors else page
 

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from ..access import roles_required
 from ..authoring import editing
+from ..banks import plain_error, plain_message, plain_place
 from ..extensions import db
 from ..models import Bank, BankVersion, Role, utcnow
 from ..questions import QUESTION_TYPES
@@ -85,7 +86,8 @@ def _apply(
             name = form.FIELDS.get(relative) or form.FIELDS.get(relative.split("[")[0])
             field = getattr(form, name) if name else None
         if field is None:
-            form.form_errors.append(f"{relative or 'This'}: {message}")
+            place = plain_place(relative, inside=True) if where else plain_place(relative)
+            form.form_errors.append(f"{place or 'This'}: {message}")
         else:
             field.errors = [*field.errors, _sentence(message)]
     if found:
@@ -105,8 +107,8 @@ _QUESTION_AT = re.compile(r"questions\[\d+\] \('([^']*)'\)")
 
 def _readable(message: str) -> str:
     """Loader messages name questions by position ("questions[3] ('q-refer')"); the
-    editor names them by id."""
-    return _QUESTION_AT.sub(lambda match: f"question {match.group(1)}", message)
+    editor names them by id, and any other place as pages do ("finding 1")."""
+    return plain_message(_QUESTION_AT.sub(lambda match: f"question {match.group(1)}", message))
 
 
 @bp.route("/banks/<key>/draft/new", methods=["POST"])
@@ -192,7 +194,7 @@ def draft_details(key: str) -> str | Response | tuple[str, int]:
             name = DetailsForm.FIELDS.get(error.path)
             target = getattr(form, name) if name else None
             if target is None:
-                form.form_errors.append(f"{error.path}: {error.message}")
+                form.form_errors.append(plain_error(error.path, error.message))
             else:
                 target.errors = [*target.errors, _sentence(error.message)]
     return _form_page("author/draft_details.html", bool(form.errors), draft=draft, form=form)

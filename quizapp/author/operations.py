@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ..audit import record
 from ..authoring.editing import copy_of, unique_id, validate
-from ..banks import BankError, content_hash, load_bank_text
+from ..banks import BankError, content_hash, load_bank_text, plain_error
 from ..banks.export import dump_bank
 from ..banks.importer import default_check, latest_published, next_version_number, populate_version
 from ..extensions import db
@@ -132,12 +132,14 @@ def discard_draft(draft: BankVersion, *, user: User) -> None:
 
 
 def publish_problems(draft: BankVersion) -> list[str]:
-    """Why the draft can't be published, or nothing."""
+    """Why the draft can't be published, or nothing: each problem names its place as the
+    editor does ("Question 3 (q-refer), option 2, text: ...")."""
     from ..authoring.briefing import find_placeholders
 
-    problems = [f"{error.path}: {error.message}" for error in validate(draft.content)]
+    data = draft.content
+    problems = [plain_error(error.path, error.message, data) for error in validate(data)]
     problems += [
-        f"{path}: replace the placeholder text" for path in find_placeholders(draft.content)
+        plain_error(path, "replace the placeholder text", data) for path in find_placeholders(data)
     ]
     return problems
 

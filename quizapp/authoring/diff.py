@@ -3,9 +3,10 @@
 Pure: works on canonical bank data (`BankFile.to_data()`, as stored in
 `BankVersion.content`), so it is unit-tested without an app. Questions, findings and
 stages are matched by id, because the bank format promises ids stay the same across
-versions when only the text is edited. An edited item's line diff is taken between the
-item as the exported file writes it (`dump_bank`), so authors see the lines they would
-change in their own file.
+versions when only the text is edited. An edited item is shown field by field, named as
+the editor names them ("Question text", "Option 2 feedback"), with the words that changed
+marked (`word_diff`); its line diff, between the item as the exported file writes it
+(`dump_bank`), is kept for authors who edit the file itself.
 
 Draft content may be incomplete, so nothing here assumes a key is present.
 """
@@ -13,11 +14,14 @@ Draft content may be incomplete, so nothing here assumes a key is present.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..banks import dump_bank
+from ..banks.places import LABELS
 
 LineKind = Literal["added", "removed", "same"]
 
@@ -36,6 +40,28 @@ class DiffLine:
 
 
 @dataclass(frozen=True)
+class Words:
+    """A run of words (with the spaces between them) of one kind."""
+
+    kind: LineKind
+    text: str
+
+
+@dataclass(frozen=True)
+class FieldEdit:
+    """One changed field of an edited item, as an author reads it."""
+
+    #: The field as the editor names it: "Question text", "Option 2", "Step 3 (new)".
+    label: str
+    #: The old value with the removed words marked (empty: the field is new).
+    before: tuple[Words, ...]
+    #: The new value with the added words marked (empty: the field is removed).
+    after: tuple[Words, ...]
+    #: "new" and "removed" for a whole option or step added or taken out.
+    status: Literal["changed", "new", "removed"] = "changed"
+
+
+@dataclass(frozen=True)
 class ItemEdit:
     """A question, finding or stage present in both versions, with different content."""
 
@@ -46,6 +72,8 @@ class ItemEdit:
     fields: tuple[str, ...]
     #: The whole item, as in the exported file, with each line marked.
     lines: tuple[DiffLine, ...]
+    #: Each changed field (each changed option or step on its own), in the file's order.
+    changes: tuple[FieldEdit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +122,9 @@ class FieldChange:
     new: str
     #: A line diff for Markdown fields written over several lines; empty otherwise.
     lines: tuple[DiffLine, ...] = ()
+    #: `old` with removed words marked, and `new` with added words marked.
+    before: tuple[Words, ...] = ()
+    after: tuple[Words, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -261,7 +292,168 @@ def _items(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
 def _edit(key: str, old: dict[str, Any], new: dict[str, Any], kind: str) -> ItemEdit:
     fields = tuple(name for name in dict.fromkeys([*new, *old]) if old.get(name) != new.get(name))
     lines = line_diff(_render_safely(old, kind), _render_safely(new, kind))
-    return ItemEdit(id=key, old=old, new=new, fields=fields, lines=lines)
+    changes = tuple(
+        change for name in fields for change in field_edits(name, old.get(name), new.get(name))
+    )
+    return ItemEdit(id=key, old=old, new=new, fields=fields, lines=lines, changes=changes)
+
+
+# Word-level changes ------------------------------------------------------------------------
+
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]+")
+
+#: Labels of an item's fields where the editor's words differ from places.LABELS.
+_FIELD_LABELS: dict[str, str] = {
+    "text": "text",
+    "answer": "right answer",
+    "shuffle": "shuffle the options",
+}
+#: Option keys after "Option 2": the text is the option itself.
+_OPTION_PARTS: dict[str, str] = {"text": "", "feedback": " feedback"}
+
+
+def word_diff(old: str, new: str) -> tuple[tuple[Words, ...], tuple[Words, ...]]:
+    """`old` with the removed words marked, and `new` with the added words marked.
+
+    Words are compared whole (a changed letter marks its word), spaces kept as written."""
+    old_tokens, new_tokens = _TOKENS.findall(old), _TOKENS.findall(new)
+    before: list[Words] = []
+    after: list[Words] = []
+    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            _append(before, "same", old_tokens[i1:i2])
+            _append(after, "same", new_tokens[j1:j2])
+        else:
+            _append(before, "removed", old_tokens[i1:i2])
+            _append(after, "added", new_tokens[j1:j2])
+    return tuple(before), tuple(after)
+
+
+def _append(runs: list[Words], kind: LineKind, tokens: Sequence[str]) -> None:
+    """Add tokens to the runs; a space alone between two changes joins them."""
+    if not tokens:
+        return
+    text = "".join(tokens)
+    if runs and runs[-1].kind == kind:
+        runs[-1] = Words(kind, runs[-1].text + text)
+    elif (
+        kind != "same"
+        and len(runs) >= 2
+        and runs[-2].kind == kind
+        and runs[-1].kind == "same"
+        and not runs[-1].text.strip()
+    ):
+        runs[-2:] = [Words(kind, runs[-2].text + runs[-1].text + text)]
+    else:
+        runs.append(Words(kind, text))
+
+
+def field_edits(name: str, old: Any, new: Any) -> Iterator[FieldEdit]:
+    """The changes to one field of an item, in an author's words: options and steps one
+    by one ("Option 2", "Step 3 (new)"), a list of ids (findings) as the names in it."""
+    if name == "options" and _all_dicts(old) and _all_dicts(new):
+        for old_index, new_index in _paired(old or [], new or []):
+            yield from _option_edits(old or [], new or [], old_index, new_index)
+    elif name == "items" and isinstance(old or [], list) and isinstance(new or [], list):
+        for old_index, new_index in _paired(old or [], new or []):
+            number = (new_index if new_index is not None else old_index or 0) + 1
+            yield _change(
+                f"Step {number}{_suffix_of(old_index, new_index)}",
+                None if old_index is None else old[old_index],
+                None if new_index is None else new[new_index],
+                status=_status(old_index, new_index),
+            )
+    else:
+        yield _change(_field_label(name), old, new, answer=name == "answer")
+
+
+def _option_edits(
+    old: list[dict[str, Any]],
+    new: list[dict[str, Any]],
+    old_index: int | None,
+    new_index: int | None,
+) -> Iterator[FieldEdit]:
+    number = (new_index if new_index is not None else old_index or 0) + 1
+    before = {} if old_index is None else old[old_index]
+    after = {} if new_index is None else new[new_index]
+    status = _status(old_index, new_index)
+    for key in dict.fromkeys([*after, *before]):
+        if before.get(key) == after.get(key) and status == "changed":
+            continue
+        part = _OPTION_PARTS.get(key)
+        label = f"Option {number}" + (part if part is not None else f", {_lower_label(key)}")
+        yield _change(
+            label + _suffix_of(old_index, new_index),
+            before.get(key),
+            after.get(key),
+            status=status,
+        )
+
+
+def _status(old_index: int | None, new_index: int | None) -> Literal["changed", "new", "removed"]:
+    return "new" if old_index is None else "removed" if new_index is None else "changed"
+
+
+def _suffix_of(old_index: int | None, new_index: int | None) -> str:
+    status = _status(old_index, new_index)
+    return "" if status == "changed" else f" ({status})"
+
+
+def _paired(old: list[Any], new: list[Any]) -> Iterator[tuple[int | None, int | None]]:
+    """Entries of two lists that differ, paired by position within each changed run:
+    (old index, new index), None where an entry is only in one list."""
+    matcher = difflib.SequenceMatcher(
+        None, [_key(x) for x in old], [_key(x) for x in new], autojunk=False
+    )
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        olds, news = list(range(i1, i2)), list(range(j1, j2))
+        for index in range(max(len(olds), len(news))):
+            yield (
+                olds[index] if index < len(olds) else None,
+                news[index] if index < len(news) else None,
+            )
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _all_dicts(value: Any) -> bool:
+    return value is None or (
+        isinstance(value, list) and all(isinstance(item, dict) for item in value)
+    )
+
+
+def _lower_label(name: str) -> str:
+    return _FIELD_LABELS.get(name) or LABELS.get(name, name)
+
+
+def _field_label(name: str) -> str:
+    label = _lower_label(name)
+    return label[:1].upper() + label[1:]
+
+
+def _shown(value: Any, *, answer: bool = False) -> str:
+    if isinstance(value, bool):
+        return ("True" if value else "False") if answer else ("Yes" if value else "No")
+    if isinstance(value, list):
+        return ", ".join(_shown(item) for item in value) or "None"
+    return "" if value is None else str(value)
+
+
+def _change(
+    label: str,
+    old: Any,
+    new: Any,
+    *,
+    answer: bool = False,
+    status: Literal["changed", "new", "removed"] = "changed",
+) -> FieldEdit:
+    before, after = word_diff(_shown(old, answer=answer), _shown(new, answer=answer))
+    return FieldEdit(label, before, after, status)
 
 
 def item_lines(item: dict[str, Any], kind: str, line_kind: LineKind) -> tuple[DiffLine, ...]:
@@ -294,5 +486,10 @@ def _field_changes(
         if before == after:
             continue
         lines = line_diff(_as_text(before), _as_text(after)) if markdown else ()
-        changes.append(FieldChange(".".join(path), label, show(before), show(after), lines))
+        old_words, new_words = word_diff(show(before), show(after))
+        changes.append(
+            FieldChange(
+                ".".join(path), label, show(before), show(after), lines, old_words, new_words
+            )
+        )
     return tuple(changes)

@@ -14,6 +14,7 @@ from .loader import (
     load_bank_paths,
     load_bank_text,
 )
+from .places import plain_error, plain_message, plain_place
 from .schema import FORMAT_VERSION, QUESTION_MODELS, BankFile, QuestionBase, content_hash
 
 __all__ = [
@@ -29,4 +30,7 @@ __all__ = [
     "load_bank_file",
     "load_bank_paths",
     "load_bank_text",
+    "plain_error",
+    "plain_message",
+    "plain_place",
 ]

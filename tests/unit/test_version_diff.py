@@ -8,11 +8,14 @@ from typing import Any
 from quizapp.authoring.diff import (
     DiffLine,
     ListDiff,
+    Words,
     diff_lists,
     diff_versions,
+    field_edits,
     item_lines,
     line_diff,
     render_item,
+    word_diff,
 )
 from quizapp.banks import load_bank_text
 
@@ -185,3 +188,96 @@ def test_a_question_is_rendered_as_the_file_writes_it():
     lines = item_lines(question(data(), "q-reflect"), "questions", "removed")
     assert {line.kind for line in lines} == {"removed"}
     assert lines[0].text == "id: q-reflect"
+
+
+# Field by field, with the changed words marked ------------------------------------------
+
+
+def marked(runs: tuple[Words, ...]) -> str:
+    """Runs as text, removed words in [-...-] and added ones in {+...+}."""
+    signs = {"removed": ("[-", "-]"), "added": ("{+", "+}"), "same": ("", "")}
+    return "".join(signs[run.kind][0] + run.text + signs[run.kind][1] for run in runs)
+
+
+def test_word_diff_marks_the_changed_words_only():
+    before, after = word_diff("Who should you tell?", "Who must you tell first?")
+    assert marked(before) == "Who [-should-] you tell?"
+    assert marked(after) == "Who {+must+} you tell{+ first+}?"
+    assert [run.text for run in before if run.kind == "same"] == ["Who ", " you tell?"]
+
+
+def test_word_diff_of_equal_text_marks_nothing_and_empty_text_is_all_new():
+    before, after = word_diff("Same words.", "Same words.")
+    assert before == after == (Words("same", "Same words."),)
+    assert word_diff("", "New text") == ((), (Words("added", "New text"),))
+    assert word_diff("Old text", "") == ((Words("removed", "Old text"),), ())
+
+
+def test_neighbouring_changed_words_are_one_change():
+    before, after = word_diff("tell the lead today", "tell a named person today")
+    assert marked(before) == "tell [-the lead-] today"
+    assert marked(after) == "tell {+a named person+} today"
+
+
+def test_an_edited_question_is_shown_field_by_field_in_an_author_s_words():
+    old = data()
+    new = data(small_bank(**{"prompt: Who should you tell?": "prompt: Who must you tell first?"}))
+    (edit,) = diff_versions(old, new).questions.edited
+    (change,) = edit.changes
+    assert change.label == "Question text"
+    assert change.status == "changed"
+    assert marked(change.before) == "Who [-should-] you tell?"
+    assert marked(change.after) == "Who {+must+} you tell{+ first+}?"
+
+
+def test_options_are_named_by_number_and_added_or_removed_options_say_so():
+    old = [
+        {"text": "Children's social care", "correct": True, "feedback": "Yes, straight away."},
+        {"text": "Nobody", "correct": False, "feedback": "No."},
+    ]
+    new = [
+        {"text": "Children's social care", "correct": True, "feedback": "Yes, today."},
+        {"text": "Nobody", "correct": False, "feedback": "No."},
+        {"text": "Your lead", "correct": False, "feedback": "Not only."},
+    ]
+    changes = list(field_edits("options", old, new))
+    assert [(c.label, c.status) for c in changes] == [
+        ("Option 1 feedback", "changed"),
+        ("Option 3 (new)", "new"),
+        ("Option 3, right answer (new)", "new"),
+        ("Option 3 feedback (new)", "new"),
+    ]
+    assert marked(changes[0].before) == "Yes, [-straight away-]."
+    assert marked(changes[0].after) == "Yes, {+today+}."
+    assert changes[1].before == () and marked(changes[1].after) == "{+Your lead+}"
+    assert marked(changes[2].after) == "{+No+}"
+
+    (_, removed, *_) = field_edits("options", new, old)
+    assert (removed.label, removed.status) == ("Option 3 (removed)", "removed")
+    assert marked(removed.before) == "[-Your lead-]" and removed.after == ()
+
+
+def test_list_fields_are_shown_as_the_names_in_them():
+    (findings,) = field_edits("findings", ["sharing", "delay"], ["sharing", "escalation"])
+    assert findings.label == "Findings"
+    assert marked(findings.before) == "sharing, [-delay-]"
+    assert marked(findings.after) == "sharing, {+escalation+}"
+    steps = list(field_edits("items", ["Listen", "Record", "Refer"], ["Listen", "Refer"]))
+    assert [(s.label, marked(s.before), s.after) for s in steps] == [
+        ("Step 2 (removed)", "[-Record-]", ())
+    ]
+    (answer,) = field_edits("answer", True, False)
+    assert (answer.label, marked(answer.before), marked(answer.after)) == (
+        "Right answer",
+        "[-True-]",
+        "{+False+}",
+    )
+
+
+def test_details_have_their_changed_words_marked():
+    old = data()
+    new = copy.deepcopy(old)
+    new["title"] = old["title"] + " (revised)"
+    (title,) = diff_versions(old, new).details
+    assert marked(title.before) == old["title"]
+    assert marked(title.after) == old["title"] + "{+ (revised)+}"

@@ -56,6 +56,7 @@ def import_command(paths: tuple[str, ...]) -> None:
     from .banks.importer import import_bank
 
     results = _load_or_report(paths)
+    _refuse_placeholders(results)
     now = utcnow()
     try:
         outcomes = []
@@ -80,6 +81,27 @@ def import_command(paths: tuple[str, ...]) -> None:
         click.echo(
             f"{path}: {outcome.bank.key} {outcome.status} (version {outcome.version.number})"
         )
+
+
+def _refuse_placeholders(results: list) -> None:
+    """Exit 1, listing each placeholder as file: place, if any file still has one: an
+    import publishes at once, so unfinished text must not reach practitioners."""
+    from .authoring.scaffolds import find_placeholders
+
+    found = [
+        (path, place)
+        for path, result in results
+        for place in find_placeholders(result.bank.to_data())
+    ]
+    for path, place in found:
+        click.echo(f"{path}: {place}: replace the placeholder text", err=True)
+    if found:
+        click.echo(
+            f"Nothing imported: {len(found)} placeholder{'s' if len(found) > 1 else ''}"
+            " to replace.",
+            err=True,
+        )
+        raise SystemExit(1)
 
 
 completions_cli = AppGroup("completions", help="Requirements and completion records.")

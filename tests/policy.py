@@ -138,6 +138,7 @@ POLICY: dict[str, Entry] = {
     "author.version": signed_in(*AUTHORS, key="bank_key", number="version_number"),
     "author.version_statistics": signed_in(*AUTHORS, key="bank_key", number="version_number"),
     "author.export_version": signed_in(*AUTHORS, key="bank_key", number="version_number"),
+    "author.restore_version": signed_in(*AUTHORS, key="bank_key", number="version_number"),
     "author.new_draft": signed_in(*AUTHORS, **DRAFT),
     "author.draft": signed_in(*AUTHORS, **DRAFT),
     "author.draft_details": signed_in(*AUTHORS, **DRAFT),

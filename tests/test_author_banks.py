@@ -17,7 +17,7 @@ from quizapp.author.banks import bank_rows
 from quizapp.banks import content_hash, load_bank_text
 from quizapp.demo import import_shipped_banks
 from quizapp.extensions import db
-from quizapp.models import AuditEvent, Bank, BankVersion, Role, User
+from quizapp.models import AuditEvent, Bank, BankVersion, Check, Role, User
 from quizapp.web import format_date
 
 from .factories import create_user, import_bank_text, import_hs_bank, small_bank
@@ -53,6 +53,11 @@ def upload(client, text: str | bytes, *, filename: str = "small.yaml", change_no
     return client.post(
         "/author/upload", data=body, content_type=f"multipart/form-data; boundary={boundary}"
     )
+
+
+def publish(client, key: str = "small-bank", change_note: str = "Published"):
+    """Publish the bank's draft (an upload makes a draft; publishing is a second step)."""
+    return client.post(f"/author/banks/{key}/draft/publish", data={"change_note": change_note})
 
 
 def page_text(response) -> str:
@@ -232,8 +237,9 @@ def add_draft(bank: Bank, content: dict | None = None) -> BankVersion:
 
 def test_the_history_shows_who_changed_what_and_when(client, author):
     import_bank_text(small_bank())
-    response = upload(client, small_bank(**CHANGED), change_note="Sharper first question")
+    response = upload(client, small_bank(**CHANGED))
     assert response.status_code == 302
+    assert publish(client, change_note="Sharper first question").status_code == 302
     _first, second = versions()
     page = page_text(client.get("/author/banks/small-bank"))
     rows = page[page.index("<tbody") :].split("</tr>")
@@ -427,7 +433,9 @@ def test_an_older_version_exported_and_uploaded_makes_a_new_version_with_its_con
     old = client.get("/author/banks/small-bank/versions/1/export").get_data()
     response = upload(client, old, filename="small-bank-v1.yaml")
     assert response.status_code == 302
+    assert publish(client).status_code == 302
     first, _second, third = versions()
+    assert third.is_published
     assert third.content_hash == first.content_hash
     assert third.content == first.content
 
@@ -454,44 +462,59 @@ def test_the_upload_page_is_a_file_upload_form(client, author):
     assert "Upload a bank file" in page
 
 
-def test_uploading_a_new_bank_imports_it_with_an_audit_event(client, author):
-    response = upload(client, small_bank(), filename="small.yaml")
+def test_uploading_a_new_bank_makes_its_first_draft_with_an_audit_event(client, author):
+    response = upload(client, small_bank(), filename="small.yaml", change_note="First go")
     assert response.status_code == 302
-    assert response.location.endswith("/author/banks/small-bank")
+    assert response.location.endswith("/author/banks/small-bank/draft")
     page = page_text(client.get(response.location))
-    assert "Imported version 1" in page
+    assert "small.yaml is now the draft of A small check" in page
+    assert "Check it and publish it to make it the newest version." in page
+    assert ">First go</textarea>" in page  # the note is suggested for publishing
     (version,) = versions()
-    assert version.is_published
+    assert version.status == "draft"
+    assert version.based_on is None
     assert version.created_by_id == author.id
+    assert version.change_note == "First go"
+    assert count(Check) == 0  # a check comes with the first published version
     (event,) = audit_events()
     assert (event.action, event.target, event.user_id) == (
-        "bank.import",
+        "bank.create",
         "bank:small-bank",
         author.id,
     )
-    assert event.details["version"] == 1
-    assert event.details["status"] == "created"
-    assert event.details["file"] == "small.yaml"
-    assert event.details["content_hash"] == version.content_hash
+    assert event.details == {"from": "upload", "file": "small.yaml"}
+    assert publish(client, change_note="First version").status_code == 302
+    (version,) = versions()
+    assert version.is_published and version.number == 1
+    assert count(Check) == 1
 
 
-def test_uploading_a_changed_file_makes_a_new_version(client, author):
+def test_uploading_a_changed_file_makes_a_draft_based_on_the_latest_version(client, author):
     import_bank_text(small_bank())
     response = upload(client, small_bank(**CHANGED), change_note="  Reworded  ")
-    assert "Imported version 2" in page_text(client.get(response.location))
-    _first, second = versions()
-    assert second.change_note == "Reworded"
-    assert second.created_by_id == author.id
+    assert response.location.endswith("/author/banks/small-bank/draft")
+    first, draft = versions()
+    assert first.is_published and draft.status == "draft"
+    assert draft.based_on == 1
+    assert draft.content["questions"][0]["prompt"] == "Who must you tell first?"
+    assert draft.change_note == "Reworded"
+    assert draft.created_by_id == author.id
     (event,) = audit_events()
-    assert event.details["status"] == "new version"
-    assert event.details["version"] == 2
+    assert event.action == "draft.start"
+    assert event.details == {"from": "upload", "file": "small.yaml", "based_on": 1}
+    assert publish(client, change_note="Reworded").status_code == 302
+    _first, second = versions()
+    assert second.is_published and second.number == 2
+    assert second.change_note == "Reworded"
 
 
 def test_uploading_an_unchanged_file_changes_nothing(client, author):
     import_bank_text(small_bank())
     response = upload(client, small_bank())
     assert response.status_code == 302
-    assert "No changes: the file matches version 1" in page_text(client.get(response.location))
+    assert "No changes: the file matches version 1, so no draft was made" in page_text(
+        client.get(response.location)
+    )
     assert len(versions()) == 1
     assert audit_events() == []
 

@@ -1,9 +1,10 @@
 """Banks for authors: the list, each bank's history, every version with what changed,
-export of a version as a bank file, and upload of a bank file.
+export of a version as a bank file, upload of a bank file, and restoring an old version.
 
 Upload reads the file with the same loader as `flask banks import`, so the browser and
 the command line report the same errors in the same `file:line: place: message` form,
-and an exported file imports back to exactly the version it came from.
+and an exported file imports back to exactly the version it came from. In the browser
+the file becomes a draft, published through the same checks as any draft.
 """
 
 from __future__ import annotations
@@ -20,15 +21,15 @@ from sqlalchemy.orm import defer, selectinload
 from werkzeug.wrappers import Response
 
 from ..access import roles_required
-from ..audit import record
 from ..authoring.diff import diff_versions, item_lines
 from ..banks import BankError, BankFile, content_hash, dump_bank, load_bank_text, plain_error
-from ..banks.importer import import_bank
+from ..banks.importer import latest_published as latest
 from ..extensions import db
 from ..models import Bank, BankVersion, Question, Role, utcnow
 from ..questions import QUESTION_TYPES
-from . import bp
-from .forms import BankUploadForm
+from ..web import format_datetime
+from . import bp, operations
+from .forms import BankUploadForm, RestoreForm
 
 authors = roles_required(Role.AUTHOR, Role.ADMIN)
 
@@ -189,10 +190,18 @@ def version(key: str, number: int) -> str:
     version = version_or_404(bank, number)
     previous = previous_published(version)
     content = version.content
+    newest = latest(bank)
     return render_template(
         "author/banks/version.html",
         bank=bank,
         version=version,
+        # An older published version can be restored as a draft (see restore_version).
+        restore_form=(
+            RestoreForm()
+            if version.is_published and newest is not None and newest.number > version.number
+            else None
+        ),
+        draft=operations.draft_of(bank),
         previous=previous,
         diff=diff_versions(previous.content if previous else None, content),
         content=content,
@@ -242,10 +251,12 @@ def export_version(key: str, number: int) -> Response:
 @bp.route("/upload", methods=["GET", "POST"])
 @authors
 def upload() -> Page:
+    """A bank file becomes a draft, to be checked and published like any other draft."""
     form = BankUploadForm()
     errors: list[BankError] = []
     filename = ""
     status = 422
+    in_the_way: BankVersion | None = None
     if form.validate_on_submit():
         filename = PureWindowsPath(form.file.data.filename or "").name or "bank.yaml"
         text = _decode(form.file.data.read())
@@ -264,11 +275,19 @@ def upload() -> Page:
             else:
                 assert result.bank is not None
                 try:
-                    return _import(result.bank, form, filename)
-                except IntegrityError:  # another import took the version number first
+                    return _draft_from_file(result.bank, form, filename)
+                except operations.DraftInTheWay as conflict:
+                    db.session.rollback()
+                    in_the_way = conflict.draft
+                    form.replace_draft.errors = [
+                        f"{_draft_described(in_the_way)} Select the file again and tick"
+                        " the box to replace that draft with it, or go to the draft"
+                    ]
+                    status = 409
+                except IntegrityError:  # another author made a draft at the same time
                     db.session.rollback()
                     form.file.errors.append(
-                        "Someone else imported a version of this bank at the same time."
+                        "Someone else made a draft of this bank at the same time."
                         " Nothing was saved from your file; upload it again"
                     )
                     status = 409
@@ -277,36 +296,89 @@ def upload() -> Page:
         form=form,
         bank_errors=[f"Line {e.line}: {plain_error(e.path, e.message)}" for e in errors],
         filename=filename,
+        in_the_way=in_the_way,
     )
     return (page, status) if form.errors else page
 
 
-def _import(bank_file: BankFile, form: BankUploadForm, filename: str) -> Response:
-    """Import in one commit, with its audit event, and go to the bank's page."""
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
-    digest = content_hash(bank_file)
-    note = (form.change_note.data or "").strip()
-    outcome = import_bank(bank_file.to_data(), digest, now=utcnow(), user=user, change_note=note)
-    key, number, status = outcome.bank.key, outcome.version.number, outcome.status
-    if status != "unchanged":
-        record(
-            "bank.import",
-            f"bank:{key}",
-            user=user,
-            details={
-                "version": number,
-                "status": status,
-                "file": filename,
-                "content_hash": digest,
-                "via": "upload",
-            },
-        )
+def _draft_from_file(bank_file: BankFile, form: BankUploadForm, filename: str) -> Response:
+    """The file as the bank's draft in one commit, and go to the draft page."""
+    outcome = operations.draft_from_file(
+        bank_file.to_data(),
+        content_hash(bank_file),
+        filename=filename,
+        change_note=form.change_note.data or "",
+        user=current_user._get_current_object(),  # type: ignore[attr-defined]
+        now=utcnow(),
+        replace=bool(form.replace_draft.data),
+    )
     db.session.commit()
-    if status == "unchanged":
-        flash(f"No changes: the file matches version {number}", "success")
+    if outcome.draft is None:
+        assert outcome.unchanged is not None
+        flash(
+            f"No changes: the file matches version {outcome.unchanged.number},"
+            " so no draft was made",
+            "success",
+        )
+        return redirect(url_for("author.bank", key=outcome.bank.key))
+    flash(
+        f"{filename} is now the draft of {outcome.bank.title}."
+        " Check it and publish it to make it the newest version.",
+        "success",
+    )
+    return redirect(url_for("author.draft", key=outcome.bank.key))
+
+
+def _draft_described(draft: BankVersion) -> str:
+    """Whose the existing draft is and when it last changed, for a choice to replace it."""
+    who = draft.created_by.name if draft.created_by else "an account since removed"
+    return (
+        f"{draft.bank.title} already has a draft, started by {who} on"
+        f" {format_datetime(draft.created_at)} and last changed on"
+        f" {format_datetime(operations.draft_last_changed(draft))}."
+    )
+
+
+@bp.route("/banks/<key>/versions/<int:number>/restore", methods=["POST"])
+@authors
+def restore_version(key: str, number: int) -> Page:
+    """An older published version's content as the bank's draft, to publish again."""
+    bank = bank_or_404(key)
+    version = version_or_404(bank, number)
+    if not version.is_published:
+        abort(404)
+    form = RestoreForm()
+    if not form.validate_on_submit():
+        abort(400)
+    newest = latest(bank)
+    draft = operations.draft_of(bank)
+    if newest is not None and newest.number == version.number:
+        form.form_errors.append(
+            f"Version {number} is the newest version: start a draft from it on the bank's page"
+        )
+    elif draft is not None and not form.replace_draft.data:
+        form.replace_draft.errors = [
+            f"{_draft_described(draft)} Tick the box to replace that draft with version"
+            f" {number}, or go to the draft"
+        ]
     else:
-        flash(f"Imported version {number}", "success")
-    return redirect(url_for("author.bank", key=key))
+        operations.restore_version(
+            version,
+            user=current_user._get_current_object(),  # type: ignore[attr-defined]
+            now=utcnow(),
+            replace=draft is not None,
+        )
+        db.session.commit()
+        flash(
+            f"Version {number} restored as a draft."
+            " Check it and publish it to make it the newest version.",
+            "success",
+        )
+        return redirect(url_for("author.draft", key=key))
+    page = render_template(
+        "author/banks/restore.html", bank=bank, version=version, form=form, draft=draft
+    )
+    return page, 409
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,9 @@ def new_draft(key: str) -> Response:
 @bp.route("/banks/<key>/draft")
 @authors
 def draft(key: str) -> str:
-    return _draft_page(_draft(key), PublishForm())
+    draft = _draft(key)
+    # A note given with an uploaded file is suggested as the change note.
+    return _draft_page(draft, PublishForm(change_note=draft.change_note or None))
 
 
 def _draft_page(draft: BankVersion, publish_form: PublishForm) -> str:

@@ -1,11 +1,16 @@
-"""Forms for the bank pages: uploading a bank file."""
+"""Forms for the bank pages: uploading a bank file, restoring an old version."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea
-from wtforms import SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovFileInput,
+    GovSubmitInput,
+    GovTextArea,
+)
+from wtforms import BooleanField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
 from ..text_rules import NoHiddenCharacters
@@ -26,12 +31,23 @@ class BankUploadForm(FlaskForm):
     )
     change_note = TextAreaField(
         "What has changed? (optional)",
-        description="Shown in the bank's history, for example \u201cReworded the question"
-        " on escalation\u201d. Leave it blank for a new bank.",
+        description="Suggested as the change note when you publish the draft, for example"
+        " \u201cReworded the question on escalation\u201d. Leave it blank for a new bank.",
         widget=GovTextArea(),
         validators=[
             Length(max=2000, message="What has changed must be 2,000 characters or fewer"),
             NoHiddenCharacters("What has changed", multiline=True),
         ],
     )
-    submit = SubmitField("Upload and import", widget=GovSubmitInput())
+    #: Shown when the bank already has a draft: the file replaces it only if ticked.
+    replace_draft = BooleanField(
+        "Replace the current draft with this file", widget=GovCheckboxInput()
+    )
+    submit = SubmitField("Upload as a draft", widget=GovSubmitInput())
+
+
+class RestoreForm(FlaskForm):
+    """Restore an old version as the bank's draft; replacing a draft needs the box ticked."""
+
+    replace_draft = BooleanField(widget=GovCheckboxInput())
+    submit = SubmitField("Restore as a new draft", widget=GovSubmitInput())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +62,15 @@ def published_since(draft: BankVersion) -> list[BankVersion]:
     )
 
 
+class DraftInTheWay(Exception):
+    """The bank already has a draft. Putting a file or an old version in its place would
+    drop the draft's edits, so the author must choose to (`replace=True`)."""
+
+    def __init__(self, draft: BankVersion) -> None:
+        super().__init__(f"bank {draft.bank.key} already has a draft")
+        self.draft = draft
+
+
 def draft_of(bank: Bank) -> BankVersion | None:
     return db.session.scalar(
         sa.select(BankVersion).where(BankVersion.bank_id == bank.id, BankVersion.status == "draft")
@@ -86,25 +96,145 @@ def start_draft(bank: Bank, *, user: User, now: datetime) -> BankVersion:
 
 
 def _new_draft(bank: Bank, data: dict[str, Any], *, user: User, now: datetime) -> BankVersion:
-    source = data.get("source", {})
-    draft = BankVersion(
-        bank=bank,
-        number=next_version_number(bank),
-        status="draft",
-        content=data,
-        content_hash="",
-        title=data.get("title", bank.title),
-        summary=data.get("summary", ""),
-        source_publisher=source.get("publisher", ""),
-        source_title=source.get("title", ""),
-        source_url=source.get("url"),
-        signposting=data.get("signposting", ""),
-        created_by=user,
-        created_at=now,
-    )
+    draft = BankVersion(bank=bank, number=next_version_number(bank), status="draft")
+    _fill_draft(draft, data, user=user, now=now)
     db.session.add(draft)
     db.session.flush()
     return draft
+
+
+def _fill_draft(draft: BankVersion, data: dict[str, Any], *, user: User, now: datetime) -> None:
+    """Give a (new or replaced) draft its content, started by `user` now."""
+    source = data.get("source", {})
+    draft.content = data
+    draft.content_hash = ""
+    draft.title = data.get("title", draft.bank.title)
+    draft.summary = data.get("summary", "")
+    draft.source_publisher = source.get("publisher", "")
+    draft.source_title = source.get("title", "")
+    draft.source_url = source.get("url")
+    draft.signposting = data.get("signposting", "")
+    draft.created_by = user
+    draft.created_at = now
+
+
+def draft_last_changed(draft: BankVersion) -> datetime:
+    """When the draft was last started, edited or replaced (from the audit log)."""
+    edited = db.session.scalar(
+        sa.select(sa.func.max(AuditEvent.at)).where(
+            AuditEvent.target == target(draft.bank),
+            AuditEvent.action.like("draft.%"),
+            AuditEvent.at >= draft.created_at,
+        )
+    )
+    return max(edited, draft.created_at) if edited is not None else draft.created_at
+
+
+@dataclass(frozen=True)
+class FileDraft:
+    """What an uploaded bank file became."""
+
+    bank: Bank
+    #: The draft holding the file's content; None if the file changed nothing.
+    draft: BankVersion | None
+    #: The published version the file matches, when it changes nothing.
+    unchanged: BankVersion | None = None
+
+
+def draft_from_file(
+    data: dict[str, Any],
+    digest: str,
+    *,
+    filename: str,
+    change_note: str,
+    user: User,
+    now: datetime,
+    replace: bool = False,
+) -> FileDraft:
+    """Put a validated bank file (canonical data, `content_hash` `digest`) into a draft, to
+    be checked and published like any draft: a new bank for a new id, else the bank's
+    draft, based on its latest published version. A file matching that version changes
+    nothing. An existing draft is replaced only if the author chose to (`replace`), else
+    `DraftInTheWay`. The change note is kept on the draft as the suggested publish note."""
+    data = copy_of(data)
+    bank = db.session.scalar(sa.select(Bank).where(Bank.key == data["id"]))
+    if bank is None:
+        bank = Bank(key=data["id"], title=data["title"], created_at=now)
+        db.session.add(bank)
+        db.session.flush()
+        draft = _new_draft(bank, data, user=user, now=now)
+        draft.change_note = change_note.strip()
+        record("bank.create", target(bank), user=user, details={"from": "upload", "file": filename})
+        return FileDraft(bank, draft)
+    latest = latest_published(bank)
+    if latest is not None and latest.content_hash == digest:
+        return FileDraft(bank, None, unchanged=latest)
+    details = {"from": "upload", "file": filename, "based_on": latest.number if latest else None}
+    draft = _put_in_draft(
+        bank, data, user=user, now=now, replace=replace, details=details, started="draft.start"
+    )
+    draft.change_note = change_note.strip()
+    draft.based_on = latest.number if latest is not None else None
+    db.session.flush()
+    return FileDraft(bank, draft)
+
+
+def restore_version(
+    version: BankVersion, *, user: User, now: datetime, replace: bool = False
+) -> BankVersion:
+    """A draft holding an older published version's content, based on the newest
+    published version: publishing it makes the old content the newest version. An
+    existing draft is replaced only if the author chose to (`replace`)."""
+    if not version.is_published:
+        raise ValueError("only a published version can be restored")
+    bank = version.bank
+    newest = latest_published(bank)
+    assert newest is not None  # `version` itself is published
+    details = {"from_version": version.number}
+    draft = _put_in_draft(
+        bank, copy_of(version.content), user=user, now=now, replace=replace, details=details
+    )
+    draft.based_on = newest.number
+    draft.change_note = f"Restored version {version.number}"
+    record("draft.restore", target(bank), user=user, details=details)
+    db.session.flush()
+    return draft
+
+
+def _put_in_draft(
+    bank: Bank,
+    data: dict[str, Any],
+    *,
+    user: User,
+    now: datetime,
+    replace: bool,
+    details: dict[str, Any],
+    started: str | None = None,
+) -> BankVersion:
+    """The bank's draft with `data` in it: a new draft (audited as `started`, if given), or
+    the existing one replaced if the author chose so ("draft.replace"), else
+    `DraftInTheWay`."""
+    existing = draft_of(bank)
+    if existing is None:
+        draft = _new_draft(bank, data, user=user, now=now)
+        if started:
+            record(started, target(bank), user=user, details=details)
+        return draft
+    if not replace:
+        raise DraftInTheWay(existing)
+    record(
+        "draft.replace",
+        target(bank),
+        user=user,
+        details={
+            **details,
+            "number": existing.number,
+            "started_by": existing.created_by_id,
+        },
+    )
+    _fill_draft(existing, data, user=user, now=now)
+    db.session.flush()
+    return existing
 
 
 def save_draft(

@@ -105,13 +105,13 @@ def test_a_file_with_placeholders_becomes_a_draft_that_cannot_be_published(clien
     response = upload(client, small_bank(**PLACEHOLDER))
     assert response.status_code == 302
     draft_page = page_text(client.get(response.location))
-    assert "questions[0].prompt: replace the placeholder text" in draft_page
+    assert "Question 1 (q-single), question text: replace the placeholder text" in draft_page
 
     refused = publish(client, change_note="First version")
     page = page_text(refused)
     assert refused.status_code == 422
     assert "This version cannot be published yet" in page
-    assert "questions[0].prompt: replace the placeholder text" in page
+    assert "Question 1 (q-single), question text: replace the placeholder text" in page
     (version,) = versions()
     assert version.status == "draft"
     assert count(Check) == 0

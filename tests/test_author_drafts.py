@@ -821,3 +821,38 @@ def test_a_draft_with_nothing_published_since_publishes_without_a_question(app, 
     assert 'id="newer-version"' not in page and "/draft/update" not in page
     done = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "Mine"})
     assert done.status_code == 302
+
+
+def test_a_merge_that_leaves_something_to_fix_says_so(app, client, auth):
+    """The draft adds a question testing a finding the newer version deleted: both are
+    kept by default, and the draft page lists what to fix before publishing."""
+    key = _small_draft(client, auth)
+    added = {"stage": "first", "findings": ["referral"], "prompt": "When do you refer?"}
+    new_url = f"/author/banks/{key}/draft/questions/new/reflection"
+    assert client.post(new_url, data=added).status_code == 302
+    newer = small_bank(
+        **{
+            "  - id: referral\n    kind: good-practice\n    text: The referral was timely.\n": "",
+            "findings: [referral]": "findings: [sharing]",
+        }
+    )
+    n = import_bank_text(newer).version.number
+    page = client.get(f"/author/banks/{key}/draft/update").get_data(as_text=True)
+    choices = {
+        name: value
+        for name, value in re.findall(
+            r'<input[^>]*name="(choice-[^"]+)"[^>]*value="([^"]+)"[^>]*checked', page
+        )
+    }
+    assert choices["choice-findings-referral"] == "theirs"
+    fingerprint = re.search(r'name="draft" value="([^"]+)"', page)
+    assert fingerprint is not None
+    response = client.post(
+        f"/author/banks/{key}/draft/update",
+        data={"newest": str(n), "draft": fingerprint.group(1), **choices},
+        follow_redirects=True,
+    )
+    body = response.get_data(as_text=True)
+    assert f"Your draft is up to date with version {n}." in body
+    assert "to fix before you publish" in body and "referral" in body
+    assert [f["id"] for f in _draft().content["findings"]] == ["sharing"]

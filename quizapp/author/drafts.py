@@ -590,6 +590,13 @@ def draft_update(key: str) -> str | Response | tuple[str, int]:
                 )
                 db.session.commit()
                 flash(f"Your draft is up to date with version {newest.number}.", "success")
+                problems = operations.publish_problems(draft)
+                if problems:  # e.g. a question kept in a part of the story deleted
+                    flash(
+                        f"{len(problems)} thing{'s' if len(problems) != 1 else ''} to fix"
+                        " before you publish: see the list below.",
+                        "info",
+                    )
                 return redirect(url_for("author.draft", key=key))
             status = 422
             chosen = {k: v for k, v in chosen.items() if k not in errors}

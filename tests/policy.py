@@ -142,6 +142,7 @@ POLICY: dict[str, Entry] = {
     "author.new_draft": signed_in(*AUTHORS, **DRAFT),
     "author.draft": signed_in(*AUTHORS, **DRAFT),
     "author.draft_details": signed_in(*AUTHORS, **DRAFT),
+    "author.draft_update": signed_in(*AUTHORS, **DRAFT),
     "author.discard_draft": signed_in(*AUTHORS, **DRAFT),
     "author.publish": signed_in(*AUTHORS, **DRAFT),
     "author.draft_item": signed_in(

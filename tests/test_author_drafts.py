@@ -634,55 +634,189 @@ def check_for_key(key: str) -> Check:
     return db.session.scalars(sa.select(Check).join(Bank).where(Bank.key == key)).one()
 
 
+#: Version published by a file while the draft is open: edits q-single, adds q-theirs.
+NEWER_BANK = small_bank(
+    **{
+        "prompt: Who should you tell?": "prompt: Who do you tell first?",
+        "    prompt: How do you share information?\n": (
+            "    prompt: How do you share information?\n"
+            "  - id: q-theirs\n"
+            "    stage: second\n"
+            "    type: reflection\n"
+            "    prompt: What went well?\n"
+        ),
+    }
+)
+
+
+def _radios(page: str, name: str) -> dict[str, bool]:
+    """The radios named `name` on the page: value -> checked."""
+    found = {}
+    for tag in re.findall(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', page):
+        value = re.search(r'value="([^"]*)"', tag)
+        assert value is not None
+        found[value.group(1)] = " checked" in tag
+    return found
+
+
+def _draft_edited_on_both_sides(client, key: str) -> tuple[dict, int]:
+    """The draft edits q-single, removes q-reflect and adds a question; then another
+    version, NEWER_BANK, is published. Returns the draft's content and that number."""
+    question = _draft().content["questions"][0]
+    edited = {**_question_form(question), "prompt": "Mine, who do you tell?"}
+    url = f"/author/banks/{key}/draft/questions/q-single"
+    assert client.post(url, data=edited).status_code == 302
+    assert client.post(f"/author/banks/{key}/draft/questions/q-reflect/delete").status_code == 302
+    added = {"stage": "first", "prompt": "What would you do differently?"}
+    new_url = f"/author/banks/{key}/draft/questions/new/reflection"
+    assert client.post(new_url, data=added).status_code == 302
+    n = import_bank_text(NEWER_BANK).version.number
+    return _draft().content, n
+
+
 def test_a_version_published_since_the_draft_began_is_not_replaced_without_choosing(
     app, client, auth
 ):
     """Start a draft from version 1; a file publishes version 2; publishing the draft
-    would drop version 2's change, so it is refused until the author chooses."""
+    would drop version 2's changes, so it is refused until the draft is brought up to
+    date, which asks the author to choose per question."""
     key = _small_draft(client, auth)
-    question = _draft().content["questions"][0]
-    edited = {**_question_form(question), "prompt": "Who should you tell first?"}
-    url = f"/author/banks/{key}/draft/questions/{question['id']}"
-    assert client.post(url, data=edited).status_code == 302
-    # Another author uploads a file with a different change: version 2.
-    newer = import_bank_text(small_bank(**{"The story begins.": "The story begins again."}))
-    n = newer.version.number  # 3: the draft holds number 2 (numbers are given at start)
+    mine, n = _draft_edited_on_both_sides(client, key)
+    added_id = next(q["id"] for q in mine["questions"] if q["prompt"].startswith("What would"))
 
     page = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
     assert 'id="newer-version"' in page
     assert f"Version {n} was published on" in page
-    assert "publishing the draft would replace" in page
+    assert f'href="/author/banks/{key}/draft/update"' in page
 
     refused = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "Mine"})
     assert refused.status_code == 409
     body = refused.get_data(as_text=True)
-    assert f"Version {n} was published after you started this draft" in body
-    assert f"Confirm that your draft should replace version {n}" in body
-    db.session.expire_all()
-    assert _draft().content["questions"][0]["prompt"] == "Who should you tell first?"
+    assert f"Bring your draft up to date with version {n} before you" in body
+    assert f'href="/author/banks/{key}/draft/update"' in body
+    assert _draft().content == mine
     published = db.session.scalars(
         sa.select(BankVersion.number).where(BankVersion.status == "published")
     ).all()
     assert sorted(published) == [1, n]
 
-    # Confirming a version other than the newest is not a choice about the newest.
+    update = client.get(f"/author/banks/{key}/draft/update")
+    assert update.status_code == 200
+    page = update.get_data(as_text=True)
+    # Changed on either side: listed, questions first; the rest only counted.
+    names = re.findall(r'name="(choice-[^"]+)"', page)
+    assert list(dict.fromkeys(names)) == [
+        "choice-questions-q-single",
+        f"choice-questions-{added_id}",
+        "choice-questions-q-reflect",
+        "choice-questions-q-theirs",
+    ]
+    assert "8 items changed in neither" in page
+    assert "Changed in both: choose which to keep" in page
+    assert "</span>prompt: Mine, who do you tell?" in page  # an added line
+    assert "</span>prompt: Who do you tell first?" in page
+    # The conflict has no choice made for the author; the others keep the side that changed.
+    assert _radios(page, "choice-questions-q-single") == {"mine": False, "theirs": False}
+    assert _radios(page, "choice-questions-q-reflect") == {"mine": True, "theirs": False}
+    assert _radios(page, "choice-questions-q-theirs") == {"mine": False, "theirs": True}
+    assert _radios(page, f"choice-questions-{added_id}") == {"mine": True, "theirs": False}
+    assert "Keep it deleted" in page and "Keep the question, with" not in page
+    assert "Keep the question" in page and f"Keep the question version {n} added" in page
+    fingerprint = re.search(r'name="draft" value="([^"]+)"', page)
+    assert fingerprint is not None
+    defaults = {
+        "newest": str(n),
+        "draft": fingerprint.group(1),
+        "choice-questions-q-reflect": "mine",
+        "choice-questions-q-theirs": "theirs",
+        f"choice-questions-{added_id}": "mine",
+    }
+
+    missing = client.post(f"/author/banks/{key}/draft/update", data=defaults)
+    assert missing.status_code == 422
+    body = missing.get_data(as_text=True)
+    assert "There is a problem" in body
+    assert body.count("Choose which version of question q-single to keep") == 2  # summary, field
+    assert 'href="#choice-questions-q-single"' in body
+    assert _draft().content == mine and _draft().based_on == 1
+
+    # Choices made against other content are not applied.
     stale = client.post(
-        f"/author/banks/{key}/draft/publish",
-        data={"change_note": "Mine", "replaces": "1", "replace_confirmed": "y"},
+        f"/author/banks/{key}/draft/update",
+        data={**defaults, "newest": "1", "choice-questions-q-single": "mine"},
     )
-    assert stale.status_code == 409
+    assert stale.status_code == 409 and _draft().content == mine
 
     chosen = client.post(
-        f"/author/banks/{key}/draft/publish",
-        data={"change_note": "Mine", "replaces": str(n), "replace_confirmed": "y"},
+        f"/author/banks/{key}/draft/update",
+        data={**defaults, "choice-questions-q-single": "mine"},
     )
     assert chosen.status_code == 302, chosen.get_data(as_text=True)
+    draft = _draft()
+    assert draft.based_on == n
+    questions = {q["id"]: q for q in draft.content["questions"]}
+    assert questions["q-single"]["prompt"] == "Mine, who do you tell?"
+    assert questions["q-theirs"]["prompt"] == "What went well?"
+    assert added_id in questions and "q-reflect" not in questions
+    assert [q["id"] for q in draft.content["questions"]] == [
+        "q-single",
+        "q-multiple",
+        "q-true-false",
+        "q-ordering",
+        added_id,  # after q-ordering, as in the draft
+        "q-theirs",
+    ]
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "draft.update")
+    ).one()
+    assert event.details["from_version"] == 1 and event.details["to_version"] == n
+    assert event.details["choices"]["questions:q-single"] == "mine"
+    assert event.details["choices"]["questions:q-theirs"] == "theirs"
+
+    page = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
+    assert 'id="newer-version"' not in page
+    done = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "Mine"})
+    assert done.status_code == 302, done.get_data(as_text=True)
     db.session.expire_all()
     latest = db.session.scalars(
         sa.select(BankVersion).order_by(BankVersion.number.desc()).limit(1)
     ).one()
     assert latest.number == n + 1 and latest.status == "published"
-    assert latest.content["questions"][0]["prompt"] == "Who should you tell first?"
+    published_ids = [q["id"] for q in latest.content["questions"]]
+    assert published_ids == [q["id"] for q in draft.content["questions"]]
+    assert latest.content["questions"][0]["prompt"] == "Mine, who do you tell?"
+
+
+def test_bringing_a_draft_up_to_date_can_take_the_newer_version_s_side(app, client, auth):
+    key = _small_draft(client, auth)
+    mine, n = _draft_edited_on_both_sides(client, key)
+    added_id = next(q["id"] for q in mine["questions"] if q["prompt"].startswith("What would"))
+    page = client.get(f"/author/banks/{key}/draft/update").get_data(as_text=True)
+    fingerprint = re.search(r'name="draft" value="([^"]+)"', page)
+    assert fingerprint is not None
+    response = client.post(
+        f"/author/banks/{key}/draft/update",
+        data={
+            "newest": str(n),
+            "draft": fingerprint.group(1),
+            "choice-questions-q-single": "theirs",
+            "choice-questions-q-reflect": "theirs",  # keep the question after all
+            "choice-questions-q-theirs": "mine",  # leave version n's addition out
+            f"choice-questions-{added_id}": "mine",
+        },
+    )
+    assert response.status_code == 302
+    questions = {q["id"]: q for q in _draft().content["questions"]}
+    assert questions["q-single"]["prompt"] == "Who do you tell first?"
+    assert "q-reflect" in questions and "q-theirs" not in questions and added_id in questions
+
+
+def test_the_update_page_of_a_draft_up_to_date_goes_back_to_the_draft(app, client, auth):
+    key = _small_draft(client, auth)
+    response = client.get(f"/author/banks/{key}/draft/update")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/author/banks/{key}/draft")
+    assert client.post(f"/author/banks/{key}/draft/update", data={}).status_code == 302
 
 
 def test_a_draft_with_nothing_published_since_publishes_without_a_question(app, client, auth):
@@ -691,7 +825,7 @@ def test_a_draft_with_nothing_published_since_publishes_without_a_question(app, 
     edited = {**_question_form(question), "prompt": "Who should you tell first?"}
     client.post(f"/author/banks/{key}/draft/questions/{question['id']}", data=edited)
     page = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
-    assert 'id="newer-version"' not in page and "replace_confirmed" not in page
+    assert 'id="newer-version"' not in page and "/draft/update" not in page
     done = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "Mine"})
     assert done.status_code == 302
 
@@ -709,3 +843,38 @@ def test_a_problem_no_field_shows_is_in_the_error_summary_in_plain_words(app, cl
     assert f'<a href="#form-errors">{message}' in page  # listed in the summary, linked
     assert f'<span class="govuk-visually-hidden">Error:</span> {message}' in page
     assert _draft().content == content
+
+
+def test_a_merge_that_leaves_something_to_fix_says_so(app, client, auth):
+    """The draft adds a question testing a finding the newer version deleted: both are
+    kept by default, and the draft page lists what to fix before publishing."""
+    key = _small_draft(client, auth)
+    added = {"stage": "first", "findings": ["referral"], "prompt": "When do you refer?"}
+    new_url = f"/author/banks/{key}/draft/questions/new/reflection"
+    assert client.post(new_url, data=added).status_code == 302
+    newer = small_bank(
+        **{
+            "  - id: referral\n    kind: good-practice\n    text: The referral was timely.\n": "",
+            "findings: [referral]": "findings: [sharing]",
+        }
+    )
+    n = import_bank_text(newer).version.number
+    page = client.get(f"/author/banks/{key}/draft/update").get_data(as_text=True)
+    choices = {
+        name: value
+        for name, value in re.findall(
+            r'<input[^>]*name="(choice-[^"]+)"[^>]*value="([^"]+)"[^>]*checked', page
+        )
+    }
+    assert choices["choice-findings-referral"] == "theirs"
+    fingerprint = re.search(r'name="draft" value="([^"]+)"', page)
+    assert fingerprint is not None
+    response = client.post(
+        f"/author/banks/{key}/draft/update",
+        data={"newest": str(n), "draft": fingerprint.group(1), **choices},
+        follow_redirects=True,
+    )
+    body = response.get_data(as_text=True)
+    assert f"Your draft is up to date with version {n}." in body
+    assert "to fix before you publish" in body and "referral" in body
+    assert [f["id"] for f in _draft().content["findings"]] == ["sharing"]

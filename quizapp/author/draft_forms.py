@@ -31,7 +31,6 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import HiddenInput
 
 from ..check_fields import (
     after_fail_field,
@@ -292,10 +291,6 @@ class PublishForm(FlaskForm):
             NoHiddenCharacters("The change note", multiline=True),
         ],
     )
-    #: The number of the version published since the draft was started that the author
-    #: chose to replace (sent only when there is one; see operations.published_since).
-    replaces = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    replace_confirmed = BooleanField(widget=GovCheckboxInput())
     submit = SubmitField("Publish version", widget=GovSubmitInput())
 
 

@@ -3,6 +3,8 @@ starting a new bank from a learning briefing."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from typing import Any
 
@@ -12,7 +14,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..access import roles_required
-from ..authoring import editing
+from ..authoring import editing, merge
 from ..banks import plain_error, plain_message, plain_place
 from ..extensions import db
 from ..models import Bank, BankVersion, Role, utcnow
@@ -132,8 +134,6 @@ def draft(key: str) -> str:
 
 def _draft_page(draft: BankVersion, publish_form: PublishForm) -> str:
     newer = operations.published_since(draft)
-    if newer:
-        publish_form.replaces.data = newer[-1].number
     return render_template(
         "author/draft.html",
         draft=draft,
@@ -531,22 +531,163 @@ def publish(key: str) -> str | Response | tuple[str, int]:
                 change_note=form.change_note.data,
                 user=current_user,
                 now=utcnow(),
-                replaces=form.replaces.data if form.replace_confirmed.data else None,
             )
         except operations.PublishRefused as refused:
             db.session.rollback()
             form.change_note.errors = []
             form.form_errors.extend(refused.problems)
             if isinstance(refused, operations.NewerVersionPublished):
-                status = 409
-                form.replace_confirmed.errors = [
-                    f"Confirm that your draft should replace version {refused.newest.number}"
-                ]
+                status = 409  # the draft page links to the update page
         else:
             db.session.commit()
             flash(f"Version {version.number} published.", "success")
             return redirect(url_for("author.bank", key=key))
     return _draft_page(_draft(key), form), status
+
+
+@bp.route("/banks/<key>/draft/update", methods=["GET", "POST"])
+@authors
+def draft_update(key: str) -> str | Response | tuple[str, int]:
+    """Bring the draft up to date with the newest version published since it was started:
+    per question, finding, stage (and the details) changed on either side, the author
+    chooses which to keep. Where only one side changed, that side is chosen already;
+    conflicts must be chosen (see authoring/merge.py)."""
+    draft = _draft(key)
+    newer = operations.published_since(draft)
+    if not newer:
+        flash("Your draft is up to date: no version was published since you started it.", "info")
+        return redirect(url_for("author.draft", key=key))
+    newest = newer[-1]
+    base = operations.base_of(draft)
+    comparison = merge.three_way(base.content if base else {}, draft.content, newest.content)
+    form = ConfirmForm()
+    chosen: dict[str, str] = dict(comparison.defaults())
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if request.form.get("newest") != str(newest.number) or request.form.get(
+            "draft"
+        ) != _fingerprint(draft.content):
+            # Choices made against other content are not applied to this content.
+            form.form_errors.append(
+                f"Your draft or the newest version (now version {newest.number}) changed"
+                " while you were choosing. Check the changes below and choose again."
+            )
+            status = 409
+        else:
+            for item in comparison.changed:
+                value = request.form.get(_choice_name(item))
+                if value in merge.SIDES:
+                    chosen[item.key] = value
+                elif item.conflict or value is not None:
+                    errors[item.key] = f"Choose which version of {_item_name(item)} to keep"
+            if not errors:
+                merged = merge.apply(comparison, chosen)
+                operations.update_draft(
+                    draft,
+                    merged,
+                    newest=newest,
+                    choices={item.key: chosen[item.key] for item in comparison.changed},
+                    user=current_user,
+                )
+                db.session.commit()
+                flash(f"Your draft is up to date with version {newest.number}.", "success")
+                problems = operations.publish_problems(draft)
+                if problems:  # e.g. a question kept in a part of the story deleted
+                    flash(
+                        f"{len(problems)} thing{'s' if len(problems) != 1 else ''} to fix"
+                        " before you publish: see the list below.",
+                        "info",
+                    )
+                return redirect(url_for("author.draft", key=key))
+            status = 422
+            chosen = {k: v for k, v in chosen.items() if k not in errors}
+    page = render_template(
+        "author/draft_update.html",
+        draft=draft,
+        base=base,
+        newest=newest,
+        comparison=comparison,
+        rows=[_update_row(item, newest.number, chosen, errors) for item in comparison.changed],
+        errors=errors,
+        form=form,
+        fingerprint=_fingerprint(draft.content),
+    )
+    return (page, status) if status != 200 else page
+
+
+def _fingerprint(content: dict[str, Any]) -> str:
+    """Which draft content the update page's choices were made against."""
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _choice_name(item: merge.MergeItem) -> str:
+    return f"choice-{item.kind}-{item.id}"
+
+
+def _item_name(item: merge.MergeItem) -> str:
+    return "the bank's details" if item.kind == merge.DETAILS else f"{item.noun} {item.id}"
+
+
+#: What each status is called on the update page (n: the newest version's number).
+_STATUS_TEXT = {
+    "changed_mine": "Changed in your draft",
+    "changed_theirs": "Changed in version {n}",
+    "added_mine": "Added in your draft",
+    "added_theirs": "Added in version {n}",
+    "deleted_mine": "Removed in your draft",
+    "deleted_theirs": "Removed in version {n}",
+    "same_change": "Changed the same way in both",
+    "conflict": "Changed in both: choose which to keep",
+}
+
+
+def _choice_label(item: merge.MergeItem, side: merge.Side, n: int) -> str:
+    """The radio for keeping `side`'s item, in words that say what happens to it."""
+    whose = "your draft" if side == "mine" else f"version {n}"
+    other = item.side("theirs" if side == "mine" else "mine")
+    if item.side(side) is None:
+        if item.base is None:
+            return f"Leave it out, as {whose} does"
+        return "Keep it deleted" if side == "mine" else f"Delete it, as version {n} did"
+    if other is None and item.base is None:
+        return f"Keep the {item.noun} {whose} added"
+    if other is None:
+        return f"Keep the {item.noun}" + (
+            f", with {whose}'s changes" if item.changed_on(side) else ""
+        )
+    return "Keep your draft's version" if side == "mine" else f"Use version {n}'s"
+
+
+def _update_row(
+    item: merge.MergeItem, n: int, chosen: dict[str, str], errors: dict[str, str]
+) -> dict[str, Any]:
+    """What the update page shows of one changed item."""
+    shown = item.mine or item.theirs or item.base or {}
+    summary = shown.get("prompt") or shown.get("title") or shown.get("text") or ""
+    return {
+        "item": item,
+        "name": _choice_name(item),
+        "title": (
+            "The bank's details"
+            if item.kind == merge.DETAILS
+            else f"{item.noun.capitalize()} {item.id}"
+            + (f": {_short(str(summary), 80)}" if summary else "")
+        ),
+        "status": _STATUS_TEXT[item.status].format(n=n),
+        "error": errors.get(item.key),
+        "choices": [
+            {
+                "value": side,
+                "text": _choice_label(item, side, n),
+                "checked": chosen.get(item.key) == side,
+            }
+            for side in merge.SIDES
+        ],
+    }
 
 
 @bp.route("/briefings/new", methods=["GET", "POST"])

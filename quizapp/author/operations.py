@@ -27,14 +27,15 @@ class PublishRefused(Exception):
 
 class NewerVersionPublished(PublishRefused):
     """A version was published after the draft was started: publishing the draft would
-    replace what that version changed, so the author must choose to (`replaces`)."""
+    drop what that version changed, so the author first brings the draft up to date
+    (`update_draft`), choosing per question what to keep."""
 
     def __init__(self, newest: BankVersion) -> None:
         super().__init__(
             [
                 f"Version {newest.number} was published after you started this draft."
-                f" Publishing the draft would replace what version {newest.number} changed:"
-                " look at that version, then confirm below that your draft should replace it."
+                f" Bring your draft up to date with version {newest.number} before you"
+                " publish: you choose which changes to keep."
             ]
         )
         self.newest = newest
@@ -75,6 +76,46 @@ def draft_of(bank: Bank) -> BankVersion | None:
     return db.session.scalar(
         sa.select(BankVersion).where(BankVersion.bank_id == bank.id, BankVersion.status == "draft")
     )
+
+
+def base_of(draft: BankVersion) -> BankVersion | None:
+    """The published version the draft was started from (for a draft started before
+    drafts recorded it: the newest published before the draft was started)."""
+    query = sa.select(BankVersion).where(
+        BankVersion.bank_id == draft.bank_id, BankVersion.status == "published"
+    )
+    if draft.based_on is not None:
+        return db.session.scalar(query.where(BankVersion.number == draft.based_on))
+    return db.session.scalar(
+        query.where(BankVersion.published_at <= draft.created_at)
+        .order_by(BankVersion.number.desc())
+        .limit(1)
+    )
+
+
+def update_draft(
+    draft: BankVersion,
+    merged: dict[str, Any],
+    *,
+    newest: BankVersion,
+    choices: dict[str, str],
+    user: User,
+) -> None:
+    """Make the draft the author's merge of it with `newest` (see authoring/merge.py):
+    from now on it counts as started from `newest`. `choices` (item: "mine" or "theirs")
+    go in the audit log."""
+    if draft.status != "draft" or newest.status != "published":
+        raise ValueError("only a draft is brought up to date, with a published version")
+    record(
+        "draft.update",
+        target(draft.bank),
+        user=user,
+        details={"from_version": draft.based_on, "to_version": newest.number, "choices": choices},
+    )
+    draft.content = copy_of(merged)
+    draft.title = merged.get("title", draft.title)
+    draft.based_on = newest.number
+    db.session.flush()
 
 
 def target(bank: Bank) -> str:
@@ -275,23 +316,18 @@ def publish_problems(draft: BankVersion) -> list[str]:
 
 
 def publish_draft(
-    draft: BankVersion,
-    *,
-    change_note: str,
-    user: User,
-    now: datetime,
-    replaces: int | None = None,
+    draft: BankVersion, *, change_note: str, user: User, now: datetime
 ) -> BankVersion:
     """Make the draft the bank's newest published version, immutable from now on.
 
-    If versions were published since the draft was started, the author must have chosen
-    to replace the newest of them (`replaces` is its number): nothing another version
-    changed is dropped without that choice."""
+    Refused while versions were published since the draft was started: the author first
+    brings the draft up to date (`update_draft`), so nothing another version changed is
+    dropped without the author choosing to drop it."""
     problems = publish_problems(draft)
     if problems:
         raise PublishRefused(problems)
     newer = published_since(draft)
-    if newer and replaces != newer[-1].number:
+    if newer:
         raise NewerVersionPublished(newer[-1])
     bank = draft.bank
     result = load_bank_text(dump_bank(draft.content), "draft")

@@ -1,12 +1,18 @@
-"""Forms for the bank pages: uploading a bank file."""
+"""Forms for the bank pages: uploading a bank file, the bank's settings."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea
-from wtforms import SubmitField, TextAreaField
-from wtforms.validators import Length
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+)
+from wtforms import RadioField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, InputRequired, Length
 
 from ..text_rules import NoHiddenCharacters
 
@@ -35,3 +41,17 @@ class BankUploadForm(FlaskForm):
         ],
     )
     submit = SubmitField("Upload and import", widget=GovSubmitInput())
+
+
+class BankSettingsForm(FlaskForm):
+    _choose = "Select whether publishing needs a second author"
+    two_person = RadioField(
+        "Publishing needs a second author",
+        description="When on, an author who did not edit a draft must approve it before it"
+        " is published.",
+        choices=[SelectChoice("on", "On"), SelectChoice("off", "Off")],
+        widget=GovRadioInput(),
+        validate_choice=False,
+        validators=[InputRequired(message=_choose), AnyOf(["on", "off"], message=_choose)],
+    )
+    submit = SubmitField("Save settings", widget=GovSubmitInput())

@@ -133,6 +133,7 @@ POLICY: dict[str, Entry] = {
     # Authoring
     "author.banks": signed_in(*AUTHORS),
     "author.bank": signed_in(*AUTHORS, **DRAFT),
+    "author.bank_settings": signed_in(*AUTHORS, **DRAFT),
     "author.upload": signed_in(*AUTHORS),
     "author.new_from_briefing": signed_in(*AUTHORS),
     "author.version": signed_in(*AUTHORS, key="bank_key", number="version_number"),
@@ -145,6 +146,7 @@ POLICY: dict[str, Entry] = {
     "author.draft_update": signed_in(*AUTHORS, **DRAFT),
     "author.discard_draft": signed_in(*AUTHORS, **DRAFT),
     "author.publish": signed_in(*AUTHORS, **DRAFT),
+    "author.approve": signed_in(*AUTHORS, **DRAFT),
     "author.draft_item": signed_in(
         *AUTHORS, key="bank_key", section="findings_section", item_id="finding_key"
     ),

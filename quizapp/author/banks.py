@@ -29,7 +29,7 @@ from ..models import Bank, BankVersion, Question, Role, utcnow
 from ..questions import QUESTION_TYPES
 from ..web import format_datetime
 from . import bp, operations
-from .forms import BankUploadForm, RestoreForm
+from .forms import BankSettingsForm, BankUploadForm, RestoreForm
 
 authors = roles_required(Role.AUTHOR, Role.ADMIN)
 
@@ -107,7 +107,7 @@ def versions_of(bank: Bank) -> list[BankVersion]:
         db.session.scalars(
             sa.select(BankVersion)
             .where(BankVersion.bank_id == bank.id)
-            .options(selectinload(BankVersion.created_by))
+            .options(selectinload(BankVersion.created_by), selectinload(BankVersion.approved_by))
             .order_by(BankVersion.number)
         )
     )
@@ -170,6 +170,11 @@ def banks() -> str:
 @authors
 def bank(key: str) -> str:
     bank = bank_or_404(key)
+    form = BankSettingsForm(formdata=None, two_person="on" if bank.two_person else "off")
+    return _bank_page(bank, form)
+
+
+def _bank_page(bank: Bank, settings_form: BankSettingsForm) -> str:
     versions = versions_of(bank)
     published = [version for version in versions if version.is_published]
     draft = next((version for version in versions if not version.is_published), None)
@@ -180,7 +185,30 @@ def bank(key: str) -> str:
         latest=published[-1] if published else None,
         draft=draft,
         can_start_draft=NEW_DRAFT in current_app.view_functions,
+        settings_form=settings_form,
     )
+
+
+@bp.route("/banks/<key>/settings", methods=["POST"])
+@authors
+def bank_settings(key: str) -> Page:
+    """Turn "publishing needs a second author" on or off (recorded in the audit log)."""
+    bank = bank_or_404(key)
+    form = BankSettingsForm()
+    if not form.validate_on_submit():
+        return _bank_page(bank, form), 422
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    if operations.set_two_person(bank, form.two_person.data == "on", user=user):
+        db.session.commit()
+        flash(
+            "Publishing now needs a second author to approve each draft."
+            if bank.two_person
+            else "Publishing no longer needs a second author.",
+            "success",
+        )
+    else:
+        flash("No change: the setting was already so.", "info")
+    return redirect(url_for("author.bank", key=key) + "#settings")
 
 
 @bp.route("/banks/<key>/versions/<int:number>")

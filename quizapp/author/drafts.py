@@ -132,7 +132,9 @@ def draft(key: str) -> str:
     return _draft_page(draft, PublishForm(change_note=draft.change_note or None))
 
 
-def _draft_page(draft: BankVersion, publish_form: PublishForm) -> str:
+def _draft_page(
+    draft: BankVersion, publish_form: PublishForm, approve_form: ConfirmForm | None = None
+) -> str:
     newer = operations.published_since(draft)
     return render_template(
         "author/draft.html",
@@ -147,6 +149,9 @@ def _draft_page(draft: BankVersion, publish_form: PublishForm) -> str:
         newer=newer,
         types=QUESTION_TYPES,
         publish_form=publish_form,
+        # Banks that need a second author: whether the person viewing may approve.
+        may_approve=operations.may_approve(draft, current_user),
+        approve_form=approve_form or ConfirmForm(),
         confirm=ConfirmForm(),
     )
 
@@ -688,6 +693,26 @@ def _update_row(
             for side in merge.SIDES
         ],
     }
+
+
+@bp.route("/banks/<key>/draft/approve", methods=["POST"])
+@authors
+def approve(key: str) -> str | Response | tuple[str, int]:
+    """A second author approves the draft as it is (banks that need one): someone who
+    edited it may not (403); a draft with problems can't be approved (422)."""
+    draft = _draft(key)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        operations.approve_draft(draft, user=current_user, now=utcnow())
+    except operations.ApprovalRefused as refused:
+        db.session.rollback()
+        form.form_errors.extend(refused.problems)
+        return _draft_page(_draft(key), PublishForm(formdata=None), form), refused.status
+    db.session.commit()
+    flash("Draft approved. It can now be published.", "success")
+    return redirect(url_for("author.draft", key=key) + "#approval")
 
 
 @bp.route("/briefings/new", methods=["GET", "POST"])

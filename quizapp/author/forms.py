@@ -1,4 +1,5 @@
-"""Forms for the bank pages: uploading a bank file, restoring an old version."""
+"""Forms for the bank pages: uploading a bank file, restoring an old version, the bank's
+settings."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovFileInput,
+    GovRadioInput,
     GovSubmitInput,
     GovTextArea,
 )
-from wtforms import BooleanField, SubmitField, TextAreaField
-from wtforms.validators import Length
+from wtforms import BooleanField, RadioField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, InputRequired, Length
 
 from ..text_rules import NoHiddenCharacters
 
@@ -51,3 +54,17 @@ class RestoreForm(FlaskForm):
 
     replace_draft = BooleanField(widget=GovCheckboxInput())
     submit = SubmitField("Restore as a new draft", widget=GovSubmitInput())
+
+
+class BankSettingsForm(FlaskForm):
+    _choose = "Select whether publishing needs a second author"
+    two_person = RadioField(
+        "Publishing needs a second author",
+        description="When on, an author who did not edit a draft must approve it before it"
+        " is published.",
+        choices=[SelectChoice("on", "On"), SelectChoice("off", "Off")],
+        widget=GovRadioInput(),
+        validate_choice=False,
+        validators=[InputRequired(message=_choose), AnyOf(["on", "off"], message=_choose)],
+    )
+    submit = SubmitField("Save settings", widget=GovSubmitInput())

@@ -41,6 +41,21 @@ class NewerVersionPublished(PublishRefused):
         self.newest = newest
 
 
+class ApprovalRefused(Exception):
+    """The draft can't be approved by this person now; `problems` says why, `status` is
+    the answer's HTTP status (403 for someone who edited the draft)."""
+
+    def __init__(self, problems: list[str], *, status: int = 422) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+        self.status = status
+
+
+#: Audit actions that change a draft's content: whoever did one since the draft was
+#: started edited it, and can't be the second author who approves it.
+EDITING_ACTIONS = ("bank.create", "draft.start", "draft.edit")
+
+
 def published_since(draft: BankVersion) -> list[BankVersion]:
     """Versions of the draft's bank published after the one it is based on (by an upload,
     an import or another author's draft), oldest first. A draft without a base (a new
@@ -284,9 +299,88 @@ def save_draft(
     """Replace the draft's content (already checked by the caller) and log the edit."""
     if draft.status != "draft":
         raise ValueError("only a draft can be edited")
+    details: dict[str, Any] = {"what": what}
+    if draft.approved_by_id is not None and data != draft.content:
+        # What was approved is not what would be published any more.
+        details["approval_withdrawn"] = {
+            "approved_by": draft.approved_by_id,
+            "reason": "the draft changed",
+        }
+        draft.approved_by = None
+        draft.approved_at = None
     draft.content = copy_of(data)
     draft.title = data.get("title", draft.title)
-    record(action, target(draft.bank), user=user, details={"what": what})
+    record(action, target(draft.bank), user=user, details=details)
+    db.session.flush()
+
+
+def set_two_person(bank: Bank, on: bool, *, user: User) -> bool:
+    """Turn "publishing needs a second author" on or off; False if it was already so.
+    Turning it off needs no approval: any author may publish the draft as it is."""
+    if bank.two_person == on:
+        return False
+    record(
+        "bank.settings",
+        target(bank),
+        user=user,
+        details={"two_person": {"old": bank.two_person, "new": on}},
+    )
+    bank.two_person = on
+    db.session.flush()
+    return True
+
+
+def editors_of(draft: BankVersion) -> set[int]:
+    """Ids of the people who edited the draft: who started it and everyone with an
+    editing event on its bank since then."""
+    editors = set(
+        db.session.scalars(
+            sa.select(AuditEvent.user_id).where(
+                AuditEvent.target == target(draft.bank),
+                AuditEvent.action.in_(EDITING_ACTIONS),
+                AuditEvent.at >= draft.created_at,
+                AuditEvent.user_id.is_not(None),
+            )
+        )
+    )
+    if draft.created_by_id is not None:
+        editors.add(draft.created_by_id)
+    return {editor for editor in editors if editor is not None}
+
+
+def may_approve(draft: BankVersion, user: User) -> bool:
+    return draft.bank.two_person and user.id not in editors_of(draft)
+
+
+def draft_digest(draft: BankVersion) -> str:
+    """The content hash the draft would be published with (it must load)."""
+    result = load_bank_text(dump_bank(draft.content), "draft")
+    assert result.bank is not None, "a draft with problems has no digest"
+    return content_hash(result.bank)
+
+
+def approve_draft(draft: BankVersion, *, user: User, now: datetime) -> None:
+    """Record `user` as the second author who approved the draft as it is now. Only
+    someone who did not edit it may; a draft that can't be published can't be approved."""
+    if not draft.bank.two_person:
+        raise ApprovalRefused(
+            ["This bank does not need a second author to approve drafts."], status=409
+        )
+    if user.id in editors_of(draft):
+        raise ApprovalRefused(
+            ["You have edited this draft, so another author must approve it."], status=403
+        )
+    problems = publish_problems(draft)
+    if problems:
+        raise ApprovalRefused(problems)
+    draft.approved_by = user
+    draft.approved_at = now
+    record(
+        "draft.approve",
+        target(draft.bank),
+        user=user,
+        details={"number": draft.number, "content_hash": draft_digest(draft)},
+    )
     db.session.flush()
 
 
@@ -326,6 +420,13 @@ def publish_draft(
     problems = publish_problems(draft)
     if problems:
         raise PublishRefused(problems)
+    if draft.bank.two_person and draft.approved_by_id is None:
+        raise PublishRefused(
+            [
+                "This bank needs a second author to approve the draft before it is published."
+                " Ask an author who has not edited it to approve it."
+            ]
+        )
     newer = published_since(draft)
     if newer:
         raise NewerVersionPublished(newer[-1])

@@ -30,8 +30,8 @@ class Bank(db.Model):
     #: Title of the latest version, kept here for listings.
     title: Mapped[str] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: Publishing needs a second author: someone other than the draft's last editor
-    #: approves it first (recorded on the version and in the audit log).
+    #: Publishing needs a second author: someone who did not edit the draft approves it
+    #: first (recorded on the version and in the audit log; see author/operations.py).
     two_person: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     versions: Mapped[list[BankVersion]] = relationship(

@@ -45,6 +45,8 @@ from ..text_rules import NoHiddenCharacters
 
 #: Option rows offered on a choice question's page; empty rows are ignored.
 OPTION_ROWS = 6
+#: Most option rows a question's page takes ("Add another option" stops there).
+MAX_OPTIONS = 20
 TEXT_LIMIT = Length(max=20_000, message="This must be 20,000 characters or fewer")
 ONE_LINE = NoHiddenCharacters("This")
 LINES = NoHiddenCharacters("This", multiline=True)
@@ -159,7 +161,7 @@ class QuestionForm(FlaskForm):
     )
     # single and multiple
     in_order = BooleanField("Show the options in the order written", widget=GovCheckboxInput())
-    options = FieldList(FormField(OptionForm), min_entries=OPTION_ROWS, max_entries=20)
+    options = FieldList(FormField(OptionForm), min_entries=OPTION_ROWS, max_entries=MAX_OPTIONS)
     # true_false
     answer = RadioField(
         "The statement is",

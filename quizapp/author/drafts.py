@@ -18,6 +18,7 @@ from ..models import Bank, BankVersion, Role, utcnow
 from ..questions import QUESTION_TYPES
 from . import bp, operations
 from .draft_forms import (
+    MAX_OPTIONS,
     BriefingForm,
     ConfirmForm,
     DetailsForm,
@@ -293,8 +294,13 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
     form.stage.choices = [(s["id"], s["title"]) for s in data["stages"]]
     form.findings.choices = [(f["id"], _short(f["text"])) for f in data["findings"]]
     pool_hints = _pool_choices(form, data, question_id)
+    action = request.form.get("action", "") if request.method == "POST" else ""
     if request.method == "GET":
         form.load(existing)
+    elif action:
+        # A button that changes the option rows: shown again as typed, nothing saved.
+        if not _change_options(form, action):
+            abort(400)
     elif form.validate_on_submit():
         new_id = (
             editing.unique_id(form.prompt.data or kind, [q["id"] for q in questions], prefix="q")
@@ -335,7 +341,36 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
         is_new=question_id == "new",
         show_pool=QUESTION_TYPES[kind].scored or "pool" in existing,
         pool_hints=pool_hints,
+        max_options=MAX_OPTIONS,
     )
+
+
+_OPTION_ACTION = re.compile(r"(remove|up|down)-option-([1-9][0-9]*)")
+
+
+def _change_options(form: QuestionForm, action: str) -> bool:
+    """Add, remove or move an option row (numbered from 1, as the page shows them), keeping
+    every value typed. False when the action is not one of these."""
+    rows = [dict(entry.form.data) for entry in form.options.entries]
+    if action == "add-option":
+        if len(rows) >= MAX_OPTIONS:
+            form.form_errors.append(f"A question can have at most {MAX_OPTIONS} options")
+        else:
+            rows.append({})
+    else:
+        match = _OPTION_ACTION.fullmatch(action)
+        if match is None or int(match.group(2)) > len(rows):
+            return False
+        verb, index = match.group(1), int(match.group(2)) - 1
+        if verb == "remove":
+            del rows[index]
+        else:
+            editing.move(rows, index, -1 if verb == "up" else 1)
+    form.options.entries = []
+    form.options.last_index = -1
+    for row in rows:
+        form.options.append_entry(row)
+    return True
 
 
 def _pool_choices(form: QuestionForm, data: dict[str, Any], question_id: str) -> dict[str, str]:

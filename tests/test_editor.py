@@ -103,3 +103,101 @@ def test_options_stop_at_the_most_a_question_takes(app, client, auth):
     assert f"A question can have at most {MAX_OPTIONS} options" in page
     assert len(_option_texts(page)) == MAX_OPTIONS
     assert 'value="add-option"' not in page
+
+
+def _unpublished_draft(client, auth) -> str:
+    """A bank made as a draft (as from a briefing) with no version ever published; its key."""
+    from quizapp.author import operations
+    from quizapp.banks import load_bank_text
+    from quizapp.extensions import db
+    from quizapp.models import Role, utcnow
+
+    from .factories import create_user, small_bank
+
+    user = create_user(email="author@example.org", roles=(Role.AUTHOR,))
+    data = load_bank_text(small_bank(), "small.yaml").bank.to_data()
+    draft = operations.create_bank_from_draft(data, user=user, now=utcnow())
+    db.session.commit()
+    auth.sign_in("author@example.org")
+    return draft.bank.key
+
+
+def test_question_ids_come_from_the_first_words_at_a_word_boundary():
+    from quizapp.authoring.editing import question_id
+
+    prompt = "A strategy discussion can include the police and health."
+    assert question_id(prompt, []) == "q-a-strategy-discussion-can-include"
+    assert question_id(prompt, ["q-a-strategy-discussion-can-include"]) == (
+        "q-a-strategy-discussion-can-include-2"
+    )
+    # Never a half word: a word that would pass 40 characters is left out.
+    long = "Safeguarding partnerships' multiagency arrangements reconsidered"
+    assert question_id(long, []) == "q-safeguarding-partnerships-multiagency"
+    assert question_id("Who tells children\u2019s social care?", []) == (
+        "q-who-tells-childrens-social-care"
+    )
+    assert len(question_id("Notwithstanding " * 8, [])) <= 40
+    assert question_id("**Who** should act?", []) == "q-who-should-act"
+    assert question_id("", ["q-item"]) == "q-item-2"
+
+
+def test_a_new_question_gets_a_short_id(app, client, auth):
+    key = _small_draft(client, auth)
+    response = client.post(
+        f"/author/banks/{key}/draft/questions/new/true_false",
+        data={
+            "stage": "first",
+            "findings": ["sharing"],
+            "prompt": "A strategy discussion can include the police and health.",
+            "feedback": "It usually does.",
+            "answer": "true",
+            "feedback_true": "Right.",
+            "feedback_false": "The police usually take part.",
+            "question_id": "q-typed-but-ignored",  # the bank has a published version
+        },
+    )
+    assert response.status_code == 302
+    assert _draft().content["questions"][-1]["id"] == "q-a-strategy-discussion-can-include"
+
+
+def test_question_ids_are_editable_until_the_first_version_is_published(app, client, auth):
+    key = _unpublished_draft(client, auth)
+    before = _draft().content
+    single = before["questions"][0]
+    url = f"/author/banks/{key}/draft/questions/q-single"
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(r'name="question_id" type="text"[^>]* value="q-single"', page)
+
+    for typed, message in [
+        ("Q Single!", "only lower-case letters, numbers and single hyphens"),
+        ("q-multiple", "Another question already has the id q-multiple"),
+        ("new", "The question id can\u2019t be \u201cnew\u201d"),
+    ]:
+        response = client.post(url, data={**_question_form(single), "question_id": typed})
+        assert response.status_code == 422, typed
+        page = response.get_data(as_text=True)
+        assert "govuk-error-summary" in page and message.replace("\u2019", "&#39;") in page
+        assert _draft().content == before
+
+    response = client.post(url, data={**_question_form(single), "question_id": "q-who-to-tell"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("#question-q-who-to-tell")
+    questions = _draft().content["questions"]
+    assert [q["id"] for q in questions][:2] == ["q-who-to-tell", "q-multiple"]
+    assert {**questions[0], "id": "q-single"} == single
+    assert client.get(url).status_code == 404
+
+
+def test_question_ids_are_read_only_once_published(app, client, auth):
+    key = _small_draft(client, auth)  # version 1 is published
+    single = _draft().content["questions"][0]
+    url = f"/author/banks/{key}/draft/questions/q-single"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="question_id"' not in page
+    assert "<code>q-single</code>" in page
+    assert "statistics follow a question from one version to the next by its id" in page
+    data = {**_question_form(single), "question_id": "q-renamed", "prompt": "Who do you tell?"}
+    assert client.post(url, data=data).status_code == 302
+    questions = _questions()
+    assert "q-renamed" not in questions
+    assert questions["q-single"]["prompt"] == "Who do you tell?"

@@ -133,6 +133,12 @@ class QuestionTypeForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
+    #: Offered only while the bank has never been published (the route ignores it after).
+    question_id = StringField(
+        "Question id",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=100, message="The id must be 100 characters or fewer")],
+    )
     stage = SelectField(
         "Part of the story", widget=GovSelect(), validators=[InputRequired("Select a part")]
     )

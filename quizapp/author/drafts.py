@@ -13,9 +13,11 @@ from werkzeug.wrappers import Response
 
 from ..access import roles_required
 from ..authoring import editing
+from ..banks.importer import latest_published
 from ..extensions import db
 from ..models import Bank, BankVersion, Role, utcnow
 from ..questions import QUESTION_TYPES
+from ..questions.base import SLUG_PATTERN
 from . import bp, operations
 from .draft_forms import (
     MAX_OPTIONS,
@@ -295,21 +297,19 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
     form.findings.choices = [(f["id"], _short(f["text"])) for f in data["findings"]]
     pool_hints = _pool_choices(form, data, question_id)
     action = request.form.get("action", "") if request.method == "POST" else ""
+    ids_editable = latest_published(draft.bank) is None
     if request.method == "GET":
         form.load(existing)
+        form.question_id.data = "" if question_id == "new" else question_id
     elif action:
         # A button that changes the option rows: shown again as typed, nothing saved.
         if not _change_options(form, action):
             abort(400)
     elif form.validate_on_submit():
-        new_id = (
-            editing.unique_id(form.prompt.data or kind, [q["id"] for q in questions], prefix="q")
-            if question_id == "new"
-            else question_id
-        )
-        question = form.question(question_id=new_id, kind=kind, before=existing)
+        new_id = _new_question_id(form, questions, question_id, kind, editable=ids_editable)
+        question = form.question(question_id=new_id or question_id, kind=kind, before=existing)
         touched = _join_pool(form, data, question, index)
-        if touched is not None:
+        if touched is not None and new_id is not None:
             before = editing.validate(draft.content)
             if question_id == "new":
                 questions.append(question)
@@ -342,7 +342,43 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
         show_pool=QUESTION_TYPES[kind].scored or "pool" in existing,
         pool_hints=pool_hints,
         max_options=MAX_OPTIONS,
+        ids_editable=ids_editable,
+        question_id=question_id,
     )
+
+
+def _new_question_id(
+    form: QuestionForm,
+    questions: list[dict[str, Any]],
+    question_id: str,
+    kind: str,
+    *,
+    editable: bool,
+) -> str | None:
+    """The id the question is saved under: the one typed, while the bank has never been
+    published (nothing in a bank refers to a question by id, and no statistics exist yet:
+    after the first version they link a question across versions by its id, so it stays);
+    else the current id, or one made from a new question's first words. None, with an
+    error on the form, when the typed id can't be used."""
+    taken = [q["id"] for q in questions if q["id"] != question_id]
+    typed = (form.question_id.data or "").strip() if editable else ""
+    if not typed:
+        if question_id != "new":
+            return question_id
+        return editing.question_id(form.prompt.data or kind, taken)
+    if not re.fullmatch(SLUG_PATTERN, typed):
+        form.question_id.errors = [
+            "The question id must use only lower-case letters, numbers and single hyphens,"
+            " like q-refer-early"
+        ]
+        return None
+    if typed == "new":  # the address of the page for a new question
+        form.question_id.errors = ["The question id can't be \u201cnew\u201d: choose another"]
+        return None
+    if typed in taken:
+        form.question_id.errors = [f"Another question already has the id {typed}"]
+        return None
+    return typed
 
 
 _OPTION_ACTION = re.compile(r"(remove|up|down)-option-([1-9][0-9]*)")

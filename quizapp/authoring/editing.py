@@ -57,6 +57,19 @@ def unique_id(text: str, taken: Iterable[str], *, prefix: str = "") -> str:
     return candidate
 
 
+def question_id(prompt: str, taken: Iterable[str], *, words: int = 5, limit: int = 40) -> str:
+    """A short id from the first words of a question ("q-a-strategy-discussion-can-include"),
+    cut at a word boundary so no word is half kept, and not among `taken`."""
+    chosen: list[str] = []
+    text = re.sub(r"['\u2019]", "", prompt)  # "children's", not "children-s"
+    for word in slug(text, limit=len(text) + 1).split("-")[:words]:
+        if len("-".join(["q", *chosen, word])) > limit:
+            break
+        chosen.append(word)
+    base = "-".join(["q", *chosen]) if chosen else slug(f"q {prompt}", limit=limit)
+    return unique_id(base, taken)
+
+
 def index_of(items: list[dict[str, Any]], item_id: str) -> int | None:
     for index, item in enumerate(items):
         if item.get("id") == item_id:

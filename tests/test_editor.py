@@ -201,3 +201,43 @@ def test_question_ids_are_read_only_once_published(app, client, auth):
     questions = _questions()
     assert "q-renamed" not in questions
     assert questions["q-single"]["prompt"] == "Who do you tell?"
+
+
+def test_duplicate_a_question(app, client, auth):
+    import sqlalchemy as sa
+
+    from quizapp.extensions import db
+    from quizapp.models import AuditEvent
+
+    key = _small_draft(client, auth)
+    before = _draft().content
+    page = client.get(f"/author/banks/{key}/draft/questions/q-multiple").get_data(as_text=True)
+    assert f'action="/author/banks/{key}/draft/questions/q-multiple/duplicate"' in page
+    assert "Duplicate this question" in page
+    response = client.post(f"/author/banks/{key}/draft/questions/q-multiple/duplicate")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(
+        f"/author/banks/{key}/draft/questions/q-multiple-2"
+    )
+    questions = _draft().content["questions"]
+    assert [q["id"] for q in questions][:4] == [
+        "q-single",
+        "q-multiple",
+        "q-multiple-2",
+        "q-true-false",
+    ]
+    assert {**questions[2], "id": "q-multiple"} == before["questions"][1]
+    event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert event.action == "draft.edit" and event.details == {"what": "copied q-multiple"}
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Question q-multiple copied as q-multiple-2: you are changing the copy." in page
+
+    # A second copy gets another id; an unknown question is not found.
+    client.post(f"/author/banks/{key}/draft/questions/q-multiple/duplicate")
+    assert [q["id"] for q in _draft().content["questions"]][1:4] == [
+        "q-multiple",
+        "q-multiple-3",
+        "q-multiple-2",
+    ]
+    missing = client.post(f"/author/banks/{key}/draft/questions/q-nothing/duplicate")
+    assert missing.status_code == 404

@@ -344,6 +344,7 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
         max_options=MAX_OPTIONS,
         ids_editable=ids_editable,
         question_id=question_id,
+        confirm=ConfirmForm(),
     )
 
 
@@ -538,6 +539,30 @@ def delete_item(key: str, section: str, item_id: str) -> Response:
     flash(f"{SECTIONS[section].capitalize()} removed.", "success")
     _say_left_alone(left_alone)
     return redirect(url_for("author.draft", key=key) + f"#{section}")
+
+
+@bp.route("/banks/<key>/draft/questions/<question_id>/duplicate", methods=["POST"])
+@authors
+def duplicate_question(key: str, question_id: str) -> Response:
+    """A copy of the question straight after it, with a new id (and in the same pool, as
+    another variant), to edit from there."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    draft = _draft(key)
+    data = editing.copy_of(draft.content)
+    questions = data["questions"]
+    index = editing.index_of(questions, question_id)
+    if index is None:
+        abort(404)
+    copy = editing.copy_of(questions[index])
+    copy["id"] = editing.unique_id(question_id, [q["id"] for q in questions])
+    questions.insert(index + 1, copy)
+    operations.save_draft(
+        draft, data, user=current_user, action="draft.edit", what=f"copied {question_id}"
+    )
+    db.session.commit()
+    flash(f"Question {question_id} copied as {copy['id']}: you are changing the copy.", "success")
+    return redirect(url_for("author.draft_question", key=key, question_id=copy["id"]))
 
 
 @bp.route("/banks/<key>/draft/questions/<question_id>/leave-pool", methods=["POST"])

@@ -241,3 +241,71 @@ def test_duplicate_a_question(app, client, auth):
     ]
     missing = client.post(f"/author/banks/{key}/draft/questions/q-nothing/duplicate")
     assert missing.status_code == 404
+
+
+def test_change_a_question_type(app, client, auth):
+    key = _small_draft(client, auth)
+    before = _draft().content
+    single, multiple = before["questions"][0], before["questions"][1]
+    base = f"/author/banks/{key}/draft/questions"
+    page = client.get(f"{base}/q-single").get_data(as_text=True)
+    assert f'href="{base}/q-single/type"' in page
+    page = client.get(f"{base}/q-single/type").get_data(as_text=True)
+    assert 'value="multiple"' in page and 'value="ordering"' not in page
+    response = client.post(f"{base}/q-single/type", data={"type": "ordering"})
+    assert response.status_code == 422
+    response = client.post(f"{base}/q-single/type", data={"type": "multiple"})
+    assert response.headers["Location"].endswith(f"{base}/q-single?type=multiple")
+    page = client.get(f"{base}/q-single?type=multiple").get_data(as_text=True)
+    assert "Changing this question from single choice to multiple choice" in page
+    assert _draft().content == before  # nothing saved yet
+
+    # single -> multiple: the options are kept.
+    response = client.post(f"{base}/q-single?type=multiple", data=_question_form(single))
+    assert response.status_code == 302
+    assert _questions()["q-single"] == {**single, "type": "multiple"}
+
+    # multiple -> single with two right options: the validator's error, nothing lost.
+    response = client.get(f"{base}/q-multiple?type=single")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "govuk-error-summary" in page and "exactly one option must be correct" in page.lower()
+    assert page.count('type="checkbox" value="y" checked') == 2  # both still ticked
+    assert _questions()["q-multiple"] == multiple
+    response = client.post(f"{base}/q-multiple?type=single", data=_question_form(multiple))
+    assert response.status_code == 422
+    assert _questions()["q-multiple"] == multiple
+    data = _question_form(multiple)
+    del data["options-1-correct"]
+    assert client.post(f"{base}/q-multiple?type=single", data=data).status_code == 302
+    saved = _questions()["q-multiple"]
+    assert saved["type"] == "single"
+    assert [o["correct"] for o in saved["options"]] == [True, False, False]
+
+    # A type its fields don't carry over to is not offered.
+    assert client.get(f"{base}/q-true-false?type=ordering").status_code == 404
+    page = client.get(f"{base}/q-ordering/type").get_data(as_text=True)
+    assert "can't be changed to another type here" in page
+
+
+def test_a_true_false_statement_becomes_a_single_choice(app, client, auth):
+    from quizapp.authoring.editing import change_type
+
+    key = _small_draft(client, auth)
+    statement = _questions()["q-true-false"]
+    changed = change_type(statement, "single")
+    assert changed["options"] == [
+        {"text": "True", "correct": False, "feedback": statement["feedback_true"]},
+        {"text": "False", "correct": True, "feedback": statement["feedback_false"]},
+    ]
+    assert "answer" not in changed and changed["shuffle"] is False
+    url = f"/author/banks/{key}/draft/questions/q-true-false?type=single"
+    page = client.get(url).get_data(as_text=True)
+    assert "govuk-error-summary" not in page
+    data = {
+        **_question_form({k: v for k, v in changed.items()}),
+        "in_order": "y",
+    }
+    assert client.post(url, data=data).status_code == 302
+    saved = _questions()["q-true-false"]
+    assert saved == {**changed, "type": "single"}

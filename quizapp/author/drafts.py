@@ -72,6 +72,24 @@ def _apply(
     `related` maps the prefixes of other items the change touches (a question's pool
     variants) to their ids: problems there that the change caused (not in `before`) go
     on the same-named field of `form`, naming the other item."""
+    if _show_problems(data, prefix, form, related=related, before=before):
+        return False
+    operations.save_draft(draft, data, user=current_user, action="draft.edit", what=what)
+    db.session.commit()
+    flash(f"{what.capitalize()} saved.", "success")
+    return True
+
+
+def _show_problems(
+    data: dict[str, Any],
+    prefix: str,
+    form: Any,
+    *,
+    related: dict[str, str] | None = None,
+    before: list[editing.BankError] | None = None,
+) -> bool:
+    """Put the loader's problems inside `prefix` (and those the change caused in `related`)
+    on `form`; True when there are any."""
     errors = editing.validate(data)
     problems = editing.under(errors, prefix) if prefix else []
     known = {(error.path, error.message) for error in before or []}
@@ -91,12 +109,7 @@ def _apply(
             form.form_errors.append(f"{relative or 'This'}: {message}")
         else:
             field.errors = [*field.errors, _sentence(message)]
-    if found:
-        return False
-    operations.save_draft(draft, data, user=current_user, action="draft.edit", what=what)
-    db.session.commit()
-    flash(f"{what.capitalize()} saved.", "success")
-    return True
+    return bool(found)
 
 
 def _sentence(message: str) -> str:
@@ -292,6 +305,13 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
             abort(404)
         existing = questions[index]
         kind = existing["type"]
+        changing_to = request.args.get("type")
+        if changing_to and changing_to != kind:
+            # A type change: shown (and saved) only as the form, nothing lost until saved.
+            if changing_to not in editing.TYPE_CHANGES.get(kind, ()):
+                abort(404)
+            existing = editing.change_type(existing, changing_to)
+            kind = changing_to
     form = QuestionForm()
     form.stage.choices = [(s["id"], s["title"]) for s in data["stages"]]
     form.findings.choices = [(f["id"], _short(f["text"])) for f in data["findings"]]
@@ -301,6 +321,10 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
     if request.method == "GET":
         form.load(existing)
         form.question_id.data = "" if question_id == "new" else question_id
+        if question_id != "new" and existing is not questions[index]:  # a changed type
+            changed = editing.copy_of(data)
+            changed["questions"][index] = existing
+            _show_problems(changed, f"questions[{index}]", form)
     elif action:
         # A button that changes the option rows: shown again as typed, nothing saved.
         if not _change_options(form, action):
@@ -332,7 +356,7 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
                 return redirect(url_for("author.draft", key=key) + f"#question-{new_id}")
     return _form_page(
         "author/draft_question.html",
-        bool(form.errors) or bool(form.form_errors),
+        request.method == "POST" and (bool(form.errors) or bool(form.form_errors)),
         draft=draft,
         form=form,
         kind=kind,
@@ -345,6 +369,38 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
         ids_editable=ids_editable,
         question_id=question_id,
         confirm=ConfirmForm(),
+        changed_from=(
+            QUESTION_TYPES[questions[index]["type"]].label
+            if question_id != "new" and kind != questions[index]["type"]
+            else None
+        ),
+        type_changes=editing.TYPE_CHANGES.get(kind, ()) if question_id != "new" else (),
+    )
+
+
+@bp.route("/banks/<key>/draft/questions/<question_id>/type", methods=["GET", "POST"])
+@authors
+def change_question_type(key: str, question_id: str) -> str | Response | tuple[str, int]:
+    """Choose another type for a question, among those its fields carry over to."""
+    draft = _draft(key)
+    index = editing.index_of(draft.content["questions"], question_id)
+    if index is None:
+        abort(404)
+    kind = draft.content["questions"][index]["type"]
+    targets = editing.TYPE_CHANGES.get(kind, ())
+    form = QuestionTypeForm()
+    form.type.choices = [(name, QUESTION_TYPES[name].label) for name in targets]
+    if targets and form.validate_on_submit():
+        return redirect(
+            url_for("author.draft_question", key=key, question_id=question_id, type=form.type.data)
+        )
+    return _form_page(
+        "author/question_type.html",
+        bool(form.errors),
+        draft=draft,
+        form=form,
+        changing=question_id,
+        label=QUESTION_TYPES[kind].label,
     )
 
 

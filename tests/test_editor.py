@@ -309,3 +309,38 @@ def test_a_true_false_statement_becomes_a_single_choice(app, client, auth):
     assert client.post(url, data=data).status_code == 302
     saved = _questions()["q-true-false"]
     assert saved == {**changed, "type": "single"}
+
+
+def test_tags_on_a_question_round_trip_through_export_and_import(app, client, auth):
+    from quizapp.banks import content_hash, dump_bank, load_bank_text
+
+    key = _small_draft(client, auth)
+    single = _questions()["q-single"]
+    url = f"/author/banks/{key}/draft/questions/q-single"
+    data = {**_question_form(single), "tags": "Early help, referral,early help, "}
+    assert client.post(url, data=data).status_code == 302
+    saved = _questions()["q-single"]
+    assert saved["tags"] == ["early-help", "referral"]
+    assert 'value="early-help, referral"' in client.get(url).get_data(as_text=True)
+    overview = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
+    assert "Tags: early-help, referral" in overview
+
+    refused = client.post(url, data={**data, "tags": "early help, ok?"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert '<a href="#tags">' in page
+    assert _questions()["q-single"] == saved
+
+    content = _draft().content
+    text = dump_bank(content)
+    assert "tags:" in text
+    result = load_bank_text(text, "exported.yaml")
+    assert not result.errors
+    assert result.bank.to_data()["questions"][0]["tags"] == ["early-help", "referral"]
+    assert content_hash(result.bank) == content_hash(load_bank_text(dump_bank(content), "x").bank)
+
+    # The file format: tags are short slugs, each once.
+    content["questions"][0]["tags"] = ["early-help", "referral", "early-help"]
+    errors = load_bank_text(dump_bank(content), "bad.yaml").errors
+    assert [e.path for e in errors] == ["questions[0].tags"]
+    assert "early-help is repeated" in errors[0].message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -49,6 +50,7 @@ OPTION_ROWS = 6
 MAX_OPTIONS = 20
 TEXT_LIMIT = Length(max=20_000, message="This must be 20,000 characters or fewer")
 ONE_LINE = NoHiddenCharacters("This")
+_SPACES = re.compile(r"[\s_]+")
 LINES = NoHiddenCharacters("This", multiline=True)
 
 
@@ -145,6 +147,7 @@ class QuestionForm(FlaskForm):
     findings = SelectMultipleField("Findings this question tests", widget=GovCheckboxesInput())
     prompt = _area("Question", required="Enter the question")
     hint = _text("Hint (optional)")
+    tags = _text("Tags (optional, separated by commas)")
     feedback = _area("Feedback for everyone after answering")
     points = IntegerField(
         "Marks",
@@ -189,7 +192,7 @@ class QuestionForm(FlaskForm):
         "ordering": ("items",),
         "reflection": (),
     }
-    COMMON = ("stage", "findings", "prompt", "hint", "feedback", "points")
+    COMMON = ("stage", "findings", "tags", "prompt", "hint", "feedback", "points")
     #: Values of `pool` that are not pool ids (ids are slugs: no underscores).
     NO_POOL, NEW_POOL = "_none", "_new"
 
@@ -199,6 +202,7 @@ class QuestionForm(FlaskForm):
         self.findings.data = list(question.get("findings", []))
         self.prompt.data = question.get("prompt", "")
         self.hint.data = question.get("hint", "")
+        self.tags.data = ", ".join(question.get("tags", []))
         self.feedback.data = question.get("feedback", "")
         self.points.data = question.get("points")
         self.pool.data = question.get("pool") or self.NO_POOL
@@ -235,6 +239,9 @@ class QuestionForm(FlaskForm):
             value = (getattr(self, name).data or "").strip()
             if value:
                 data[name] = value
+        tags = self.tag_list()
+        if tags or "tags" in before:
+            data["tags"] = tags
         if kind != "reflection" and self.points.data:
             data["points"] = self.points.data
         if "pool" in before:
@@ -266,6 +273,13 @@ class QuestionForm(FlaskForm):
             lines = (self.items.data or "").splitlines()
             data["items"] = [line.strip() for line in lines if line.strip()]
         return data
+
+    def tag_list(self) -> list[str]:
+        """Tags as typed, written as slugs ("Early help" is "early-help"), each once."""
+        tags = [
+            _SPACES.sub("-", tag.strip().casefold()) for tag in (self.tags.data or "").split(",")
+        ]
+        return list(dict.fromkeys(tag for tag in tags if tag))
 
     def field_for(self, path: str) -> Any:
         """The form field a loader error path (relative to the question) belongs to."""

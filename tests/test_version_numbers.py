@@ -16,9 +16,7 @@ from .factories import create_user, import_bank_text, small_bank
 
 def _numbers() -> list[int]:
     return sorted(
-        db.session.scalars(
-            sa.select(BankVersion.number).where(BankVersion.status == "published")
-        )
+        db.session.scalars(sa.select(BankVersion.number).where(BankVersion.status == "published"))
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -44,8 +45,11 @@ from ..text_rules import NoHiddenCharacters
 
 #: Option rows offered on a choice question's page; empty rows are ignored.
 OPTION_ROWS = 6
+#: Most option rows a question's page takes ("Add another option" stops there).
+MAX_OPTIONS = 20
 TEXT_LIMIT = Length(max=20_000, message="This must be 20,000 characters or fewer")
 ONE_LINE = NoHiddenCharacters("This")
+_SPACES = re.compile(r"[\s_]+")
 LINES = NoHiddenCharacters("This", multiline=True)
 
 
@@ -130,12 +134,19 @@ class QuestionTypeForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
+    #: Offered only while the bank has never been published (the route ignores it after).
+    question_id = StringField(
+        "Question id",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=100, message="The id must be 100 characters or fewer")],
+    )
     stage = SelectField(
         "Part of the story", widget=GovSelect(), validators=[InputRequired("Select a part")]
     )
     findings = SelectMultipleField("Findings this question tests", widget=GovCheckboxesInput())
     prompt = _area("Question", required="Enter the question")
     hint = _text("Hint (optional)")
+    tags = _text("Tags (optional, separated by commas)")
     feedback = _area("Feedback for everyone after answering")
     points = IntegerField(
         "Marks",
@@ -158,7 +169,7 @@ class QuestionForm(FlaskForm):
     )
     # single and multiple
     in_order = BooleanField("Show the options in the order written", widget=GovCheckboxInput())
-    options = FieldList(FormField(OptionForm), min_entries=OPTION_ROWS, max_entries=20)
+    options = FieldList(FormField(OptionForm), min_entries=OPTION_ROWS, max_entries=MAX_OPTIONS)
     # true_false
     answer = RadioField(
         "The statement is",
@@ -180,7 +191,7 @@ class QuestionForm(FlaskForm):
         "ordering": ("items",),
         "reflection": (),
     }
-    COMMON = ("stage", "findings", "prompt", "hint", "feedback", "points")
+    COMMON = ("stage", "findings", "tags", "prompt", "hint", "feedback", "points")
     #: Values of `pool` that are not pool ids (ids are slugs: no underscores).
     NO_POOL, NEW_POOL = "_none", "_new"
 
@@ -190,6 +201,7 @@ class QuestionForm(FlaskForm):
         self.findings.data = list(question.get("findings", []))
         self.prompt.data = question.get("prompt", "")
         self.hint.data = question.get("hint", "")
+        self.tags.data = ", ".join(question.get("tags", []))
         self.feedback.data = question.get("feedback", "")
         self.points.data = question.get("points")
         self.pool.data = question.get("pool") or self.NO_POOL
@@ -226,6 +238,9 @@ class QuestionForm(FlaskForm):
             value = (getattr(self, name).data or "").strip()
             if value:
                 data[name] = value
+        tags = self.tag_list()
+        if tags or "tags" in before:
+            data["tags"] = tags
         if kind != "reflection" and self.points.data:
             data["points"] = self.points.data
         if "pool" in before:
@@ -257,6 +272,13 @@ class QuestionForm(FlaskForm):
             lines = (self.items.data or "").splitlines()
             data["items"] = [line.strip() for line in lines if line.strip()]
         return data
+
+    def tag_list(self) -> list[str]:
+        """Tags as typed, written as slugs ("Early help" is "early-help"), each once."""
+        tags = [
+            _SPACES.sub("-", tag.strip().casefold()) for tag in (self.tags.data or "").split(",")
+        ]
+        return list(dict.fromkeys(tag for tag in tags if tag))
 
     def field_for(self, path: str) -> Any:
         """The form field a loader error path (relative to the question) belongs to."""

@@ -16,11 +16,14 @@ from werkzeug.wrappers import Response
 from ..access import roles_required
 from ..authoring import editing, merge
 from ..banks import plain_error, plain_message, plain_place
+from ..banks.importer import latest_published
 from ..extensions import db
 from ..models import Bank, BankVersion, Role, utcnow
 from ..questions import QUESTION_TYPES
+from ..questions.base import SLUG_PATTERN
 from . import bp, operations
 from .draft_forms import (
+    MAX_OPTIONS,
     BriefingForm,
     ConfirmForm,
     DetailsForm,
@@ -72,6 +75,24 @@ def _apply(
     `related` maps the prefixes of other items the change touches (a question's pool
     variants) to their ids: problems there that the change caused (not in `before`) go
     on the same-named field of `form`, naming the other item."""
+    if _show_problems(data, prefix, form, related=related, before=before):
+        return False
+    operations.save_draft(draft, data, user=current_user, action="draft.edit", what=what)
+    db.session.commit()
+    flash(f"{what.capitalize()} saved.", "success")
+    return True
+
+
+def _show_problems(
+    data: dict[str, Any],
+    prefix: str,
+    form: Any,
+    *,
+    related: dict[str, str] | None = None,
+    before: list[editing.BankError] | None = None,
+) -> bool:
+    """Put the loader's problems inside `prefix` (and those the change caused in `related`)
+    on `form`; True when there are any."""
     errors = editing.validate(data)
     problems = editing.under(errors, prefix) if prefix else []
     known = {(error.path, error.message) for error in before or []}
@@ -92,12 +113,7 @@ def _apply(
             form.form_errors.append(f"{place or 'This'}: {message}")
         else:
             field.errors = [*field.errors, _sentence(message)]
-    if found:
-        return False
-    operations.save_draft(draft, data, user=current_user, action="draft.edit", what=what)
-    db.session.commit()
-    flash(f"{what.capitalize()} saved.", "success")
-    return True
+    return bool(found)
 
 
 def _sentence(message: str) -> str:
@@ -298,21 +314,35 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
             abort(404)
         existing = questions[index]
         kind = existing["type"]
+        changing_to = request.args.get("type")
+        if changing_to and changing_to != kind:
+            # A type change: shown (and saved) only as the form, nothing lost until saved.
+            if changing_to not in editing.TYPE_CHANGES.get(kind, ()):
+                abort(404)
+            existing = editing.change_type(existing, changing_to)
+            kind = changing_to
     form = QuestionForm()
     form.stage.choices = [(s["id"], s["title"]) for s in data["stages"]]
     form.findings.choices = [(f["id"], _short(f["text"])) for f in data["findings"]]
     pool_hints = _pool_choices(form, data, question_id)
+    action = request.form.get("action", "") if request.method == "POST" else ""
+    ids_editable = latest_published(draft.bank) is None
     if request.method == "GET":
         form.load(existing)
+        form.question_id.data = "" if question_id == "new" else question_id
+        if question_id != "new" and existing is not questions[index]:  # a changed type
+            changed = editing.copy_of(data)
+            changed["questions"][index] = existing
+            _show_problems(changed, f"questions[{index}]", form)
+    elif action:
+        # A button that changes the option rows: shown again as typed, nothing saved.
+        if not _change_options(form, action):
+            abort(400)
     elif form.validate_on_submit():
-        new_id = (
-            editing.unique_id(form.prompt.data or kind, [q["id"] for q in questions], prefix="q")
-            if question_id == "new"
-            else question_id
-        )
-        question = form.question(question_id=new_id, kind=kind, before=existing)
+        new_id = _new_question_id(form, questions, question_id, kind, editable=ids_editable)
+        question = form.question(question_id=new_id or question_id, kind=kind, before=existing)
         touched = _join_pool(form, data, question, index)
-        if touched is not None:
+        if touched is not None and new_id is not None:
             before = editing.validate(draft.content)
             if question_id == "new":
                 questions.append(question)
@@ -335,7 +365,7 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
                 return redirect(url_for("author.draft", key=key) + f"#question-{new_id}")
     return _form_page(
         "author/draft_question.html",
-        bool(form.errors) or bool(form.form_errors),
+        request.method == "POST" and (bool(form.errors) or bool(form.form_errors)),
         draft=draft,
         form=form,
         kind=kind,
@@ -344,7 +374,105 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
         is_new=question_id == "new",
         show_pool=QUESTION_TYPES[kind].scored or "pool" in existing,
         pool_hints=pool_hints,
+        max_options=MAX_OPTIONS,
+        ids_editable=ids_editable,
+        question_id=question_id,
+        confirm=ConfirmForm(),
+        changed_from=(
+            QUESTION_TYPES[questions[index]["type"]].label
+            if question_id != "new" and kind != questions[index]["type"]
+            else None
+        ),
+        type_changes=editing.TYPE_CHANGES.get(kind, ()) if question_id != "new" else (),
     )
+
+
+@bp.route("/banks/<key>/draft/questions/<question_id>/type", methods=["GET", "POST"])
+@authors
+def change_question_type(key: str, question_id: str) -> str | Response | tuple[str, int]:
+    """Choose another type for a question, among those its fields carry over to."""
+    draft = _draft(key)
+    index = editing.index_of(draft.content["questions"], question_id)
+    if index is None:
+        abort(404)
+    kind = draft.content["questions"][index]["type"]
+    targets = editing.TYPE_CHANGES.get(kind, ())
+    form = QuestionTypeForm()
+    form.type.choices = [(name, QUESTION_TYPES[name].label) for name in targets]
+    if targets and form.validate_on_submit():
+        return redirect(
+            url_for("author.draft_question", key=key, question_id=question_id, type=form.type.data)
+        )
+    return _form_page(
+        "author/question_type.html",
+        bool(form.errors),
+        draft=draft,
+        form=form,
+        changing=question_id,
+        label=QUESTION_TYPES[kind].label,
+    )
+
+
+def _new_question_id(
+    form: QuestionForm,
+    questions: list[dict[str, Any]],
+    question_id: str,
+    kind: str,
+    *,
+    editable: bool,
+) -> str | None:
+    """The id the question is saved under: the one typed, while the bank has never been
+    published (nothing in a bank refers to a question by id, and no statistics exist yet:
+    after the first version they link a question across versions by its id, so it stays);
+    else the current id, or one made from a new question's first words. None, with an
+    error on the form, when the typed id can't be used."""
+    taken = [q["id"] for q in questions if q["id"] != question_id]
+    typed = (form.question_id.data or "").strip() if editable else ""
+    if not typed:
+        if question_id != "new":
+            return question_id
+        return editing.question_id(form.prompt.data or kind, taken)
+    if not re.fullmatch(SLUG_PATTERN, typed):
+        form.question_id.errors = [
+            "The question id must use only lower-case letters, numbers and single hyphens,"
+            " like q-refer-early"
+        ]
+        return None
+    if typed == "new":  # the address of the page for a new question
+        form.question_id.errors = ["The question id can't be \u201cnew\u201d: choose another"]
+        return None
+    if typed in taken:
+        form.question_id.errors = [f"Another question already has the id {typed}"]
+        return None
+    return typed
+
+
+_OPTION_ACTION = re.compile(r"(remove|up|down)-option-([1-9][0-9]*)")
+
+
+def _change_options(form: QuestionForm, action: str) -> bool:
+    """Add, remove or move an option row (numbered from 1, as the page shows them), keeping
+    every value typed. False when the action is not one of these."""
+    rows = [dict(entry.form.data) for entry in form.options.entries]
+    if action == "add-option":
+        if len(rows) >= MAX_OPTIONS:
+            form.form_errors.append(f"A question can have at most {MAX_OPTIONS} options")
+        else:
+            rows.append({})
+    else:
+        match = _OPTION_ACTION.fullmatch(action)
+        if match is None or int(match.group(2)) > len(rows):
+            return False
+        verb, index = match.group(1), int(match.group(2)) - 1
+        if verb == "remove":
+            del rows[index]
+        else:
+            editing.move(rows, index, -1 if verb == "up" else 1)
+    form.options.entries = []
+    form.options.last_index = -1
+    for row in rows:
+        form.options.append_entry(row)
+    return True
 
 
 def _pool_choices(form: QuestionForm, data: dict[str, Any], question_id: str) -> dict[str, str]:
@@ -476,6 +604,30 @@ def delete_item(key: str, section: str, item_id: str) -> Response:
     flash(f"{SECTIONS[section].capitalize()} removed.", "success")
     _say_left_alone(left_alone)
     return redirect(url_for("author.draft", key=key) + f"#{section}")
+
+
+@bp.route("/banks/<key>/draft/questions/<question_id>/duplicate", methods=["POST"])
+@authors
+def duplicate_question(key: str, question_id: str) -> Response:
+    """A copy of the question straight after it, with a new id (and in the same pool, as
+    another variant), to edit from there."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    draft = _draft(key)
+    data = editing.copy_of(draft.content)
+    questions = data["questions"]
+    index = editing.index_of(questions, question_id)
+    if index is None:
+        abort(404)
+    copy = editing.copy_of(questions[index])
+    copy["id"] = editing.unique_id(question_id, [q["id"] for q in questions])
+    questions.insert(index + 1, copy)
+    operations.save_draft(
+        draft, data, user=current_user, action="draft.edit", what=f"copied {question_id}"
+    )
+    db.session.commit()
+    flash(f"Question {question_id} copied as {copy['id']}: you are changing the copy.", "success")
+    return redirect(url_for("author.draft_question", key=key, question_id=copy["id"]))
 
 
 @bp.route("/banks/<key>/draft/questions/<question_id>/leave-pool", methods=["POST"])

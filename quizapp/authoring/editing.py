@@ -57,6 +57,50 @@ def unique_id(text: str, taken: Iterable[str], *, prefix: str = "") -> str:
     return candidate
 
 
+def question_id(prompt: str, taken: Iterable[str], *, words: int = 5, limit: int = 40) -> str:
+    """A short id from the first words of a question ("q-a-strategy-discussion-can-include"),
+    cut at a word boundary so no word is half kept, and not among `taken`."""
+    chosen: list[str] = []
+    text = re.sub(r"['\u2019]", "", prompt)  # "children's", not "children-s"
+    for word in slug(text, limit=len(text) + 1).split("-")[:words]:
+        if len("-".join(["q", *chosen, word])) > limit:
+            break
+        chosen.append(word)
+    base = "-".join(["q", *chosen]) if chosen else slug(f"q {prompt}", limit=limit)
+    return unique_id(base, taken)
+
+
+#: The types a question can be changed to in the editor: only where every field carries
+#: over (a true/false statement becomes a single choice between "True" and "False").
+TYPE_CHANGES: dict[str, tuple[str, ...]] = {
+    "single": ("multiple",),
+    "multiple": ("single",),
+    "true_false": ("single",),
+}
+
+
+def change_type(question: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The question as type `kind`, losing nothing. A single choice made from a multiple
+    choice keeps every right option: the validator then asks the author to leave one."""
+    if kind not in TYPE_CHANGES.get(question.get("type", ""), ()):
+        raise ValueError(f"a {question.get('type')} question can't become {kind}")
+    changed = {**copy.deepcopy(question), "type": kind}
+    if question["type"] == "true_false":
+        answer = question.get("answer") is True
+        changed["options"] = [
+            {"text": "True", "correct": answer, "feedback": question.get("feedback_true", "")},
+            {
+                "text": "False",
+                "correct": not answer,
+                "feedback": question.get("feedback_false", ""),
+            },
+        ]
+        changed["shuffle"] = False  # "True" then "False", as on a true/false page
+        for name in ("answer", "feedback_true", "feedback_false"):
+            changed.pop(name, None)
+    return changed
+
+
 def index_of(items: list[dict[str, Any]], item_id: str) -> int | None:
     for index, item in enumerate(items):
         if item.get("id") == item_id:

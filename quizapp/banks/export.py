@@ -26,7 +26,7 @@ _ORDER: dict[str, list[str]] = {
     "findings": ["id", "kind", "text"],
     "stages": ["id", "title", "narrative"],
     "questions": [
-        "id", "stage", "pool", "type", "findings", "prompt", "hint", "feedback", "points",
+        "id", "stage", "pool", "type", "findings", "tags", "prompt", "hint", "feedback", "points",
         *_TYPE_FIELDS,
     ],
     "options": ["text", "correct", "fixed", "feedback"],

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 from ..questions import QUESTION_TYPES, QuestionType
-from ..questions.base import Markdown, PlainText, Slug
+from ..questions.base import SLUG_PATTERN, Markdown, PlainText, Slug
 
 FORMAT_VERSION = 1
 
@@ -74,6 +74,17 @@ class CheckSettings(_Model):
     after_fail: Literal["feedback", "answers"] | None = None
 
 
+def _no_repeats(tags: list[str]) -> list[str]:
+    repeated = sorted({tag for tag in tags if tags.count(tag) > 1})
+    if repeated:
+        raise ValueError(f"each tag must be given once: {', '.join(repeated)} is repeated")
+    return tags
+
+
+#: A short label for a question ("early-help"), for authors: practitioners don't see it.
+Tag = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=40)]
+
+
 class QuestionBase(_Model):
     """Fields every question has; each type adds its own (see quizapp.questions)."""
 
@@ -86,6 +97,8 @@ class QuestionBase(_Model):
     hint: PlainText | None = None
     #: Questions sharing a pool id are interchangeable variants: each attempt draws one.
     pool: Slug | None = None
+    #: Labels for authors (finding questions on a theme); they change nothing in a check.
+    tags: Annotated[list[Tag], AfterValidator(_no_repeats)] | None = None
 
     @property
     def question_type(self) -> QuestionType:

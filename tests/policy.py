@@ -159,6 +159,8 @@ POLICY: dict[str, Entry] = {
     "author.new_question": signed_in(*AUTHORS, **DRAFT),
     "author.add_question": signed_in(*AUTHORS, key="bank_key", kind="question_kind"),
     "author.draft_question": signed_in(*AUTHORS, key="bank_key", question_id="question_key"),
+    "author.change_question_type": signed_in(*AUTHORS, key="bank_key", question_id="question_key"),
+    "author.duplicate_question": signed_in(*AUTHORS, key="bank_key", question_id="question_key"),
     "author.leave_pool": signed_in(*AUTHORS, key="bank_key", question_id="question_key"),
     "author.preview": signed_in(*AUTHORS, **DRAFT),
     "author.preview_stage": signed_in(*AUTHORS, key="bank_key", stage_id="stage_key"),

@@ -215,7 +215,7 @@ def test_a_draft_with_problems_cannot_be_approved(app, client, auth):
     assert refused.status_code == 422
     body = refused.get_data(as_text=True)
     assert "This draft cannot be approved" in body
-    assert "questions[0]" in body
+    assert "Question 1 (q-single), question text" in body
     assert _draft().approved_by_id is None
     assert _events("draft.approve") == []
 

@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import re
 import secrets
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +71,9 @@ LEFT = "Wendy Clarke"
 #: its draft stays put while the author journey publishes the HS bank.
 STATES_BANK_KEY = "browser-states-bank"
 STATES_BANK_TITLE = "Browser states bank"
+#: A bank whose draft a later version (imported from the command line) overtakes.
+UPDATE_BANK_KEY = "browser-update-bank"
+UPDATE_BANK_TITLE = "Browser update bank"
 #: An agency of the page states' own, with an email domain people can register with.
 STATES_AGENCY = "Browser Test Agency"
 STATES_DOMAIN = "browser-agency.test"
@@ -208,7 +214,12 @@ def ensure_states_bank(page: Page) -> None:
         page.get_by_label("Upload a bank file").set_input_files(
             {"name": "states.yaml", "mimeType": "application/x-yaml", "buffer": text.encode()}
         )
-        submit(page, "Upload and import")
+        submit(page, "Upload as a draft")
+        # The file is the new bank's first draft: publish it, as an author would.
+        expect(page.get_by_role("heading", level=1, name=STATES_BANK_TITLE)).to_be_visible()
+        page.get_by_label("What changed in this version?").fill("First version")
+        submit(page, "Publish version")
+        expect(page.get_by_text("Version 1 published.")).to_be_visible()
         page.goto("/author/")
     page.get_by_role("link", name=STATES_BANK_TITLE).click()
     # The bank's page first: counting buttons before it loads would find none.
@@ -219,6 +230,68 @@ def ensure_states_bank(page: Page) -> None:
     else:
         page.get_by_role("link", name=re.compile("Continue editing the draft")).click()
     expect(page.get_by_role("heading", level=1, name=STATES_BANK_TITLE)).to_be_visible()
+
+
+def bank_file(key: str, title: str, **replacements: str) -> str:
+    """The HS bank file as another bank (`key`, `title`), with text replaced."""
+    text = HS_BANK_FILE.read_text()
+    text = text.replace("id: hs-baby-2016", f"id: {key}", 1)
+    text = re.sub(r"^title: .*$", f'title: "{title}"', text, count=1, flags=re.M)
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return text
+
+
+def import_from_command_line(server: Server, text: str) -> None:
+    """`flask banks import` on the server's database, as a script run by another author
+    would: it publishes at once, whatever drafts are open."""
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as file:
+        file.write(text)
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "quizapp", "banks", "import", file.name],
+        env=server.environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    Path(file.name).unlink()
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def edit_question_prompt(page: Page, question_id: str, prompt: str) -> None:
+    """From the draft page: change a question's text and save it."""
+    page.get_by_role("link", name=f"Change question {question_id}", exact=True).click()
+    page.get_by_label("Question", exact=True).fill(prompt)
+    submit(page, "Save question")
+    expect(page.get_by_text("saved", exact=False).first).to_be_visible()
+
+
+def ensure_update_bank(v: Visit) -> None:
+    """A draft of its own bank, overtaken by a version that changed the same question;
+    leaves the page on "Bring your draft up to date"."""
+    update = f"/author/banks/{UPDATE_BANK_KEY}/draft/update"
+    response = v.page.goto(update)
+    if response is not None and response.ok and v.page.url.endswith("/draft/update"):
+        return
+    question = first_question_of_type("single")
+    if response is None or response.status == 404:
+        import_from_command_line(v.server, bank_file(UPDATE_BANK_KEY, UPDATE_BANK_TITLE))
+    v.page.goto(f"/author/banks/{UPDATE_BANK_KEY}")
+    start = v.page.get_by_role("button", name="Start a new draft")
+    if start.count():
+        start.click()
+    else:
+        v.page.get_by_role("link", name=re.compile("Continue editing the draft")).click()
+    edit_question_prompt(v.page, question["id"], "Who do you tell first? (the draft's words)")
+    newer = bank_file(
+        UPDATE_BANK_KEY,
+        UPDATE_BANK_TITLE,
+        **{question["prompt"].split("\n")[0]: "Who do you tell first? (version 2's words)"},
+    )
+    import_from_command_line(v.server, newer)
+    v.page.goto(update)
+    expect(v.page.get_by_role("heading", level=1)).to_have_text("Bring your draft up to date")
 
 
 def ensure_states_agency(page: Page) -> None:
@@ -570,7 +643,7 @@ def _(v: Visit) -> None:
 @state("author.upload", "errors", user=AUTHOR)
 def _(v: Visit) -> None:
     v.page.goto("/author/upload")
-    submit(v.page, "Upload and import")
+    submit(v.page, "Upload as a draft")
     expect_errors(v.page)
 
 
@@ -580,7 +653,28 @@ def _(v: Visit) -> None:
     v.page.get_by_label("Upload a bank file").set_input_files(
         {"name": "broken.yaml", "mimeType": "application/x-yaml", "buffer": b"format: 1\nid: x\n"}
     )
-    submit(v.page, "Upload and import")
+    submit(v.page, "Upload as a draft")
+    expect_errors(v.page)
+
+
+@state("author.upload", "a draft in the way", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    v.page.goto("/author/upload")
+    text = bank_file(STATES_BANK_KEY, STATES_BANK_TITLE, **{"pass_mark:": "pass_mark: 70\n#"})
+    v.page.get_by_label("Upload a bank file").set_input_files(
+        {"name": "states.yaml", "mimeType": "application/x-yaml", "buffer": text.encode()}
+    )
+    submit(v.page, "Upload as a draft")
+    expect_errors(v.page)
+    expect(v.page.get_by_label("Replace the current draft with this file")).to_be_visible()
+
+
+@state("author.restore_version", "a draft in the way", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_update_bank(v)
+    v.page.goto(f"/author/banks/{UPDATE_BANK_KEY}/versions/1")
+    submit(v.page, "Restore as a new draft")
     expect_errors(v.page)
 
 
@@ -676,6 +770,26 @@ def _(v: Visit) -> None:
     v.page.get_by_role("link", name=f"Change question {question_id}", exact=True).click()
     v.page.get_by_label("Question", exact=True).fill("")
     submit(v.page, "Save question")
+    expect_errors(v.page)
+
+
+@state("author.change_question_type", "filled", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_states_bank(v.page)
+    question_id = first_question_of_type("single")["id"]
+    v.page.get_by_role("link", name=f"Change question {question_id}", exact=True).click()
+    v.page.get_by_role("link", name=f"Change question type of question {question_id}").click()
+
+
+@state("author.draft_update", "choices", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_update_bank(v)
+
+
+@state("author.draft_update", "errors", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_update_bank(v)
+    submit(v.page, "Update my draft")
     expect_errors(v.page)
 
 

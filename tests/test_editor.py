@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from quizapp.extensions import db
+
 from .test_author_drafts import _draft, _question_form, _questions, _small_draft
 
 
@@ -344,3 +346,28 @@ def test_tags_on_a_question_round_trip_through_export_and_import(app, client, au
     errors = load_bank_text(dump_bank(content), "bad.yaml").errors
     assert [e.path for e in errors] == ["questions[0].tags"]
     assert "early-help is repeated" in errors[0].message
+
+
+def test_saving_a_question_unchanged_changes_nothing(app, client, auth):
+    """Browsers send line breaks as CR LF and tick boxes in the bank's finding order:
+    before, saving a question as it was rewrote its multi-line fields and reordered its
+    findings, so the draft (and a merge with a newer version) showed changes nobody made."""
+    key = _small_draft(client, auth)
+    draft = _draft()
+    content = {**draft.content}
+    question = content["questions"][0] = {
+        **content["questions"][0],
+        "findings": ["sharing", "referral"],  # not the bank's order of findings
+        "feedback": "First line of the feedback.\nSecond line.",
+    }
+    draft.content = content
+    db.session.commit()
+    form = _question_form(question)
+    form["feedback"] = form["feedback"].replace("\n", "\r\n")
+    form["findings"] = ["referral", "sharing"]  # as the boxes come
+    response = client.post(f"/author/banks/{key}/draft/questions/{question['id']}", data=form)
+    assert response.status_code == 302
+    saved = _draft().content["questions"][0]
+    assert saved["feedback"] == "First line of the feedback.\nSecond line."
+    assert saved["findings"] == ["sharing", "referral"]
+    assert saved == question

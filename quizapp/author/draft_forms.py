@@ -58,9 +58,20 @@ def _text(label: str, *, required: str | None = None) -> StringField:
     return StringField(label, widget=GovTextInput(), validators=[*validators, TEXT_LIMIT, ONE_LINE])
 
 
+def unix_newlines(value: Any) -> Any:
+    """Browsers send a text area's line breaks as CR LF; bank files use LF. Without this,
+    saving a question unchanged would change every multi-line field of it."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
 def _area(label: str, *, required: str | None = None) -> TextAreaField:
     validators = [InputRequired(message=required)] if required else [Optional()]
-    return TextAreaField(label, widget=GovTextArea(), validators=[*validators, TEXT_LIMIT, LINES])
+    return TextAreaField(
+        label,
+        widget=GovTextArea(),
+        validators=[*validators, TEXT_LIMIT, LINES],
+        filters=[unix_newlines],
+    )
 
 
 class DetailsForm(FlaskForm):
@@ -231,7 +242,7 @@ class QuestionForm(FlaskForm):
             "id": question_id,
             "stage": self.stage.data,
             "type": kind,
-            "findings": list(self.findings.data or []),
+            "findings": _in_order_kept(self.findings.data or [], before.get("findings", [])),
             "prompt": (self.prompt.data or "").strip(),
         }
         for name in ("hint", "feedback"):
@@ -334,3 +345,10 @@ class BriefingForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """CSRF only, for buttons that change something."""
+
+
+def _in_order_kept(chosen: list[str], before: list[str]) -> list[str]:
+    """The findings chosen, those the question had in its own order first: the boxes come
+    in the bank's order, and saving a question unchanged must not reorder its findings."""
+    kept = [finding for finding in before if finding in chosen]
+    return kept + [finding for finding in chosen if finding not in kept]

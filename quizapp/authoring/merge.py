@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .diff import DiffLine, item_id, item_lines, line_diff, render_item
+from .diff import DiffLine, FieldEdit, field_edits, item_id, item_lines, line_diff, render_item
 
 Side = Literal["mine", "theirs"]
 SIDES: tuple[Side, ...] = ("mine", "theirs")
@@ -113,6 +113,18 @@ class MergeItem:
         if before is None or after is None:
             return ()
         return tuple(k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k))
+
+    def changes(self, side: Side) -> tuple[FieldEdit, ...]:
+        """What `side` changed in the item, field by field with the changed words marked
+        ("Question text", "Option 2 feedback"), as the version page shows an edit."""
+        before, after = self.base, self.side(side)
+        if before is None or after is None:
+            return ()
+        return tuple(
+            change
+            for name in self.fields(side)
+            for change in field_edits(name, before.get(name), after.get(name))
+        )
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,9 @@ STATES_BANK_TITLE = "Browser states bank"
 #: A bank whose draft a later version (imported from the command line) overtakes.
 UPDATE_BANK_KEY = "browser-update-bank"
 UPDATE_BANK_TITLE = "Browser update bank"
+#: A bank whose drafts need a second author's approval.
+APPROVAL_BANK_KEY = "browser-approval-bank"
+APPROVAL_BANK_TITLE = "Browser approval bank"
 #: An agency of the page states' own, with an email domain people can register with.
 STATES_AGENCY = "Browser Test Agency"
 STATES_DOMAIN = "browser-agency.test"
@@ -627,6 +630,13 @@ def _(v: Visit) -> None:
     v.page.get_by_role("link", name="Version 1", exact=True).click()
 
 
+@state("author.version", "what changed", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_update_bank(v)
+    v.page.goto(f"/author/banks/{UPDATE_BANK_KEY}/versions/2")
+    expect(v.page.get_by_text("Question text").first).to_be_visible()
+
+
 @state("author.version_statistics", "results", user=AUTHOR)
 def _(v: Visit) -> None:
     v.page.goto("/author/")
@@ -655,6 +665,34 @@ def _(v: Visit) -> None:
     )
     submit(v.page, "Upload as a draft")
     expect_errors(v.page)
+
+
+@state("author.draft", "needs a second author", user=AUTHOR)
+def _(v: Visit) -> None:
+    ensure_approval_draft(v)
+
+
+@state("author.draft", "a second author may approve", user=ADMIN)
+def _(v: Visit) -> None:
+    ensure_approval_draft(Visit(v.open_as(AUTHOR), v.server, v.open_as))
+    v.page.goto(f"/author/banks/{APPROVAL_BANK_KEY}/draft")
+    expect(v.page.get_by_role("button", name="Approve this draft")).to_be_visible()
+
+
+def ensure_approval_draft(v: Visit) -> None:
+    """The author's draft of a bank that needs a second author; leaves the page on it."""
+    response = v.page.goto(f"/author/banks/{APPROVAL_BANK_KEY}/draft")
+    if response is not None and response.ok:
+        return
+    if response is not None and response.status == 404 and "approval" not in _found:
+        import_from_command_line(v.server, bank_file(APPROVAL_BANK_KEY, APPROVAL_BANK_TITLE))
+        _found["approval"] = APPROVAL_BANK_KEY
+    v.page.goto(f"/author/banks/{APPROVAL_BANK_KEY}")
+    settings = v.page.get_by_role("group", name="Publishing needs a second author")
+    settings.get_by_label("On", exact=True).check()
+    submit(v.page, "Save settings")
+    v.page.get_by_role("button", name="Start a new draft").click()
+    expect(v.page.get_by_text("needs a second author", exact=False).first).to_be_visible()
 
 
 @state("author.upload", "a draft in the way", user=AUTHOR)

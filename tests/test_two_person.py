@@ -3,6 +3,8 @@ draft, approves it before it is published."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from quizapp.authoring.editing import copy_of
@@ -232,3 +234,57 @@ def test_a_bank_with_the_setting_off_publishes_as_before(app, client, auth):
     v2 = _published(2)
     assert v2.approved_by_id is None and v2.approved_at is None
     assert "Approved by" not in client.get(f"/author/banks/{key}").get_data(as_text=True)
+
+
+def _approved_by_bea(client, auth, key: str) -> None:
+    _edited_draft(client, auth, key)
+    _as(auth, "bea@example.org")
+    assert client.post(f"/author/banks/{key}/draft/approve").status_code == 302
+    assert _draft().approved_by_id is not None
+
+
+def test_bringing_a_draft_up_to_date_withdraws_the_approval_and_makes_an_editor(app, client, auth):
+    """Every change of an approved draft's content withdraws the approval, not only edits
+    in the editor: here, Bea merges a newer version into the draft she approved."""
+    _authors()
+    key = _bank(two_person=True)
+    _approved_by_bea(client, auth, key)
+    n = import_bank_text(small_bank(**{"The story begins.": "The story begins again."}))
+    n = n.version.number
+
+    page = client.get(f"/author/banks/{key}/draft/update").get_data(as_text=True)
+    choices = dict(
+        re.findall(r'<input[^>]*name="(choice-[^"]+)"[^>]*value="([^"]+)"[^>]*checked', page)
+    )
+    fingerprint = re.search(r'name="draft" value="([^"]+)"', page)
+    assert choices and fingerprint is not None
+    response = client.post(
+        f"/author/banks/{key}/draft/update",
+        data={"newest": str(n), "draft": fingerprint.group(1), **choices},
+    )
+    assert response.status_code == 302
+    draft = _draft()
+    assert draft.approved_by_id is None
+    assert draft.content["stages"][0]["narrative"] == "The story begins again."
+    (update,) = _events("draft.update")
+    assert update.details["approval_withdrawn"]["reason"] == "the draft changed"
+    # Bea changed the draft, so she can't approve it now.
+    assert client.post(f"/author/banks/{key}/draft/approve").status_code == 403
+
+
+def test_replacing_an_approved_draft_withdraws_the_approval_and_keeps_the_old_content(
+    app, client, auth
+):
+    from .test_upload_draft import _upload_ticked
+
+    _authors()
+    key = _bank(two_person=True)
+    _approved_by_bea(client, auth, key)
+    before = _draft().content
+    _as(auth, "alex@example.org")
+    changed = small_bank(**{"The story begins.": "A different beginning."})
+    assert _upload_ticked(client, changed, filename="new.yaml").status_code == 302
+    assert _draft().approved_by_id is None
+    (replaced,) = _events("draft.replace")
+    assert replaced.details["replaced_content"] == before
+    assert replaced.details["approval_withdrawn"]["reason"] == "the draft changed"

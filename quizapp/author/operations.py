@@ -53,7 +53,16 @@ class ApprovalRefused(Exception):
 
 #: Audit actions that change a draft's content: whoever did one since the draft was
 #: started edited it, and can't be the second author who approves it.
-EDITING_ACTIONS = ("bank.create", "draft.start", "draft.edit")
+#: Audit actions that put content into a draft: whoever did one edited it (and so may not
+#: approve it on a two-person bank).
+EDITING_ACTIONS = (
+    "bank.create",
+    "draft.start",
+    "draft.edit",
+    "draft.update",
+    "draft.replace",
+    "draft.restore",
+)
 
 
 def published_since(draft: BankVersion) -> list[BankVersion]:
@@ -121,12 +130,13 @@ def update_draft(
     go in the audit log."""
     if draft.status != "draft" or newest.status != "published":
         raise ValueError("only a draft is brought up to date, with a published version")
-    record(
-        "draft.update",
-        target(draft.bank),
-        user=user,
-        details={"from_version": draft.based_on, "to_version": newest.number, "choices": choices},
-    )
+    details: dict[str, Any] = {
+        "from_version": draft.based_on,
+        "to_version": newest.number,
+        "choices": choices,
+    }
+    _withdraw_approval(draft, merged, details)
+    record("draft.update", target(draft.bank), user=user, details=details)
     draft.content = copy_of(merged)
     draft.title = merged.get("title", draft.title)
     draft.based_on = newest.number
@@ -278,16 +288,15 @@ def _put_in_draft(
         return draft
     if not replace:
         raise DraftInTheWay(existing)
-    record(
-        "draft.replace",
-        target(bank),
-        user=user,
-        details={
-            **details,
-            "number": existing.number,
-            "started_by": existing.created_by_id,
-        },
-    )
+    # The replaced content goes in the audit log, so the work is never beyond recovery.
+    replaced = {
+        **details,
+        "number": existing.number,
+        "started_by": existing.created_by_id,
+        "replaced_content": existing.content,
+    }
+    _withdraw_approval(existing, data, replaced)
+    record("draft.replace", target(bank), user=user, details=replaced)
     _fill_draft(existing, data, user=user, now=now)
     db.session.flush()
     return existing
@@ -300,18 +309,25 @@ def save_draft(
     if draft.status != "draft":
         raise ValueError("only a draft can be edited")
     details: dict[str, Any] = {"what": what}
-    if draft.approved_by_id is not None and data != draft.content:
-        # What was approved is not what would be published any more.
-        details["approval_withdrawn"] = {
-            "approved_by": draft.approved_by_id,
-            "reason": "the draft changed",
-        }
-        draft.approved_by = None
-        draft.approved_at = None
+    _withdraw_approval(draft, data, details)
     draft.content = copy_of(data)
     draft.title = data.get("title", draft.title)
     record(action, target(draft.bank), user=user, details=details)
     db.session.flush()
+
+
+def _withdraw_approval(draft: BankVersion, data: dict[str, Any], details: dict[str, Any]) -> None:
+    """The draft is getting `data`: if that changes an approved draft, what was approved is
+    not what would be published any more, so the approval goes (noted in `details`, the
+    change's audit details). Every change of a draft's content comes through here."""
+    if draft.approved_by_id is None or data == draft.content:
+        return
+    details["approval_withdrawn"] = {
+        "approved_by": draft.approved_by_id,
+        "reason": "the draft changed",
+    }
+    draft.approved_by = None
+    draft.approved_at = None
 
 
 def set_two_person(bank: Bank, on: bool, *, user: User) -> bool:

@@ -371,3 +371,22 @@ def test_saving_a_question_unchanged_changes_nothing(app, client, auth):
     assert saved["feedback"] == "First line of the feedback.\nSecond line."
     assert saved["findings"] == ["sharing", "referral"]
     assert saved == question
+
+
+def test_questions_sharing_a_tag_are_offered_first_for_a_new_pool(app, client, auth):
+    key = _small_draft(client, auth)
+    draft = _draft()
+    content = {**draft.content, "questions": [dict(q) for q in draft.content["questions"]]}
+    content["questions"][0]["tags"] = ["early-help", "referral"]
+    content["questions"][2]["tags"] = ["referral"]
+    draft.content = content
+    db.session.commit()
+    tagged = content["questions"][2]["id"]
+    page = client.get(f"/author/banks/{key}/draft/questions/{content['questions'][0]['id']}")
+    offered = re.findall(
+        r'<option value="([^"]+)"[^>]*>([^<]*)</option>', page.get_data(as_text=True)
+    )
+    partners = [(value, label) for value, label in offered if value.startswith("q-")]
+    assert partners[0][0] == tagged
+    assert partners[0][1].endswith("(also tagged referral)")
+    assert not any("also tagged" in label for _value, label in partners[1:])

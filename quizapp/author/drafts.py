@@ -487,13 +487,21 @@ def _pool_choices(form: QuestionForm, data: dict[str, Any], question_id: str) ->
             (pool, f"Pool {pool}" + (" (this question's pool)" if mine else ""))
         )
         hints[pool] = ("This question and " if mine else "Variants: ") + _and(others)
-    partners = [
-        (q["id"], f"{q['id']}: {_short(q.get('prompt', ''), 80)}")
+    # Questions sharing a tag with this one come first: likely variants of it.
+    tags = set(next((q.get("tags", []) for q in data["questions"] if q["id"] == question_id), []))
+    candidates = [
+        q
         for q in data["questions"]
         if q["id"] != question_id
         and not q.get("pool")
         and QUESTION_TYPES.get(q.get("type", ""), QUESTION_TYPES["reflection"]).scored
     ]
+    partners = []
+    for q in sorted(candidates, key=lambda q: not tags & set(q.get("tags", []))):
+        label = f"{q['id']}: {_short(q.get('prompt', ''), 80)}"
+        if shared := sorted(tags & set(q.get("tags", []))):
+            label += f" (also tagged {', '.join(shared)})"
+        partners.append((q["id"], label))
     if partners:
         form.pool.choices.append((QuestionForm.NEW_POOL, "A new pool with another question"))
     form.pool_with.choices = [("", "Choose a question"), *partners]

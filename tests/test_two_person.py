@@ -84,7 +84,8 @@ def test_the_setting_is_turned_on_and_off_and_audited(app, client, auth):
     db.session.expire_all()
     assert db.session.scalars(sa.select(Bank)).one().two_person is True
     page = client.get(f"/author/banks/{key}").get_data(as_text=True)
-    assert 'name="two_person" type="radio" value="on" checked' in page
+    assert "Only an administrator can turn this off." in page
+    assert 'name="two_person"' not in page
 
     refused = client.post(settings, data={"two_person": "maybe"})
     assert refused.status_code == 422
@@ -92,7 +93,18 @@ def test_the_setting_is_turned_on_and_off_and_audited(app, client, auth):
     assert "govuk-error-summary" in body
     assert '<a href="#two_person">Select whether publishing needs a second author</a>' in body
 
-    # Turning it off needs no approval.
+    # The author it checks can't turn it off (and then publish alone): an admin can.
+    refused = client.post(settings, data={"two_person": "off"})
+    assert refused.status_code == 403
+    assert "Only an administrator can turn off two-person publishing" in (
+        refused.get_data(as_text=True)
+    )
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(Bank)).one().two_person is True
+    create_user(email="admin@example.org", roles=(Role.ADMIN,))
+    _as(auth, "admin@example.org")
+    page = client.get(f"/author/banks/{key}").get_data(as_text=True)
+    assert 'name="two_person" type="radio" value="on" checked' in page
     assert client.post(settings, data={"two_person": "off"}).status_code == 302
     db.session.expire_all()
     assert db.session.scalars(sa.select(Bank)).one().two_person is False
@@ -101,7 +113,7 @@ def test_the_setting_is_turned_on_and_off_and_audited(app, client, auth):
         {"two_person": {"old": False, "new": True}},
         {"two_person": {"old": True, "new": False}},
     ]
-    assert {event.user.email for event in events} == {"alex@example.org"}
+    assert [event.user.email for event in events] == ["alex@example.org", "admin@example.org"]
     assert all(event.target == f"bank:{key}" for event in events)
 
 

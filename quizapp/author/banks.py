@@ -186,7 +186,14 @@ def _bank_page(bank: Bank, settings_form: BankSettingsForm) -> str:
         draft=draft,
         can_start_draft=NEW_DRAFT in current_app.view_functions,
         settings_form=settings_form,
+        may_turn_off=_may_turn_off_two_person(),
     )
+
+
+def _may_turn_off_two_person() -> bool:
+    """Any author may turn two-person publishing on; only an administrator may turn it
+    off, or the author it is meant to check could turn it off and publish alone."""
+    return bool(current_user.has_role(Role.ADMIN))
 
 
 @bp.route("/banks/<key>/settings", methods=["POST"])
@@ -198,6 +205,13 @@ def bank_settings(key: str) -> Page:
     if not form.validate_on_submit():
         return _bank_page(bank, form), 422
     user = current_user._get_current_object()  # type: ignore[attr-defined]
+    turning_off = bank.two_person and form.two_person.data == "off"
+    if turning_off and not _may_turn_off_two_person():
+        form.two_person.errors = [
+            "Only an administrator can turn off two-person publishing."
+            " Ask one if this bank no longer needs a second author"
+        ]
+        return _bank_page(bank, form), 403
     if operations.set_two_person(bank, form.two_person.data == "on", user=user):
         db.session.commit()
         flash(

@@ -113,10 +113,14 @@ def versions_of(bank: Bank) -> list[BankVersion]:
     )
 
 
-def version_or_404(bank: Bank, number: int) -> BankVersion:
-    return db.one_or_404(
-        sa.select(BankVersion).where(BankVersion.bank_id == bank.id, BankVersion.number == number)
+def version_or_404(bank: Bank, number: int, *, published: bool = False) -> BankVersion:
+    """Version `number` of the bank (only a published one if `published`), else 404."""
+    query = sa.select(BankVersion).where(
+        BankVersion.bank_id == bank.id, BankVersion.number == number
     )
+    if published:
+        query = query.where(BankVersion.status == "published")
+    return db.one_or_404(query)
 
 
 def previous_published(version: BankVersion) -> BankVersion | None:
@@ -260,9 +264,7 @@ def version_statistics(key: str, number: int) -> str:
     from ..statistics.queries import version_statistics as statistics_for
 
     bank = bank_or_404(key)
-    version = version_or_404(bank, number)
-    if not version.is_published:
-        abort(404)
+    version = version_or_404(bank, number, published=True)
     result = statistics_for(version.id, minimum=current_app.config["STATISTICS_MINIMUM"])
     prompts = {q.key: q.prompt for q in version.questions}
     return render_template(
@@ -386,9 +388,7 @@ def _draft_described(draft: BankVersion) -> str:
 def restore_version(key: str, number: int) -> Page:
     """An older published version's content as the bank's draft, to publish again."""
     bank = bank_or_404(key)
-    version = version_or_404(bank, number)
-    if not version.is_published:
-        abort(404)
+    version = version_or_404(bank, number, published=True)
     form = RestoreForm()
     if not form.validate_on_submit():
         abort(400)

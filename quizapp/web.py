@@ -212,9 +212,15 @@ def error_summary(form: Any, title: str = "There is a problem") -> dict[str, Any
     from govuk_frontend_wtf.main import wtforms_errors
 
     params = wtforms_errors(form, {"titleText": title})
+    # The library lists one error a field; every form-wide problem is listed here (e.g.
+    # each placeholder that stops a draft being published).
+    listed: list[dict[str, Any]] = []
     for item in params["errorList"]:
-        if item.get("href") in ("#None", "#"):
-            item["href"] = "#form-errors"
+        if item.get("href") not in ("#None", "#"):
+            listed.append(item)
+        elif not any(entry.get("href") == "#form-errors" for entry in listed):
+            listed += [{"text": message, "href": "#form-errors"} for message in form.form_errors]
+    params["errorList"] = listed
     return params
 
 

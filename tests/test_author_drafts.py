@@ -7,6 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from quizapp.author import operations
 from quizapp.extensions import db
 from quizapp.models import Attempt, AuditEvent, Bank, BankVersion, Check, Role
 from quizapp.questions import get_type
@@ -289,6 +290,11 @@ def test_a_briefing_becomes_a_draft_that_cannot_be_published_until_written(app, 
         refused_page
     )
     assert "questions[" not in refused_page
+    # The error summary lists every problem, not only the first (the library lists one).
+    summary = refused_page.split('govuk-error-summary__list">', 1)[1].split("</ul>")[0]
+    problems = operations.publish_problems(_draft())
+    assert len(problems) > 5
+    assert summary.count('href="#form-errors"') == len(problems)
     assert _draft().status == "draft"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Check)) == 0
     assert db.session.scalars(sa.select(Bank.key)).one() == key

@@ -7,6 +7,7 @@ import re
 
 import sqlalchemy as sa
 
+from quizapp.author import operations
 from quizapp.authoring.editing import copy_of
 from quizapp.extensions import db
 from quizapp.models import AuditEvent, Bank, BankVersion, Role
@@ -51,6 +52,14 @@ def _edit(client, key: str, prompt: str) -> None:
         data={**_question_form(question), "prompt": prompt},
     )
     assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def _approve(client, key: str, *, seen: dict | None = None):
+    """Press "Approve this draft", on a page showing the draft as it is now (or `seen`)."""
+    content = seen if seen is not None else _draft().content
+    return client.post(
+        f"/author/banks/{key}/draft/approve", data={"draft": operations.fingerprint(content)}
+    )
 
 
 def _events(action: str) -> list[AuditEvent]:
@@ -126,7 +135,7 @@ def test_an_editor_cannot_approve_and_another_author_can(app, client, auth):
     assert NEEDS_SECOND in page
     assert "another author must approve it" in page
     assert APPROVE_BUTTON not in page
-    refused = client.post(f"/author/banks/{key}/draft/approve")
+    refused = _approve(client, key)
     assert refused.status_code == 403
     assert "You have edited this draft, so another author must approve it." in (
         refused.get_data(as_text=True)
@@ -137,7 +146,7 @@ def test_an_editor_cannot_approve_and_another_author_can(app, client, auth):
     _as(auth, "bea@example.org")
     page = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
     assert NEEDS_SECOND in page and APPROVE_BUTTON in page
-    assert client.post(f"/author/banks/{key}/draft/approve").status_code == 302
+    assert _approve(client, key).status_code == 302
     draft = _draft()
     assert draft.approved_by.email == "bea@example.org"
     assert draft.approved_at is not None
@@ -162,7 +171,7 @@ def test_publishing_is_refused_without_approval_and_allowed_with_it(app, client,
     assert _draft().status == "draft"
 
     _as(auth, "bea@example.org")
-    client.post(f"/author/banks/{key}/draft/approve")
+    _approve(client, key)
     _as(auth, "alex@example.org")  # the original author publishes after approval
     done = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "Mine"})
     assert done.status_code == 302, done.get_data(as_text=True)
@@ -183,7 +192,7 @@ def test_the_approver_may_publish(app, client, auth):
     key = _bank(two_person=True)
     _edited_draft(client, auth, key)
     _as(auth, "bea@example.org")
-    client.post(f"/author/banks/{key}/draft/approve")
+    _approve(client, key)
     done = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "Checked"})
     assert done.status_code == 302, done.get_data(as_text=True)
     assert _published(2).approved_by.email == "bea@example.org"
@@ -194,7 +203,7 @@ def test_an_edit_after_approval_withdraws_it(app, client, auth):
     key = _bank(two_person=True)
     _edited_draft(client, auth, key)
     _as(auth, "bea@example.org")
-    client.post(f"/author/banks/{key}/draft/approve")
+    _approve(client, key)
     bea = _draft().approved_by_id
     assert bea is not None
 
@@ -209,6 +218,8 @@ def test_an_edit_after_approval_withdraws_it(app, client, auth):
     }
     page = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
     assert "Approved by" not in page
+    # The author is told, not only the audit log.
+    assert "The draft&#39;s approval was withdrawn: a second author must approve it again." in page
     refused = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "Mine"})
     assert refused.status_code == 422
     assert _draft().status == "draft"
@@ -225,7 +236,7 @@ def test_a_draft_with_problems_cannot_be_approved(app, client, auth):
     db.session.commit()
 
     _as(auth, "bea@example.org")
-    refused = client.post(f"/author/banks/{key}/draft/approve")
+    refused = _approve(client, key)
     assert refused.status_code == 422
     body = refused.get_data(as_text=True)
     assert "This draft cannot be approved" in body
@@ -240,7 +251,7 @@ def test_a_bank_with_the_setting_off_publishes_as_before(app, client, auth):
     _edited_draft(client, auth, key)
     page = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
     assert NEEDS_SECOND not in page and APPROVE_BUTTON not in page
-    assert client.post(f"/author/banks/{key}/draft/approve").status_code == 409
+    assert _approve(client, key).status_code == 409
     done = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "Mine"})
     assert done.status_code == 302, done.get_data(as_text=True)
     v2 = _published(2)
@@ -251,7 +262,7 @@ def test_a_bank_with_the_setting_off_publishes_as_before(app, client, auth):
 def _approved_by_bea(client, auth, key: str) -> None:
     _edited_draft(client, auth, key)
     _as(auth, "bea@example.org")
-    assert client.post(f"/author/banks/{key}/draft/approve").status_code == 302
+    assert _approve(client, key).status_code == 302
     assert _draft().approved_by_id is not None
 
 
@@ -265,9 +276,9 @@ def test_bringing_a_draft_up_to_date_withdraws_the_approval_and_makes_an_editor(
     n = n.version.number
 
     page = client.get(f"/author/banks/{key}/draft/update").get_data(as_text=True)
-    choices = dict(
-        re.findall(r'<input[^>]*name="(choice-[^"]+)"[^>]*value="([^"]+)"[^>]*checked', page)
-    )
+    # Keep the draft's side everywhere: the content stays as approved, but it now undoes
+    # what the newer version changed, which the approver never saw.
+    choices = {name: "mine" for name in set(re.findall(r'<input[^>]*name="(choice-[^"]+)"', page))}
     fingerprint = re.search(r'name="draft" value="([^"]+)"', page)
     assert choices and fingerprint is not None
     response = client.post(
@@ -277,11 +288,11 @@ def test_bringing_a_draft_up_to_date_withdraws_the_approval_and_makes_an_editor(
     assert response.status_code == 302
     draft = _draft()
     assert draft.approved_by_id is None
-    assert draft.content["stages"][0]["narrative"] == "The story begins again."
+    assert draft.content["stages"][0]["narrative"] == "The story begins."
     (update,) = _events("draft.update")
     assert update.details["approval_withdrawn"]["reason"] == "the draft changed"
     # Bea changed the draft, so she can't approve it now.
-    assert client.post(f"/author/banks/{key}/draft/approve").status_code == 403
+    assert _approve(client, key).status_code == 403
 
 
 def test_replacing_an_approved_draft_withdraws_the_approval_and_keeps_the_old_content(
@@ -300,3 +311,30 @@ def test_replacing_an_approved_draft_withdraws_the_approval_and_keeps_the_old_co
     (replaced,) = _events("draft.replace")
     assert replaced.details["replaced_content"] == before
     assert replaced.details["approval_withdrawn"]["reason"] == "the draft changed"
+
+
+def test_an_approval_is_of_the_draft_the_approver_saw(app, client, auth):
+    """Bea opens the draft; Alex changes it; Bea's approval, sent from the page she opened,
+    must not approve Alex's change (before, it did, and Alex published it)."""
+    _authors()
+    key = _bank(two_person=True)
+    _edited_draft(client, auth, key)
+    _as(auth, "bea@example.org")
+    page = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
+    shown = re.search(r'name="draft" value="([^"]+)"', page)
+    assert shown is not None and shown.group(1) == operations.fingerprint(_draft().content)
+    seen = copy_of(_draft().content)
+
+    _as(auth, "alex@example.org")
+    _edit(client, key, "Who must you tell, and when?")
+    _as(auth, "bea@example.org")
+    stale = _approve(client, key, seen=seen)
+    assert stale.status_code == 409
+    assert "The draft changed after you opened it, so it was not approved" in (
+        stale.get_data(as_text=True)
+    )
+    assert _draft().approved_by_id is None
+    assert _events("draft.approve") == []
+    _as(auth, "alex@example.org")
+    refused = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "Mine"})
+    assert refused.status_code == 422

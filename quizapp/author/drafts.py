@@ -3,8 +3,6 @@ starting a new bank from a learning briefing."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from typing import Any
 
@@ -77,10 +75,18 @@ def _apply(
     on the same-named field of `form`, naming the other item."""
     if _show_problems(data, prefix, form, related=related, before=before):
         return False
+    approved = draft.approved_by_id is not None
     operations.save_draft(draft, data, user=current_user, action="draft.edit", what=what)
     db.session.commit()
-    flash(f"{what.capitalize()} saved.", "success")
+    flash(f"{what.capitalize()} saved.{_withdrawn(approved, draft)}", "success")
     return True
+
+
+def _withdrawn(approved: bool, draft: BankVersion) -> str:
+    """What to add to a change's message if it withdrew the draft's approval."""
+    if approved and draft.approved_by_id is None:
+        return " The draft's approval was withdrawn: a second author must approve it again."
+    return ""
 
 
 def _show_problems(
@@ -168,6 +174,7 @@ def _draft_page(
         # Banks that need a second author: whether the person viewing may approve.
         may_approve=operations.may_approve(draft, current_user),
         approve_form=approve_form or ConfirmForm(),
+        fingerprint=operations.fingerprint(draft.content),
         confirm=ConfirmForm(),
     )
 
@@ -734,7 +741,7 @@ def draft_update(key: str) -> str | Response | tuple[str, int]:
             abort(400)
         if request.form.get("newest") != str(newest.number) or request.form.get(
             "draft"
-        ) != _fingerprint(draft.content):
+        ) != operations.fingerprint(draft.content):
             # Choices made against other content are not applied to this content.
             form.form_errors.append(
                 f"Your draft or the newest version (now version {newest.number}) changed"
@@ -750,6 +757,7 @@ def draft_update(key: str) -> str | Response | tuple[str, int]:
                     errors[item.key] = f"Choose which version of {_item_name(item)} to keep"
             if not errors:
                 merged = merge.apply(comparison, chosen)
+                approved = draft.approved_by_id is not None
                 operations.update_draft(
                     draft,
                     merged,
@@ -758,7 +766,11 @@ def draft_update(key: str) -> str | Response | tuple[str, int]:
                     user=current_user,
                 )
                 db.session.commit()
-                flash(f"Your draft is up to date with version {newest.number}.", "success")
+                flash(
+                    f"Your draft is up to date with version {newest.number}."
+                    + _withdrawn(approved, draft),
+                    "success",
+                )
                 problems = operations.publish_problems(draft)
                 if problems:  # e.g. a question kept in a part of the story deleted
                     flash(
@@ -778,15 +790,9 @@ def draft_update(key: str) -> str | Response | tuple[str, int]:
         rows=[_update_row(item, newest.number, chosen, errors) for item in comparison.changed],
         errors=errors,
         form=form,
-        fingerprint=_fingerprint(draft.content),
+        fingerprint=operations.fingerprint(draft.content),
     )
     return (page, status) if status != 200 else page
-
-
-def _fingerprint(content: dict[str, Any]) -> str:
-    """Which draft content the update page's choices were made against."""
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _choice_name(item: merge.MergeItem) -> str:
@@ -865,7 +871,9 @@ def approve(key: str) -> str | Response | tuple[str, int]:
     if not form.validate_on_submit():
         abort(400)
     try:
-        operations.approve_draft(draft, user=current_user, now=utcnow())
+        operations.approve_draft(
+            draft, user=current_user, now=utcnow(), seen=request.form.get("draft", "")
+        )
     except operations.ApprovalRefused as refused:
         db.session.rollback()
         form.form_errors.extend(refused.problems)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -135,7 +137,9 @@ def update_draft(
         "to_version": newest.number,
         "choices": choices,
     }
-    _withdraw_approval(draft, merged, details)
+    # Even if the content stays the same, it now replaces a newer version than the one
+    # the approver saw it against (keeping the draft's side undoes what that one changed).
+    _withdraw_approval(draft, None, details)
     record("draft.update", target(draft.bank), user=user, details=details)
     draft.content = copy_of(merged)
     draft.title = merged.get("title", draft.title)
@@ -316,10 +320,13 @@ def save_draft(
     db.session.flush()
 
 
-def _withdraw_approval(draft: BankVersion, data: dict[str, Any], details: dict[str, Any]) -> None:
-    """The draft is getting `data`: if that changes an approved draft, what was approved is
-    not what would be published any more, so the approval goes (noted in `details`, the
-    change's audit details). Every change of a draft's content comes through here."""
+def _withdraw_approval(
+    draft: BankVersion, data: dict[str, Any] | None, details: dict[str, Any]
+) -> None:
+    """The draft is getting `data` (None: a change whatever the content): if that changes
+    an approved draft, what was approved is not what would be published any more, so the
+    approval goes (noted in `details`, the change's audit details). Every change of a
+    draft's content comes through here."""
     if draft.approved_by_id is None or data == draft.content:
         return
     details["approval_withdrawn"] = {
@@ -375,9 +382,17 @@ def draft_digest(draft: BankVersion) -> str:
     return content_hash(result.bank)
 
 
-def approve_draft(draft: BankVersion, *, user: User, now: datetime) -> None:
-    """Record `user` as the second author who approved the draft as it is now. Only
-    someone who did not edit it may; a draft that can't be published can't be approved."""
+def fingerprint(content: dict[str, Any]) -> str:
+    """Which draft content a page showed, so that a choice made on it (an approval, the
+    update page's choices) is not applied to content changed since."""
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def approve_draft(draft: BankVersion, *, user: User, now: datetime, seen: str) -> None:
+    """Record `user` as the second author who approved the draft as it is now, and as they
+    saw it (`seen`: its fingerprint on their page). Only someone who did not edit it may;
+    a draft that can't be published can't be approved."""
     if not draft.bank.two_person:
         raise ApprovalRefused(
             ["This bank does not need a second author to approve drafts."], status=409
@@ -385,6 +400,14 @@ def approve_draft(draft: BankVersion, *, user: User, now: datetime) -> None:
     if user.id in editors_of(draft):
         raise ApprovalRefused(
             ["You have edited this draft, so another author must approve it."], status=403
+        )
+    if seen != fingerprint(draft.content):
+        raise ApprovalRefused(
+            [
+                "The draft changed after you opened it, so it was not approved."
+                " Check it as it is now, then approve it."
+            ],
+            status=409,
         )
     problems = publish_problems(draft)
     if problems:

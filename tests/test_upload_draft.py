@@ -95,9 +95,10 @@ def test_a_file_matching_the_newest_version_leaves_an_existing_draft_alone(clien
     response = _upload_ticked(client, small_bank(), filename="same.yaml")
     assert response.status_code == 302
     assert response.location.endswith("/author/banks/small-bank")
-    assert "No changes: the file matches version 1, so no draft was made" in page_text(
-        client.get(response.location)
-    )
+    assert (
+        "No changes: the file matches version 1, so no draft was made. The bank's draft"
+        " (version 2) is as it was"
+    ) in page_text(client.get(response.location))
     assert the_draft().content["questions"][0]["prompt"] == "Who must you tell first?"
 
 

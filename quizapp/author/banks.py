@@ -359,9 +359,16 @@ def _draft_from_file(bank_file: BankFile, form: BankUploadForm, filename: str) -
     db.session.commit()
     if outcome.draft is None:
         assert outcome.unchanged is not None
+        kept = operations.draft_of(outcome.bank)
         flash(
             f"No changes: the file matches version {outcome.unchanged.number},"
-            " so no draft was made",
+            " so no draft was made"
+            + (
+                f". The bank's draft (version {kept.number}) is as it was: continue or"
+                " discard it on its page"
+                if kept is not None
+                else ""
+            ),
             "success",
         )
         return redirect(url_for("author.bank", key=outcome.bank.key))

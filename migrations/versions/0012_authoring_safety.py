@@ -30,7 +30,9 @@ depends_on = None
 def upgrade():
     sqlite = op.get_context().dialect.name == "sqlite"
     op.add_column("bank_versions", sa.Column("based_on", sa.Integer(), nullable=True))
-    op.add_column("bank_versions", sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "bank_versions", sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True)
+    )
     if sqlite:
         op.execute(
             "ALTER TABLE bank_versions ADD COLUMN approved_by_id INTEGER"

@@ -17,6 +17,7 @@ from .completion import Completion
 from .invitation import Invitation
 from .reminder import OverdueReminder
 from .requirement import Requirement
+from .scenario import ScenarioChoice
 from .settings import PartnershipSettings
 from .tally import AttemptMarks, StatusCount, StatusCountsClock, YearCount
 from .types import utcnow
@@ -49,6 +50,7 @@ __all__ = [
     "Requirement",
     "Response",
     "Role",
+    "ScenarioChoice",
     "Stage",
     "StatusCount",
     "StatusCountsClock",

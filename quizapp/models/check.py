@@ -45,6 +45,9 @@ class Check(db.Model):
     after_fail: Mapped[str] = mapped_column(
         sa.String(20), default="feedback", server_default="feedback"
     )
+    #: Branching scenarios: may a practitioner go back and change a decision? Off by
+    #: default (a decision made is made, as in practice); the choice withdrawn is kept.
+    scenario_back: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: How long a pass counts before the check must be taken again.
     refresh_months: Mapped[int] = mapped_column(default=36)
     #: Competency framework the check serves, e.g. "Intercollegiate", "KCSIE", "Police".

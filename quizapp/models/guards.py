@@ -17,6 +17,7 @@ from sqlalchemy.orm.util import identity_key
 
 from .attempt import Attempt, Response
 from .bank import BankVersion, Finding, Question, Stage
+from .scenario import ScenarioChoice
 
 
 class ImmutableRecordError(RuntimeError):
@@ -67,7 +68,7 @@ def _refuse_changes_to_immutable_records(session: Session, *_: Any) -> None:
             session, _persisted_id(obj, "version_id")
         ):
             raise ImmutableRecordError("a published bank version's content can't change")
-        if isinstance(obj, Response) and _attempt_submitted(
+        if isinstance(obj, Response | ScenarioChoice) and _attempt_submitted(
             session, _persisted_id(obj, "attempt_id")
         ):
             raise ImmutableRecordError("a submitted attempt's responses can't change")
@@ -76,7 +77,7 @@ def _refuse_changes_to_immutable_records(session: Session, *_: Any) -> None:
             session, obj.version_id or getattr(obj.version, "id", None)
         ):
             raise ImmutableRecordError("a published bank version can't gain content")
-        if isinstance(obj, Response) and _attempt_submitted(
+        if isinstance(obj, Response | ScenarioChoice) and _attempt_submitted(
             session, obj.attempt_id or getattr(obj.attempt, "id", None)
         ):
             raise ImmutableRecordError("a submitted attempt can't gain responses")

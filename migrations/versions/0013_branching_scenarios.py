@@ -32,12 +32,16 @@ def upgrade():
         sa.Column("attempt_id", sa.Integer(), nullable=False),
         sa.Column("question_id", sa.Integer(), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(length=20), nullable=False),
         sa.Column("node_key", sa.String(length=100), nullable=False),
         sa.Column("alternative_key", sa.String(length=100), nullable=False),
         sa.Column("points", sa.Integer(), nullable=False),
         sa.Column("certainty", sa.Integer(), nullable=True),
         sa.Column("chosen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "action IN ('chose', 'went-back')", name=op.f("ck_scenario_choices_action")
+        ),
         sa.CheckConstraint(
             "certainty IS NULL OR certainty IN (1, 2, 3)",
             name=op.f("ck_scenario_choices_certainty"),

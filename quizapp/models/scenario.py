@@ -17,7 +17,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .attempt import Attempt
 from .bank import Question
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, one_of, utcnow
+
+#: "chose": a decision made; "went-back": the practitioner went back past the choice named
+#: (checks that allow it), which is then withdrawn.
+CHOICE_ACTIONS = ("chose", "went-back")
 
 
 class ScenarioChoice(db.Model):
@@ -27,6 +31,7 @@ class ScenarioChoice(db.Model):
         # the same decision meets this constraint and records nothing.
         sa.UniqueConstraint("attempt_id", "question_id", "sequence"),
         sa.CheckConstraint("sequence > 0", name="sequence_positive"),
+        sa.CheckConstraint(one_of("action", CHOICE_ACTIONS), name="action"),
         sa.CheckConstraint("certainty IS NULL OR certainty IN (1, 2, 3)", name="certainty"),
         sa.CheckConstraint("points >= 0 AND points <= 10", name="points_range"),
         # Dashboards and statistics count choices per scenario and decision.
@@ -36,8 +41,9 @@ class ScenarioChoice(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("attempts.id", ondelete="CASCADE"))
     question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id", ondelete="RESTRICT"))
-    #: 1, 2, 3... in the order made within the attempt's scenario, withdrawn ones included.
+    #: 1, 2, 3... in the order made within the attempt's scenario, going back included.
     sequence: Mapped[int]
+    action: Mapped[str] = mapped_column(sa.String(20), default="chose")
     #: The decision node's id and the alternative's id, as in the bank file.
     node_key: Mapped[str] = mapped_column(sa.String(100))
     alternative_key: Mapped[str] = mapped_column(sa.String(100))

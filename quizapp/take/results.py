@@ -8,6 +8,7 @@ from typing import Any
 
 from ..models import Attempt, Finding, Question, Response
 from ..questions import get_type
+from ..questions import scenario as graph
 from ..scoring import (
     CERTAINTY_LABELS,
     CERTAINTY_LEVELS,
@@ -31,6 +32,68 @@ class QuestionResult:
     answer_feedback: Any
     findings: list[Finding]
     certainty_label: str | None
+    #: For a branching scenario: the path taken, and the best path when revealed.
+    scenario: ScenarioReview | None = None
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One decision on a path through a scenario, as the result page explains it."""
+
+    decision: str
+    choice: str
+    feedback: str
+    points: int
+    findings: list[Finding]
+
+
+@dataclass(frozen=True)
+class ScenarioPath:
+    steps: list[PathStep]
+    ending_title: str
+    outcome: str
+    points: int
+
+
+@dataclass(frozen=True)
+class ScenarioReview:
+    taken: ScenarioPath
+    #: None when the result does not reveal right answers (see `reveals`).
+    best: ScenarioPath | None
+
+
+def scenario_path(
+    spec: dict[str, Any], path: list[list[str]], ending: str, findings: dict[str, Finding]
+) -> ScenarioPath:
+    """The decisions on `path` with their feedback and findings, and where it ended."""
+    nodes = {node["id"]: node for node in spec["nodes"]}
+    steps = []
+    decided: set[str] = set()
+    for decision, alternative in path:
+        node = nodes[decision]
+        chosen = next(a for a in node["alternatives"] if a["id"] == alternative)
+        steps.append(
+            PathStep(
+                decision=node["text"],
+                choice=chosen["text"],
+                feedback=chosen["feedback"],
+                points=0 if decision in decided else chosen["points"],
+                findings=[findings[key] for key in chosen.get("findings") or [] if key in findings],
+            )
+        )
+        decided.add(decision)
+    end = nodes[ending]
+    return ScenarioPath(steps, end["title"], end["outcome"], sum(s.points for s in steps))
+
+
+def scenario_review(question: Question, answer: Any, *, reveal: bool) -> ScenarioReview:
+    findings = {finding.key: finding for finding in question.version.findings}
+    taken = scenario_path(question.spec, answer["path"], answer["ending"], findings)
+    best = None
+    if reveal:
+        _points, path, ending = graph.best_path(question.spec)
+        best = scenario_path(question.spec, [list(step) for step in path], ending, findings)
+    return ScenarioReview(taken, best)
 
 
 @dataclass(frozen=True)
@@ -105,7 +168,7 @@ def build_result(attempt: Attempt, *, reveal: bool = True) -> AttemptResult:
         answer = response.answer if response is not None else None
         feedback = (
             qtype.feedback(question.spec, answer, arrangement_for(attempt, question))
-            if response is not None and reveal
+            if response is not None and reveal and question.type != "scenario"
             else []
         )
         item = QuestionResult(
@@ -124,6 +187,9 @@ def build_result(attempt: Attempt, *, reveal: bool = True) -> AttemptResult:
             findings=list(question.findings),
             certainty_label=CERTAINTY_LABELS.get(response.certainty)
             if response is not None and response.certainty
+            else None,
+            scenario=scenario_review(question, answer, reveal=reveal)
+            if question.type == "scenario" and response is not None
             else None,
         )
         (questions if qtype.scored else reflections).append(item)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..access import roles_required
@@ -12,10 +13,10 @@ from ..extensions import db
 from ..models import Attempt, Check, Role, utcnow
 from ..questions import AnswerError, get_type
 from ..scoring import CERTAINTY_LABELS
-from . import bp, kept, operations, queries, timing
+from . import bp, kept, operations, queries, scenario, timing
 from .forms import QuestionPageForm, SubmitForm
 from .layout import arrangement_for, outline_for
-from .outline import Step, outline_of
+from .outline import QuestionInfo, Step, outline_of
 from .results import build_result, reveals
 
 practitioner = roles_required(Role.PRACTITIONER)
@@ -152,6 +153,15 @@ def question(attempt_id: int, key: str) -> str | WerkzeugResponse | tuple[str, i
     form = QuestionPageForm()
     if not (attempt.certainty and qtype.scored):
         del form.certainty
+    if question.type == "scenario":
+        return _scenario(
+            attempt,
+            question,
+            form,
+            total=total,
+            back=_step_url(attempt, previous),
+            following=_step_url(attempt, following),
+        )
 
     errors: list[dict[str, str]] = []
     answer_error: str | None = None
@@ -207,6 +217,84 @@ def question(attempt_id: int, key: str) -> str | WerkzeugResponse | tuple[str, i
         back_url=back_url,
     )
     return (page, 422) if errors else page
+
+
+def _scenario(
+    attempt: Attempt,
+    question: QuestionInfo,
+    form: QuestionPageForm,
+    *,
+    total: int,
+    back: str,
+    following: str,
+) -> str | WerkzeugResponse | tuple[str, int]:
+    """A branching scenario's page: the next decision, or the ending (take/scenario.py)."""
+    arrangement = arrangement_for(attempt, question)
+    errors: list[dict[str, str]] = []
+    answer_error: str | None = None
+    if request.method == "POST":
+        if not form.validate() and "csrf_token" in form.errors:
+            abort(400)
+        sequence = _int(request.form.get("sequence"))
+        here = url_for("take.question", attempt_id=attempt.id, key=question.key)
+        if request.form.get("action") == "back":
+            if attempt.check.scenario_back:
+                scenario.go_back(attempt, question, sequence=sequence, now=utcnow())
+                db.session.commit()
+            return redirect(here)
+        try:
+            if "certainty" in form.errors:
+                # Say what is missing from the choice too, if anything, in one go.
+                if not request.form.get("answer"):
+                    raise scenario.ChoiceRefused("Select what you would do")
+            else:
+                certainty = int(form.certainty.data) if "certainty" in form else None
+                scenario.choose(
+                    attempt,
+                    question,
+                    arrangement,
+                    sequence=sequence,
+                    value=request.form.get("answer"),
+                    certainty=certainty,
+                    now=utcnow(),
+                )
+        except scenario.ChoiceRefused as error:
+            answer_error = error.message
+            errors.append({"text": answer_error, "href": "#answer"})
+        except IntegrityError:
+            # The same decision posted twice at once: the other request recorded it.
+            db.session.rollback()
+            return redirect(here)
+        if "certainty" in form.errors:
+            errors.append({"text": form.certainty.errors[0], "href": "#certainty"})
+        if not errors:
+            db.session.commit()
+            return redirect(here)
+    page = scenario.page_for(attempt, question, arrangement)
+    latest = page.latest
+    page_html = render_template(
+        "take/scenario.html",
+        attempt=attempt,
+        question=question,
+        spec=question.spec,
+        page=page,
+        latest=scenario.chosen(question.spec, latest) if latest else None,
+        choice_texts=[scenario.chosen(question.spec, c)[1]["text"] for c in page.path],
+        may_go_back=attempt.check.scenario_back and bool(page.path),
+        answer_error=answer_error,
+        chosen_value=request.form.get("answer") if request.method == "POST" else None,
+        errors=errors,
+        form=form,
+        label=question.label,
+        total=total,
+        back_url=back,
+        next_url=following,
+    )
+    return (page_html, 422) if errors else page_html
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 6 else 0
 
 
 @bp.route("/attempts/<int:attempt_id>/check-answers", methods=["GET", "POST"])

@@ -1,0 +1,269 @@
+"""Taking a branching scenario through the real routes: one decision per page, each
+recorded once, the ending's mark counted in the check, the path shown on the result."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from quizapp.extensions import db
+from quizapp.models import Attempt, Response, ScenarioChoice
+
+from .factories import check_for, create_user, import_bank_text
+from .scenario_bank import SCENARIO_BANK
+
+_RADIO = re.compile(
+    r'<input class="govuk-radios__input" id="([^"]+)" name="answer" type="radio" value="([^"]+)"'
+)
+
+
+def offered(page: str) -> dict[str, str]:
+    """Alternative text -> the value its radio sends, read from the page."""
+    found = {}
+    for radio_id, value in _RADIO.findall(page):
+        label = re.search(
+            rf'<label[^>]*for="{re.escape(radio_id)}"[^>]*>\s*(.*?)\s*</label>', page, re.S
+        )
+        assert label is not None
+        found[html.unescape(label.group(1))] = value
+    return found
+
+
+def sequence_of(page: str) -> str:
+    found = re.search(r'name="sequence" value="(\d+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.fixture
+def scenario_check(client, auth):
+    outcome = import_bank_text(SCENARIO_BANK)
+    check = check_for(outcome)
+    create_user(email="hv@example.org")
+    auth.sign_in("hv@example.org")
+    assert client.post(f"/checks/{check.id}/start").status_code == 302
+    attempt = db.session.scalars(sa.select(Attempt)).one()
+    return check, attempt
+
+
+def url(attempt: Attempt) -> str:
+    return f"/checks/attempts/{attempt.id}/questions/conference-path"
+
+
+def choose(client, attempt: Attempt, text: str):
+    page = client.get(url(attempt)).get_data(as_text=True)
+    values = offered(page)
+    assert text in values, f"{text!r} not offered: {list(values)}"
+    return client.post(
+        url(attempt),
+        data={"answer": values[text], "sequence": sequence_of(page), "action": "choose"},
+    )
+
+
+def choices(attempt: Attempt) -> list[ScenarioChoice]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            sa.select(ScenarioChoice)
+            .where(ScenarioChoice.attempt_id == attempt.id)
+            .order_by(ScenarioChoice.sequence)
+        )
+    )
+
+
+def scenario_response(attempt: Attempt) -> Response | None:
+    db.session.expire_all()
+    return db.session.scalars(
+        sa.select(Response)
+        .where(Response.attempt_id == attempt.id, Response.answer.is_not(None))
+        .join(Response.question)
+        .where(sa.text("questions.type = 'scenario'"))
+    ).one_or_none()
+
+
+def test_each_decision_is_a_page_and_the_best_path_earns_full_marks(client, scenario_check):
+    _check, attempt = scenario_check
+    first = client.get(url(attempt))
+    text = first.get_data(as_text=True)
+    assert first.status_code == 200
+    # The scene, the story so far and the first decision; no feedback yet.
+    assert "You are the health visitor" in text
+    assert "Mum has missed two of your visits." in text
+    assert "What do you do about the missed visits?" in text
+    assert set(offered(text)) == {
+        "Ask the GP whether the baby has been seen",
+        "Wait for the next visit",
+    }
+    assert "choice-feedback" not in text
+    # Nothing on the page says what an alternative is worth or which is best.
+    assert "points" not in text.lower() and "ask-gp" not in text
+
+    after = choose(client, attempt, "Ask the GP whether the baby has been seen")
+    assert after.status_code == 302 and after.headers["Location"].endswith(url(attempt))
+    page = client.get(url(attempt)).get_data(as_text=True)
+    # Feedback on the choice comes first, announced and focused.
+    banner = re.search(r'<div class="govuk-notification-banner"[^>]*>', page).group(0)
+    assert 'role="alert"' in banner and 'id="choice-feedback"' in banner
+    assert 'tabindex="-1"' in banner and "autofocus" in banner
+    assert "You chose: Ask the GP whether the baby has been seen" in page
+    assert "Asking others who know the family is professional curiosity." in page
+    assert page.index("choice-feedback") < page.index("The chair proposes")
+
+    choose(client, attempt, "Say so in the meeting and explain why")
+    # The condition: sharing what the GP said is offered because the GP was asked.
+    page = client.get(url(attempt)).get_data(as_text=True)
+    assert "Share what the GP told you with the social worker" in offered(page)
+    choose(client, attempt, "Escalate under the escalation procedure")
+    ending = client.get(url(attempt)).get_data(as_text=True)
+    assert "The baby is protected" in ending and "Child protected" in ending
+    assert 'name="answer"' not in ending
+
+    response = scenario_response(attempt)
+    assert response is not None
+    assert response.answer == {
+        "path": [["missed-visits", "ask-gp"], ["plan", "challenge"], ["chair-refuses", "escalate"]],
+        "ending": "protected",
+    }
+    assert response.fraction == 1.0 and response.mark == 3.0
+    recorded = choices(attempt)
+    assert [(c.sequence, c.node_key, c.alternative_key, c.points, c.action) for c in recorded] == [
+        (1, "missed-visits", "ask-gp", 2, "chose"),
+        (2, "plan", "challenge", 2, "chose"),
+        (3, "chair-refuses", "escalate", 2, "chose"),
+    ]
+    assert all(c.chosen_at is not None and c.attempt_id == attempt.id for c in recorded)
+
+
+def test_a_shorter_path_scores_its_share_of_the_best_path(client, scenario_check):
+    _check, attempt = scenario_check
+    choose(client, attempt, "Wait for the next visit")
+    # Without asking the GP, the conditional alternative is never offered.
+    choose(client, attempt, "Say so in the meeting and explain why")
+    page = client.get(url(attempt)).get_data(as_text=True)
+    assert "Share what the GP told you with the social worker" not in offered(page)
+    choose(client, attempt, "Ask for your dissent to be minuted")
+    response = scenario_response(attempt)
+    assert response.answer["ending"] == "partly"
+    assert response.fraction == pytest.approx(3 / 6)
+    assert response.mark == pytest.approx(1.5)
+
+
+def test_refreshing_or_posting_a_decision_twice_records_it_once(client, scenario_check):
+    _check, attempt = scenario_check
+    page = client.get(url(attempt)).get_data(as_text=True)
+    data = {
+        "answer": offered(page)["Wait for the next visit"],
+        "sequence": sequence_of(page),
+        "action": "choose",
+    }
+    assert client.post(url(attempt), data=data).status_code == 302
+    # The same form sent again (a double click, or the browser resending it).
+    assert client.post(url(attempt), data=data).status_code == 302
+    # A different answer from the same stale page changes nothing either.
+    data["answer"] = offered(page)["Ask the GP whether the baby has been seen"]
+    assert client.post(url(attempt), data=data).status_code == 302
+    recorded = choices(attempt)
+    assert [(c.node_key, c.alternative_key) for c in recorded] == [("missed-visits", "wait")]
+
+
+def test_a_missing_or_forged_choice_is_refused_and_nothing_recorded(client, scenario_check):
+    _check, attempt = scenario_check
+    page = client.get(url(attempt)).get_data(as_text=True)
+    for answer in ("", "not-a-value", "ask-gp", "0"):
+        response = client.post(
+            url(attempt), data={"answer": answer, "sequence": sequence_of(page), "action": "choose"}
+        )
+        assert response.status_code == 422
+        text = response.get_data(as_text=True)
+        assert "There is a problem" in text and "Select what you would do" in text
+    assert choices(attempt) == []
+
+
+def test_the_page_and_checks_answers_resume_where_the_path_got_to(client, scenario_check):
+    check, attempt = scenario_check
+    client.post(url(attempt).replace("conference-path", "warm-up"), data={"answer": "true"})
+    choose(client, attempt, "Wait for the next visit")
+    # Leaving and coming back: the check's page resumes at the scenario, at decision 2.
+    resume = client.post(f"/checks/{check.id}/start")
+    assert resume.headers["Location"].endswith(url(attempt))
+    page = client.get(url(attempt)).get_data(as_text=True)
+    assert "The chair proposes to step the plan down." in page
+    assert "<title>Decision 2" in page
+    # Not finished: submitting lists the scenario as unanswered.
+    submit = client.post(f"/checks/attempts/{attempt.id}/check-answers")
+    assert submit.status_code == 422
+
+
+def test_going_back_is_off_by_default(client, scenario_check):
+    _check, attempt = scenario_check
+    choose(client, attempt, "Wait for the next visit")
+    page = client.get(url(attempt)).get_data(as_text=True)
+    assert "Go back and change your last decision" not in page
+    client.post(url(attempt), data={"action": "back", "sequence": sequence_of(page)})
+    assert [(c.alternative_key, c.withdrawn_at) for c in choices(attempt)] == [("wait", None)]
+
+
+def test_going_back_withdraws_the_choice_and_keeps_it_on_record(client, scenario_check):
+    check, attempt = scenario_check
+    check.scenario_back = True
+    db.session.commit()
+    choose(client, attempt, "Wait for the next visit")
+    choose(client, attempt, "Say nothing")
+    assert scenario_response(attempt).answer["ending"] == "missed"
+    page = client.get(url(attempt)).get_data(as_text=True)
+    back = {"action": "back", "sequence": sequence_of(page)}
+    client.post(url(attempt), data=back)
+    client.post(url(attempt), data=back)  # sent twice: one step back, not two
+    assert scenario_response(attempt) is None
+    choose(client, attempt, "Say so in the meeting and explain why")
+    recorded = choices(attempt)
+    assert [(c.action, c.alternative_key, c.withdrawn_at is not None) for c in recorded] == [
+        ("chose", "wait", False),
+        ("chose", "stay-silent", True),
+        ("went-back", "stay-silent", False),
+        ("chose", "challenge", False),
+    ]
+
+
+def test_the_result_shows_the_path_taken_beside_the_best_path(client, scenario_check):
+    check, attempt = scenario_check
+    client.post(url(attempt).replace("conference-path", "warm-up"), data={"answer": "true"})
+    choose(client, attempt, "Wait for the next visit")
+    choose(client, attempt, "Say nothing")
+    submitted = client.post(f"/checks/attempts/{attempt.id}/check-answers")
+    assert submitted.status_code == 302
+    result = client.get(f"/checks/attempts/{attempt.id}/result").get_data(as_text=True)
+    # Failed with attempts left: the path and its feedback, not the best path (yet).
+    assert "Your path" in result and "Silence lets a plan you disagree with stand." in result
+    assert "The best path" not in result and "Escalate under" not in result
+    check.attempts_allowed = 1
+    db.session.commit()
+    result = client.get(f"/checks/attempts/{attempt.id}/result").get_data(as_text=True)
+    taken = result[result.index("Your path") : result.index("The best path")]
+    best = result[result.index("The best path") :]
+    assert "Wait for the next visit" in taken and "Say nothing" in taken
+    assert "Silence lets a plan you disagree with stand." in taken
+    assert "The risk is missed" in taken
+    assert "Ask the GP whether the baby has been seen" in best
+    assert "Escalate under the escalation procedure" in best and "The baby is protected" in best
+    # The attempt's mark: the true/false (1 of 1) and the scenario (0 of 3).
+    db.session.expire_all()
+    assert db.session.get(Attempt, attempt.id).score == 1.0
+
+
+def test_a_submitted_attempts_choices_cannot_change_even_in_sql(client, scenario_check):
+    _check, attempt = scenario_check
+    client.post(url(attempt).replace("conference-path", "warm-up"), data={"answer": "true"})
+    choose(client, attempt, "Wait for the next visit")
+    choose(client, attempt, "Say nothing")
+    client.post(f"/checks/attempts/{attempt.id}/check-answers")
+    with pytest.raises(sa.exc.DBAPIError):
+        db.session.execute(sa.text("UPDATE scenario_choices SET alternative_key = 'ask-gp'"))
+    db.session.rollback()
+    with pytest.raises(sa.exc.DBAPIError):
+        db.session.execute(sa.text("DELETE FROM scenario_choices"))
+    db.session.rollback()
+    assert [c.alternative_key for c in choices(attempt)] == ["wait", "stay-silent"]

@@ -26,6 +26,10 @@ _INNER_ENTRIES: dict[str, str] = {
     "options": "option {n}",
     "items": "step {n}",
     "findings": "finding {n}",
+    # a branching scenario's graph
+    "nodes": "node {n}",
+    "alternatives": "alternative {n}",
+    "requires": "condition {n}",
 }
 
 #: Keys as the editor labels them; a key not here is shown as written in the file.
@@ -63,6 +67,13 @@ LABELS: dict[str, str] = {
     "refresh_months": "refresh after",
     "after_fail": "after a fail",
     "format": "format version",
+    "start": "start node",
+    "next": "next node",
+    "otherwise": "node to go to otherwise",
+    "outcome": "outcome",
+    "alternatives": "alternatives",
+    "requires": "conditions",
+    "nodes": "nodes",
 }
 
 

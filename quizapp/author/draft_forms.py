@@ -31,8 +31,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..banks.export import dump_yaml
+from ..banks.loader import read_yaml_piece
+from ..banks.places import plain_place
 from ..check_fields import (
     after_fail_field,
     attempts_field,
@@ -192,6 +195,17 @@ class QuestionForm(FlaskForm):
     feedback_false = _area('Feedback for someone who answers "false"')
     # ordering
     items = _area("Steps in the right order, one on each line")
+    # scenario: `start` and `nodes` as YAML, checked by the bank's own validator on save
+    nodes = TextAreaField(
+        "Nodes (YAML)",
+        widget=GovTextArea(),
+        validators=[
+            Optional(),
+            Length(max=400_000, message="This must be 400,000 characters or fewer"),
+            LINES,
+        ],
+        filters=[unix_newlines],
+    )
     submit = SubmitField("Save question", widget=GovSubmitInput())
 
     #: Which fields each type uses, beyond the common ones.
@@ -201,6 +215,7 @@ class QuestionForm(FlaskForm):
         "true_false": ("answer", "feedback_true", "feedback_false"),
         "ordering": ("items",),
         "reflection": (),
+        "scenario": ("nodes",),
     }
     COMMON = ("stage", "findings", "tags", "prompt", "hint", "feedback", "points")
     #: Values of `pool` that are not pool ids (ids are slugs: no underscores).
@@ -230,6 +245,8 @@ class QuestionForm(FlaskForm):
         self.feedback_true.data = question.get("feedback_true", "")
         self.feedback_false.data = question.get("feedback_false", "")
         self.items.data = "\n".join(question.get("items", []))
+        if "nodes" in question or "start" in question:
+            self.nodes.data = scenario_yaml(question)
 
     def question(
         self, *, question_id: str, kind: str, before: dict[str, Any] | None = None
@@ -282,7 +299,61 @@ class QuestionForm(FlaskForm):
         elif kind == "ordering":
             lines = (self.items.data or "").splitlines()
             data["items"] = [line.strip() for line in lines if line.strip()]
+        elif kind == "scenario":
+            graph = self._graph()
+            for name in ("start", "nodes"):
+                if name in graph:  # missing: the loader says it is required
+                    data[name] = graph[name]
         return data
+
+    def _graph(self) -> dict[str, Any]:
+        """The `start` and `nodes` typed in the YAML box (empty when it can't be read:
+        validate_nodes has said why)."""
+        data, self._node_lines, _problems = read_yaml_piece(self.nodes.data or "")
+        return data if isinstance(data, dict) else {}
+
+    def validate_nodes(self, field: TextAreaField) -> None:
+        """YAML that can't be read, or holds more than `start` and `nodes`, is refused
+        here; what it says is checked by the bank validator when the question is saved."""
+        if not (field.data or "").strip():
+            return
+        data, _lines, problems = read_yaml_piece(field.data)
+        if problems:
+            line, message = problems[0]
+            raise ValidationError(f"Line {line} of the nodes: {_sentence(message)}")
+        if not isinstance(data, dict):
+            raise ValidationError("Write the nodes as YAML with a start: line and a nodes: list")
+        others = sorted(set(data) - {"start", "nodes"})
+        if others:
+            raise ValidationError(
+                "Only start and nodes go in this box (the other fields have their own):"
+                f" remove {', '.join(others)}"
+            )
+
+    def placed(self, path: str, message: str) -> str:
+        """A validator message about the scenario's graph, saying where in words (and on
+        which line of the box): the box holds many places, unlike the other fields."""
+        head = path.split(".", 1)[0].split("[")[0]
+        if head not in ("start", "nodes"):
+            return message
+        place = plain_place(path, inside=True)
+        graph = self._graph() if self.nodes.data else {}
+        nodes = graph.get("nodes") if isinstance(graph.get("nodes"), list) else []
+        match = re.match(r"nodes\[(\d+)\]", path)
+        if (
+            match
+            and int(match.group(1)) < len(nodes)
+            and isinstance(nodes[int(match.group(1))], dict)
+        ):
+            node_id = nodes[int(match.group(1))].get("id")
+            if isinstance(node_id, str):
+                place = place.replace(
+                    f"Node {int(match.group(1)) + 1}",
+                    f"Node {int(match.group(1)) + 1} ({node_id})",
+                    1,
+                )
+        line = _line_of(getattr(self, "_node_lines", {}), _path_parts(path))
+        return f"{place}{f' (line {line})' if line else ''}: {message}"
 
     def tag_list(self) -> list[str]:
         """Tags as typed, written as slugs ("Early help" is "early-help"), each once."""
@@ -303,6 +374,8 @@ class QuestionForm(FlaskForm):
             return None
         if head.startswith("items["):
             return self.items
+        if head.split("[")[0] in ("start", "nodes"):
+            return self.nodes
         name = head.split("[")[0]
         if name == "shuffle":
             return self.in_order
@@ -352,3 +425,52 @@ def _in_order_kept(chosen: list[str], before: list[str]) -> list[str]:
     in the bank's order, and saving a question unchanged must not reorder its findings."""
     kept = [finding for finding in before if finding in chosen]
     return kept + [finding for finding in chosen if finding not in kept]
+
+
+#: Key order in the nodes box: as the format's documentation writes a node.
+_NODE_ORDER = ("id", "kind", "title", "text", "requires", "otherwise", "next", "outcome")
+_ALTERNATIVE_ORDER = ("id", "text", "requires", "next", "points", "findings", "feedback")
+
+
+def _ordered(mapping: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    keys = [key for key in order if key in mapping] + [key for key in mapping if key not in order]
+    return {key: mapping[key] for key in keys}
+
+
+def scenario_yaml(question: dict[str, Any]) -> str:
+    """A scenario's `start` and `nodes` as the YAML the nodes box holds."""
+    nodes = []
+    for node in question.get("nodes") or []:
+        if not isinstance(node, dict):
+            nodes.append(node)
+            continue
+        node = _ordered(node, _NODE_ORDER)
+        if isinstance(node.get("alternatives"), list):
+            node["alternatives"] = [
+                _ordered(a, _ALTERNATIVE_ORDER) if isinstance(a, dict) else a
+                for a in node["alternatives"]
+            ]
+        nodes.append(node)
+    graph: dict[str, Any] = {}
+    if "start" in question:
+        graph["start"] = question["start"]
+    graph["nodes"] = nodes
+    return dump_yaml(graph)
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:]
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _path_parts(path: str) -> tuple[str | int, ...]:
+    """ "nodes[1].next" -> ("nodes", 1, "next"), as the YAML reader keys its lines."""
+    return tuple(int(index) if index else name for name, index in _PATH_PART.findall(path))
+
+
+def _line_of(lines: dict[Any, int], path: tuple[str | int, ...]) -> int | None:
+    while path and path not in lines:
+        path = path[:-1]
+    return lines.get(path) if path else None

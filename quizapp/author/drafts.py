@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..access import roles_required
-from ..authoring import editing, merge
+from ..authoring import editing, merge, scenario_diagram
 from ..banks import plain_error, plain_message, plain_place
 from ..banks.importer import latest_published
 from ..extensions import db
@@ -33,6 +33,9 @@ from .draft_forms import (
 )
 
 authors = roles_required(Role.AUTHOR, Role.ADMIN)
+# A scenario's graph as a picture and as a list, wherever an author's page shows one.
+bp.add_app_template_global(scenario_diagram.diagram_svg, "scenario_svg")
+bp.add_app_template_global(scenario_diagram.outline_html, "scenario_outline")
 SECTIONS = {"findings": "finding", "stages": "stage", "questions": "question"}
 
 
@@ -118,6 +121,8 @@ def _show_problems(
             place = plain_place(relative, inside=True) if where else plain_place(relative)
             form.form_errors.append(f"{place or 'This'}: {message}")
         else:
+            if hasattr(form, "placed"):  # a scenario's nodes box: say where in it
+                message = form.placed(relative, message)
             field.errors = [*field.errors, _sentence(message)]
     return bool(found)
 
@@ -315,6 +320,8 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
     questions = data["questions"]
     if question_id == "new":
         index, existing = len(questions), {"type": kind}
+        if kind == "scenario":  # a small graph to start from, rather than an empty box
+            existing.update(editing.starter_scenario())
     else:
         index = editing.index_of(questions, question_id)
         if index is None:
@@ -391,6 +398,7 @@ def _question_page(key: str, question_id: str, kind: str) -> str | Response | tu
             else None
         ),
         type_changes=editing.TYPE_CHANGES.get(kind, ()) if question_id != "new" else (),
+        saved=questions[index] if question_id != "new" else None,
     )
 
 

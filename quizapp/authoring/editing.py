@@ -101,6 +101,51 @@ def change_type(question: dict[str, Any], kind: str) -> dict[str, Any]:
     return changed
 
 
+def starter_scenario() -> dict[str, Any]:
+    """The graph a new branching scenario starts with: one decision, two endings (one
+    alternative worth a point, so the scenario can be saved as it is, then rewritten)."""
+    return {
+        "start": "first-decision",
+        "nodes": [
+            {
+                "id": "first-decision",
+                "kind": "decision",
+                "text": "Describe the situation, then ask: what do you do?",
+                "alternatives": [
+                    {
+                        "id": "act",
+                        "text": "Act on the concern",
+                        "next": "concern-acted-on",
+                        "points": 1,
+                        "feedback": "Say why this helps the child.",
+                    },
+                    {
+                        "id": "wait",
+                        "text": "Wait and see",
+                        "next": "concern-missed",
+                        "points": 0,
+                        "feedback": "Say what waiting risks.",
+                    },
+                ],
+            },
+            {
+                "id": "concern-acted-on",
+                "kind": "ending",
+                "title": "The concern is acted on",
+                "text": "Describe what happens next.",
+                "outcome": "protected",
+            },
+            {
+                "id": "concern-missed",
+                "kind": "ending",
+                "title": "The concern is missed",
+                "text": "Describe what happens next.",
+                "outcome": "risk-missed",
+            },
+        ],
+    }
+
+
 def index_of(items: list[dict[str, Any]], item_id: str) -> int | None:
     for index, item in enumerate(items):
         if item.get("id") == item_id:

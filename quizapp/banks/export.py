@@ -84,6 +84,11 @@ def _dump(value: Any) -> str:
     return yaml.dump(value, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000)
 
 
+def dump_yaml(value: Any) -> str:
+    """Any bank data as the YAML a bank file writes it in (e.g. the editor's nodes box)."""
+    return _dump(value)
+
+
 def _indented(text: str) -> str:
     # Only "\n" splits lines here: other characters str.splitlines() honours may sit
     # inside quoted text. Empty lines stay empty so no trailing spaces appear.

@@ -359,3 +359,18 @@ def _mark_duplicate_ids(
             result = LoadResult(None, [error], result.lines, result.warnings)
         marked.append((file, result))
     return marked
+
+
+def read_yaml_piece(text: str) -> tuple[Any, dict[FieldPath, int], list[tuple[int, str]]]:
+    """A piece of bank YAML (the editor's box for a scenario's nodes) read exactly as a
+    file is: the same YAML 1.2 readings and the same limits. Returns the data (None when
+    it can't be read), the line of each path in it, and (line, message) problems."""
+    try:
+        node = _compose(text)
+        if node is None:
+            return None, {}, []
+        reader = _Reader()
+        data = reader.read(node, ())
+    except _FileProblem as problem:
+        return None, {}, [(problem.line, problem.message)]
+    return data, reader.lines, [(line, message) for _path, line, message in reader.problems]

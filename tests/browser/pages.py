@@ -853,6 +853,30 @@ def _(v: Visit) -> None:
     submit(v.page, "Continue")
 
 
+@state("author.add_question", "empty scenario", user=AUTHOR)
+def _(v: Visit) -> None:
+    """A new branching scenario: the nodes box holds the starter graph."""
+    ensure_states_bank(v.page)
+    v.page.get_by_role("button", name="Add a question").click()
+    v.page.get_by_label("Branching scenario").check()
+    submit(v.page, "Continue")
+    expect(v.page.get_by_label("Nodes (YAML)")).to_contain_text("start: first-decision")
+
+
+@state("author.add_question", "errors scenario", user=AUTHOR)
+def _(v: Visit) -> None:
+    """The nodes box refused: the error summary names the place in the graph."""
+    ensure_states_bank(v.page)
+    v.page.get_by_role("button", name="Add a question").click()
+    v.page.get_by_label("Branching scenario").check()
+    submit(v.page, "Continue")
+    v.page.get_by_label("Question", exact=True).fill("A scene.")
+    box = v.page.get_by_label("Nodes (YAML)")
+    box.fill(box.input_value().replace("next: concern-missed", "next: nowhere"))
+    submit(v.page, "Save question")
+    expect_errors(v.page)
+
+
 @state("author.add_question", "errors", user=AUTHOR)
 def _(v: Visit) -> None:
     ensure_states_bank(v.page)

@@ -536,6 +536,12 @@ def _never_ending(spec: Spec, graph: _Graph, values: dict[State, float]) -> list
     found: dict[tuple[str, str], None] = {}
     if graph.start_stuck is not None:
         found[(_place(indexes, graph.start_stuck.node), graph.start_stuck.message)] = None
+    # A choice after which the walk gets stuck at once (a loop of story and otherwise
+    # links), even where the other choices there lead on to an ending.
+    for edges in graph.edges.values():
+        for edge in edges:
+            if edge.stuck is not None:
+                found.setdefault((_place(indexes, edge.stuck.node), edge.stuck.message), None)
     stuck = [state for state, value in values.items() if value == float("-inf")]
     for state in stuck:
         found.setdefault(_cause(graph, state, indexes), None)

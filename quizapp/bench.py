@@ -230,14 +230,14 @@ def seed(
     """Add the synthetic partnership; returns row counts per table."""
     from .banks import content_hash, load_bank_paths
     from .banks.importer import import_bank, latest_published
-    from .demo import BANKS_DIR
+    from .demo import BANKS_DIR, demo_check
 
     rng = random.Random(rng_seed)
     for _path, result in load_bank_paths([BANKS_DIR]):
         assert result.bank is not None, result.errors
         import_bank(result.bank.to_data(), content_hash(result.bank), now=now)
     db.session.flush()
-    base_check = db.session.scalars(sa.select(Check).order_by(Check.id)).first()
+    base_check = demo_check()
     assert base_check is not None
     version = latest_published(base_check.bank)
     assert version is not None

@@ -271,7 +271,36 @@ def load_demo_activity(*, now: datetime) -> bool:
     db.session.flush()
     load_dashboard_activity(check, now=now)
     load_retired_pilot(check, now=now)
+    load_scenario_activity(now=now)
     return True
+
+
+#: The branching scenario built on the HS review (question_banks/).
+SCENARIO_BANK = "hs-baby-2016-conference"
+
+
+def load_scenario_activity(*, now: datetime) -> None:
+    """Most demo people take the conference scenario once, so leads see which way each
+    agency's people go at each decision (agencies of four stay hidden, as they should)."""
+    check = db.session.scalar(
+        sa.select(Check).join(Check.bank).where(Bank.key == SCENARIO_BANK).order_by(Check.id)
+    )
+    if check is None:
+        return
+    rng = random.Random(16)
+    people = db.session.scalars(
+        sa.select(User)
+        .where(User.email.like("%@demo.test"), User.agency_id.is_not(None))
+        .order_by(User.id)
+    ).all()
+    for index, person in enumerate(people):
+        if index % 5 == 4:
+            continue  # some have not taken it yet
+        days_ago = 5 + (index * 11) % 80
+        _synthetic_attempt(
+            person, check, rng, skill=0.35 + 0.6 * rng.random(), at=now - timedelta(days=days_ago)
+        )
+    db.session.flush()
 
 
 def _synthetic_attempt(
@@ -281,9 +310,13 @@ def _synthetic_attempt(
     with certainty that is sometimes misplaced."""
     from .questions import get_type
     from .take import operations
+    from .take.scenario import record_path
 
     attempt = operations.start_attempt(person, check, now=at)
     for question in operations.questions_of(attempt):
+        if question.type == "scenario":
+            record_path(attempt, question, _walk(question.spec, rng, skill), now=at)
+            continue
         right = rng.random() < skill
         qtype = get_type(question.type)
         certainty = rng.choice((2, 3, 3)) if right else rng.choice((1, 2, 3))
@@ -298,6 +331,24 @@ def _synthetic_attempt(
     # so the check's overview has a spread of times to take the median of.
     minutes = 12 + (person.id * 7 + attempt.number) % 15
     operations.submit_attempt(attempt, now=at + timedelta(minutes=minutes))
+
+
+def _walk(spec: dict[str, Any], rng: random.Random, skill: float) -> list[tuple[str, str, int]]:
+    """A path through a scenario: at each decision, the best-scoring alternative offered
+    with chance `skill`, otherwise any alternative offered."""
+    from .questions import scenario as graph
+
+    path: list[tuple[str, str, int]] = []
+    for _ in range(100):
+        reached = graph.position(spec, [(d, a) for d, a, _c in path])
+        if reached.ended:
+            return path
+        offered = list(reached.alternatives)
+        best = max(offered, key=lambda alternative: alternative["points"])
+        chosen = best if rng.random() < skill else rng.choice(offered)
+        certainty = rng.choice((2, 3)) if chosen is best else rng.choice((1, 2, 3))
+        path.append((reached.node["id"], chosen["id"], certainty))
+    raise ValueError("no ending within 100 decisions")
 
 
 def _answer(question: Question, right: bool, rng: random.Random) -> Any:

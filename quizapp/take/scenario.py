@@ -196,6 +196,41 @@ def go_back(
     return True
 
 
+def record_path(
+    attempt: Attempt,
+    question: Question | QuestionInfo,
+    path: list[tuple[str, str, int | None]],
+    *,
+    now: datetime,
+) -> Response:
+    """Record a whole path at once ((decision, alternative, certainty) per choice, as the
+    pages would have): for synthetic attempts (the demo, benchmarks), not for practitioners."""
+    made: list[ScenarioChoice] = []
+    decided: set[str] = set()
+    for sequence, (decision, alternative, certainty) in enumerate(path, start=1):
+        node = next(n for n in question.spec["nodes"] if n["id"] == decision)
+        points = next(a["points"] for a in node["alternatives"] if a["id"] == alternative)
+        choice = ScenarioChoice(
+            attempt_id=attempt.id,
+            question_id=question.id,
+            sequence=sequence,
+            action="chose",
+            node_key=decision,
+            alternative_key=alternative,
+            points=0 if decision in decided else points,
+            certainty=certainty if attempt.certainty else None,
+            chosen_at=now,
+        )
+        decided.add(decision)
+        db.session.add(choice)
+        made.append(choice)
+    reached = graph.position(question.spec, _pairs(made))
+    if not reached.ended:
+        raise ValueError("a recorded path must reach an ending")
+    db.session.flush()
+    return _record_response(attempt, question, made, reached.node["id"], now=now)
+
+
 def _record_response(
     attempt: Attempt,
     question: Question | QuestionInfo,

@@ -477,12 +477,12 @@ def scenario_page(
                 )
             )
         item = endings_item(s.bank_key, s.key)
+        measures = [(e.title, ending_measure(e.key)) for e in s.endings]
+        measures.append((NO_ENDING_TEXT, NO_ENDING))
         endings = tuple(
-            Row(
-                e.title, _share(suppressed, group, item, ending_measure(e.key), threshold=threshold)
-            )
-            for e in s.endings
-        ) + (Row(NO_ENDING_TEXT, _share(suppressed, group, item, NO_ENDING, threshold=threshold)),)
+            Row(label, _share(suppressed, group, item, measure, threshold=threshold))
+            for label, measure in measures
+        )
         figures.append(
             ScenarioFigures(
                 s,

@@ -1401,7 +1401,7 @@ def _(v: Visit) -> None:
 )
 def _(v: Visit) -> None:
     v.page.goto("/dashboards/learning")
-    v.page.get_by_role("link", name="Choices in this check’s scenarios").click()
+    v.page.get_by_role("link", name=re.compile("Choices in this check.s scenarios")).click()
 
 
 @state("dashboards.overdue", "results", user=POLICE_LEAD)

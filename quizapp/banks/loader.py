@@ -29,6 +29,8 @@ from .schema import (
     semantic_errors,
 )
 
+#: The kinds of a scenario's nodes (the tag pydantic puts in an error's location).
+_NODE_KINDS = ("story", "decision", "ending")
 #: Far beyond any real bank; stops alias "billion laughs" and absurd nesting.
 _MAX_NODES = 200_000
 _MAX_DEPTH = 60
@@ -250,8 +252,15 @@ def _located(details: ErrorDetails, data: dict[str, Any]) -> tuple[FieldPath, st
     loc: FieldPath = tuple(details["loc"])
     if len(loc) > 2 and loc[0] == "questions" and loc[2] in QUESTION_TYPES:
         loc = (*loc[:2], *loc[3:])  # drop the union's tag: it is the question's `type`
+    if len(loc) > 4 and loc[2] == "nodes" and loc[4] in _NODE_KINDS:
+        loc = (*loc[:4], *loc[5:])  # and a scenario node's: it is the node's `kind`
     kind = details["type"]
     ctx = details.get("ctx") or {}
+    if kind.startswith("union_tag") and "kind" in str(ctx.get("discriminator")):
+        kinds = ", ".join(_NODE_KINDS)
+        if kind == "union_tag_invalid":
+            return (*loc, "kind"), f"unknown node kind {ctx.get('tag')!r}; kinds are: {kinds}"
+        return (*loc, "kind"), f"required field is missing (one of: {kinds})"
     types = ", ".join(QUESTION_TYPES)
     if kind == "union_tag_invalid":
         return (*loc, "type"), f"unknown question type {ctx.get('tag')!r}; types are: {types}"

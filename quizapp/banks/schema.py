@@ -270,6 +270,8 @@ def _question_errors(
             elif finding in seen:
                 errors.append(((*path, "findings", index), f"finding {finding!r} is listed twice"))
             seen.add(finding)
+    if question.get("type") == "scenario":
+        errors += _alternative_finding_errors(path, question, finding_ids)
     type_name = question.get("type")
     question_type = QUESTION_TYPES.get(type_name) if isinstance(type_name, str) else None
     if question_type is None:
@@ -283,6 +285,25 @@ def _question_errors(
     for suffix, message in question_type.validate(spec):
         errors.append(((*path, *parse_path(suffix)), message))
     return errors
+
+
+def _alternative_finding_errors(
+    path: FieldPath, question: dict[str, Any], finding_ids: set[str]
+) -> list[tuple[FieldPath, str]]:
+    """A scenario's alternatives name findings too (what choosing them shows)."""
+    errors: list[tuple[FieldPath, str]] = []
+    for node_index, node in _items(question, "nodes"):
+        for alt_index, alternative in _items(node, "alternatives"):
+            for index, finding in _items_of(alternative.get("findings")):
+                if isinstance(finding, str) and finding not in finding_ids:
+                    message = f"unknown finding {finding!r}; findings are: {_listed(finding_ids)}"
+                    where = (*path, "nodes", node_index, "alternatives", alt_index)
+                    errors.append(((*where, "findings", index), message))
+    return errors
+
+
+def _items_of(value: object) -> Iterator[tuple[int, object]]:
+    yield from enumerate(value) if isinstance(value, list) else ()
 
 
 def _listed(ids: set[str]) -> str:

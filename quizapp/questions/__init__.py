@@ -11,12 +11,20 @@ from .base import AnswerError, FormData, OptionFeedback, QuestionType
 from .multiple import MultipleChoice
 from .ordering import Ordering
 from .reflection import Reflection
+from .scenario import Scenario
 from .single import SingleChoice
 from .true_false import TrueFalse
 
 QUESTION_TYPES: dict[str, QuestionType] = {
     question_type.name: question_type
-    for question_type in (SingleChoice(), MultipleChoice(), TrueFalse(), Ordering(), Reflection())
+    for question_type in (
+        SingleChoice(),
+        MultipleChoice(),
+        TrueFalse(),
+        Ordering(),
+        Reflection(),
+        Scenario(),
+    )
 }
 
 

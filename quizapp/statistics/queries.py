@@ -2,7 +2,8 @@
 
 Three statements per call whatever the number of questions or attempts: the totals, one
 row of sums per scored question, and one row per distinct answer to each choice
-question. Nothing loads individual responses. The SQL is plain SQLAlchemy Core and runs
+question; a fourth, one row per alternative chosen, when the version has branching
+scenarios. Nothing loads individual responses. The SQL is plain SQLAlchemy Core and runs
 on SQLite and PostgreSQL alike.
 
 Only submitted first attempts count (Moodle's default): later attempts are practice on
@@ -271,23 +272,19 @@ def version_statistics(
         version_id,
         check_id,
         check_statistics(items, totals, minimum=minimum),
-        scenario_alternatives(version_id, first),
+        scenario_alternatives([row for row in rows if row.type == "scenario"], first),
     )
 
 
 def scenario_alternatives(
-    version_id: int, first: sa.CTE
+    scenarios: Sequence[Any], first: sa.CTE
 ) -> dict[str, tuple[AlternativeStatistics, ...]]:
-    """Per scenario of the version, each alternative of each decision over the counted
-    attempts reaching the decision: how often chosen, and its discrimination against the
-    rest of the check. Two statements (the scenarios, and one row of sums per alternative
-    chosen); an attempt counts its first choice at a decision on its path (withdrawn
-    choices are off the path; a loop back does not count twice)."""
-    scenarios = db.session.execute(
-        sa.select(Question.id, Question.key, Question.spec)
-        .where(Question.version_id == version_id, Question.type == "scenario")
-        .order_by(Question.position)
-    ).all()
+    """Per scenario (rows with id, key and spec), each alternative of each decision over
+    the counted attempts reaching the decision: how often chosen, and its discrimination
+    against the rest of the check. One statement, none when the version has no scenario
+    (one row of sums per alternative chosen); an attempt counts its first choice at a
+    decision on its path (withdrawn choices are off the path; a loop back does not count
+    twice)."""
     if not scenarios:
         return {}
     firsts = (

@@ -172,6 +172,7 @@ POLICY: dict[str, Entry] = {
     "dashboards.finding": signed_in(
         *LEADS_AND_ADMINS, bank_key="bank_key", finding_key="finding_key"
     ),
+    "dashboards.scenarios": signed_in(*LEADS_AND_ADMINS, check_id="check_id"),
     "dashboards.report": signed_in(*LEADS_AND_ADMINS),
     "dashboards.report_csv": signed_in(*LEADS_AND_ADMINS),
     "dashboards.report_xlsx": signed_in(*LEADS_AND_ADMINS),

@@ -272,6 +272,7 @@ def version_statistics(key: str, number: int) -> str:
         bank=bank,
         version=version,
         stats=result.statistics,
+        scenarios=result.scenarios,
         prompts=prompts,
         type_labels={name: kind.label for name, kind in QUESTION_TYPES.items()},
     )

@@ -9,6 +9,7 @@ answered 404 exactly like a missing page: no URL reaches another agency's figure
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from werkzeug.wrappers import Response
 from ..access import roles_required
 from ..models import Role, utcnow
 from . import bp, exports, pages, queries, reminders
+from . import scenarios as scenario_pages
 from .forms import ConfirmForm, FiltersForm, YearForm
 from .periods import LONDON, period_choices, reporting_year, reporting_year_of, year_choices
 from .scope import Scope, scope_for
@@ -433,4 +435,36 @@ def _csv(filename: str, header: list[str], rows: Iterable[list[str]]) -> Respons
         out.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/checks/<int:check_id>/scenarios")
+@leads
+def scenarios(check_id: int) -> str:
+    """A check's branching scenarios: the share of people in scope choosing each
+    alternative at each decision, and the endings they reached; by group with `group`."""
+    view = _view(_scope(), ("period",))
+    scope, options = view.scope, view.options
+    if check_id not in {i for i, _ in options.checks}:
+        abort(404)
+    allowed = (i for i, _ in (options.agencies if scope.partnership else options.teams))
+    group = _int_choice("group", allowed)
+    page = scenario_pages.scenario_page(
+        scope,
+        options,
+        pages.layout_for(scope, options),
+        check_id,
+        view.filters.period,
+        group=pages.TOTAL if group is None else group,
+        threshold=_threshold(),
+    )
+    filters = dataclasses.replace(view.filters, check_id=check_id)
+    return render_template(
+        "dashboards/scenarios.html",
+        scope=scope,
+        filters=filters,
+        form=view.form(),
+        page=page,
+        link_args=_link_args(filters, scope),
+        threshold=_threshold(),
     )

@@ -317,3 +317,75 @@ def check_statistics(
         error_ratio=error_ratio,
         standard_error=standard_error,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Branching scenarios: each alternative of each decision
+
+
+@dataclass(frozen=True)
+class AlternativeSums:
+    """What the database adds up for one alternative of a scenario's decision, over the
+    counted attempts that reached the decision (their first choice there, on the path).
+
+    x is 1 when the attempt chose this alternative, 0 when it chose another; rest is
+    the attempt's total less the scenario's mark (so the scenario does not correlate
+    with itself).
+    """
+
+    decision: str
+    key: str
+    text: str
+    #: Attempts that reached the decision.
+    reached: int
+    #: Of those, attempts choosing this alternative (sum of x, and of x squared).
+    chosen: int
+    #: Sums of rest and rest squared over the attempts reaching the decision.
+    sum_rest: float
+    sum_rest2: float
+    #: Sum of rest over the attempts choosing this alternative (sum of x * rest).
+    sum_rest_chosen: float
+    #: The alternative's points as published.
+    points: int = 0
+
+
+@dataclass(frozen=True)
+class AlternativeStatistics:
+    decision: str
+    key: str
+    text: str
+    points: int
+    reached: int
+    chosen: int
+    #: Share (%) of the attempts reaching the decision that chose it; None when none did.
+    percent: float | None
+    #: Choosing it against the rest of the check, x 100, like the items' discrimination
+    #: index (a point-biserial correlation): positive when the people who choose it do
+    #: better on the rest of the check. None when undefined (nobody or everybody chose
+    #: it, the rest does not vary, fewer than two attempts).
+    discrimination_index: float | None
+
+    @property
+    def never_chosen(self) -> bool:
+        return self.chosen == 0
+
+
+def alternative_statistics(sums: AlternativeSums) -> AlternativeStatistics:
+    """One alternative's figures, with n - 1 variances like the items'."""
+    n, k = sums.reached, sums.chosen
+    var_x = _variance(n, float(k), float(k))
+    var_rest = _variance(n, sums.sum_rest, sums.sum_rest2)
+    cov = _covariance(n, sums.sum_rest_chosen, float(k), sums.sum_rest)
+    discrimination = None
+    if var_x and var_rest and cov is not None:
+        discrimination = 100 * cov / math.sqrt(var_x * var_rest)
+    return AlternativeStatistics(
+        decision=sums.decision,
+        key=sums.key,
+        text=sums.text,
+        points=sums.points,
+        reached=n,
+        chosen=k,
+        percent=100 * k / n if n else None,
+        discrimination_index=discrimination,
+    )

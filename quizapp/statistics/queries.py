@@ -2,7 +2,8 @@
 
 Three statements per call whatever the number of questions or attempts: the totals, one
 row of sums per scored question, and one row per distinct answer to each choice
-question. Nothing loads individual responses. The SQL is plain SQLAlchemy Core and runs
+question; a fourth, one row per alternative chosen, when the version has branching
+scenarios. Nothing loads individual responses. The SQL is plain SQLAlchemy Core and runs
 on SQLite and PostgreSQL alike.
 
 Only submitted first attempts count (Moodle's default): later attempts are practice on
@@ -13,21 +14,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Attempt, Question, Response
+from ..models.scenario import ScenarioChoice
 from ..questions import QUESTION_TYPES
 from .items import (
     DEFAULT_MINIMUM,
     WRONG_FRACTION,
+    AlternativeStatistics,
+    AlternativeSums,
     CheckStatistics,
     ItemSums,
     OptionCount,
     TotalSums,
+    alternative_statistics,
     check_statistics,
 )
 
@@ -43,6 +48,8 @@ class VersionStatistics:
     #: None: attempts from every check that uses the version.
     check_id: int | None
     statistics: CheckStatistics
+    #: Scenario question key -> each alternative of each decision, in the file's order.
+    scenarios: Mapping[str, tuple[AlternativeStatistics, ...]] = field(default_factory=dict)
 
 
 def _scored_types() -> list[str]:
@@ -261,4 +268,97 @@ def version_statistics(
         )
         for row in rows
     ]
-    return VersionStatistics(version_id, check_id, check_statistics(items, totals, minimum=minimum))
+    return VersionStatistics(
+        version_id,
+        check_id,
+        check_statistics(items, totals, minimum=minimum),
+        scenario_alternatives([row for row in rows if row.type == "scenario"], first),
+    )
+
+
+def scenario_alternatives(
+    scenarios: Sequence[Any], first: sa.CTE
+) -> dict[str, tuple[AlternativeStatistics, ...]]:
+    """Per scenario (rows with id, key and spec), each alternative of each decision over
+    the counted attempts reaching the decision: how often chosen, and its discrimination
+    against the rest of the check. One statement, none when the version has no scenario
+    (one row of sums per alternative chosen); an attempt counts its first choice at a
+    decision on its path (withdrawn choices are off the path; a loop back does not count
+    twice)."""
+    if not scenarios:
+        return {}
+    firsts = (
+        sa.select(
+            ScenarioChoice.attempt_id,
+            ScenarioChoice.question_id,
+            ScenarioChoice.node_key,
+            ScenarioChoice.alternative_key,
+            sa.func.row_number()
+            .over(
+                partition_by=(
+                    ScenarioChoice.attempt_id,
+                    ScenarioChoice.question_id,
+                    ScenarioChoice.node_key,
+                ),
+                order_by=ScenarioChoice.sequence,
+            )
+            .label("nth"),
+        )
+        .where(
+            ScenarioChoice.withdrawn_at.is_(None),
+            ScenarioChoice.question_id.in_([row.id for row in scenarios]),
+        )
+        .subquery("first_choices")
+    )
+    rest = first.c.total - sa.func.coalesce(Response.mark, 0.0)
+    rows = db.session.execute(
+        sa.select(
+            firsts.c.question_id,
+            firsts.c.node_key,
+            firsts.c.alternative_key,
+            sa.func.count().label("chosen"),
+            sa.func.coalesce(sa.func.sum(rest), 0.0).label("sum_rest"),
+            sa.func.coalesce(sa.func.sum(rest * rest), 0.0).label("sum_rest2"),
+        )
+        .select_from(firsts)
+        .join(first, first.c.attempt_id == firsts.c.attempt_id)
+        .outerjoin(
+            Response,
+            sa.and_(
+                Response.attempt_id == firsts.c.attempt_id,
+                Response.question_id == firsts.c.question_id,
+            ),
+        )
+        .where(firsts.c.nth == 1)
+        .group_by(firsts.c.question_id, firsts.c.node_key, firsts.c.alternative_key)
+    ).all()
+    sums = {(row.question_id, row.node_key, row.alternative_key): row for row in rows}
+    result: dict[str, tuple[AlternativeStatistics, ...]] = {}
+    for scenario in scenarios:
+        figures = []
+        for node in (scenario.spec or {}).get("nodes") or []:
+            if node.get("kind") != "decision":
+                continue
+            decision = [row for key, row in sums.items() if key[:2] == (scenario.id, node["id"])]
+            reached = sum(row.chosen for row in decision)
+            sum_rest = sum(float(row.sum_rest) for row in decision)
+            sum_rest2 = sum(float(row.sum_rest2) for row in decision)
+            for alternative in node.get("alternatives") or []:
+                row = sums.get((scenario.id, node["id"], alternative["id"]))
+                figures.append(
+                    alternative_statistics(
+                        AlternativeSums(
+                            decision=node["id"],
+                            key=alternative["id"],
+                            text=str(alternative.get("text", alternative["id"])),
+                            reached=reached,
+                            chosen=row.chosen if row else 0,
+                            sum_rest=sum_rest,
+                            sum_rest2=sum_rest2,
+                            sum_rest_chosen=float(row.sum_rest) if row else 0.0,
+                            points=int(alternative.get("points", 0)),
+                        )
+                    )
+                )
+        result[scenario.key] = tuple(figures)
+    return result

@@ -1417,6 +1417,17 @@ def _(v: Visit) -> None:
     ).first.click()
 
 
+@state(
+    "dashboards.scenarios",
+    "results",
+    user=LEAD,
+    note="a check's scenario choices, reached from the learning page's link",
+)
+def _(v: Visit) -> None:
+    v.page.goto("/dashboards/learning")
+    v.page.get_by_role("link", name=re.compile("Choices in this check.s scenarios")).click()
+
+
 @state("dashboards.overdue", "results", user=POLICE_LEAD)
 def _(v: Visit) -> None:
     v.page.goto("/dashboards/")

@@ -101,6 +101,7 @@ def _latest_attempts(scope: Scope, check_id: int, period: Period) -> sa.Subquery
             Attempt.submitted_at >= period.start,
             Attempt.submitted_at < period.end,
             ScenarioChoice.withdrawn_at.is_(None),
+            ScenarioChoice.action == "chose",
         )
         .subquery("ranked")
     )

@@ -306,6 +306,7 @@ def scenario_alternatives(
         )
         .where(
             ScenarioChoice.withdrawn_at.is_(None),
+            ScenarioChoice.action == "chose",
             ScenarioChoice.question_id.in_([row.id for row in scenarios]),
         )
         .subquery("first_choices")

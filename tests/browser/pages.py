@@ -568,6 +568,80 @@ def _(v: Visit) -> None:
     expect(answers.nth(0)).to_be_checked()
 
 
+#: The branching scenario built on the HS review (question_banks/), and people of their
+#: own for its pages (Probation and Housing, quizapp/demo.py).
+SCENARIO_TITLE = "Baby HS (2016): when you disagree with the conference"
+SCENARIO_PRACTITIONER = "leah.brown.31@demo.test"
+SCENARIO_ENDED_PRACTITIONER = "mo.islam.32@demo.test"
+
+
+def open_scenario(page: Page) -> None:
+    """The person's attempt at the conference scenario, at its current decision."""
+    page.goto("/checks/")
+    page.get_by_role("link", name=SCENARIO_TITLE).click()
+    page.get_by_role("button", name=re.compile("^(Start check|Continue your check)")).click()
+    if "/stages/" in page.url:
+        page.get_by_role("button", name="Continue").click()
+    if page.url.endswith("/check-answers"):  # the path already ended (another state)
+        page.goto(page.url.replace("/check-answers", "/questions/conference-challenge"))
+
+
+def make_decision(page: Page, index: int = 0) -> None:
+    page.get_by_role("group", name="What do you do?").get_by_role("radio").nth(index).check()
+    page.get_by_role("group", name="How sure are you?").get_by_label("Fairly sure").check()
+    submit(page, "Make this decision")
+    expect(page.locator("#choice-feedback")).to_be_visible()
+
+
+def walk_to_an_ending(page: Page) -> None:
+    open_scenario(page)
+    for _ in range(60):
+        if page.get_by_text("Your decisions are saved.").count():
+            return
+        make_decision(page)
+    raise AssertionError("no ending reached")
+
+
+@state("take.question", "scenario decision", user=SCENARIO_PRACTITIONER)
+def _(v: Visit) -> None:
+    open_scenario(v.page)
+    expect(v.page.get_by_role("group", name="What do you do?")).to_be_visible()
+
+
+@state("take.question", "scenario feedback", user=SCENARIO_PRACTITIONER)
+def _(v: Visit) -> None:
+    open_scenario(v.page)
+    make_decision(v.page)
+
+
+@state("take.question", "errors scenario", user=SCENARIO_PRACTITIONER)
+def _(v: Visit) -> None:
+    open_scenario(v.page)
+    submit(v.page, "Make this decision")
+    expect_errors(v.page)
+
+
+@state("take.question", "scenario ending", user=SCENARIO_ENDED_PRACTITIONER)
+def _(v: Visit) -> None:
+    walk_to_an_ending(v.page)
+
+
+@state("take.result", "scenario", user=SCENARIO_ENDED_PRACTITIONER)
+def _(v: Visit) -> None:
+    walk_to_an_ending(v.page)
+    v.page.get_by_role("button", name="Continue").click()
+    submit(v.page, "Submit answers")
+    v.page.get_by_text("Feedback on question 1").click()
+    expect(v.page.get_by_text("Your path").first).to_be_visible()
+
+
+@state("author.version", "scenario", user=AUTHOR)
+def _(v: Visit) -> None:
+    v.page.goto("/author/")
+    v.page.get_by_role("link", name=SCENARIO_TITLE).click()
+    v.page.get_by_role("link", name="Version 1", exact=True).click()
+
+
 @state("take.check_answers", "errors", user=TAKING_PRACTITIONER)
 def _(v: Visit) -> None:
     attempt = open_attempt(v.page, TAKING_PRACTITIONER)

@@ -71,7 +71,7 @@ def feedback_of(decision: str, alternative: str) -> str:
 def open_scenario(page: Page) -> None:
     page.goto("/checks/")
     page.get_by_role("link", name=TITLE).click()
-    page.get_by_role("button", name=re.compile("^(Start check|Continue the check)")).click()
+    page.get_by_role("button", name=re.compile("^(Start check|Continue your check)")).click()
     if "/stages/" in page.url:
         page.get_by_role("button", name="Continue").click()
 

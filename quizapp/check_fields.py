@@ -26,6 +26,15 @@ def certainty_field() -> BooleanField:
     return BooleanField('Ask "How sure are you?" after each question', widget=GovCheckboxInput())
 
 
+def scenario_back_field() -> BooleanField:
+    return BooleanField(
+        "Let people go back and change a decision in branching scenarios",
+        widget=GovCheckboxInput(),
+        description="Off by default: in practice a decision made is made. A choice someone"
+        " goes back on is kept on record.",
+    )
+
+
 def attempts_field() -> IntegerField:
     return IntegerField(
         "Attempts allowed (optional: leave blank for unlimited)",

@@ -267,3 +267,62 @@ def test_a_submitted_attempts_choices_cannot_change_even_in_sql(client, scenario
         db.session.execute(sa.text("DELETE FROM scenario_choices"))
     db.session.rollback()
     assert [c.alternative_key for c in choices(attempt)] == ["wait", "stay-silent"]
+
+
+def test_an_author_previews_a_scenario_without_recording_anything(client, auth):
+    from quizapp.models import Role
+
+    key = import_bank_text(SCENARIO_BANK).bank.key
+    create_user(email="author@example.org", roles=(Role.AUTHOR,))
+    auth.sign_in("author@example.org")
+    assert client.post(f"/author/banks/{key}/draft/new").status_code == 302
+    assert client.get(f"/author/banks/{key}/draft/preview").status_code == 302
+    here = f"/author/banks/{key}/draft/preview/questions/conference-path"
+
+    def preview_choose(text: str) -> None:
+        page = client.get(here).get_data(as_text=True)
+        assert "Answers here are not recorded." in page
+        data = {"answer": offered(page)[text], "sequence": sequence_of(page), "action": "choose"}
+        assert client.post(here, data=data).status_code == 302
+        assert client.post(here, data=data).status_code == 302  # sent twice: counted once
+
+    refused = client.post(here, data={"answer": "", "sequence": "1", "action": "choose"})
+    assert refused.status_code == 422 and "Select what you would do" in refused.get_data(True)
+    preview_choose("Ask the GP whether the baby has been seen")
+    page = client.get(here).get_data(as_text=True)
+    assert "You chose: Ask the GP whether the baby has been seen" in page
+    preview_choose("Say so in the meeting and explain why")
+    preview_choose("Ask for your dissent to be minuted")
+    ending = client.get(here).get_data(as_text=True)
+    assert "The plan stands, with your dissent recorded" in ending
+    result = client.get(f"/author/banks/{key}/draft/preview/result").get_data(as_text=True)
+    taken = result[result.index("Your path") : result.index("The best path")]
+    assert "Ask for your dissent to be minuted" in taken and "5 points" in taken
+    assert "Escalate under the escalation procedure" in result[result.index("The best path") :]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ScenarioChoice)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 0
+
+
+def test_going_back_is_set_in_the_bank_file_and_on_the_checks_settings_page(client, auth):
+    from quizapp.models import Check, Role
+
+    outcome = import_bank_text(
+        SCENARIO_BANK.replace("  certainty: false", "  certainty: false\n  scenario_back: true")
+    )
+    check = check_for(outcome)
+    assert check.scenario_back is True
+    create_user(email="admin@example.org", roles=(Role.ADMIN,))
+    auth.sign_in("admin@example.org")
+    page = client.get(f"/admin/checks/{check.id}").get_data(as_text=True)
+    assert "Let people go back and change a decision" in page
+    form = {
+        "title": check.title,
+        "version": "",
+        "pass_mark": "80",
+        "attempts_allowed": "",
+        "after_fail": "feedback",
+        "refresh_months": "12",
+    }  # the box left unticked
+    assert client.post(f"/admin/checks/{check.id}", data=form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Check, check.id).scenario_back is False

@@ -34,6 +34,7 @@ from ..check_fields import (
     certainty_field,
     pass_mark_field,
     refresh_months_field,
+    scenario_back_field,
 )
 from ..models import DEFAULT_GRACE_DAYS
 from ..text_rules import NoHiddenCharacters
@@ -208,6 +209,7 @@ class CheckSettingsForm(FlaskForm):
     certainty = certainty_field()
     attempts_allowed = attempts_field()
     after_fail = after_fail_field()
+    scenario_back = scenario_back_field()
     refresh_months = refresh_months_field()
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 

@@ -20,6 +20,7 @@ from ..models import (
     AssignmentEmail,
     BankVersion,
     Check,
+    Question,
     Role,
     Team,
     User,
@@ -365,6 +366,7 @@ def check_settings(check_id: int) -> Page:
         check.certainty = bool(form.certainty.data)
         check.attempts_allowed = form.attempts_allowed.data
         check.after_fail = form.after_fail.data or check.after_fail
+        check.scenario_back = bool(form.scenario_back.data)
         check.refresh_months = form.refresh_months.data
         db.session.flush()
         sync_check_expiry(check)
@@ -378,6 +380,15 @@ def check_settings(check_id: int) -> Page:
         versions=versions,
         assignments=operations.assignments_of(check),
         restore_form=ConfirmForm(),
+        # The going-back setting is offered only where it means something.
+        has_scenarios=bool(
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Question)
+                .join(BankVersion, BankVersion.id == Question.version_id)
+                .where(BankVersion.bank_id == check.bank_id, Question.type == "scenario")
+            )
+        ),
     )
     return (page, 422) if form.errors else page
 

@@ -10,11 +10,14 @@ from typing import Any
 from flask import abort, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from ..questions import AnswerError, get_type
+from ..models import ScenarioChoice
+from ..questions import QUESTION_TYPES, AnswerError, get_type
+from ..questions import scenario as graph
 from ..scoring import CERTAINTY_LABELS, ItemResult, confidence_sentence, summarise
+from ..take import scenario as scenario_pages
 from ..take.forms import QuestionPageForm
 from ..take.layout import preview_arrangement
-from ..take.results import QuestionResult, outcome_of
+from ..take.results import QuestionResult, ScenarioReview, outcome_of, scenario_path
 from . import bp
 from .drafts import _draft, authors
 
@@ -45,13 +48,7 @@ def _story(data: dict[str, Any]) -> list[PreviewStage]:
     stages = {s["id"]: PreviewStage(s["id"], s["title"], s["narrative"]) for s in data["stages"]}
     for number, q in enumerate(data["questions"], start=1):
         stage = stages.get(q.get("stage"))
-        if stage is None or q.get("type") not in (
-            "single",
-            "multiple",
-            "true_false",
-            "ordering",
-            "reflection",
-        ):
+        if stage is None or q.get("type") not in QUESTION_TYPES:
             continue
         scored = get_type(q["type"]).scored
         stage.questions.append(
@@ -106,7 +103,7 @@ def _preview_context(draft: Any) -> SimpleNamespace:
 @authors
 def preview(key: str) -> Response:
     draft = _draft(key)
-    session[SESSION_KEY] = {"draft": draft.id, "answers": {}}
+    session[SESSION_KEY] = {"draft": draft.id, "answers": {}, "paths": {}}
     steps = _steps(_story(draft.content))
     return redirect(_url(key, steps[0] if steps else None))
 
@@ -142,6 +139,8 @@ def preview_question(key: str, question_id: str) -> str | Response | tuple[str, 
     if not (certainty_on and qtype.scored):
         del form.certainty
     answers = _answers(draft.id)
+    if question.type == "scenario":
+        return _preview_scenario(key, draft, steps, index, form, answers)
     errors: list[dict[str, str]] = []
     answer_error = None
     if request.method == "POST":
@@ -189,6 +188,78 @@ def preview_question(key: str, question_id: str) -> str | Response | tuple[str, 
     return (page, 422) if errors else page
 
 
+def _preview_scenario(
+    key: str, draft: Any, steps: list, index: int, form: QuestionPageForm, answers: dict
+) -> str | Response | tuple[str, int]:
+    """A scenario walked in the preview: the path so far lives in the session, as answers
+    do; the page is the practitioner's own (take/scenario.html)."""
+    question = steps[index][2]
+    arrangement = preview_arrangement(question.id)
+    state = session.get(SESSION_KEY) or {"draft": draft.id, "answers": answers}
+    paths = state.setdefault("paths", {})
+    path = paths.get(question.key, [])
+    choices = [
+        ScenarioChoice(sequence=n, action="chose", node_key=d, alternative_key=a, certainty=c)
+        for n, (d, a, c) in enumerate(path, start=1)
+    ]
+    try:
+        page = scenario_pages.page_of(question.spec, choices, arrangement)
+    except ValueError:  # the draft changed under a path walked before: start again
+        path, choices = [], []
+        page = scenario_pages.page_of(question.spec, choices, arrangement)
+    errors: list[dict[str, str]] = []
+    answer_error = None
+    here = url_for("author.preview_question", key=key, question_id=question.key)
+    if request.method == "POST":
+        if not form.validate() and "csrf_token" in form.errors:
+            abort(400)
+        if request.form.get("sequence") != str(page.sequence):
+            return redirect(here)  # sent twice: the first one counted
+        try:
+            alternative = scenario_pages.offered_alternative(
+                page, arrangement, request.form.get("answer")
+            )
+        except scenario_pages.ChoiceRefused as error:
+            answer_error = error.message
+            errors.append({"text": answer_error, "href": "#answer"})
+        if "certainty" in form.errors:
+            errors.append({"text": form.certainty.errors[0], "href": "#certainty"})
+        if not errors:
+            certainty = int(form.certainty.data) if "certainty" in form else None
+            path = [*path, [page.decision["id"], alternative["id"], certainty]]
+            paths[question.key] = path
+            reached = graph.position(question.spec, [(d, a) for d, a, _ in path])
+            if reached.ended:
+                given = [c for _, _, c in path if c]
+                answers[question.key] = {
+                    "answer": {"path": [[d, a] for d, a, _ in path], "ending": reached.node["id"]},
+                    "certainty": int(sum(given) / len(given) + 0.5) if given else None,
+                }
+            session[SESSION_KEY] = {"draft": draft.id, "answers": answers, "paths": paths}
+            return redirect(here)
+    scored = [q for kind, _, q in steps if q is not None and get_type(q.type).scored]
+    page_html = render_template(
+        "take/scenario.html",
+        attempt=_preview_context(draft),
+        question=question,
+        spec=question.spec,
+        page=page,
+        latest=scenario_pages.chosen(question.spec, page.latest) if page.latest else None,
+        choice_texts=[scenario_pages.chosen(question.spec, c)[1]["text"] for c in page.path],
+        may_go_back=False,
+        answer_error=answer_error,
+        chosen_value=request.form.get("answer") if request.method == "POST" else None,
+        errors=errors,
+        form=form,
+        label=f"Question {scored.index(question) + 1}",
+        total=len(scored),
+        back_url=_url(key, steps[index - 1]),
+        next_url=_url(key, steps[index + 1] if index + 1 < len(steps) else None),
+        preview=True,
+    )
+    return (page_html, 422) if errors else page_html
+
+
 @bp.route("/banks/<key>/draft/preview/result")
 @authors
 def preview_result(key: str) -> str:
@@ -218,9 +289,14 @@ def preview_result(key: str) -> str:
                         question.spec, saved["answer"] if saved else None
                     ),
                     correct_answer_text=qtype.correct_answer_text(question.spec),
-                    answer_feedback=qtype.feedback(question.spec, saved["answer"]) if saved else [],
+                    answer_feedback=qtype.feedback(question.spec, saved["answer"])
+                    if saved and question.type != "scenario"
+                    else [],
                     findings=question.findings,  # type: ignore[arg-type]
                     certainty_label=CERTAINTY_LABELS.get(certainty) if certainty else None,
+                    scenario=_review(question, saved["answer"], draft.content)
+                    if question.type == "scenario" and saved
+                    else None,
                 )
             )
     score = summarise(
@@ -234,4 +310,16 @@ def preview_result(key: str) -> str:
         score=score,
         confidence_text=confidence_sentence(score),
         questions=results,
+    )
+
+
+def _review(
+    question: PreviewQuestion, answer: dict[str, Any], content: dict[str, Any]
+) -> ScenarioReview:
+    """The path walked beside the best path, as the practitioner's result shows them."""
+    findings = {f["id"]: SimpleNamespace(key=f["id"], text=f["text"]) for f in content["findings"]}
+    _points, best, ending = graph.best_path(question.spec)
+    return ScenarioReview(
+        scenario_path(question.spec, answer["path"], answer["ending"], findings),  # type: ignore[arg-type]
+        scenario_path(question.spec, [list(step) for step in best], ending, findings),  # type: ignore[arg-type]
     )

@@ -30,7 +30,8 @@ _ORDER: dict[str, list[str]] = {
         *_TYPE_FIELDS,
     ],
     "options": ["text", "correct", "fixed", "feedback"],
-    "check": ["pass_mark", "certainty", "attempts", "refresh_months", "after_fail"],
+    "check": ["pass_mark", "certainty", "attempts", "refresh_months", "after_fail",
+              "scenario_back"],
 }  # fmt: skip
 _LISTS = ("findings", "stages", "questions")
 # YAML reads these as line breaks inside a `|` block, so such text must be quoted.

@@ -177,4 +177,5 @@ def default_check(bank: Bank, data: dict[str, Any]) -> Check:
         attempts_allowed=settings.get("attempts"),
         refresh_months=settings["refresh_months"],
         after_fail=settings.get("after_fail", "feedback"),
+        scenario_back=settings.get("scenario_back", False),
     )

@@ -68,6 +68,7 @@ LABELS: dict[str, str] = {
     "attempts": "attempts allowed",
     "refresh_months": "refresh after",
     "after_fail": "after a fail",
+    "scenario_back": "going back in scenarios",
     "format": "format version",
     "start": "first node",
     "nodes": "nodes",

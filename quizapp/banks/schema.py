@@ -72,6 +72,8 @@ class CheckSettings(_Model):
     #: After a failed attempt with attempts left, show the right answers ("answers") or
     #: only which answers were wrong, with the feedback ("feedback", the default).
     after_fail: Literal["feedback", "answers"] | None = None
+    #: Branching scenarios: may people go back and change a decision? (Default: no.)
+    scenario_back: bool | None = None
 
 
 def _no_repeats(tags: list[str]) -> list[str]:

@@ -104,9 +104,14 @@ def _node_arrangement(arrangement: Arrangement, sequence: int) -> Arrangement:
 
 
 def page_for(attempt: Attempt, question: Question | QuestionInfo, arrangement: Arrangement) -> Page:
-    choices = choices_for(attempt, question)
+    return page_of(question.spec, choices_for(attempt, question), arrangement)
+
+
+def page_of(spec: dict[str, Any], choices: list[ScenarioChoice], arrangement: Arrangement) -> Page:
+    """The page for a path of choices, stored or not (an author's preview keeps its path
+    in the session, as unsaved ScenarioChoice objects)."""
     path = on_path(choices)
-    position = graph.position(question.spec, _pairs(path))
+    position = graph.position(spec, _pairs(path))
     offered: list[Offered] = []
     if not position.ended:
         alternatives = position.alternatives
@@ -134,11 +139,7 @@ def choose(
     page = page_for(attempt, question, arrangement)
     if sequence != page.sequence or page.decision is None:
         return None
-    layout = _node_arrangement(arrangement, sequence)
-    index = layout.index_of(value or "", len(page.position.alternatives)) if value else None
-    if index is None:
-        raise ChoiceRefused("Select what you would do")
-    alternative = page.position.alternatives[index]
+    alternative = offered_alternative(page, arrangement, value)
     decision = page.decision["id"]
     decided_before = any(choice.node_key == decision for choice in page.path)
     choice = ScenarioChoice(
@@ -159,6 +160,16 @@ def choose(
     if reached.ended:
         _record_response(attempt, question, path, reached.node["id"], now=now)
     return choice
+
+
+def offered_alternative(page: Page, arrangement: Arrangement, value: str | None) -> Any:
+    """The alternative a posted value stands for on this page; ChoiceRefused if none."""
+    layout = _node_arrangement(arrangement, page.sequence)
+    count = len(page.position.alternatives)
+    index = layout.index_of(value, count) if value and page.decision is not None else None
+    if index is None:
+        raise ChoiceRefused("Select what you would do")
+    return page.position.alternatives[index]
 
 
 def go_back(

@@ -119,6 +119,25 @@ TEXTS = {
 }
 
 
+#: How figures add up along the world's graph, written out by hand: the people reaching a
+#: decision, or an ending, are those choosing an alternative that leads there (or
+#: everyone in the scenario, for the first decision).
+GRAPH_SUMS = [
+    ((SECOND, None), [(FIRST, TEXTS[FIRST]["raise-concern"]), (FIRST, TEXTS[FIRST]["ask-time"])]),
+    ((FIRST, None), [("endings", None)]),
+    (("endings", TEXTS["endings"]["plan-agreed"]), [(FIRST, TEXTS[FIRST]["say-nothing"])]),
+    (("endings", TEXTS["endings"]["baby-protected"]), [(SECOND, TEXTS[SECOND]["keep-open"])]),
+]
+
+
+def check_graph_sums(shown: dict[str, dict[str, Any]]) -> None:
+    """No sum along the graph has exactly one hidden figure: it would be a subtraction
+    away (the people reaching a decision less the other ways in)."""
+    for total, parts in GRAPH_SUMS:
+        members = [shown[item][label] for item, label in (total, *parts)]
+        assert sum(1 for share in members if share.hidden) != 1, (total, parts, members)
+
+
 def check_against(page: ScenarioPage, expected: dict[str, Counter]) -> list[tuple[int, bool]]:
     """Every figure shown equals the independent count; every figure of 1 to threshold-1
     people is hidden as small. Returns (count, hidden) of each alternative and ending."""
@@ -148,6 +167,7 @@ def check_against(page: ScenarioPage, expected: dict[str, Counter]) -> list[tupl
             left = whole - sum(s.part for s in visible)
             assert left == 0 or left >= THRESHOLD or not hidden, (item, left)
             assert len(hidden) != 1 or left >= THRESHOLD
+    check_graph_sums(shown)
     return seen
 
 
@@ -165,17 +185,26 @@ def test_agency_lead_sees_their_agency_with_small_team_hidden(world):
     # Team A2 has 3 people: everything about it is hidden as small...
     for item in figures(a2).values():
         assert all(share.hidden_as == SMALL for share in item.values())
-    # ...so team A1's people (the total less A2) are hidden too, protected.
-    a1_people = figures(a1)["endings"][None]
-    assert a1_people.hidden_as == PROTECTED_TEXT
+    # ...so team A1's people or the agency's total is hidden too, protected (else the
+    # total less A1 would be A2's 3 people).
+    protected = [figures(a1)["endings"][None], figures(total)["endings"][None]]
+    assert PROTECTED_TEXT in [share.hidden_as for share in protected]
 
 
-def test_partnership_lead_sees_each_agency(world):
+@pytest.fixture
+def big_world(app) -> World:
+    """Enough people that figures show even once whatever adds up along the graph to a
+    small one is hidden (in `world`, almost every figure is)."""
+    return build(a1=30, a2=3, b=25)
+
+
+def test_partnership_lead_sees_each_agency(big_world):
+    world = big_world
     lead = world.partnership_lead
     expected = independent(world, agency_id=None)
     total = page_for(world, lead)
     seen = check_against(total, expected["total"])
-    assert figures(total)["endings"][None].part == 23
+    assert figures(total)["endings"][None].part == 58
     assert any(not hidden and count >= THRESHOLD for count, hidden in seen)
     for agency in (world.agency_a, world.agency_b):
         check_against(page_for(world, lead, agency.id), expected[agency.id])

@@ -141,11 +141,15 @@ def suppress_cube(
     measures: Callable[[Any], Mapping[str, int]],
     rules: Iterable[Rule] = (),
     item_sums: Iterable[tuple[Hashable, Sequence[Hashable]]] = (),
+    links: Iterable[tuple[tuple[str, Hashable], Sequence[tuple[str, Hashable]]]] = (),
     threshold: int,
 ) -> Suppressed:
     """Suppress a cube as one: `measures` gives a cell's people per measure; `rules`, how
     a cell's measures add up; `item_sums`, items that are the sum of other items (a
-    finding of its questions), answered by the same people."""
+    finding of its questions), answered by the same people; `links`, a (measure, item)
+    figure that is the sum of figures of other items (a scenario's decision of the
+    alternatives leading to it), treated as overlapping people to be safe."""
+    links = [(total, tuple(parts)) for total, parts in links]
     rules = list(rules)
     item_sums = [(total, tuple(parts)) for total, parts in item_sums]
     people: dict[Key, int] = {}
@@ -193,6 +197,14 @@ def suppress_cube(
                                 tuple((measure, group, lv, item) for lv in layout.level_parts),
                             )
                         )
+            for (measure, whole), parts in links:
+                equations.append(
+                    Equation(
+                        (measure, group, level, whole),
+                        tuple((m, group, level, item) for m, item in parts),
+                        disjoint=False,
+                    )
+                )
             for measure in names:
                 for total, parts in item_sums:
                     equations.append(

@@ -143,7 +143,11 @@ def scenario_counts(
             )
             .label("nth"),
         )
-        .where(ScenarioChoice.withdrawn_at.is_(None))
+        .where(
+            ScenarioChoice.withdrawn_at.is_(None),
+            ScenarioChoice.action == "chose",
+            ScenarioChoice.attempt_id.in_(sa.select(latest.c.attempt_id)),
+        )
         .subquery("first_choices")
     )
     chosen = db.session.execute(
@@ -232,6 +236,10 @@ class Ending:
     outcome: str | None
 
 
+#: A figure of the cube, as (measure, item).
+Figure = tuple[str, Hashable]
+
+
 @dataclass(frozen=True)
 class Scenario:
     bank_key: str
@@ -239,6 +247,60 @@ class Scenario:
     prompt: str
     decisions: tuple[Decision, ...]
     endings: tuple[Ending, ...]
+    #: Figures that add up along the graph: the people reaching a decision (or an ending)
+    #: are those who chose an alternative leading to it (or everyone, for the first).
+    links: tuple[tuple[Figure, tuple[Figure, ...]], ...] = ()
+
+
+def _landings(
+    nodes: Mapping[str, Any], node_id: Any, seen: frozenset[str] = frozenset()
+) -> set[str]:
+    """The decisions and endings a path arriving at `node_id` may stop at next: through
+    story nodes, and through `otherwise` as well as the node itself where it has a
+    condition (so a link may be an over-estimate: that only hides more)."""
+    node = nodes.get(node_id)
+    if node is None or node_id in seen:
+        return set()
+    seen = seen | {node_id}
+    found = _landings(nodes, node.get("otherwise"), seen) if node.get("requires") else set()
+    if node.get("kind") in ("decision", "ending"):
+        found.add(node_id)
+    elif node.get("kind") == "story":
+        found |= _landings(nodes, node.get("next"), seen)
+    return found
+
+
+def graph_links(
+    bank_key: str, key: str, spec: Mapping[str, Any]
+) -> tuple[tuple[Figure, tuple[Figure, ...]], ...]:
+    """How the figures of one scenario add up along its graph, for suppression: without
+    these, a hidden alternative could be worked out as the people reaching the decision
+    it leads to (less the other ways in)."""
+    nodes = {n["id"]: n for n in spec.get("nodes") or [] if isinstance(n, dict) and "id" in n}
+    everyone: Figure = (PEOPLE, endings_item(bank_key, key))
+    incoming: dict[str, list[Figure]] = {}
+    # Everyone reaches where the start leads (once each, however they loop back to it).
+    first = _landings(nodes, spec.get("start"))
+    for node in nodes.values():
+        if node.get("kind") != "decision":
+            continue
+        for alternative in node.get("alternatives") or []:
+            part = (
+                alternative_measure(alternative["id"]),
+                decision_item(bank_key, key, node["id"]),
+            )
+            for target in _landings(nodes, alternative.get("next")) - first:
+                incoming.setdefault(target, []).append(part)
+    for target in first:
+        incoming[target] = [everyone]
+    links = []
+    for target, parts in incoming.items():
+        if nodes[target].get("kind") == "decision":
+            total: Figure = (PEOPLE, decision_item(bank_key, key, target))
+        else:
+            total = (ending_measure(target), endings_item(bank_key, key))
+        links.append((total, tuple(parts)))
+    return tuple(links)
 
 
 def scenario_from_spec(bank_key: str, key: str, spec: Mapping[str, Any]) -> Scenario:
@@ -260,7 +322,14 @@ def scenario_from_spec(bank_key: str, key: str, spec: Mapping[str, Any]) -> Scen
             endings.append(
                 Ending(str(node["id"]), str(node.get("title") or node["id"]), node.get("outcome"))
             )
-    return Scenario(bank_key, key, str(spec.get("prompt", key)), tuple(decisions), tuple(endings))
+    return Scenario(
+        bank_key,
+        key,
+        str(spec.get("prompt", key)),
+        tuple(decisions),
+        tuple(endings),
+        graph_links(bank_key, key, spec),
+    )
 
 
 def check_scenarios(check_id: int) -> list[Scenario]:
@@ -343,6 +412,7 @@ def scenario_cube(
         # Each item's people are the sum of its alternatives (or endings); nothing about
         # a group too small to show is shown, zeros included.
         rules=(Rule(PEOPLE, parts, group=True),),
+        links=[link for scenario in scenarios for link in scenario.links],
         threshold=threshold,
     )
 

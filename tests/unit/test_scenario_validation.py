@@ -442,3 +442,21 @@ def test_copies_are_independent() -> None:
     changed["nodes"][0]["alternatives"][0]["points"] = 5
     assert best_path(spec)[0] == 2
     assert best_path(changed)[0] == 5
+
+
+def test_the_documented_example_is_a_valid_scenario() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "bank-format.md").read_text()
+    section = doc.split("### `scenario`: branching scenario", 1)[1]
+    example = yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])
+    data = yaml.safe_load(TEXT)
+    data["questions"][0].update(example)
+    result = load_bank_text(yaml.safe_dump(data, sort_keys=False), "doc.yaml")
+    assert result.errors == []
+    assert result.bank is not None
+    spec = result.bank.questions[0].spec()
+    assert best_path(spec) == (
+        2,
+        # As good as ask-gp then say-nothing, but the better outcome.
+        [("chair-proposes", "ask-gp"), ("chair-proposes", "challenge")],
+        "baby-protected",
+    )

@@ -303,7 +303,10 @@ _MESSAGES = {
     "too_short": lambda ctx, msg: (
         f"needs at least {ctx.get('min_length')} item(s) (found {ctx.get('actual_length')})"
     ),
-    "too_long": lambda ctx, msg: f"is too long (at most {ctx.get('max_length')} characters)",
+    # Lists only: text that is too long is "string_too_long".
+    "too_long": lambda ctx, msg: (
+        f"has too many items (at most {ctx.get('max_length')}, found {ctx.get('actual_length')})"
+    ),
     "string_too_long": lambda ctx, msg: f"is too long (at most {ctx.get('max_length')} characters)",
     "greater_than_equal": lambda ctx, msg: f"should be at least {ctx.get('ge')}",
     "less_than_equal": lambda ctx, msg: f"should be at most {ctx.get('le')}",

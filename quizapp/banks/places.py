@@ -26,7 +26,13 @@ _INNER_ENTRIES: dict[str, str] = {
     "options": "option {n}",
     "items": "step {n}",
     "findings": "finding {n}",
+    # A branching scenario's parts.
+    "nodes": "node {n}",
+    "alternatives": "alternative {n}",
+    "requires": "condition {n}",
 }
+#: Inner lists whose entries have ids worth naming: "node 3 (chair-proposes)".
+_NAMED_ENTRIES = ("nodes", "alternatives")
 
 #: Keys as the editor labels them; a key not here is shown as written in the file.
 LABELS: dict[str, str] = {
@@ -63,6 +69,13 @@ LABELS: dict[str, str] = {
     "refresh_months": "refresh after",
     "after_fail": "after a fail",
     "format": "format version",
+    "start": "first node",
+    "nodes": "nodes",
+    "alternatives": "alternatives",
+    "next": "next node",
+    "requires": "conditions",
+    "otherwise": "otherwise go to",
+    "outcome": "outcome",
 }
 
 
@@ -78,6 +91,8 @@ def plain_place(path: str, data: dict[str, Any] | None = None, *, inside: bool =
     if not path:
         return path
     words: list[str] = []
+    #: The part of `data` the path has reached, to name entries by their ids.
+    item: Any = data
     for position, part in enumerate(path.split(".")):
         match = _PART.match(part)
         if match is None:
@@ -88,23 +103,29 @@ def plain_place(path: str, data: dict[str, Any] | None = None, *, inside: bool =
         entries = _LIST_ENTRIES if position == 0 and not inside else _INNER_ENTRIES
         if key in entries and indexes:
             words.append(entries[key].format(n=indexes[0] + 1))
-            if entries is _LIST_ENTRIES:
-                words[-1] += _id_of(data, key, indexes[0])
+            if entries is _LIST_ENTRIES or key in _NAMED_ENTRIES:
+                words[-1] += _id_of(item, key, indexes[0])
+            item = _entry(item, key, indexes[0])
+            if key == "questions" and isinstance(item, dict) and item.get("type") == "scenario":
+                words[-1] = "Scenario" + words[-1].removeprefix("Question")
             indexes = indexes[1:]
         elif key is not None:
             words.append(LABELS.get(key, key))
+            item = item.get(key) if isinstance(item, dict) else None
         words += [f"entry {index + 1}" for index in indexes]
     text = ", ".join(words)
     return text[:1].upper() + text[1:]
 
 
-def _id_of(data: dict[str, Any] | None, key: str, index: int) -> str:
+def _entry(data: Any, key: str, index: int) -> Any:
     items = data.get(key) if isinstance(data, dict) else None
-    if isinstance(items, list) and 0 <= index < len(items) and isinstance(items[index], dict):
-        item_id = items[index].get("id")
-        if isinstance(item_id, str) and item_id:
-            return f" ({item_id})"
-    return ""
+    return items[index] if isinstance(items, list) and 0 <= index < len(items) else None
+
+
+def _id_of(data: Any, key: str, index: int) -> str:
+    entry = _entry(data, key, index)
+    item_id = entry.get("id") if isinstance(entry, dict) else None
+    return f" ({item_id})" if isinstance(item_id, str) and item_id else ""
 
 
 _IN_MESSAGE = re.compile(r"\b(questions|findings|stages)\[(\d+)\]")

@@ -406,13 +406,17 @@ def best_path(spec: Spec) -> tuple[int, list[Choice], str]:
     graph, values = _solved(_spec_key(spec))
     if graph.start is None or values.get(graph.start, float("-inf")) == float("-inf"):
         raise ValueError("no path through this scenario reaches an ending")
-    # Shortest path along choices that keep the best still possible ("tight" ones).
+    # Along choices that keep the best still possible ("tight" ones): of the endings so
+    # reached, the best outcome (the path shown as the right answer should teach), then
+    # the shortest path.
     previous: dict[State, tuple[State, Choice] | None] = {graph.start: None}
     queue = deque([graph.start])
+    reached: list[State] = []
     while queue:
         state = queue.popleft()
         if state in graph.endings:
-            break
+            reached.append(state)
+            continue
         for edge in graph.edges[state]:
             target = edge.target
             if target is None or target in previous:
@@ -420,6 +424,8 @@ def best_path(spec: Spec) -> tuple[int, list[Choice], str]:
             if edge.points + values[target] == values[state]:
                 previous[target] = (state, edge.choice)
                 queue.append(target)
+    nodes = _nodes(spec)
+    state = min(reached, key=lambda end: OUTCOMES.index(nodes[end[0]]["outcome"]))
     path: list[Choice] = []
     step = previous[state]
     while step is not None:
@@ -536,6 +542,12 @@ def _never_ending(spec: Spec, graph: _Graph, values: dict[State, float]) -> list
     found: dict[tuple[str, str], None] = {}
     if graph.start_stuck is not None:
         found[(_place(indexes, graph.start_stuck.node), graph.start_stuck.message)] = None
+    # A choice after which the walk gets stuck at once (a loop of story and otherwise
+    # links), even where the other choices there lead on to an ending.
+    for edges in graph.edges.values():
+        for edge in edges:
+            if edge.stuck is not None:
+                found.setdefault((_place(indexes, edge.stuck.node), edge.stuck.message), None)
     stuck = [state for state, value in values.items() if value == float("-inf")]
     for state in stuck:
         found.setdefault(_cause(graph, state, indexes), None)

@@ -41,7 +41,8 @@ def load_valid() -> BankFile:
 def test_valid_bank_uses_every_type_and_loads() -> None:
     bank = load_valid()
     assert bank.id == "hs-baby-2016"
-    assert [q.type for q in bank.questions] == list(QUESTION_TYPES)
+    # Scenarios are a graph of their own: tests/unit/banks/scenario.yaml holds one.
+    assert [q.type for q in bank.questions] == [t for t in QUESTION_TYPES if t != "scenario"]
     assert [f.kind for f in bank.findings] == ["concern", "concern", "good-practice"]
     assert [s.id for s in bank.stages] == ["before-birth", "the-injury", "afterwards"]
     assert bank.check.pass_mark == 80
@@ -128,7 +129,7 @@ CASES = [
      "should be true or false, written without quotes"),
     ("unknown_type", 19, "questions[0].type",
      "unknown question type 'essay';"
-     " types are: single, multiple, true_false, ordering, reflection"),
+     " types are: single, multiple, true_false, ordering, reflection, scenario"),
     ("points_on_reflection", 21, "questions[0].points",
      "not allowed: reflection questions are not scored"),
     ("raw_html", 11, "findings[0].text",

@@ -76,7 +76,14 @@ def positions(*places: int) -> Form:
 
 
 def test_registry_names_templates_and_scoring() -> None:
-    assert list(QUESTION_TYPES) == ["single", "multiple", "true_false", "ordering", "reflection"]
+    assert list(QUESTION_TYPES) == [
+        "single",
+        "multiple",
+        "true_false",
+        "ordering",
+        "reflection",
+        "scenario",
+    ]
     for name, question_type in QUESTION_TYPES.items():
         assert question_type.name == name
         assert question_type.template == f"take/questions/{name}.html"

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from quizapp.banks import load_bank_file
+from quizapp.banks import content_hash, load_bank_file, load_bank_text
+from quizapp.banks.export import dump_bank
 from quizapp.questions.scenario import best_path, path_points, position
 
 from .factories import HS_BANK, ROOT
@@ -213,3 +214,10 @@ def test_going_round_the_escalation_loop_earns_no_extra_points(scenario):
     reached = position(scenario, looped)
     assert [story["id"] for story in reached.stories] == ["review-brought-forward"]
     assert reached.points == direct - 2
+
+
+def test_the_bank_survives_export_and_reimport_unchanged():
+    loaded = load_bank_file(CONFERENCE_BANK)
+    again = load_bank_text(dump_bank(loaded.bank.to_data()), "exported.yaml")
+    assert not again.errors, "\n".join(map(str, again.errors))
+    assert content_hash(again.bank) == content_hash(loaded.bank)

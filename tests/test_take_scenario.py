@@ -102,8 +102,9 @@ def test_each_decision_is_a_page_and_the_best_path_earns_full_marks(client, scen
     assert "points" not in text.lower() and "ask-gp" not in text
 
     after = choose(client, attempt, "Ask the GP whether the baby has been seen")
-    assert after.status_code == 302 and after.headers["Location"].endswith(url(attempt))
-    page = client.get(url(attempt)).get_data(as_text=True)
+    assert after.status_code == 302
+    assert after.headers["Location"].endswith(f"{url(attempt)}?chosen=1")
+    page = client.get(after.headers["Location"]).get_data(as_text=True)
     # Feedback on the choice comes first, announced and focused.
     banner = re.search(r'<div class="govuk-notification-banner"[^>]*>', page).group(0)
     assert 'role="alert"' in banner and 'id="choice-feedback"' in banner
@@ -111,6 +112,11 @@ def test_each_decision_is_a_page_and_the_best_path_earns_full_marks(client, scen
     assert "You chose: Ask the GP whether the baby has been seen" in page
     assert "Asking others who know the family is professional curiosity." in page
     assert page.index("choice-feedback") < page.index("The chair proposes")
+    # Coming back to the page later: the feedback is there, but not announced again.
+    later = client.get(url(attempt)).get_data(as_text=True)
+    banner = re.search(r'<div class="govuk-notification-banner"[^>]*>', later).group(0)
+    assert "Asking others who know the family" in later
+    assert 'role="alert"' not in banner and "autofocus" not in banner
 
     choose(client, attempt, "Say so in the meeting and explain why")
     # The condition: sharing what the GP said is offered because the GP was asked.
@@ -218,6 +224,9 @@ def test_going_back_withdraws_the_choice_and_keeps_it_on_record(client, scenario
     client.post(url(attempt), data=back)
     client.post(url(attempt), data=back)  # sent twice: one step back, not two
     assert scenario_response(attempt) is None
+    # Back at decision 2, with no feedback on the choice gone back on.
+    again = client.get(url(attempt)).get_data(as_text=True)
+    assert "Silence lets a plan" not in again and "choice-feedback" not in again
     choose(client, attempt, "Say so in the meeting and explain why")
     recorded = choices(attempt)
     assert [(c.action, c.alternative_key, c.withdrawn_at is not None) for c in recorded] == [

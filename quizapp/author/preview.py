@@ -195,8 +195,8 @@ def _preview_scenario(
     do; the page is the practitioner's own (take/scenario.html)."""
     question = steps[index][2]
     arrangement = preview_arrangement(question.id)
-    state = session.get(SESSION_KEY) or {"draft": draft.id, "answers": answers}
-    paths = state.setdefault("paths", {})
+    state = session.get(SESSION_KEY) or {}
+    paths = state.get("paths", {}) if state.get("draft") == draft.id else {}
     path = paths.get(question.key, [])
     choices = [
         ScenarioChoice(sequence=n, action="chose", node_key=d, alternative_key=a, certainty=c)
@@ -236,7 +236,7 @@ def _preview_scenario(
                     "certainty": int(sum(given) / len(given) + 0.5) if given else None,
                 }
             session[SESSION_KEY] = {"draft": draft.id, "answers": answers, "paths": paths}
-            return redirect(here)
+            return redirect(f"{here}?chosen={page.sequence}")
     scored = [q for kind, _, q in steps if q is not None and get_type(q.type).scored]
     page_html = render_template(
         "take/scenario.html",
@@ -245,6 +245,7 @@ def _preview_scenario(
         spec=question.spec,
         page=page,
         latest=scenario_pages.chosen(question.spec, page.latest) if page.latest else None,
+        fresh=page.just_chosen(request.args.get("chosen")),
         choice_texts=[scenario_pages.chosen(question.spec, c)[1]["text"] for c in page.path],
         may_go_back=False,
         answer_error=answer_error,

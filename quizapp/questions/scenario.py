@@ -669,10 +669,12 @@ class Scenario(QuestionType):
         return result
 
     def presentation(self, spec: Spec, arrangement: Arrangement) -> dict[str, Any]:
-        """The first page: the stories before the first decision, and that decision."""
+        """The first page's texts only (stories, decision, alternatives' texts): never
+        points, feedback or ids, which would say which alternative is best. The pages
+        themselves are built by quizapp/take/scenario.py, one decision at a time."""
         first = position(spec, [])
         return {
-            "stories": list(first.stories),
-            "node": first.node,
-            "alternatives": list(first.alternatives),
+            "stories": [story.get("text", "") for story in first.stories],
+            "decision": "" if first.ended else first.node["text"],
+            "alternatives": [alternative["text"] for alternative in first.alternatives],
         }

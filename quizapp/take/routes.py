@@ -239,8 +239,11 @@ def _scenario(
         here = url_for("take.question", attempt_id=attempt.id, key=question.key)
         if request.form.get("action") == "back":
             if attempt.check.scenario_back:
-                scenario.go_back(attempt, question, sequence=sequence, now=utcnow())
-                db.session.commit()
+                try:
+                    scenario.go_back(attempt, question, sequence=sequence, now=utcnow())
+                    db.session.commit()
+                except IntegrityError:  # sent twice at once: the other one went back
+                    db.session.rollback()
             return redirect(here)
         try:
             if "certainty" in form.errors:
@@ -269,7 +272,10 @@ def _scenario(
             errors.append({"text": form.certainty.errors[0], "href": "#certainty"})
         if not errors:
             db.session.commit()
-            return redirect(here)
+            # The next page announces this choice's feedback (see `fresh`).
+            return redirect(
+                url_for("take.question", attempt_id=attempt.id, key=question.key, chosen=sequence)
+            )
     page = scenario.page_for(attempt, question, arrangement)
     latest = page.latest
     page_html = render_template(
@@ -279,6 +285,7 @@ def _scenario(
         spec=question.spec,
         page=page,
         latest=scenario.chosen(question.spec, latest) if latest else None,
+        fresh=page.just_chosen(request.args.get("chosen")),
         choice_texts=[scenario.chosen(question.spec, c)[1]["text"] for c in page.path],
         may_go_back=attempt.check.scenario_back and bool(page.path),
         answer_error=answer_error,

@@ -62,7 +62,16 @@ class Page:
 
     @property
     def latest(self) -> ScenarioChoice | None:
-        return self.path[-1] if self.path else None
+        """The choice whose feedback the page shows: none straight after going back."""
+        if not self.path or self.choices[-1].action == "went-back":
+            return None
+        return self.path[-1]
+
+    def just_chosen(self, sequence: str | None) -> bool:
+        """Whether the page follows the choice just made (so its feedback is announced and
+        takes the focus), not a return to the page later."""
+        latest = self.latest
+        return latest is not None and sequence == str(latest.sequence)
 
     @property
     def ended(self) -> bool:

@@ -212,11 +212,16 @@ def test_a_scenario_is_not_answered_by_a_form(spec: dict[str, Any]) -> None:
         scenario.parse_answer(spec, Form(), Arrangement(0))
 
 
-def test_presentation_is_the_first_page(spec: dict[str, Any]) -> None:
+def test_presentation_is_the_first_pages_texts_and_nothing_that_marks_it(
+    spec: dict[str, Any],
+) -> None:
     page = scenario.presentation(spec, Arrangement(0))
-    assert ids(page["stories"]) == ["before-conference"]
-    assert page["node"]["id"] == "chair-proposes"
-    assert ids(page["alternatives"]) == ["say-nothing", "ask-gp"]
+    nodes = {node["id"]: node for node in spec["nodes"]}
+    assert page["stories"] == [nodes["before-conference"]["text"]]
+    assert page["decision"] == nodes["chair-proposes"]["text"]
+    offered = [a for a in nodes["chair-proposes"]["alternatives"] if not a.get("requires")]
+    assert page["alternatives"] == [a["text"] for a in offered]
+    assert "points" not in repr(page) and "feedback" not in repr(page)
     assert scenario.scored
     assert scenario.label == "Branching scenario"
 

@@ -235,6 +235,16 @@ def test_going_back_withdraws_the_choice_and_keeps_it_on_record(client, scenario
         ("went-back", "stay-silent", False),
         ("chose", "challenge", False),
     ]
+    # Going back after reading the feedback earns nothing: "plan" is marked as first
+    # chosen (say nothing, 0), not as the challenge chosen after (2).
+    choose(client, attempt, "Escalate under the escalation procedure")
+    response = scenario_response(attempt)
+    assert response.answer == {
+        "path": [["missed-visits", "wait"], ["plan", "challenge"], ["chair-refuses", "escalate"]],
+        "ending": "protected",
+        "gone_back": [["plan", "stay-silent"]],
+    }
+    assert response.fraction == pytest.approx(2 / 6)
 
 
 def test_the_result_shows_the_path_taken_beside_the_best_path(client, scenario_check):

@@ -613,6 +613,31 @@ def _answer_parts(spec: Spec, answer: object) -> tuple[list[Choice], Position]:
     return path, reached
 
 
+def marked_points(
+    spec: Spec, path: Sequence[Sequence[str]], gone_back: Sequence[Sequence[str]] = ()
+) -> list[int]:
+    """Each choice's points as marked: a decision counts the first time it is made on the
+    path, and where the practitioner went back on a choice there (checks that allow
+    going back), never more than the first alternative they chose at it, so reading the
+    feedback and going back cannot earn marks."""
+    nodes = _nodes(spec)
+
+    def points(decision: str, alternative: str) -> int:
+        return next(
+            alt["points"] for alt in nodes[decision]["alternatives"] if alt["id"] == alternative
+        )
+
+    first_tried: dict[str, int] = {}
+    for decision, alternative in gone_back:
+        first_tried.setdefault(decision, points(decision, alternative))
+    marks, decided = [], set()
+    for decision, alternative in path:
+        mark = 0 if decision in decided else points(decision, alternative)
+        decided.add(decision)
+        marks.append(min(mark, first_tried.get(decision, mark)))
+    return marks
+
+
 def _told(spec: Spec, path: Sequence[Choice], ending: str) -> str:
     nodes = _nodes(spec)
     texts = [
@@ -638,7 +663,8 @@ class Scenario(QuestionType):
     def score(self, spec: Spec, answer: Answer) -> float:
         path, _ = _answer_parts(spec, answer)
         best, _, _ = best_path(spec)
-        return path_points(spec, path) / best
+        gone_back = [_choice(choice) for choice in answer.get("gone_back", [])]  # type: ignore[union-attr]
+        return sum(marked_points(spec, path, gone_back)) / best
 
     def answer_text(self, spec: Spec, answer: Answer | None) -> str:
         if answer is None:

@@ -63,13 +63,17 @@ class ScenarioReview:
 
 
 def scenario_path(
-    spec: dict[str, Any], path: list[list[str]], ending: str, findings: dict[str, Finding]
+    spec: dict[str, Any],
+    path: list[list[str]],
+    ending: str,
+    findings: dict[str, Finding],
+    gone_back: list[list[str]] = (),  # type: ignore[assignment]
 ) -> ScenarioPath:
-    """The decisions on `path` with their feedback and findings, and where it ended."""
+    """The decisions on `path` with their feedback, marks and findings, and where it ended."""
     nodes = {node["id"]: node for node in spec["nodes"]}
     steps = []
-    decided: set[str] = set()
-    for decision, alternative in path:
+    marks = graph.marked_points(spec, path, gone_back)
+    for (decision, alternative), mark in zip(path, marks, strict=True):
         node = nodes[decision]
         chosen = next(a for a in node["alternatives"] if a["id"] == alternative)
         steps.append(
@@ -77,18 +81,19 @@ def scenario_path(
                 decision=node["text"],
                 choice=chosen["text"],
                 feedback=chosen["feedback"],
-                points=0 if decision in decided else chosen["points"],
+                points=mark,
                 findings=[findings[key] for key in chosen.get("findings") or [] if key in findings],
             )
         )
-        decided.add(decision)
     end = nodes[ending]
     return ScenarioPath(steps, end["title"], end["outcome"], sum(s.points for s in steps))
 
 
 def scenario_review(question: Question, answer: Any, *, reveal: bool) -> ScenarioReview:
     findings = {finding.key: finding for finding in question.version.findings}
-    taken = scenario_path(question.spec, answer["path"], answer["ending"], findings)
+    taken = scenario_path(
+        question.spec, answer["path"], answer["ending"], findings, answer.get("gone_back", [])
+    )
     best = None
     if reveal:
         _points, path, ending = graph.best_path(question.spec)

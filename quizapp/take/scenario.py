@@ -167,7 +167,8 @@ def choose(
     path = [*page.path, choice]
     reached = graph.position(question.spec, _pairs(path))
     if reached.ended:
-        _record_response(attempt, question, path, reached.node["id"], now=now)
+        gone_back = [c for c in page.choices if c.action == "chose" and c.withdrawn_at]
+        _record_response(attempt, question, path, reached.node["id"], gone_back, now=now)
     return choice
 
 
@@ -256,10 +257,15 @@ def _record_response(
     question: Question | QuestionInfo,
     path: list[ScenarioChoice],
     ending: str,
+    gone_back: list[ScenarioChoice] = (),  # type: ignore[assignment]
     *,
     now: datetime,
 ) -> Response:
+    """The scenario's answer: its path and ending, and any choices gone back on (which cap
+    the marks of their decision: questions/scenario.py `marked_points`)."""
     answer: dict[str, Any] = {"path": [list(pair) for pair in _pairs(path)], "ending": ending}
+    if gone_back:
+        answer["gone_back"] = [list(pair) for pair in _pairs(gone_back)]
     return operations.save_answer(
         attempt, question, answer, path_certainty(path) if attempt.certainty else None, now=now
     )

@@ -426,3 +426,39 @@ def test_a_kept_answer_is_in_the_persons_own_data(client, check, clock):
         {"attempt": attempt.id, "question": "q-reflect", "form": {"answer": ["Half a thought"]}}
     ]
     assert data["kept_answers"][0]["kept_at"].startswith("20")
+
+
+def test_a_scenario_choice_sent_after_the_idle_limit_is_kept_and_made_after_signing_in(
+    client, clock
+):
+    from quizapp.models import ScenarioChoice
+
+    from .scenario_bank import SCENARIO_BANK
+    from .test_take_scenario import offered, sequence_of
+
+    scenario_check = check_for(import_bank_text(SCENARIO_BANK))
+    user = create_user(email="slow@example.org")
+    _sign_in(client, user.email)
+    attempt = _start(client, scenario_check)
+    url = _question_url(attempt, "conference-path")
+    page = client.get(url).get_data(as_text=True)
+    choice = offered(page)["Wait for the next visit"]
+    form = {"answer": choice, "sequence": sequence_of(page), "action": "choose"}
+
+    clock[0] += IDLE + 1
+    response = client.post(url, data=form)
+    assert urlsplit(response.headers["Location"]).path == "/sign-in"
+    [kept] = _kept()
+    assert kept.form == {"answer": [choice], "sequence": ["1"]}
+    _sign_in(client, user.email, next_url=url)
+
+    page = client.get(url).get_data(as_text=True)
+    assert "We kept the choice you sent" in page
+    assert re.search(rf'value="{choice}" checked', page)
+    assert 'name="kept_answer" value="1"' in page
+    made = client.post(url, data={**form, "kept_answer": "1"})
+    assert made.status_code == 302
+    db.session.expire_all()
+    assert [c.alternative_key for c in db.session.scalars(sa.select(ScenarioChoice))] == ["wait"]
+    assert _kept() == []
+    assert "We kept the choice" not in client.get(url).get_data(as_text=True)

@@ -345,3 +345,16 @@ def test_going_back_is_set_in_the_bank_file_and_on_the_checks_settings_page(clie
     assert client.post(f"/admin/checks/{check.id}", data=form).status_code == 302
     db.session.expire_all()
     assert db.session.get(Check, check.id).scenario_back is False
+
+
+def test_check_answers_offers_a_finished_scenario_to_view_and_comes_back(client, scenario_check):
+    _check, attempt = scenario_check
+    client.post(url(attempt).replace("conference-path", "warm-up"), data={"answer": "true"})
+    choose(client, attempt, "Wait for the next visit")
+    choose(client, attempt, "Say nothing")
+    page = client.get(f"/checks/attempts/{attempt.id}/check-answers").get_data(as_text=True)
+    assert "Chose: Wait for the next visit; then Say nothing. Ending: The risk is missed" in page
+    link = re.search(r'<a class="govuk-link" href="([^"]*conference-path[^"]*)">(\w+)', page)
+    assert link.group(2) == "View"
+    ending = client.get(html.unescape(link.group(1))).get_data(as_text=True)
+    assert f'href="/checks/attempts/{attempt.id}/check-answers"' in ending

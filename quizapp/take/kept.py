@@ -30,9 +30,9 @@ from ..questions.base import MAX_TEXT_ANSWER
 from .layout import outline_for
 from .outline import QuestionInfo
 
-#: The fields a question page sends for its answer (quizapp.questions types, and "How sure
-#: are you?"); anything else in the form is dropped.
-ANSWER_FIELDS = re.compile(r"answer|certainty|position-[0-9a-f]{1,12}")
+#: The fields a question page sends for its answer (quizapp.questions types, "How sure
+#: are you?", and a scenario's decision number); anything else in the form is dropped.
+ANSWER_FIELDS = re.compile(r"answer|certainty|sequence|position-[0-9a-f]{1,12}")
 #: Bounds on what is kept: no question has more fields or values than this.
 MAX_FIELDS = 100
 MAX_VALUES = 100

@@ -159,8 +159,12 @@ def question(attempt_id: int, key: str) -> str | WerkzeugResponse | tuple[str, i
             question,
             form,
             total=total,
-            back=_step_url(attempt, previous),
-            following=_step_url(attempt, following),
+            back=url_for("take.check_answers", attempt_id=attempt.id)
+            if returning
+            else _step_url(attempt, previous),
+            following=url_for("take.check_answers", attempt_id=attempt.id)
+            if returning
+            else _step_url(attempt, following),
         )
 
     errors: list[dict[str, str]] = []
@@ -271,6 +275,8 @@ def _scenario(
         if "certainty" in form.errors:
             errors.append({"text": form.certainty.errors[0], "href": "#certainty"})
         if not errors:
+            if request.form.get(kept.FIELD):
+                kept.discard(attempt, question)
             db.session.commit()
             # The next page announces this choice's feedback (see `fresh`).
             return redirect(
@@ -278,6 +284,16 @@ def _scenario(
             )
     page = scenario.page_for(attempt, question, arrangement)
     latest = page.latest
+    chosen_value = request.form.get("answer") if request.method == "POST" else None
+    # A choice sent after an idle sign-out, shown again to check and make (take/kept.py),
+    # if the page is still at the decision it was sent for.
+    kept_choice = kept.kept_for(attempt, question, None) if request.method == "GET" else None
+    if kept_choice is not None and kept_choice.get("sequence") != str(page.sequence):
+        kept_choice = None
+    if kept_choice is not None:
+        chosen_value = kept_choice.get("answer")
+        if "certainty" in form:
+            form.certainty.data = kept_choice.get("certainty", form.certainty.data)
     page_html = render_template(
         "take/scenario.html",
         attempt=attempt,
@@ -289,7 +305,9 @@ def _scenario(
         choice_texts=[scenario.chosen(question.spec, c)[1]["text"] for c in page.path],
         may_go_back=attempt.check.scenario_back and bool(page.path),
         answer_error=answer_error,
-        chosen_value=request.form.get("answer") if request.method == "POST" else None,
+        chosen_value=chosen_value,
+        kept_choice=kept_choice is not None,
+        kept_field=kept.FIELD if kept_choice is not None or request.form.get(kept.FIELD) else None,
         errors=errors,
         form=form,
         label=question.label,

@@ -28,6 +28,7 @@ from .models import (
     KeptAnswer,
     Question,
     Response,
+    ScenarioChoice,
     User,
 )
 from .models.user import new_session_token
@@ -36,7 +37,7 @@ from .models.user import new_session_token
 ANONYMISED_DOMAIN = "anonymised.invalid"
 ANONYMISED_NAME = "Anonymised person"
 #: Changes when the shape of the download changes.
-EXPORT_FORMAT = 1
+EXPORT_FORMAT = 2
 
 
 class AnonymiseRefused(Exception):
@@ -111,6 +112,26 @@ def export_person(user: User, *, now: datetime) -> dict[str, Any]:
         .where(KeptAnswer.attempt_id.in_([a.id for a in attempts]))
         .order_by(KeptAnswer.attempt_id, Question.position)
     ).all()
+    # Each decision made in a branching scenario, as it was made (quizapp/take/scenario.py).
+    choices: dict[int, list[dict[str, Any]]] = {}
+    for choice, key in db.session.execute(
+        sa.select(ScenarioChoice, Question.key)
+        .join(Question, Question.id == ScenarioChoice.question_id)
+        .where(ScenarioChoice.attempt_id.in_([a.id for a in attempts]))
+        .order_by(ScenarioChoice.attempt_id, ScenarioChoice.question_id, ScenarioChoice.sequence)
+    ):
+        choices.setdefault(choice.attempt_id, []).append(
+            {
+                "question": key,
+                "sequence": choice.sequence,
+                "action": choice.action,
+                "decision": choice.node_key,
+                "alternative": choice.alternative_key,
+                "certainty": choice.certainty,
+                "at": _iso(choice.chosen_at),
+                "withdrawn_at": _iso(choice.withdrawn_at),
+            }
+        )
     return {
         "format": EXPORT_FORMAT,
         "exported_at": _iso(now),
@@ -142,6 +163,7 @@ def export_person(user: User, *, now: datetime) -> dict[str, Any]:
                 "pass_mark": attempt.pass_mark,
                 "certainty_based_percent": attempt.cbm_percent,
                 "answers": answers.get(attempt.id, []),
+                "scenario_choices": choices.get(attempt.id, []),
             }
             for attempt in attempts
         ],

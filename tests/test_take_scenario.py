@@ -358,3 +358,26 @@ def test_check_answers_offers_a_finished_scenario_to_view_and_comes_back(client,
     assert link.group(2) == "View"
     ending = client.get(html.unescape(link.group(1))).get_data(as_text=True)
     assert f'href="/checks/attempts/{attempt.id}/check-answers"' in ending
+
+
+def test_the_persons_own_data_download_holds_each_choice(client, scenario_check):
+    import json
+
+    check, attempt = scenario_check
+    check.scenario_back = True
+    db.session.commit()
+    choose(client, attempt, "Wait for the next visit")
+    page = client.get(url(attempt)).get_data(as_text=True)
+    client.post(url(attempt), data={"action": "back", "sequence": sequence_of(page)})
+    choose(client, attempt, "Ask the GP whether the baby has been seen")
+    data = json.loads(client.get("/account/your-data.json").get_data())
+    [mine] = data["attempts"]
+    assert [
+        (c["sequence"], c["action"], c["decision"], c["alternative"], c["withdrawn_at"] is None)
+        for c in mine["scenario_choices"]
+    ] == [
+        (1, "chose", "missed-visits", "wait", False),
+        (2, "went-back", "missed-visits", "wait", True),
+        (3, "chose", "missed-visits", "ask-gp", True),
+    ]
+    assert all(c["question"] == "conference-path" and c["at"] for c in mine["scenario_choices"])

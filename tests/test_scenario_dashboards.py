@@ -259,6 +259,12 @@ def test_routes_scope_and_text(world, client, auth):
     # The learning page links here.
     learning = client.get(f"/dashboards/learning?check={world.check.id}").get_data(as_text=True)
     assert url in learning
+    # A check without scenarios does not offer the page.
+    from .factories import SMALL_BANK, check_for, import_bank_text
+
+    plain = check_for(import_bank_text(SMALL_BANK.replace("id: small-bank", "id: plain-bank")))
+    learning = client.get(f"/dashboards/learning?check={plain.id}").get_data(as_text=True)
+    assert "Choices in this check" not in learning
 
 
 def test_practitioners_are_refused(world, client, auth):

@@ -206,6 +206,9 @@ def learning() -> str:
         filters=view.filters,
         form=view.form(),
         page=page,
+        has_scenarios=bool(
+            view.filters.check_id and scenario_pages.check_scenarios(view.filters.check_id)
+        ),
         link_args=_link_args(view.filters, view.scope),
         threshold=_threshold(),
     )

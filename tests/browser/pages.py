@@ -1499,7 +1499,10 @@ def _(v: Visit) -> None:
 )
 def _(v: Visit) -> None:
     v.page.goto("/dashboards/learning")
+    v.page.get_by_label("Check").select_option(label=SCENARIO_TITLE)
+    v.page.get_by_role("button", name="Apply filters").click()
     v.page.get_by_role("link", name=re.compile("Choices in this check.s scenarios")).click()
+    expect(v.page.get_by_role("heading", name="Decision 1")).to_be_visible()
 
 
 @state("dashboards.overdue", "results", user=POLICE_LEAD)

@@ -125,7 +125,7 @@ def diagram_svg(spec: Mapping[str, Any], *, prefix: str = "scenario") -> Markup:
     height = MARGIN * 2 + len(rows) * BOX_H + max(len(rows) - 1, 0) * GAP_Y
     place: dict[str, tuple[int, int]] = {}
     for level, row in enumerate(rows):
-        offset = (widest - len(row)) * (BOX_W + GAP_X) // 2
+        offset = 0  # rows start at the left, so a long chain is in view without scrolling
         for column, node_id in enumerate(row):
             place[node_id] = (
                 MARGIN + offset + column * (BOX_W + GAP_X),
@@ -144,8 +144,20 @@ def diagram_svg(spec: Mapping[str, Any], *, prefix: str = "scenario") -> Markup:
         ).format(w=width, h=height, p=prefix, m=marker)
     ]
     for node in nodes.values():
-        for number, edge in enumerate(edges_of(node)):
-            parts.append(_edge_svg(edge, place, marker, number))
+        edges = edges_of(node)
+        # Alternatives leading to the same node share one arrow, labelled once ("3
+        # choices"): the list below says which.
+        shared = {e.target: sum(1 for o in edges if o.target == e.target) for e in edges}
+        labelled: set[str] = set()
+        for number, edge in enumerate(edges):
+            count = shared[edge.target]
+            text = (
+                ""
+                if edge.target in labelled
+                else (edge.label if count == 1 else f"{count} choices")
+            )
+            labelled.add(edge.target)
+            parts.append(_edge_svg(edge, place, marker, number, text))
     for node_id, node in nodes.items():
         x, y = place[node_id]
         kind = node.get("kind")
@@ -179,7 +191,9 @@ def diagram_svg(spec: Mapping[str, Any], *, prefix: str = "scenario") -> Markup:
     return Markup("").join(parts)
 
 
-def _edge_svg(edge: Edge, place: Mapping[str, tuple[int, int]], marker: str, n: int) -> Markup:
+def _edge_svg(
+    edge: Edge, place: Mapping[str, tuple[int, int]], marker: str, n: int, text: str
+) -> Markup:
     if edge.source not in place or edge.target not in place:
         return Markup("")  # an unknown target: the list and the validator say so
     sx, sy = place[edge.source]
@@ -207,7 +221,7 @@ def _edge_svg(edge: Edge, place: Mapping[str, tuple[int, int]], marker: str, n: 
         m=marker,
         lx=lx,
         ly=ly,
-        short=_short(edge.label, 16),
+        short=_short(text, 16),
     )
 
 

@@ -132,6 +132,8 @@ def test_with_the_keyboard_only_the_worst_path(new_context: NewContext) -> None:
     sign_in(page, KEYBOARD)
     open_scenario(page)
     for decision, alternative in path:
+        # Every alternative is on the page before they are read (a slow page loads late).
+        expect(page.get_by_role("button", name="Make this decision")).to_be_visible()
         choose_radio(
             page, page.get_by_role("group", name="What do you do?"), text_of(decision, alternative)
         )

@@ -230,10 +230,11 @@ def _preview_scenario(
             paths[question.key] = path
             reached = graph.position(question.spec, [(d, a) for d, a, _ in path])
             if reached.ended:
-                given = [c for _, _, c in path if c]
                 answers[question.key] = {
                     "answer": {"path": [[d, a] for d, a, _ in path], "ending": reached.node["id"]},
-                    "certainty": int(sum(given) / len(given) + 0.5) if given else None,
+                    "certainty": scenario_pages.path_certainty(
+                        [SimpleNamespace(certainty=c) for _, _, c in path]  # type: ignore[misc]
+                    ),
                 }
             session[SESSION_KEY] = {"draft": draft.id, "answers": answers, "paths": paths}
             return redirect(f"{here}?chosen={page.sequence}")

@@ -31,7 +31,7 @@ from markupsafe import Markup
 
 from ..extensions import db
 from ..models import Attempt, Bank, BankVersion, Check, Question, Response, User
-from ..models.scenario import ScenarioChoice
+from ..models.scenario import ScenarioChoice, first_choices
 from ..models.tally import NO_LEVEL
 from ..models.types import JSONType
 from .charts import Bar, bar_chart
@@ -126,30 +126,7 @@ def scenario_counts(
     choosing each alternative; per scenario, the people in it and reaching each ending.
     Two statements."""
     latest = _latest_attempts(scope, check_id, period)
-    first = (
-        sa.select(
-            ScenarioChoice.attempt_id,
-            ScenarioChoice.question_id,
-            ScenarioChoice.node_key,
-            ScenarioChoice.alternative_key,
-            sa.func.row_number()
-            .over(
-                partition_by=(
-                    ScenarioChoice.attempt_id,
-                    ScenarioChoice.question_id,
-                    ScenarioChoice.node_key,
-                ),
-                order_by=ScenarioChoice.sequence,
-            )
-            .label("nth"),
-        )
-        .where(
-            ScenarioChoice.withdrawn_at.is_(None),
-            ScenarioChoice.action == "chose",
-            ScenarioChoice.attempt_id.in_(sa.select(latest.c.attempt_id)),
-        )
-        .subquery("first_choices")
-    )
+    first = first_choices(ScenarioChoice.attempt_id.in_(sa.select(latest.c.attempt_id)))
     chosen = db.session.execute(
         sa.select(
             latest.c.grp,

@@ -57,3 +57,29 @@ class ScenarioChoice(db.Model):
 
     attempt: Mapped[Attempt] = relationship()
     question: Mapped[Question] = relationship()
+
+
+def first_choices(*where: sa.ColumnElement[bool]) -> sa.Subquery:
+    """Choices on the path (made, not withdrawn) among those `where` selects, each with
+    `nth`: 1 for an attempt's first choice at a decision (a loop back to it makes a 2nd),
+    which is what the dashboards and item statistics count."""
+    return (
+        sa.select(
+            ScenarioChoice.attempt_id,
+            ScenarioChoice.question_id,
+            ScenarioChoice.node_key,
+            ScenarioChoice.alternative_key,
+            sa.func.row_number()
+            .over(
+                partition_by=(
+                    ScenarioChoice.attempt_id,
+                    ScenarioChoice.question_id,
+                    ScenarioChoice.node_key,
+                ),
+                order_by=ScenarioChoice.sequence,
+            )
+            .label("nth"),
+        )
+        .where(ScenarioChoice.withdrawn_at.is_(None), ScenarioChoice.action == "chose", *where)
+        .subquery("first_choices")
+    )

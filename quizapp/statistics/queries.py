@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Attempt, Question, Response
-from ..models.scenario import ScenarioChoice
+from ..models.scenario import ScenarioChoice, first_choices
 from ..questions import QUESTION_TYPES
 from .items import (
     DEFAULT_MINIMUM,
@@ -287,30 +287,7 @@ def scenario_alternatives(
     twice)."""
     if not scenarios:
         return {}
-    firsts = (
-        sa.select(
-            ScenarioChoice.attempt_id,
-            ScenarioChoice.question_id,
-            ScenarioChoice.node_key,
-            ScenarioChoice.alternative_key,
-            sa.func.row_number()
-            .over(
-                partition_by=(
-                    ScenarioChoice.attempt_id,
-                    ScenarioChoice.question_id,
-                    ScenarioChoice.node_key,
-                ),
-                order_by=ScenarioChoice.sequence,
-            )
-            .label("nth"),
-        )
-        .where(
-            ScenarioChoice.withdrawn_at.is_(None),
-            ScenarioChoice.action == "chose",
-            ScenarioChoice.question_id.in_([row.id for row in scenarios]),
-        )
-        .subquery("first_choices")
-    )
+    firsts = first_choices(ScenarioChoice.question_id.in_([row.id for row in scenarios]))
     rest = first.c.total - sa.func.coalesce(Response.mark, 0.0)
     rows = db.session.execute(
         sa.select(

@@ -460,10 +460,15 @@ def _people(suppressed: Suppressed, group: Hashable, item: Hashable, *, threshol
     return Share(count, count, _hidden_as(suppressed, key, key, threshold=threshold), (key,))
 
 
+#: Longest bar label drawn (a chart line holds about 50 characters at any width); the
+#: chart's description and the table below have the whole text.
+LABEL_CHARS = 44
+
+
 def _chart(chart_id: str, title: str, rows: tuple[Row, ...]) -> Markup:
     bars = [
         Bar(
-            row.label,
+            row.label if len(row.label) <= LABEL_CHARS else row.label[: LABEL_CHARS - 1] + "\u2026",
             None if row.share.hidden else float(row.share.percent or 0),
             row.share.text,
         )

@@ -945,10 +945,15 @@ def _(v: Visit) -> None:
     v.page.get_by_label("Branching scenario").check()
     submit(v.page, "Continue")
     v.page.get_by_label("Question", exact=True).fill("A scene.")
+    v.page.get_by_role("group", name="Findings this question tests").get_by_role(
+        "checkbox"
+    ).first.check()
+    v.page.get_by_label("Feedback for everyone after answering").fill("Act on concerns.")
     box = v.page.get_by_label("Nodes (YAML)")
     box.fill(box.input_value().replace("next: concern-missed", "next: nowhere"))
     submit(v.page, "Save question")
     expect_errors(v.page)
+    expect(v.page.locator(".govuk-error-summary")).to_contain_text("nowhere")
 
 
 @state("author.add_question", "errors", user=AUTHOR)

@@ -142,6 +142,7 @@ def suppress_cube(
     rules: Iterable[Rule] = (),
     item_sums: Iterable[tuple[Hashable, Sequence[Hashable]]] = (),
     links: Iterable[tuple[tuple[str, Hashable], Sequence[tuple[str, Hashable]]]] = (),
+    already_hidden: Iterable[Key] = (),
     threshold: int,
 ) -> Suppressed:
     """Suppress a cube as one: `measures` gives a cell's people per measure; `rules`, how
@@ -216,7 +217,14 @@ def suppress_cube(
                     )
     totals = [key for key in people if key[1] == TOTAL]
     return Suppressed(
-        dict(values), suppress(people, threshold=threshold, equations=equations, last=totals)
+        dict(values),
+        suppress(
+            people,
+            threshold=threshold,
+            equations=equations,
+            already_hidden=already_hidden,
+            last=totals,
+        ),
     )
 
 

@@ -254,9 +254,9 @@ def graph_links(
     these, a hidden alternative could be worked out as the people reaching the decision
     it leads to (less the other ways in)."""
     nodes = {n["id"]: n for n in spec.get("nodes") or [] if isinstance(n, dict) and "id" in n}
-    everyone: Figure = (PEOPLE, endings_item(bank_key, key))
     incoming: dict[str, list[Figure]] = {}
-    # Everyone reaches where the start leads (once each, however they loop back to it).
+    # Everyone reaches where the start leads (once each, however they loop back to it):
+    # its people are the scenario's, whatever leads back to it.
     first = _landings(nodes, spec.get("start"))
     for node in nodes.values():
         if node.get("kind") != "decision":
@@ -268,8 +268,6 @@ def graph_links(
             )
             for target in _landings(nodes, alternative.get("next")) - first:
                 incoming.setdefault(target, []).append(part)
-    for target in first:
-        incoming[target] = [everyone]
     links = []
     for target, parts in incoming.items():
         if nodes[target].get("kind") == "decision":
@@ -381,17 +379,40 @@ def scenario_cube(
     parts = tuple(name for name in names if name != PEOPLE)
     finest = {(group, NO_LEVEL, item): value for (group, item), value in found.items()}
     values = cube(finest, layout, items, Counts)
-    return suppress_cube(
-        values,
-        layout,
-        items,
-        measures=lambda value: {name: value.people.get(name, 0) for name in names},
-        # Each item's people are the sum of its alternatives (or endings); nothing about
-        # a group too small to show is shown, zeros included.
-        rules=(Rule(PEOPLE, parts, group=True),),
-        links=[link for scenario in scenarios for link in scenario.links],
-        threshold=threshold,
-    )
+    keys = [(name, *cell) for cell in values for name in names]
+    forced: set[Any] = set()
+    while True:
+        suppressed = suppress_cube(
+            values,
+            layout,
+            items,
+            measures=lambda value: {name: value.people.get(name, 0) for name in names},
+            # Each item's people are the sum of its alternatives (or endings); nothing
+            # about a group too small to show is shown, zeros included.
+            rules=(Rule(PEOPLE, parts, group=True),),
+            links=[link for scenario in scenarios for link in scenario.links],
+            already_hidden=forced,
+            threshold=threshold,
+        )
+        # The figures of a scenario add up along its graph in more ways than one sum at a
+        # time can guard (a decision's people less those reaching the next, when only
+        # some of its alternatives lead there): so where any figure of a scenario is
+        # hidden for a group, all its figures for that group are, but the number of
+        # people in the scenario.
+        blocks = {_block(key) for key in suppressed.hidden if _block(key)}
+        more = {key for key in keys if _block(key) in blocks} - set(suppressed.hidden)
+        if not more:
+            return suppressed
+        forced |= set(suppressed.hidden) | more
+
+
+def _block(key: Any) -> tuple[Any, ...] | None:
+    """(group, level, bank, scenario) of a figure, or None for a scenario's people, which
+    stay shown when its other figures are hidden."""
+    measure, group, level, item = key
+    if item[0] == "endings" and measure == PEOPLE:
+        return None
+    return (group, level, item[1], item[2])
 
 
 @dataclass(frozen=True)

@@ -381,3 +381,27 @@ def test_the_persons_own_data_download_holds_each_choice(client, scenario_check)
         (3, "chose", "missed-visits", "ask-gp", True),
     ]
     assert all(c["question"] == "conference-path" and c["at"] for c in mine["scenario_choices"])
+
+
+def test_a_decision_made_again_after_a_loop_says_why_it_earns_nothing():
+    import yaml
+
+    from quizapp.take.results import scenario_path
+
+    from .scenario_world import SCENARIO_YAML
+
+    spec = yaml.safe_load(SCENARIO_YAML)
+    path = [
+        ["chair-proposes", "raise-concern"],
+        ["chair-asks", "refer-back"],
+        ["chair-proposes", "ask-time"],
+        ["chair-asks", "keep-open"],
+    ]
+    taken = scenario_path(spec, path, "baby-protected", {})
+    assert [(step.points, step.repeat) for step in taken.steps] == [
+        (5, False),
+        (0, False),
+        (0, True),
+        (0, True),
+    ]
+    assert taken.points == 5

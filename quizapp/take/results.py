@@ -45,6 +45,8 @@ class PathStep:
     feedback: str
     points: int
     findings: list[Finding]
+    #: The decision was made before on this path (a loop back): it earns nothing more.
+    repeat: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ def scenario_path(
                 feedback=chosen["feedback"],
                 points=mark,
                 findings=[findings[key] for key in chosen.get("findings") or [] if key in findings],
+                repeat=any(step.decision == node["text"] for step in steps),
             )
         )
     end = nodes[ending]

@@ -149,19 +149,8 @@ def choose(
     if sequence != page.sequence or page.decision is None:
         return None
     alternative = offered_alternative(page, arrangement, value)
-    decision = page.decision["id"]
-    decided_before = any(choice.node_key == decision for choice in page.path)
-    choice = ScenarioChoice(
-        attempt_id=attempt.id,
-        question_id=question.id,
-        sequence=sequence,
-        action="chose",
-        node_key=decision,
-        alternative_key=alternative["id"],
-        points=0 if decided_before else alternative["points"],
-        certainty=certainty if attempt.certainty else None,
-        chosen_at=now,
-    )
+    pairs = [*_pairs(page.path), (page.decision["id"], alternative["id"])]
+    choice = _made(attempt, question, pairs, sequence, certainty, now=now)
     db.session.add(choice)
     db.session.flush()
     path = [*page.path, choice]
@@ -227,22 +216,9 @@ def record_path(
     """Record a whole path at once ((decision, alternative, certainty) per choice, as the
     pages would have): for synthetic attempts (the demo, benchmarks), not for practitioners."""
     made: list[ScenarioChoice] = []
-    decided: set[str] = set()
-    for sequence, (decision, alternative, certainty) in enumerate(path, start=1):
-        node = next(n for n in question.spec["nodes"] if n["id"] == decision)
-        points = next(a["points"] for a in node["alternatives"] if a["id"] == alternative)
-        choice = ScenarioChoice(
-            attempt_id=attempt.id,
-            question_id=question.id,
-            sequence=sequence,
-            action="chose",
-            node_key=decision,
-            alternative_key=alternative,
-            points=0 if decision in decided else points,
-            certainty=certainty if attempt.certainty else None,
-            chosen_at=now,
-        )
-        decided.add(decision)
+    for sequence, (_decision, _alternative, certainty) in enumerate(path, start=1):
+        pairs = [(d, a) for d, a, _c in path[:sequence]]
+        choice = _made(attempt, question, pairs, sequence, certainty, now=now)
         db.session.add(choice)
         made.append(choice)
     reached = graph.position(question.spec, _pairs(made))
@@ -250,6 +226,31 @@ def record_path(
         raise ValueError("a recorded path must reach an ending")
     db.session.flush()
     return _record_response(attempt, question, made, reached.node["id"], now=now)
+
+
+def _made(
+    attempt: Attempt,
+    question: Question | QuestionInfo,
+    pairs: list[tuple[str, str]],
+    sequence: int,
+    certainty: int | None,
+    *,
+    now: datetime,
+) -> ScenarioChoice:
+    """The event for the last choice of `pairs` (the path up to and including it), with
+    its points as marked on that path (nothing for a decision made before on it)."""
+    decision, alternative = pairs[-1]
+    return ScenarioChoice(
+        attempt_id=attempt.id,
+        question_id=question.id,
+        sequence=sequence,
+        action="chose",
+        node_key=decision,
+        alternative_key=alternative,
+        points=graph.marked_points(question.spec, pairs)[-1],
+        certainty=certainty if attempt.certainty else None,
+        chosen_at=now,
+    )
 
 
 def _record_response(

@@ -320,7 +320,7 @@ class QuestionForm(FlaskForm):
         data, _lines, problems = read_yaml_piece(field.data)
         if problems:
             line, message = problems[0]
-            raise ValidationError(f"Line {line} of the nodes: {_sentence(message)}")
+            raise ValidationError(f"Line {line} of the nodes: {as_sentence(message)}")
         if not isinstance(data, dict):
             raise ValidationError("Write the nodes as YAML with a start: line and a nodes: list")
         others = sorted(set(data) - {"start", "nodes"})
@@ -458,7 +458,8 @@ def scenario_yaml(question: dict[str, Any]) -> str:
     return dump_yaml(graph)
 
 
-def _sentence(message: str) -> str:
+def as_sentence(message: str) -> str:
+    """A loader's message as a sentence for an error summary (capital first letter)."""
     return message[:1].upper() + message[1:]
 
 

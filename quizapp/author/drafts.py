@@ -30,6 +30,7 @@ from .draft_forms import (
     QuestionForm,
     QuestionTypeForm,
     StageForm,
+    as_sentence,
 )
 
 authors = roles_required(Role.AUTHOR, Role.ADMIN)
@@ -123,12 +124,8 @@ def _show_problems(
         else:
             if hasattr(form, "placed"):  # a scenario's nodes box: say where in it
                 message = form.placed(relative, message)
-            field.errors = [*field.errors, _sentence(message)]
+            field.errors = [*field.errors, as_sentence(message)]
     return bool(found)
-
-
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:]
 
 
 _QUESTION_AT = re.compile(r"questions\[\d+\] \('([^']*)'\)")
@@ -231,7 +228,7 @@ def draft_details(key: str) -> str | Response | tuple[str, int]:
             if target is None:
                 form.form_errors.append(plain_error(error.path, error.message))
             else:
-                target.errors = [*target.errors, _sentence(error.message)]
+                target.errors = [*target.errors, as_sentence(error.message)]
     return _form_page("author/draft_details.html", bool(form.errors), draft=draft, form=form)
 
 

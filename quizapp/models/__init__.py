@@ -21,7 +21,7 @@ from .scenario import ScenarioChoice
 from .settings import PartnershipSettings
 from .tally import AttemptMarks, StatusCount, StatusCountsClock, YearCount
 from .types import utcnow
-from .user import Role, User, UserRole, normalise_email
+from .user import Role, User, UserRole, normalise_email, team_managers
 
 __all__ = [
     "DEFAULT_GRACE_DAYS",
@@ -62,5 +62,6 @@ __all__ = [
     "assignment_teams",
     "normalise_email",
     "question_findings",
+    "team_managers",
     "utcnow",
 ]

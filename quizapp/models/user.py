@@ -37,6 +37,17 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
+#: The teams a person manages: they see those teams' people by name (quizapp.managers).
+team_managers = sa.Table(
+    "team_managers",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "team_id", sa.ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
+)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -75,6 +86,10 @@ class User(UserMixin, db.Model):
     agency: Mapped[Agency | None] = relationship(back_populates="people")
     team: Mapped[Team | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    #: Teams this person manages (any agency's, though normally their own).
+    managed_teams: Mapped[list[Team]] = relationship(
+        secondary=team_managers, order_by="Team.name", lazy="selectin"
+    )
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -92,6 +107,11 @@ class User(UserMixin, db.Model):
     def is_agency_lead(self) -> bool:
         """A lead for one agency: sees that agency's people by name."""
         return self.has_role(Role.LEAD) and self.agency_id is not None
+
+    @property
+    def is_team_manager(self) -> bool:
+        """Manages at least one team: sees its people's named status (quizapp.managers)."""
+        return bool(self.managed_teams)
 
     def grant(self, role: Role) -> None:
         if role not in self.roles:

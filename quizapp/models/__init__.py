@@ -19,6 +19,7 @@ from .reminder import OverdueReminder
 from .requirement import Requirement
 from .scenario import ScenarioChoice
 from .settings import PartnershipSettings
+from .sso import SsoProvider
 from .tally import AttemptMarks, StatusCount, StatusCountsClock, YearCount
 from .types import utcnow
 from .user import Role, User, UserRole, normalise_email, team_managers
@@ -51,6 +52,7 @@ __all__ = [
     "Response",
     "Role",
     "ScenarioChoice",
+    "SsoProvider",
     "Stage",
     "StatusCount",
     "StatusCountsClock",

@@ -50,6 +50,8 @@ class Agency(db.Model):
     statutory_partner: Mapped[bool] = mapped_column(default=False)
     #: Email people when an assignment first requires a check of them.
     assignment_emails: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: Its people sign in only through single sign-on (quizapp.sso), never with a password.
+    sso_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     teams: Mapped[list[Team]] = relationship(

@@ -58,6 +58,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from .dashboards import bp as dashboards_bp
     from .pages import bp as pages_bp
     from .session_timeout import bp as session_bp
+    from .sso import bp as sso_bp
     from .take import bp as take_bp
 
     app.register_blueprint(auth_bp)
@@ -68,6 +69,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboards_bp, url_prefix="/dashboards")
     app.register_blueprint(pages_bp)
     app.register_blueprint(session_bp)
+    app.register_blueprint(sso_bp)
 
     from .cli import register_cli
 

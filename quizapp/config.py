@@ -99,6 +99,12 @@ class Config:
     EMAIL_LIMIT_PER_EMAIL = os.environ.get("QUIZAPP_EMAIL_LIMIT_PER_EMAIL") or "5 per hour"
     #: Years after leaving before `flask retention apply` anonymises a person.
     RETENTION_YEARS = int(os.environ.get("QUIZAPP_RETENTION_YEARS") or 6)
+    #: Single sign-on providers set up by the environment (docs/single-sign-on.md): a JSON
+    #: list of {"slug", "name", "metadata_url", "client_id", "client_secret", "agency"}.
+    #: Administrators can add more in the admin pages.
+    SSO_PROVIDERS = os.environ.get("QUIZAPP_SSO_PROVIDERS") or ""
+    #: Seconds to wait for an identity provider (discovery, keys, token exchange).
+    SSO_HTTP_TIMEOUT = float(os.environ.get("QUIZAPP_SSO_HTTP_TIMEOUT") or 10)
 
 
 class DevelopmentConfig(Config):

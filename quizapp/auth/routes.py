@@ -19,6 +19,8 @@ from ..email import EmailError, render_email, send_email
 from ..extensions import db, limiter, login_manager
 from ..models import Agency, Role, Team, User, normalise_email, utcnow
 from ..models.user import new_session_token
+from ..sso import accounts as sso_accounts
+from ..sso import providers as sso_providers
 from ..web import home_url
 from . import accounts, bp, devices, tokens
 from .forms import (
@@ -222,8 +224,18 @@ def sign_in() -> Page:
         return redirect(home_url())
     form = SignInForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
-        if user is not None and accounts.awaiting_confirmation(user):
+        email = form.email.data or ""
+        # The address's agency first (it says nothing about whether the account exists),
+        # then, for someone who knows the password, their own agency.
+        refusal = sso_accounts.password_refusal(
+            current_app.config, accounts.agency_for_email(email)
+        )
+        user = None if refusal else authenticate(email, form.password.data or "")
+        if user is not None:
+            refusal = sso_accounts.password_refusal(current_app.config, user.agency)
+        if refusal:
+            form.email.errors = [refusal]
+        elif user is not None and accounts.awaiting_confirmation(user):
             # Said only to someone who knows the password, so it reveals nothing more.
             form.email.errors = [
                 f"Confirm your email address first: we sent a link to {user.email}"
@@ -235,7 +247,12 @@ def sign_in() -> Page:
             return response
         else:
             form.email.errors = ["Enter a correct email address and password"]
-    return _form_page("auth/sign_in.html", form)
+    return _form_page(
+        "auth/sign_in.html",
+        form,
+        sso_providers=sso_providers.all_providers(current_app.config),
+        next_path=_safe_next(request.args.get("next")),
+    )
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -264,7 +281,10 @@ def register() -> Page:
     if form.validate_on_submit():
         email = form.email.data or ""
         agency = accounts.agency_for_email(email)
-        if agency is None:
+        refusal = sso_accounts.password_refusal(current_app.config, agency)
+        if refusal:
+            form.email.errors = [refusal]
+        elif agency is None:
             form.email.errors = [
                 "This email address is not from a partnership agency. Use your work email"
                 " address, or ask your safeguarding lead to invite you"
@@ -350,9 +370,22 @@ def confirm_email(token: str) -> Page:
 @public
 def password_reset() -> Page:
     form = PasswordResetRequestForm()
+    refusal = None
     if form.validate_on_submit():
+        refusal = sso_accounts.password_refusal(
+            current_app.config, accounts.agency_for_email(form.email.data or ""), reset=True
+        )
+    if refusal:
+        form.email.errors = [refusal]
+    elif form.is_submitted() and not form.errors:
         user = accounts.user_by_email(form.email.data or "")
-        if user is not None and user.is_active:
+        # Someone whose agency requires single sign-on has no password to reset: the page
+        # is the same as for any address, but no email goes.
+        if (
+            user is not None
+            and user.is_active
+            and not sso_accounts.password_refusal(current_app.config, user.agency)
+        ):
             link = url_for(
                 "auth.choose_new_password",
                 token=tokens.password_reset_token(user),

@@ -55,6 +55,8 @@ def world(app, provider):
             client_id=CLIENT_ID,
             client_secret=CLIENT_SECRET,
             agency_id=None,
+            # The police domain too: the police's own provider still comes first.
+            email_domains="oak.sch.uk\nwmp.police.uk",
         )
     )
     db.session.commit()
@@ -287,8 +289,10 @@ def test_an_unverified_email_is_refused(client, world, provider):
     assert signed_in_as(client) is None
 
 
-def test_an_email_domain_of_no_agency_is_refused(client, world, provider):
-    response = sso_sign_in(client, "kim@gmail.com", slug="schools")
+@pytest.mark.parametrize("email", ["kim@gmail.com", "ann@sandwell.gov.uk"])
+def test_an_email_domain_the_provider_does_not_serve_is_refused(client, world, provider, email):
+    """Gmail is no agency's; the council is an agency, but one that uses passwords."""
+    response = sso_sign_in(client, email, slug="schools")
     assert response.status_code == 403
     assert "is not from an agency that signs in with Schools account" in page_text(response)
     assert people() == 0
@@ -408,7 +412,8 @@ def test_the_sign_in_page_offers_each_provider(client, world):
 def test_environment_providers_are_read_from_json():
     providers = parse_environment(
         '[{"slug": "nhs-cis2", "name": "NHS Care Identity", "metadata_url": "https://x/.well-'
-        'known/openid-configuration", "client_id": "a", "client_secret": "b"}]'
+        'known/openid-configuration", "client_id": "a", "client_secret": "b",'
+        ' "email_domains": ["oak.sch.uk", "elm.sch.uk"]}]'
     )
     assert providers == [
         {
@@ -418,6 +423,7 @@ def test_environment_providers_are_read_from_json():
             "client_id": "a",
             "client_secret": "b",
             "agency": "",
+            "email_domains": "oak.sch.uk\nelm.sch.uk",
         }
     ]
     assert parse_environment("") == []
@@ -430,6 +436,11 @@ def test_environment_providers_are_read_from_json():
         ('{"slug": "a"}', "must be a JSON list"),
         ('[{"slug": "a", "name": "A"}]', "has no metadata_url, client_id, client_secret"),
         (
+            '[{"slug": "a", "name": "A", "metadata_url": "u", "client_id": "c",'
+            ' "client_secret": "s"}]',
+            "needs an agency or email_domains",
+        ),
+        (
             '[{"slug": "Bad Slug", "name": "A", "metadata_url": "u", "client_id": "c",'
             ' "client_secret": "s"}]',
             "must be lower case",
@@ -439,3 +450,98 @@ def test_environment_providers_are_read_from_json():
 def test_a_wrong_environment_setting_says_what_is_wrong(value, words):
     with pytest.raises(ConfigError, match=words):
         parse_environment(value)
+
+
+# Administration --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(client, auth, world):
+    create_user(email="admin@partnership.example.org", roles=(Role.PRACTITIONER, Role.ADMIN))
+    assert auth.sign_in("admin@partnership.example.org").status_code == 302
+    return client
+
+
+PROVIDER_FORM = {
+    "name": "Council account",
+    "slug": "sandwell",
+    "metadata_url": "https://login.microsoftonline.com/tenant/v2.0/.well-known/openid-configuration",
+    "client_id": "client-1",
+    "client_secret": "secret-1",
+    "email_domains": "",
+}
+
+
+def test_an_admin_adds_a_provider_and_its_secret_is_never_shown(admin_client, world):
+    council = world["council"]
+    response = admin_client.post(
+        "/admin/single-sign-on/new", data={**PROVIDER_FORM, "agency": str(council.id)}
+    )
+    assert response.status_code == 302
+    row = db.session.scalar(sa.select(SsoProvider).where(SsoProvider.slug == "sandwell"))
+    assert (row.agency_id, row.client_secret) == (council.id, "secret-1")
+
+    listing = page_text(admin_client.get("/admin/single-sign-on/"))
+    assert "Sign in with Council account" in listing
+    assert "Sign in with West Midlands Police account" in listing
+    assert "Server settings (cannot be changed here)" in listing  # the environment's
+    form = admin_client.get(f"/admin/single-sign-on/{row.id}/edit").get_data(as_text=True)
+    assert "secret-1" not in form
+    assert "client-1" in form
+
+    changed = {**PROVIDER_FORM, "name": "Sandwell account", "client_secret": ""}
+    response = admin_client.post(
+        f"/admin/single-sign-on/{row.id}/edit",
+        data={**changed, "agency": "", "email_domains": "Sandwell.gov.uk\n"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    row = db.session.get(SsoProvider, row.id)
+    assert (row.name, row.agency_id, row.client_secret) == ("Sandwell account", None, "secret-1")
+    assert row.email_domains == "sandwell.gov.uk"
+
+
+def test_a_provider_form_with_problems_saves_nothing(admin_client, world):
+    response = admin_client.post(
+        "/admin/single-sign-on/new", data={**PROVIDER_FORM, "slug": "wmp", "agency": ""}
+    )
+    assert response.status_code == 422
+    assert "Another provider has this short name" in page_text(response)
+    response = admin_client.post(
+        "/admin/single-sign-on/new", data={**PROVIDER_FORM, "client_secret": "", "agency": ""}
+    )
+    assert response.status_code == 422
+    assert "Enter the client secret" in page_text(response)
+    response = admin_client.post("/admin/single-sign-on/new", data={**PROVIDER_FORM, "agency": ""})
+    assert response.status_code == 422
+    assert "Enter the email domains this provider signs in" in page_text(response)
+    response = admin_client.post(
+        "/admin/single-sign-on/new",
+        data={**PROVIDER_FORM, "slug": "Not OK", "metadata_url": "login.example", "agency": ""},
+    )
+    assert response.status_code == 422
+    assert "Short name must be lower case letters" in page_text(response)
+    assert "starting with https://" in page_text(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SsoProvider)) == 1
+
+
+def test_an_admin_requires_sso_only_for_an_agency_that_has_a_provider(admin_client, world):
+    """The council has email domains, but no provider lists them."""
+    council, police = world["council"], world["police"]
+    response = admin_client.post(
+        f"/admin/agencies/{council.id}/sign-in", data={"sso_required": "yes"}
+    )
+    assert response.status_code == 422
+    assert "Sandwell Council has no single sign-on provider yet" in page_text(response)
+
+    response = admin_client.post(
+        f"/admin/agencies/{police.id}/sign-in", data={"sso_required": "yes"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(police), police.id).sso_required is True
+    assert db.session.get(type(council), council.id).sso_required is False
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "agency.sso_required")
+    )
+    assert event.details == {"on": True}

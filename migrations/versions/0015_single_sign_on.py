@@ -5,7 +5,8 @@ Revises: 0014
 Create Date: 2026-11-30
 
 - sso_providers: a provider's discovery address, client id and secret, and the one agency
-  it serves (or none: the agency listing the email's domain).
+  it serves (or none: then the email domains it serves, each person joining the agency
+  listing their domain).
 - agencies.sso_required: the agency's people sign in only through single sign-on.
 """
 
@@ -29,6 +30,7 @@ def upgrade() -> None:
         sa.Column("client_id", sa.String(length=255), nullable=False),
         sa.Column("client_secret", sa.String(length=500), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=True),
+        sa.Column("email_domains", sa.Text(), server_default="", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("slug = lower(slug)", name=op.f("ck_sso_providers_slug_lower_case")),
         sa.CheckConstraint("length(slug) > 0", name=op.f("ck_sso_providers_slug_not_empty")),

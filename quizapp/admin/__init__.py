@@ -10,3 +10,4 @@ from . import invitations as invitations  # noqa: E402
 from . import people as people  # noqa: E402
 from . import person as person  # noqa: E402
 from . import settings as settings  # noqa: E402
+from . import sso as sso  # noqa: E402

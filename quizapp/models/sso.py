@@ -39,10 +39,13 @@ class SsoProvider(db.Model):
     client_id: Mapped[str] = mapped_column(sa.String(255))
     #: Never shown back in forms.
     client_secret: Mapped[str] = mapped_column(sa.String(500))
-    #: The one agency whose people sign in here; None: the agency listing the email's domain.
+    #: The one agency whose people sign in here; None: by email domain (below).
     agency_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("agencies.id", ondelete="CASCADE"), index=True
     )
+    #: For a provider of no one agency: the email domains it signs in, one per line, lower
+    #: case (each person joins the agency listing their domain). Empty otherwise.
+    email_domains: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agency: Mapped[Agency | None] = relationship()

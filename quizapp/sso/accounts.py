@@ -49,6 +49,8 @@ def _name(claims: Mapping[str, Any], email: str) -> str:
 
 def agency_of(provider: Provider, email: str) -> Agency | None:
     if provider.by_email_domain:
+        if email.rpartition("@")[2] not in provider.email_domains:
+            return None
         return accounts.agency_for_email(email)
     return db.session.get(Agency, provider.agency_id) if provider.agency_id else None
 

@@ -5,8 +5,9 @@ read-only in the admin pages) and the sso_providers table (added by an administr
 An environment provider names its agency by name, since ids differ between databases.
 
 A provider tied to one agency serves that agency only. A provider tied to none (say,
-Google for schools) serves the agency listing the email's domain, unless that agency has
-a provider of its own: then its people must use that one.
+Google for several schools) serves the email domains listed with it: each person joins
+the agency listing their email's domain, unless that agency has a provider of its own
+(then its people must use that one). Nobody else can use single sign-on.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class Provider:
     agency_id: int | None
     #: The agency name an environment provider gave ("" for none).
     agency_name: str = ""
+    #: For a provider of no one agency: the email domains it signs in.
+    email_domains: frozenset[str] = frozenset()
     #: Set in the environment: shown, not changed, in the admin pages.
     from_environment: bool = False
     #: The sso_providers row, for providers added by an administrator.
@@ -85,9 +88,18 @@ def parse_environment(value: str | Iterable[Mapping[str, Any]] | None) -> list[d
             )
         if slug in {p["slug"] for p in providers}:
             raise ConfigError(f"QUIZAPP_SSO_PROVIDERS names {slug!r} twice")
-        providers.append(
-            {key: str(item.get(key) or "").strip() for key in (*REQUIRED_KEYS, "agency")}
-        )
+        provider = {key: str(item.get(key) or "").strip() for key in (*REQUIRED_KEYS, "agency")}
+        domains = item.get("email_domains") or []
+        if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
+            raise ConfigError(
+                f"QUIZAPP_SSO_PROVIDERS item {number}: email_domains must be a list of domains"
+            )
+        if not provider["agency"] and not domains:
+            raise ConfigError(
+                f"QUIZAPP_SSO_PROVIDERS item {number} needs an agency or email_domains"
+            )
+        provider["email_domains"] = "\n".join(domains)
+        providers.append(provider)
     return providers
 
 
@@ -107,6 +119,7 @@ def _from_environment(config: Mapping[str, Any]) -> list[Provider]:
             client_secret=item["client_secret"],
             agency_id=ids.get(item["agency"]),
             agency_name=item["agency"],
+            email_domains=parse_domains(item["email_domains"]),
             from_environment=True,
         )
         for item in items
@@ -122,8 +135,14 @@ def _from_row(row: SsoProvider) -> Provider:
         client_secret=row.client_secret,
         agency_id=row.agency_id,
         agency_name=row.agency.name if row.agency else "",
+        email_domains=parse_domains(row.email_domains),
         id=row.id,
     )
+
+
+def parse_domains(text: str) -> frozenset[str]:
+    """Domains written one per line (or separated by spaces or commas), lower-cased."""
+    return frozenset(part.lower() for part in re.split(r"[\s,]+", text or "") if part)
 
 
 def all_providers(config: Mapping[str, Any]) -> list[Provider]:
@@ -143,7 +162,8 @@ def serves(provider: Provider, agency: Agency, providers: list[Provider]) -> boo
     """Whether the agency's people may sign in through `provider`."""
     if not provider.by_email_domain:
         return provider.agency_id == agency.id
-    return bool(agency.email_domains) and not any(
+    domains = {row.domain for row in agency.email_domains}
+    return bool(domains & provider.email_domains) and not any(
         p.agency_id == agency.id for p in providers if not p.by_email_domain
     )
 

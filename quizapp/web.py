@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, flash, g, render_template, request, session, url_for
@@ -183,6 +184,16 @@ HOMES: list[tuple[Role, str]] = [
 ]
 #: For someone signed in without any role: help says what each role does and who to ask.
 NO_ROLE_HOME = "pages.help"
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site paths, so a link can't send someone elsewhere after signing in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 def home_url(user: Any = None) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 from werkzeug.security import generate_password_hash
 
 from quizapp.extensions import db
-from quizapp.models import Agency, Role, Team, User, utcnow
+from quizapp.models import Agency, Role, SsoProvider, Team, User, utcnow
 
 from .factories import DEFAULT_PASSWORD, SMALL_BANK, check_for, import_bank_text
 
@@ -182,6 +182,14 @@ POLICY: dict[str, Entry] = {
     # Administration
     "admin.home": signed_in(*ADMINS),
     "admin.agencies": signed_in(*ADMINS),
+    "admin.sso_providers": signed_in(*ADMINS),
+    "admin.new_sso_provider": signed_in(*ADMINS),
+    "admin.edit_sso_provider": signed_in(*ADMINS, provider_id="sso_provider_id"),
+    "admin.agency_sign_in": signed_in(*ADMINS, agency_id="agency_a_id"),
+    # Public, but the world's provider is no provider (its discovery would need a real
+    # one): everyone gets 404. tests/test_single_sign_on.py runs the flow itself.
+    "sso.start": Entry({kind: MISSING for kind in KINDS}, {"slug": "sso_slug"}),
+    "sso.callback": Entry({kind: MISSING for kind in KINDS}, {"slug": "sso_slug"}),
     "admin.add_agency": signed_in(*ADMINS),
     "admin.agency": signed_in(*ADMINS, agency_id="agency_a_id"),
     "admin.edit_agency": signed_in(*ADMINS, agency_id="agency_a_id"),
@@ -263,6 +271,8 @@ class World:
     confirm_token: str
     reset_token: str
     invitation_token: str
+    sso_provider_id: int = 0
+    sso_slug: str = "no-such-provider"
     stage_key: str = "first"
     question_key: str = "q-single"
     finding_key: str = "sharing"
@@ -346,6 +356,15 @@ def build_world() -> World:
         now=now,
         valid_for=timedelta(days=14),
     )
+    provider = SsoProvider(
+        slug="agency-a",
+        name="Agency A account",
+        metadata_url="https://login.example.org/.well-known/openid-configuration",
+        client_id="client",
+        client_secret="secret",
+        agency=agency_a,
+    )
+    db.session.add(provider)
     db.session.commit()
     return World(
         users=users,
@@ -366,6 +385,7 @@ def build_world() -> World:
         confirm_token=tokens.confirmation_token(unconfirmed),
         reset_token=tokens.password_reset_token(users["practitioner"]),
         invitation_token=tokens.invitation_token(invitation),
+        sso_provider_id=provider.id,
     )
 
 

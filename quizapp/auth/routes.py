@@ -2,7 +2,6 @@ import math
 import time
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -22,6 +21,7 @@ from ..models.user import new_session_token
 from ..sso import accounts as sso_accounts
 from ..sso import providers as sso_providers
 from ..web import home_url
+from ..web import safe_next as _safe_next
 from . import accounts, bp, devices, tokens
 from .forms import (
     AcceptInvitationForm,
@@ -46,16 +46,6 @@ def load_user(session_token: str):
         .where(User.session_token == session_token)
         .options(joinedload(User.role_rows))
     )
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths, so a link can't send someone elsewhere after signing in."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _form_page(template: str, form, **context) -> Page:

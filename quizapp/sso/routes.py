@@ -18,10 +18,9 @@ from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 
 from ..access import public
-from ..auth.routes import _safe_next
 from ..extensions import db
 from ..models import utcnow
-from ..web import home_url
+from ..web import home_url, safe_next
 from . import accounts, bp, oidc, providers
 from .oidc import SignInRefused
 
@@ -68,7 +67,7 @@ def start(slug: str) -> Page:
         "nonce": pending.nonce,
         "code_verifier": pending.code_verifier,
         "started": time.time(),
-        "next": _safe_next(request.values.get("next")),
+        "next": safe_next(request.values.get("next")),
     }
     return redirect(url)
 

@@ -142,7 +142,7 @@ def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).not_to_have_url(re.compile(r"/sign-in"))
 
 

@@ -65,7 +65,7 @@ def _sign_in_here(page: Page, email: str) -> None:
     """Sign in on the sign-in page the service sent us to (keeping its `next`)."""
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def _first_question(page: Page, email: str) -> str:

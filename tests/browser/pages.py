@@ -132,6 +132,9 @@ EXCLUDED: dict[str, str] = {
     "dashboards.report_xlsx": "file download (XLSX); test_journeys opens it",
     "account.download": "file download (JSON of a person's own data), not a page",
     "admin.people_template": "file download (the CSV template), not a page",
+    "sso.start": "redirect only: to the identity provider",
+    "sso.callback": "needs a running identity provider: test_sso_journeys.py runs axe on its"
+    " refusal page",
 }
 
 
@@ -1067,6 +1070,79 @@ def _(v: Visit) -> None:
 def _(v: Visit) -> None:
     ensure_states_agency(v.page)
     v.page.get_by_role("link", name=f"Remove {STATES_TEAM}").click()
+
+
+#: A single sign-on provider of the page states' own (by email domain: the states agency's).
+STATES_PROVIDER = "Browser states account"
+
+
+def ensure_states_provider(page: Page) -> None:
+    """Leaves the page on the providers list, with the states' provider on it."""
+    page.goto("/admin/single-sign-on/")
+    if page.get_by_role("link", name=f"Change {STATES_PROVIDER}").count():
+        return
+    page.get_by_role("button", name="Add a provider").click()
+    page.get_by_label("Name on the sign-in button").fill(STATES_PROVIDER)
+    page.get_by_label("Short name for the web address").fill("browser-states")
+    page.get_by_label("Metadata address").fill(
+        "https://login.example.org/tenant/v2.0/.well-known/openid-configuration"
+    )
+    page.get_by_label("Client ID").fill("browser-states-client")
+    page.get_by_label("Client secret").fill("browser-states-secret")
+    page.get_by_label("Email domains (if by email address)").fill(STATES_DOMAIN)
+    submit(page, "Save provider")
+    expect(page.get_by_role("link", name=f"Change {STATES_PROVIDER}")).to_be_visible()
+
+
+@state("admin.sso_providers", "results", user=ADMIN)
+def _(v: Visit) -> None:
+    ensure_states_provider(v.page)
+
+
+@state("admin.new_sso_provider", "empty", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/single-sign-on/")
+    v.page.get_by_role("button", name="Add a provider").click()
+
+
+@state("admin.new_sso_provider", "errors", user=ADMIN)
+def _(v: Visit) -> None:
+    v.page.goto("/admin/single-sign-on/")
+    v.page.get_by_role("button", name="Add a provider").click()
+    submit(v.page, "Save provider")
+    expect_errors(v.page)
+
+
+@state("admin.edit_sso_provider", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    ensure_states_provider(v.page)
+    v.page.get_by_role("link", name=f"Change {STATES_PROVIDER}").click()
+
+
+@state("admin.edit_sso_provider", "errors", user=ADMIN)
+def _(v: Visit) -> None:
+    ensure_states_provider(v.page)
+    v.page.get_by_role("link", name=f"Change {STATES_PROVIDER}").click()
+    v.page.get_by_label("Client ID").fill("")
+    submit(v.page, "Save provider")
+    expect_errors(v.page)
+
+
+@state("admin.agency_sign_in", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    ensure_states_agency(v.page)
+    v.page.get_by_role("link", name="Change how people sign in").click()
+
+
+@state("admin.agency_sign_in", "errors", user=ADMIN)
+def _(v: Visit) -> None:
+    """An agency with no provider can't require single sign-on: nothing changes."""
+    v.page.goto("/admin/agencies/")
+    v.page.get_by_role("link", name=HOUSING).click()
+    v.page.get_by_role("link", name="Change how people sign in").click()
+    v.page.get_by_label("With single sign-on only").check()
+    submit(v.page, "Save")
+    expect_errors(v.page)
 
 
 @state("admin.people", "empty", user=ADMIN)

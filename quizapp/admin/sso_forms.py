@@ -92,7 +92,7 @@ class SsoProviderForm(FlaskForm):
     )
     agency = SelectField(
         "Agency",
-        description="Whose people sign in with this provider. Choose By email address for a"
+        description='Whose people sign in with this provider. Choose "By email address" for a'
         " provider several agencies share, and list their email domains below: each person"
         " joins the agency listing their email domain.",
         widget=GovSelect(),

@@ -545,3 +545,35 @@ def test_an_admin_requires_sso_only_for_an_agency_that_has_a_provider(admin_clie
         sa.select(AuditEvent).where(AuditEvent.action == "agency.sso_required")
     )
     assert event.details == {"on": True}
+
+
+def test_an_invitation_into_an_agency_requiring_sso_points_to_it(client, world):
+    from quizapp.auth import tokens
+    from quizapp.auth.accounts import create_invitation
+    from quizapp.models import utcnow
+
+    admin = create_user(email="admin@partnership.example.org", roles=(Role.ADMIN,))
+    invitation = create_invitation(
+        admin,
+        name="New Officer",
+        email="new@wmp.police.uk",
+        agency=world["police"],
+        team=None,
+        job_role="",
+        level=None,
+        now=utcnow(),
+    )
+    world["police"].sso_required = True
+    db.session.commit()
+    link = f"/invitations/{tokens.invitation_token(invitation)}"
+    response = client.post(
+        link,
+        data={
+            "password": "velvet lantern orbit 2026",
+            "confirm_password": "velvet lantern orbit 2026",
+        },
+    )
+    assert response.status_code == 409
+    assert "Use Sign in with West Midlands Police account instead" in page_text(response)
+    assert people() == 1  # only the administrator
+    assert signed_in_as(client) is None

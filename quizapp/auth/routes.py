@@ -532,6 +532,13 @@ def accept_invitation(token: str) -> Page:
         return _link_problem("invitation", error)
     if not accounts.may_accept(invitation):
         return _account_exists(invitation.email)
+    refusal = sso_accounts.password_refusal(current_app.config, invitation.agency)
+    if refusal:
+        # No password to choose: single sign-on makes or opens the account on first use.
+        page = render_template(
+            "auth/sso_problem.html", title="Sign in with single sign-on", message=refusal + "."
+        )
+        return page, 409
     form = AcceptInvitationForm()
     if form.validate_on_submit():
         try:

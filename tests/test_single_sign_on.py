@@ -577,3 +577,35 @@ def test_an_invitation_into_an_agency_requiring_sso_points_to_it(client, world):
     assert "Use Sign in with West Midlands Police account instead" in page_text(response)
     assert people() == 1  # only the administrator
     assert signed_in_as(client) is None
+
+
+def test_single_sign_on_accepts_an_open_invitation(client, world, provider):
+    """Invited as a lead into a team: the first single sign-on gives what the
+    invitation gives, and the invitation is used."""
+    from quizapp.auth.accounts import create_invitation
+    from quizapp.models import Invitation, Team, utcnow
+
+    admin = create_user(email="admin@partnership.example.org", roles=(Role.ADMIN,))
+    team = Team(agency=world["police"], name="Public protection")
+    db.session.add(team)
+    db.session.flush()
+    invitation = create_invitation(
+        admin,
+        name="Lee Lead",
+        email="lee@wmp.police.uk",
+        agency=world["police"],
+        team=team,
+        job_role="Detective sergeant",
+        level=None,
+        roles=[Role.LEAD],
+        now=utcnow(),
+    )
+    db.session.commit()
+
+    assert sso_sign_in(client, "lee@wmp.police.uk", name="Lee From Token").status_code == 302
+
+    user = db.session.scalar(sa.select(User).where(User.email == "lee@wmp.police.uk"))
+    assert user.roles == {Role.PRACTITIONER, Role.LEAD}
+    assert (user.name, user.team_id, user.job_role) == ("Lee Lead", team.id, "Detective sergeant")
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).accepted_at is not None

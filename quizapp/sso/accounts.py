@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from ..audit import record
 from ..auth import accounts
 from ..extensions import db
-from ..models import Agency, Role, User, normalise_email
+from ..models import Agency, Invitation, Role, User, normalise_email
 from .oidc import SignInRefused
 from .providers import Provider, providers_for, serves
 
@@ -55,6 +57,32 @@ def agency_of(provider: Provider, email: str) -> Agency | None:
     return db.session.get(Agency, provider.agency_id) if provider.agency_id else None
 
 
+def _open_invitation(email: str, agency: Agency, *, now: datetime) -> Invitation | None:
+    """The newest invitation to this address into this agency, still open and in date:
+    single sign-on accepts it, so the person gets the roles and team it gives."""
+    return db.session.scalar(
+        sa.select(Invitation)
+        .where(
+            Invitation.email == email,
+            Invitation.agency_id == agency.id,
+            Invitation.open_condition(),
+            Invitation.expires_at > now,
+        )
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        .limit(1)
+    )
+
+
+def _accept(invitation: Invitation | None, user: User, *, now: datetime) -> None:
+    if invitation is None:
+        return
+    for role in invitation.roles:
+        user.grant(Role(role))
+    invitation.accepted_at = now
+    db.session.flush()
+    accounts.cancel_open_invitations(user.email, now=now)
+
+
 def sign_in(
     provider: Provider, claims: Mapping[str, Any], *, providers: list[Provider], now: datetime
 ) -> SignIn:
@@ -80,11 +108,16 @@ def sign_in(
         )
     user = accounts.user_by_email(email)
     created = user is None
+    invitation = _open_invitation(email, agency, now=now)
     if user is None:
         user = User(email=email, name=_name(claims, email), agency=agency, active=True)
+        if invitation is not None:
+            user.name, user.team_id = invitation.name, invitation.team_id
+            user.job_role, user.level = invitation.job_role, invitation.level
         user.grant(Role.PRACTITIONER)
         db.session.add(user)
         db.session.flush()
+        _accept(invitation, user, now=now)
         accounts.confirm_email(user, now=now)
     elif not user.is_active:
         raise _refused(
@@ -96,9 +129,12 @@ def sign_in(
             f"Your account is not listed under {agency.name}, so {provider.name} cannot"
             " sign you in. Sign in with your password, or ask an administrator."
         )
-    elif user.email_confirmed_at is None:
-        # The provider has confirmed the address, as the emailed link would have.
-        accounts.confirm_email(user, now=now)
+    else:
+        if accounts.invitation_can_open(user):
+            _accept(invitation, user, now=now)
+        if user.email_confirmed_at is None:
+            # The provider has confirmed the address, as the emailed link would have.
+            accounts.confirm_email(user, now=now)
     record(
         "sign_in.sso",
         f"user:{user.id}",

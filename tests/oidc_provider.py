@@ -11,9 +11,9 @@ endpoint, as Microsoft Entra ID or NHS CIS2 would:
   redirect_uri and the PKCE code verifier, then issues a signed ID token.
 
 POST /control (JSON) makes it misbehave on the ID tokens it issues next:
-{"mode": "wrong-issuer" | "expired" | "wrong-audience" | "bad-signature" | "wrong-nonce"
-| "normal", "email_verified": false}. GET /control returns the authorization and token
-requests it has seen, so tests can check what the app sent.
+{"mode": "wrong-issuer" | "expired" | "wrong-audience" | "bad-signature" | "hmac"
+| "wrong-nonce" | "normal", "email_verified": false}. GET /control returns the
+authorization and token requests it has seen, so tests can check what the app sent.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from joserfc import jwt
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import KeySet, OctKey, RSAKey
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -162,6 +162,10 @@ class Provider:
             claims["nonce"] = "not-the-apps-nonce"
         elif self.mode == "bad-signature":
             key = self.other_key
+        elif self.mode == "hmac":
+            # Signed with the client secret (HS256), which a careless client would accept.
+            secret = OctKey.import_key(self.clients[grant["client_id"]])
+            return jwt.encode({"alg": "HS256"}, claims, secret, algorithms=["HS256"])
         return jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, key)
 
 

@@ -213,6 +213,7 @@ def test_a_new_session_is_made_at_sign_in(client, world, provider):
         ("wrong-audience", "was meant for another service"),
         ("bad-signature", "was not signed with its key"),
         ("wrong-nonce", "belongs to another sign-in"),
+        ("hmac", "We could not read the answer from West Midlands Police account"),
     ],
 )
 def test_a_token_that_fails_a_check_is_refused(client, world, provider, mode, words):

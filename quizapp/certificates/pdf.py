@@ -112,7 +112,7 @@ def learning_record_pdf(
     pdf.line_of(service_name, 10, gap=4)
     pdf.line_of("Continuing professional development (CPD) log", 18, bold=True, gap=2)
     pdf.line_of(f"{name}. Made on {record.date_text(generated_at)}.", 11, gap=6)
-    widths = (28, 40, 100, 60, 16, 17)
+    widths = (24, 34, 97, 54, 26, 26)
     pdf.style(9)
     with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.5) as table:
         header = table.row()

@@ -377,3 +377,18 @@ def test_check_settings_edit_cpd_minutes_and_participatory(world, client):
     assert client.post(f"/admin/checks/{check.id}", data=settings).status_code == 302
     db.session.refresh(check)
     assert check.cpd_minutes == 90
+
+
+def test_an_anonymised_holders_certificate_shows_no_initials(world, client):
+    from quizapp.privacy import anonymise
+
+    person, _, check = world
+    _take(person, check, now=datetime.now(UTC) - timedelta(days=3))
+    code = db.session.scalars(sa.select(Certificate.code)).one()
+    anonymise(person, now=datetime.now(UTC))
+    db.session.commit()
+    response = client.get(f"/verify/{code}")
+    assert response.status_code == 200
+    assert "Genuine certificate" in response.text
+    assert "the holder&#39;s details have been removed" in response.text
+    assert "A. B." not in response.text

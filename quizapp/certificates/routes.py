@@ -111,13 +111,22 @@ def verify_code(code: str) -> Response:
         page = render_template(
             "certificates/verified.html",
             standing=queries.standing(found, now=utcnow()),
-            initials=codes.initials(found.user.name),
+            initials=_holder(found),
             code=codes.shown(found.code),
         )
         response = current_app.make_response(page)
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _holder(found: Certificate) -> str:
+    """Initials only; nothing for someone anonymised (their placeholder name is no one's)."""
+    from ..privacy import is_anonymised
+
+    if is_anonymised(found.user):
+        return "Not shown: the holder's details have been removed"
+    return codes.initials(found.user.name)
 
 
 # Learning record ------------------------------------------------------------------------

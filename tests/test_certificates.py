@@ -392,3 +392,25 @@ def test_an_anonymised_holders_certificate_shows_no_initials(world, client):
     assert "Genuine certificate" in response.text
     assert "the holder&#39;s details have been removed" in response.text
     assert "A. B." not in response.text
+
+
+def test_a_bank_file_can_set_cpd_minutes_and_participatory(app):
+    from quizapp.banks import load_bank_text
+
+    text = small_bank(
+        **{
+            "  refresh_months: 12\n": "  refresh_months: 12\n  cpd_minutes: 90\n"
+            "  participatory: true\n"
+        }
+    )
+    check = check_for(import_bank_text(text, filename="cpd.yaml"))
+    assert (check.cpd_minutes, check.participatory) == (90, True)
+    plain = check_for(import_bank_text(small_bank(**{"id: small-bank": "id: plain-bank"})))
+    assert (plain.cpd_minutes, plain.participatory) == (20, False)
+    wrong = load_bank_text(
+        small_bank(**{"  refresh_months: 12\n": "  refresh_months: 12\n  cpd_minutes: -5\n"}),
+        "bad.yaml",
+    )
+    assert [(e.path, e.message) for e in wrong.errors] == [
+        ("check.cpd_minutes", "should be at least 0")
+    ]

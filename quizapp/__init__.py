@@ -55,6 +55,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .author import bp as author_bp
+    from .certificates import bp as certificates_bp
     from .dashboards import bp as dashboards_bp
     from .pages import bp as pages_bp
     from .session_timeout import bp as session_bp
@@ -68,6 +69,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(author_bp, url_prefix="/author")
     app.register_blueprint(dashboards_bp, url_prefix="/dashboards")
     app.register_blueprint(pages_bp)
+    app.register_blueprint(certificates_bp)
     app.register_blueprint(session_bp)
     app.register_blueprint(sso_bp)
 

@@ -8,7 +8,13 @@ from typing import Any
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovTextInput
 from wtforms import BooleanField, IntegerField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 
 def pass_mark_field() -> IntegerField:
@@ -55,6 +61,37 @@ def refresh_months_field() -> IntegerField:
             InputRequired(message="Enter the refresh period"),
             NumberRange(min=1, max=120, message="Refresh period must be between 1 and 120 months"),
         ],
+    )
+
+
+def _kept_when_not_sent(form: Any, field: Any) -> None:
+    """A form without the field at all (an old form, a script) keeps the current value;
+    a box sent empty is still an error."""
+    if not field.raw_data:
+        raise StopValidation()
+
+
+def cpd_minutes_field() -> IntegerField:
+    """Not sent: the current setting is kept (the field's data is the object's)."""
+    return IntegerField(
+        "CPD minutes",
+        widget=GovTextInput(),
+        description="How much continuing professional development a pass counts for."
+        " Certificates already issued keep the minutes they were issued with.",
+        validators=[
+            _kept_when_not_sent,
+            InputRequired(message="Enter the CPD minutes"),
+            NumberRange(min=0, max=6000, message="CPD minutes must be between 0 and 6,000"),
+        ],
+    )
+
+
+def participatory_field() -> BooleanField:
+    return BooleanField(
+        "Counts as participatory learning",
+        widget=GovCheckboxInput(),
+        description="Only when people take the check together with other professionals,"
+        " for example in a facilitated session. A check taken alone is not participatory.",
     )
 
 

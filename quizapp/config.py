@@ -97,6 +97,8 @@ class Config:
     #: Emails sent by registering or asking for a password reset, per address and per email.
     EMAIL_LIMIT_PER_ADDRESS = os.environ.get("QUIZAPP_EMAIL_LIMIT_PER_ADDRESS") or "20 per hour"
     EMAIL_LIMIT_PER_EMAIL = os.environ.get("QUIZAPP_EMAIL_LIMIT_PER_EMAIL") or "5 per hour"
+    #: Certificate look-ups (/verify/<code>) allowed per client address.
+    VERIFY_LIMIT_PER_ADDRESS = os.environ.get("QUIZAPP_VERIFY_LIMIT") or "10 per minute"
     #: Years after leaving before `flask retention apply` anonymises a person.
     RETENTION_YEARS = int(os.environ.get("QUIZAPP_RETENTION_YEARS") or 6)
     #: Single sign-on providers set up by the environment (docs/single-sign-on.md): a JSON

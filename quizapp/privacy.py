@@ -22,6 +22,7 @@ from .extensions import db
 from .models import (
     Attempt,
     AuditEvent,
+    Certificate,
     Check,
     Completion,
     Invitation,
@@ -105,6 +106,9 @@ def export_person(user: User, *, now: datetime) -> dict[str, Any]:
     completions = db.session.scalars(
         sa.select(Completion).where(Completion.user_id == user.id).order_by(Completion.id)
     ).all()
+    certificates = db.session.scalars(
+        sa.select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.id)
+    ).all()
     # Answers sent after an idle sign-out and not saved yet (quizapp/take/kept.py).
     kept = db.session.execute(
         sa.select(KeptAnswer, Question.key)
@@ -185,6 +189,19 @@ def export_person(user: User, *, now: datetime) -> dict[str, Any]:
                 "expires_at": _iso(completion.expires_at),
             }
             for completion in completions
+        ],
+        "certificates": [
+            {
+                "attempt": certificate.attempt_id,
+                "code": certificate.code,
+                "check": certificate.check_title,
+                "bank_version": certificate.version_number,
+                "passed_at": _iso(certificate.passed_at),
+                "expires_at": _iso(certificate.expires_at),
+                "cpd_minutes": certificate.cpd_minutes,
+                "participatory": certificate.participatory,
+            }
+            for certificate in certificates
         ],
     }
 

@@ -22,10 +22,11 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
+import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from quizapp.extensions import db
-from quizapp.models import Agency, Role, SsoProvider, Team, User, utcnow
+from quizapp.models import Agency, Certificate, Role, SsoProvider, Team, User, utcnow
 
 from .factories import DEFAULT_PASSWORD, SMALL_BANK, check_for, import_bank_text
 
@@ -127,6 +128,19 @@ POLICY: dict[str, Entry] = {
     "take.question": own_attempt(key="question_key"),
     "take.check_answers": own_attempt(),
     "take.result": signed_in("practitioner", otherwise=MISSING, attempt_id="submitted_attempt_id"),
+    # Certificates: the practitioner's own passed attempt; verifying one: anyone.
+    "certificates.certificate": signed_in(
+        "practitioner", otherwise=MISSING, attempt_id="submitted_attempt_id"
+    ),
+    "certificates.certificate_pdf": signed_in(
+        "practitioner", otherwise=MISSING, attempt_id="submitted_attempt_id"
+    ),
+    "certificates.verify": public(),
+    "certificates.verify_code": public(code="certificate_code"),
+    # Your learning record: always the signed-in person's own (no id in the URL).
+    "certificates.learning_record": signed_in(),
+    "certificates.learning_record_csv": signed_in(),
+    "certificates.learning_record_pdf": signed_in(),
     # Your data
     "account.your_data": signed_in(),
     "account.download": signed_in(),
@@ -271,6 +285,7 @@ class World:
     confirm_token: str
     reset_token: str
     invitation_token: str
+    certificate_code: str
     sso_provider_id: int = 0
     sso_slug: str = "no-such-provider"
     stage_key: str = "first"
@@ -385,6 +400,9 @@ def build_world() -> World:
         confirm_token=tokens.confirmation_token(unconfirmed),
         reset_token=tokens.password_reset_token(users["practitioner"]),
         invitation_token=tokens.invitation_token(invitation),
+        certificate_code=db.session.scalars(
+            sa.select(Certificate.code).where(Certificate.attempt_id == submitted.id)
+        ).one(),
         sso_provider_id=provider.id,
     )
 

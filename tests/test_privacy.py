@@ -84,6 +84,8 @@ def test_a_practitioner_downloads_their_own_data(client, world):
         }
     ]
     assert [c["attempt"] for c in data["completions"]] == [world.submitted_attempt_id]
+    assert [c["attempt"] for c in data["certificates"]] == [world.submitted_attempt_id]
+    assert data["certificates"][0]["code"] == world.certificate_code
 
 
 def test_the_download_needs_signing_in(client, world):

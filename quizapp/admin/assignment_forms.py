@@ -32,6 +32,8 @@ from ..check_fields import (
     after_fail_field,
     attempts_field,
     certainty_field,
+    cpd_minutes_field,
+    participatory_field,
     pass_mark_field,
     refresh_months_field,
     scenario_back_field,
@@ -211,6 +213,8 @@ class CheckSettingsForm(FlaskForm):
     after_fail = after_fail_field()
     scenario_back = scenario_back_field()
     refresh_months = refresh_months_field()
+    cpd_minutes = cpd_minutes_field()
+    participatory = participatory_field()
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 
 

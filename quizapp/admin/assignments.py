@@ -368,6 +368,8 @@ def check_settings(check_id: int) -> Page:
         check.after_fail = form.after_fail.data or check.after_fail
         check.scenario_back = bool(form.scenario_back.data)
         check.refresh_months = form.refresh_months.data
+        check.cpd_minutes = form.cpd_minutes.data
+        check.participatory = bool(form.participatory.data)
         db.session.flush()
         sync_check_expiry(check)
         db.session.commit()

@@ -245,6 +245,10 @@ def _check_block(before: dict[str, Any], form: DetailsForm) -> dict[str, Any]:
     after_fail = form.after_fail.data if form.after_fail.raw_data else before.get("after_fail")
     if after_fail and (after_fail != "feedback" or "after_fail" in before):
         check["after_fail"] = after_fail
+    # Settings this form doesn't show are kept as the file has them.
+    for kept in ("cpd_minutes", "participatory"):
+        if kept in before:
+            check[kept] = before[kept]
     return check
 
 

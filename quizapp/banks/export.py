@@ -31,7 +31,7 @@ _ORDER: dict[str, list[str]] = {
     ],
     "options": ["text", "correct", "fixed", "feedback"],
     "check": ["pass_mark", "certainty", "attempts", "refresh_months", "after_fail",
-              "scenario_back"],
+              "scenario_back", "cpd_minutes", "participatory"],
 }  # fmt: skip
 _LISTS = ("findings", "stages", "questions")
 # YAML reads these as line breaks inside a `|` block, so such text must be quoted.

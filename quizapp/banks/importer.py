@@ -178,4 +178,6 @@ def default_check(bank: Bank, data: dict[str, Any]) -> Check:
         refresh_months=settings["refresh_months"],
         after_fail=settings.get("after_fail", "feedback"),
         scenario_back=settings.get("scenario_back", False),
+        cpd_minutes=settings.get("cpd_minutes", 20),
+        participatory=settings.get("participatory", False),
     )

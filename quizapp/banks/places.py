@@ -69,6 +69,8 @@ LABELS: dict[str, str] = {
     "refresh_months": "refresh after",
     "after_fail": "after a fail",
     "scenario_back": "going back in scenarios",
+    "cpd_minutes": "CPD minutes",
+    "participatory": "participatory learning",
     "format": "format version",
     "start": "first node",
     "nodes": "nodes",

@@ -74,6 +74,10 @@ class CheckSettings(_Model):
     after_fail: Literal["feedback", "answers"] | None = None
     #: Branching scenarios: may people go back and change a decision? (Default: no.)
     scenario_back: bool | None = None
+    #: CPD minutes a pass counts for in certificates and learning records (default 20).
+    cpd_minutes: int | None = Field(default=None, ge=0, le=6000)
+    #: Counts as participatory learning in a learning record (default: no).
+    participatory: bool | None = None
 
 
 def _no_repeats(tags: list[str]) -> list[str]:

@@ -12,6 +12,7 @@ from .assignment import (
 from .attempt import FIRST_LAYOUT, LATEST_LAYOUT, Attempt, KeptAnswer, Response
 from .audit import AuditEvent
 from .bank import FINDING_KINDS, Bank, BankVersion, Finding, Question, Stage, question_findings
+from .certificate import Certificate
 from .check import Check
 from .completion import Completion
 from .invitation import Invitation
@@ -40,6 +41,7 @@ __all__ = [
     "AuditEvent",
     "Bank",
     "BankVersion",
+    "Certificate",
     "Check",
     "Completion",
     "Finding",

@@ -24,6 +24,7 @@ class Check(db.Model):
         ),
         sa.CheckConstraint("refresh_months >= 1 AND refresh_months <= 120", name="refresh_range"),
         sa.CheckConstraint(one_of("after_fail", AFTER_FAIL), name="after_fail"),
+        sa.CheckConstraint("cpd_minutes >= 0 AND cpd_minutes <= 6000", name="cpd_minutes"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +55,12 @@ class Check(db.Model):
     framework: Mapped[str | None] = mapped_column(sa.String(100))
     #: Level within the framework, e.g. "Level 3", "Designated safeguarding lead".
     level: Mapped[str | None] = mapped_column(sa.String(100))
+    #: Continuing professional development minutes a pass counts for (certificates and
+    #: the learning record copy it when issued).
+    cpd_minutes: Mapped[int] = mapped_column(default=20, server_default="20")
+    #: Counts as participatory learning (learning with other professionals) in a
+    #: learning record. Off by default: a check taken alone is not participatory.
+    participatory: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Retired: nobody can start it or be assigned it; attempts and passes are kept.
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

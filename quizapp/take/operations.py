@@ -308,7 +308,9 @@ def submit_attempt(attempt: Attempt, *, now: datetime) -> bool:
 
 
 def record_pass(attempt: Attempt) -> Completion:
-    """Completion follows the latest pass; written in the submitting transaction."""
+    """Completion follows the latest pass; it and the attempt's certificate are written in
+    the submitting transaction."""
+    from ..certificates.operations import issue_certificate
     from ..workforce.requirements import refresh_months_for
 
     assert attempt.submitted_at is not None
@@ -327,4 +329,5 @@ def record_pass(attempt: Attempt) -> Completion:
         completion.passed_at = attempt.submitted_at
         completion.expires_at = expires
     db.session.flush()
+    issue_certificate(attempt, expires_at=expires)
     return completion

@@ -131,6 +131,9 @@ EXCLUDED: dict[str, str] = {
     "dashboards.report_csv": "file download (CSV), not a page",
     "dashboards.report_xlsx": "file download (XLSX); test_journeys opens it",
     "account.download": "file download (JSON of a person's own data), not a page",
+    "certificates.certificate_pdf": "file download (PDF); test_certificates reads its text",
+    "certificates.learning_record_csv": "file download (CSV); test_certificates reads it",
+    "certificates.learning_record_pdf": "file download (PDF); test_certificates reads its text",
     "admin.people_template": "file download (the CSV template), not a page",
     "sso.start": "redirect only: to the identity provider",
     "sso.callback": "needs a running identity provider: test_sso_journeys.py runs axe on its"
@@ -1606,6 +1609,71 @@ def _(v: Visit) -> None:
     v.page.get_by_role("navigation", name="Dashboards").get_by_role(
         "link", name="Yearly report"
     ).click()
+
+
+# Certificates and the learning record ----------------------------------------------------
+
+
+def open_certificate(page: Page) -> None:
+    open_hs_check(page)
+    page.get_by_role("table").get_by_role("link").first.click()
+    page.get_by_role("link", name="View and download your certificate").click()
+
+
+@state("certificates.certificate", "passed", user=PASSED_PRACTITIONER)
+def _(v: Visit) -> None:
+    open_certificate(v.page)
+    expect(v.page.get_by_role("heading", level=1)).to_have_text("Certificate of completion")
+
+
+@state("certificates.learning_record", "with passes", user=PASSED_PRACTITIONER)
+def _(v: Visit) -> None:
+    v.page.goto("/checks/")
+    v.page.get_by_role("link", name="Your learning record").click()
+
+
+@state("certificates.learning_record", "with reflections", user=PASSED_PRACTITIONER)
+def _(v: Visit) -> None:
+    v.page.goto("/account/learning-record")
+    v.page.get_by_label("Include my reflections").check()
+    v.page.get_by_role("button", name="Update").click()
+    expect(v.page.get_by_text("The downloads include your reflections.")).to_be_visible()
+
+
+@state("certificates.learning_record", "nothing passed", user=NEW_PRACTITIONER)
+def _(v: Visit) -> None:
+    v.page.goto("/account/learning-record")
+
+
+@state("certificates.verify", "empty")
+def _(v: Visit) -> None:
+    v.page.goto("/verify")
+
+
+@state("certificates.verify", "no code typed")
+def _(v: Visit) -> None:
+    v.page.goto("/verify")
+    v.page.get_by_role("button", name="Check certificate").click()
+    expect(v.page.get_by_role("alert")).to_be_visible()
+
+
+@state("certificates.verify_code", "genuine")
+def _(v: Visit) -> None:
+    holder = v.open_as(PASSED_PRACTITIONER)
+    open_certificate(holder)
+    code = holder.locator(".govuk-summary-list__value").last.inner_text().strip()
+    v.page.goto("/verify")
+    v.page.get_by_label("Verification code").fill(code.lower())
+    v.page.get_by_role("button", name="Check certificate").click()
+    expect(v.page.get_by_role("heading", level=1)).to_have_text("Genuine certificate")
+
+
+@state("certificates.verify_code", "not found")
+def _(v: Visit) -> None:
+    v.page.goto("/verify")
+    v.page.get_by_label("Verification code").fill("7K2M-9QXD-4RTB")
+    v.page.get_by_role("button", name="Check certificate").click()
+    expect(v.page.get_by_role("heading", level=1)).to_have_text("Certificate not found")
 
 
 # Your data ----------------------------------------------------------------------------

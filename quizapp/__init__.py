@@ -56,6 +56,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .author import bp as author_bp
     from .dashboards import bp as dashboards_bp
+    from .managers import bp as managers_bp
     from .pages import bp as pages_bp
     from .session_timeout import bp as session_bp
     from .take import bp as take_bp
@@ -66,6 +67,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(author_bp, url_prefix="/author")
     app.register_blueprint(dashboards_bp, url_prefix="/dashboards")
+    app.register_blueprint(managers_bp, url_prefix="/your-teams")
     app.register_blueprint(pages_bp)
     app.register_blueprint(session_bp)
 

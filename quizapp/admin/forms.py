@@ -198,6 +198,17 @@ class PersonRolesForm(FlaskForm):
     submit = SubmitField("Save roles", widget=GovSubmitInput())
 
 
+class ManagedTeamsForm(FlaskForm):
+    # Choices (the person's agency's teams) are filled in by the route.
+    teams = RoleCheckboxes(
+        "Teams they manage",
+        description="They will see everyone in these teams by name, with where they are"
+        " with each check they must take. Choose none to stop.",
+        validate_choice=False,
+    )
+    submit = SubmitField("Save teams", widget=GovSubmitInput())
+
+
 class MoveAgencyForm(FlaskForm):
     # Choices ("agency id" or "agency id:team id") are filled in by the route.
     destination = SelectField(

@@ -202,8 +202,7 @@ class ManagedTeamsForm(FlaskForm):
     # Choices (the person's agency's teams) are filled in by the route.
     teams = RoleCheckboxes(
         "Teams they manage",
-        description="They will see everyone in these teams by name, with where they are"
-        " with each check they must take. Choose none to stop.",
+        description="Select all that apply. Select none to stop them managing a team.",
         validate_choice=False,
     )
     submit = SubmitField("Save teams", widget=GovSubmitInput())

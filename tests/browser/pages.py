@@ -1563,6 +1563,9 @@ def make_manager(v: Visit) -> None:
 def _(v: Visit) -> None:
     make_manager(v)
     v.page.goto("/checks/")
+    menu = v.page.get_by_role("button", name="Menu")  # narrow screens fold the navigation
+    if menu.is_visible():
+        menu.click()
     v.page.get_by_role("link", name="Your teams").click()
     expect(v.page.get_by_role("heading", level=2, name=MANAGED_TEAM)).to_be_visible()
 

@@ -312,3 +312,27 @@ def test_moving_agency_ends_managing_the_old_agencys_teams(world):
     person_operations.move_to_agency(manager, agency=new_agency, team=None, by=world.admin, now=NOW)
     db.session.commit()
     assert _managed(manager.id) == {world.green.id}
+
+
+def test_the_teams_rows_are_one_statement_however_many_people(world):
+    from quizapp.managers import queries
+
+    def statements_for_rows() -> tuple[int, int]:
+        seen: list[str] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany) -> None:
+            seen.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            rows = queries.team_people(world.manager.id, now=NOW)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+        return len(seen), len(rows)
+
+    before = statements_for_rows()
+    for number in range(5):
+        _person(f"New Person{number}", agency=world.red.agency, team=world.red)
+    after = statements_for_rows()
+    assert before == (1, len(EXPECTED))
+    assert after == (1, len(EXPECTED) + 5)

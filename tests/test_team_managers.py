@@ -176,6 +176,7 @@ def test_the_manager_sees_exactly_their_teams_people_with_status_and_dates(
     assert "Expires 20 March 2026" in html
     assert "Due 15 April 2026" in html
     assert "No check is required of them." in html
+    assert "6 people. Checks: Overdue 2, due 1, expiring soon 1, complete 1." in html
     assert REFLECTION not in html
 
 

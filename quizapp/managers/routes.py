@@ -93,6 +93,7 @@ def teams() -> str:
         rows=rows,
         filtered=status is not None,
         tags=TAG_CLASSES,
+        status_order=queries.STATUSES,
         link_args=_link_args(team_id, status),
     )
 

@@ -57,6 +57,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from .author import bp as author_bp
     from .certificates import bp as certificates_bp
     from .dashboards import bp as dashboards_bp
+    from .managers import bp as managers_bp
     from .pages import bp as pages_bp
     from .session_timeout import bp as session_bp
     from .sso import bp as sso_bp
@@ -68,6 +69,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(author_bp, url_prefix="/author")
     app.register_blueprint(dashboards_bp, url_prefix="/dashboards")
+    app.register_blueprint(managers_bp, url_prefix="/your-teams")
     app.register_blueprint(pages_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(session_bp)

@@ -137,6 +137,7 @@ def _admin_or(predicate: Callable[[Any], bool]) -> Callable[[Any], bool]:
 #: (endpoint, text, endpoint prefixes it stands for, who sees it), in display order.
 NAVIGATION: list[tuple[str, str, tuple[str, ...], Callable[[Any], bool]]] = [
     ("take.your_checks", "Your checks", ("take.",), lambda u: u.has_role(Role.PRACTITIONER)),
+    ("managers.teams", "Your teams", ("managers.",), lambda u: u.is_team_manager),
     ("author.banks", "Question banks", ("author.",), _admin_or(lambda u: u.has_role(Role.AUTHOR))),
     (
         "dashboards.completion",

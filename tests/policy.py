@@ -36,10 +36,12 @@ DENIED = "403"
 MISSING = "404"
 
 #: Every kind of user the policy speaks for. Everyone signed in is also a practitioner
-#: (invitations always give that role), as in real use.
+#: (invitations always give that role), as in real use. "manager" is a practitioner of
+#: agency A who manages agency A's team: otherwise they get what a practitioner gets.
 KINDS = (
     "anonymous",
     "practitioner",
+    "manager",
     "author",
     "lead_a",
     "lead_b",
@@ -193,6 +195,9 @@ POLICY: dict[str, Entry] = {
     "dashboards.overdue": signed_in(*AGENCY_LEADS),
     "dashboards.overdue_csv": signed_in(*AGENCY_LEADS),
     "dashboards.overdue_email": signed_in(*AGENCY_LEADS),
+    # Team managers' pages: managers only (leads have their own overdue page).
+    "managers.teams": signed_in("manager"),
+    "managers.teams_csv": signed_in("manager"),
     # Administration
     "admin.home": signed_in(*ADMINS),
     "admin.agencies": signed_in(*ADMINS),
@@ -226,6 +231,7 @@ POLICY: dict[str, Entry] = {
     "admin.person_leave": agency_a(user_id="practitioner_id"),
     "admin.person_return": agency_a(user_id="practitioner_id"),
     "admin.person_invite": agency_a(user_id="practitioner_id"),
+    "admin.person_teams": agency_a(user_id="practitioner_id"),
     # Roles, agency moves and anonymising: administrators only.
     "admin.person_roles": signed_in(*ADMINS, user_id="practitioner_id"),
     "admin.person_agency": signed_in(*ADMINS, user_id="practitioner_id"),
@@ -335,6 +341,9 @@ def build_world() -> World:
     db.session.add(team)
     users = {
         "practitioner": _person("practitioner@a.example.org", agency=agency_a, roles=()),
+        "manager": _person(
+            "manager@a.example.org", agency=agency_a, roles=(), team=team, managed_teams=[team]
+        ),
         "author": _person("author@a.example.org", agency=agency_a, roles=(Role.AUTHOR,)),
         "lead_a": _person("lead@a.example.org", agency=agency_a, roles=(Role.LEAD,)),
         "lead_b": _person("lead@b.example.org", agency=agency_b, roles=(Role.LEAD,)),

@@ -198,6 +198,16 @@ class PersonRolesForm(FlaskForm):
     submit = SubmitField("Save roles", widget=GovSubmitInput())
 
 
+class ManagedTeamsForm(FlaskForm):
+    # Choices (the person's agency's teams) are filled in by the route.
+    teams = RoleCheckboxes(
+        "Teams they manage",
+        description="Select all that apply. Select none to stop them managing a team.",
+        validate_choice=False,
+    )
+    submit = SubmitField("Save teams", widget=GovSubmitInput())
+
+
 class MoveAgencyForm(FlaskForm):
     # Choices ("agency id" or "agency id:team id") are filled in by the route.
     destination = SelectField(

@@ -24,7 +24,14 @@ from ..extensions import db
 from ..models import Agency, Role, Team, User, utcnow
 from ..take.queries import checks_for
 from . import bp, person_operations, queries
-from .forms import ConfirmForm, InvitePersonForm, MoveAgencyForm, PersonDetailsForm, PersonRolesForm
+from .forms import (
+    ConfirmForm,
+    InvitePersonForm,
+    ManagedTeamsForm,
+    MoveAgencyForm,
+    PersonDetailsForm,
+    PersonRolesForm,
+)
 from .operations import AdminError
 from .people import admins_and_leads, agency_scope
 
@@ -92,6 +99,7 @@ def person(user_id: int) -> str:
         can_invite=can_change and accounts.invitation_can_open(person) and person.agency_id,
         is_admin=me.has_role(Role.ADMIN),
         is_self=person.id == me.id,
+        managed_teams=[t for t in person.managed_teams if t.agency_id == person.agency_id],
     )
 
 
@@ -161,6 +169,50 @@ def _int(value: object) -> int | None:
 
 def _agency_name(person: User) -> str:
     return person.agency.name if person.agency else "their agency"
+
+
+# Teams they manage --------------------------------------------------------------------
+
+
+@bp.route("/people/<int:user_id>/teams", methods=["GET", "POST"])
+@admins_and_leads
+def person_teams(user_id: int) -> Page:
+    """Which of their agency's teams the person manages: whoever may change the person
+    (an administrator, or their agency's lead) chooses."""
+    person = _changeable(user_id)
+    if person.agency_id is None:
+        abort(404)
+    teams = db.session.scalars(
+        sa.select(Team).where(Team.agency_id == person.agency_id).order_by(Team.name, Team.id)
+    ).all()
+    form = ManagedTeamsForm()
+    form.teams.choices = [SelectChoice(str(team.id), team.name) for team in teams]
+    if form.validate_on_submit():
+        by_id = {str(team.id): team for team in teams}
+        chosen = form.teams.data or []
+        if any(value not in by_id for value in chosen):
+            form.teams.errors = [f"Choose teams of {_agency_name(person)}"]
+        else:
+            added, removed = person_operations.set_managed_teams(
+                person, [by_id[value] for value in chosen], by=_me()
+            )
+            db.session.commit()
+            if added or removed:
+                flash(_teams_message(person), "success")
+            else:
+                flash("Nothing changed.", "info")
+            return _to_person(person)
+    elif not form.is_submitted():
+        form.teams.data = [str(team.id) for team in person.managed_teams]
+    page = render_template("admin/people/teams.html", person=person, form=form, teams=teams)
+    return _with_status(page, form)
+
+
+def _teams_message(person: User) -> str:
+    names = [team.name for team in person.managed_teams]
+    if not names:
+        return f"{person.name} manages no team."
+    return f"{person.name} manages {_and(names)}."
 
 
 # Roles and agency: administrators only ------------------------------------------------

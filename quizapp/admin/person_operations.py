@@ -3,9 +3,9 @@ coming back. Who may make each change is decided here (`may_change`, `may_edit_r
 so every caller asks the same question.
 
 What an agency's lead may do (docs/people.md): for people of their own agency who are
-not administrators, change name, job role, level and team, mark them as left or
-returned, and invite them (as practitioners). Only administrators change roles, move
-someone to another agency, or anonymise a person.
+not administrators, change name, job role, level and team, choose the teams they
+manage, mark them as left or returned, and invite them (as practitioners). Only
+administrators change roles, move someone to another agency, or anonymise a person.
 
 Operations flush and record an audit event; the caller commits.
 """
@@ -87,6 +87,29 @@ def update_details(
     return changed
 
 
+def set_managed_teams(person: User, teams: Iterable[Team], *, by: User) -> tuple[int, int]:
+    """The person manages exactly `teams`, all of their own agency (a manager sees the
+    named status of those teams' people, quizapp.managers). Returns how many teams were
+    added and removed."""
+    wanted = {team.id: team for team in teams}
+    if person.agency_id is None:
+        raise AdminError("Only someone in an agency can manage a team", field="teams")
+    if any(team.agency_id != person.agency_id for team in wanted.values()):
+        raise AdminError("Choose teams of the person's own agency", field="teams")
+    held = {team.id for team in person.managed_teams}
+    added, removed = set(wanted) - held, held - set(wanted)
+    if added or removed:
+        person.managed_teams = sorted(wanted.values(), key=lambda team: (team.name, team.id))
+        db.session.flush()
+        record(
+            "person.managed_teams",
+            f"user:{person.id}",
+            user=by,
+            details={"added": sorted(added), "removed": sorted(removed)},
+        )
+    return len(added), len(removed)
+
+
 def move_to_agency(
     person: User, *, agency: Agency, team: Team | None, by: User, now: datetime
 ) -> None:
@@ -101,6 +124,8 @@ def move_to_agency(
     old = person.agency_id
     person.agency = agency
     person.team = team
+    # A manager manages teams of their own agency only: the old agency's teams go.
+    person.managed_teams = [t for t in person.managed_teams if t.agency_id == agency.id]
     cancel_open_invitations(person.email, now=now)
     _update_requirements(person, now)
     record(

@@ -77,6 +77,11 @@ UPDATE_BANK_TITLE = "Browser update bank"
 #: A bank whose drafts need a second author's approval.
 APPROVAL_BANK_KEY = "browser-approval-bank"
 APPROVAL_BANK_TITLE = "Browser approval bank"
+#: A police officer the page states make manager of the first police team (nothing else
+#: uses them), through the administrator's form.
+MANAGER = "ella.clarke.44@demo.test"
+MANAGER_NAME = "Ella Clarke"
+MANAGED_TEAM = "Child abuse investigation team"
 #: An agency of the page states' own, with an email domain people can register with.
 STATES_AGENCY = "Browser Test Agency"
 STATES_DOMAIN = "browser-agency.test"
@@ -128,6 +133,7 @@ EXCLUDED: dict[str, str] = {
     "author.preview": "redirect only: to the first part or question of the preview",
     "author.export_version": "file download (a YAML bank file), not a page",
     "dashboards.overdue_csv": "file download (CSV); test_journeys downloads and reads it",
+    "managers.teams_csv": "file download (CSV); test_team_managers reads it",
     "dashboards.report_csv": "file download (CSV), not a page",
     "dashboards.report_xlsx": "file download (XLSX); test_journeys opens it",
     "account.download": "file download (JSON of a person's own data), not a page",
@@ -1277,6 +1283,12 @@ def _(v: Visit) -> None:
     v.page.get_by_role("link", name="Change roles").click()
 
 
+@state("admin.person_teams", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    open_person(v.page, MANAGER_NAME, agency="Police")
+    v.page.get_by_role("link", name="Change teams they manage").click()
+
+
 @state("admin.person_agency", "filled", user=ADMIN)
 def _(v: Visit) -> None:
     open_person(v.page, NEVER_SIGNED_IN)
@@ -1674,6 +1686,40 @@ def _(v: Visit) -> None:
     v.page.get_by_label("Verification code").fill("7K2M-9QXD-4RTB")
     v.page.get_by_role("button", name="Check certificate").click()
     expect(v.page.get_by_role("heading", level=1)).to_have_text("Certificate not found")
+
+
+# Team managers ------------------------------------------------------------------------
+
+
+def make_manager(v: Visit) -> None:
+    """The administrator ticks the police team on MANAGER's page (again is harmless)."""
+    admin = v.open_as(ADMIN)
+    open_person(admin, MANAGER_NAME, agency="Police")
+    admin.get_by_role("link", name="Change teams they manage").click()
+    admin.get_by_label(MANAGED_TEAM).check()
+    submit(admin, "Save teams")
+    # Back on their page: "Ella Clarke manages ...", or "Nothing changed." the second time.
+    expect(admin.get_by_role("heading", level=1, name=MANAGER_NAME)).to_be_visible()
+    expect(admin.locator(".govuk-summary-list").get_by_text(MANAGED_TEAM)).to_be_visible()
+
+
+@state("managers.teams", "all", user=MANAGER, note="reached from the navigation")
+def _(v: Visit) -> None:
+    make_manager(v)
+    v.page.goto("/checks/")
+    menu = v.page.get_by_role("button", name="Menu")  # narrow screens fold the navigation
+    if menu.is_visible():
+        menu.click()
+    v.page.get_by_role("link", name="Your teams").click()
+    expect(v.page.get_by_role("heading", level=2, name=MANAGED_TEAM)).to_be_visible()
+
+
+@state("managers.teams", "filtered", user=MANAGER)
+def _(v: Visit) -> None:
+    make_manager(v)
+    v.page.goto("/your-teams/")
+    v.page.get_by_label("Status").select_option(label="Overdue")
+    submit(v.page, "Apply filters")
 
 
 # Your data ----------------------------------------------------------------------------

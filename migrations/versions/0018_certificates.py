@@ -1,7 +1,7 @@
 """Certificates and CPD minutes
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0015
 Create Date: 2026-11-30
 
 - checks.cpd_minutes (default 20) and checks.participatory (default false).
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0018"
-down_revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -88,7 +88,7 @@ class User(UserMixin, db.Model):
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     #: Teams this person manages (any agency's, though normally their own).
     managed_teams: Mapped[list[Team]] = relationship(
-        secondary=team_managers, order_by="Team.name", lazy="selectin"
+        secondary=team_managers, order_by="Team.name"
     )
 
     @property

@@ -15,7 +15,7 @@ from .bank import FINDING_KINDS, Bank, BankVersion, Finding, Question, Stage, qu
 from .check import Check
 from .completion import Completion
 from .invitation import Invitation
-from .reminder import OverdueReminder
+from .reminder import REMINDER_KINDS, OverdueReminder, ReminderSend
 from .requirement import Requirement
 from .scenario import ScenarioChoice
 from .settings import PartnershipSettings
@@ -46,7 +46,9 @@ __all__ = [
     "KeptAnswer",
     "OverdueReminder",
     "PartnershipSettings",
+    "REMINDER_KINDS",
     "Question",
+    "ReminderSend",
     "Requirement",
     "Response",
     "Role",

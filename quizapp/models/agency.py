@@ -50,6 +50,15 @@ class Agency(db.Model):
     statutory_partner: Mapped[bool] = mapped_column(default=False)
     #: Email people when an assignment first requires a check of them.
     assignment_emails: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: Reminder emails (`flask reminders send`), each kind on or off for the agency:
+    #: a check due within 14 days,
+    reminder_due_soon: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: a pass expiring within 30 days,
+    reminder_expiring: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: a check overdue (weekly),
+    reminder_overdue: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: and the weekly digest of overdue checks to the agency's leads and team managers.
+    reminder_digest: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     teams: Mapped[list[Team]] = relationship(

@@ -305,3 +305,38 @@ def test_two_runs_at_once_send_each_email_once(app, world, mailbox, tmp_path):
     recipients = [m["X-Envelope-To"] for m in mailbox.messages]
     assert len(recipients) == len(set(recipients)) == 33 + 1 + 3, sorted(recipients)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReminderSend)) == 37
+
+
+def test_without_the_lock_the_unique_claim_still_sends_each_email_once(
+    app, world, mailbox, monkeypatch
+):
+    """Two runs racing for each claim (the advisory lock switched off): still once each."""
+    from contextlib import contextmanager
+
+    from quizapp.reminders import operations
+
+    from .test_concurrency import _race
+
+    @contextmanager
+    def no_lock():
+        yield True
+
+    monkeypatch.setattr(operations, "run_lock", no_lock)
+    agency = db.session.get(Agency, world.lead_a.agency_id)
+    for number in range(30):
+        person(f"Racer {number}", agency, None)
+    db.session.commit()
+    from quizapp.workforce.requirements import rebuild_all
+
+    rebuild_all(now=T0)
+    db.session.commit()
+
+    def work():
+        with app.test_request_context(base_url=URL):
+            return operations.send_reminders(T0 + timedelta(days=31))
+
+    outcomes = _race(app, work)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert sum(sum(o.sent.values()) for o in outcomes) == 37
+    recipients = [m["X-Envelope-To"] for m in mailbox.messages]
+    assert len(recipients) == len(set(recipients)) == 37

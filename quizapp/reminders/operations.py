@@ -235,8 +235,9 @@ def _claim(user_id: int, check_id: int | None, kind: Kind, period: str, now: dat
         insert(ReminderSend)
         .values(user_id=user_id, check_id=check_id, kind=kind.value, period=period, sent_at=now)
         .on_conflict_do_nothing()
+        .returning(ReminderSend.id)
     )
-    return db.session.execute(statement).rowcount == 1
+    return db.session.execute(statement).scalar() is not None
 
 
 @dataclass(frozen=True)

@@ -340,3 +340,46 @@ def test_without_the_lock_the_unique_claim_still_sends_each_email_once(
     assert sum(sum(o.sent.values()) for o in outcomes) == 37
     recipients = [m["X-Envelope-To"] for m in mailbox.messages]
     assert len(recipients) == len(set(recipients)) == 37
+
+
+def test_an_admin_turns_kinds_of_reminder_off_for_an_agency(app, world, client, mailbox):
+    from quizapp.models import AuditEvent
+
+    from .test_dashboards import sign_in
+
+    admin = person("Ada Admin", db.session.get(Agency, world.lead_a.agency_id), None)
+    admin.job_role = "Admin"
+    admin.grant(Role.ADMIN)
+    db.session.commit()
+    sign_in(client, admin)
+    agency_id = world.lead_a.agency_id
+    page = client.get(f"/admin/agencies/{agency_id}").get_data(as_text=True)
+    assert "Check due soon, Pass running out, Check overdue, Weekly list" in page
+    form = client.get(f"/admin/agencies/{agency_id}/reminder-emails").get_data(as_text=True)
+    assert form.count("checked") == 4
+    bad = client.post(f"/admin/agencies/{agency_id}/reminder-emails", data={"reminders": "spam"})
+    assert bad.status_code == 422 and "Choose from the list" in bad.get_data(as_text=True)
+    response = client.post(
+        f"/admin/agencies/{agency_id}/reminder-emails",
+        data={"reminders": ["reminder_expiring", "reminder_overdue"]},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    agency = db.session.get(Agency, agency_id)
+    assert (
+        agency.reminder_due_soon,
+        agency.reminder_expiring,
+        agency.reminder_overdue,
+        agency.reminder_digest,
+    ) == (False, True, True, False)
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "agency.reminder_emails")
+    )
+    assert event.details["reminder_digest"] is False and event.user_id == admin.id
+    run(app, T0 + timedelta(days=17))  # Ann and Bob due soon: agency A sends none now
+    assert mailbox.messages == []
+    # Nothing ticked: every kind off.
+    client.post(f"/admin/agencies/{agency_id}/reminder-emails", data={})
+    db.session.expire_all()
+    assert "Reminder emails" in client.get(f"/admin/agencies/{agency_id}").get_data(as_text=True)
+    assert db.session.get(Agency, agency_id).reminder_overdue is False

@@ -8,7 +8,10 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from email.charset import QP, Charset
+from email.header import Header
 from email.message import EmailMessage
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, make_msgid
 
 from flask import current_app, render_template
@@ -16,6 +19,10 @@ from flask import current_app, render_template
 from .models import utcnow
 
 LOGGER_NAME = "quizapp.email"
+
+#: UTF-8 bodies as quoted-printable: plain text stays readable in the raw message.
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP
 
 
 def _logger() -> logging.Logger:
@@ -67,6 +74,19 @@ def _message(sender: str, to: str, subject: str, text: str) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message.set_content(text)
     return message
+
+
+def _quick_message(sender: str, to: str, subject: str, text: str) -> str:
+    """The same email as _message, built with the email package's older API: its header
+    handling is several times quicker, which counts when a run sends thousands."""
+    message = MIMENonMultipart("text", "plain")
+    message.set_payload(text, _UTF8_QP)
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = Header(subject, "utf-8").encode() if not subject.isascii() else subject
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    return message.as_string()  # str: smtplib turns its line ends into CRLF
 
 
 def _connect() -> smtplib.SMTP:
@@ -158,7 +178,7 @@ class Mailer:
                 raise MailServerDown(str(error)) from error
             self.connections += 1
         try:
-            self._smtp.send_message(_message(sender, to, subject, text))
+            self._smtp.sendmail(sender, [to], _quick_message(sender, to, subject, text))
         except (smtplib.SMTPException, OSError) as error:
             current_app.logger.exception("could not send email %r to %s", subject, to)
             if not isinstance(

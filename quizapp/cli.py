@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from datetime import UTC, datetime
 
 import click
 from flask import Flask
@@ -173,6 +174,60 @@ def send_emails_command(url: str) -> None:
         raise SystemExit(1)
 
 
+reminders_cli = AppGroup("reminders", help="Reminder emails (docs/operations.md).")
+
+
+def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime:
+    """--now as an aware datetime: an ISO date or date and time, UTC unless it says."""
+    if value is None:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("give a date and time like 2026-12-14T08:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@reminders_cli.command("send")
+@click.option(
+    "--url",
+    required=True,
+    help="The service's address, for the links in the emails: https://checks.example.org",
+)
+@click.option(
+    "--now",
+    callback=_moment,
+    help="Send as if it were this date and time (ISO, UTC): for tests and catching up.",
+)
+def reminders_send_command(url: str, now: datetime) -> None:
+    """Email each reminder due now, once: a check due within 14 days, a pass expiring
+    within 30 days, an overdue check (weekly), and the leads' and team managers' weekly
+    digest. Run it daily (cron or a systemd timer). Exits 1 if the mail server refused
+    any email (the next run sends it)."""
+    from flask import current_app
+
+    from .reminders.operations import send_reminders
+    from .reminders.rules import Kind
+
+    with current_app.test_request_context(base_url=url):
+        outcome = send_reminders(now)
+    if outcome.locked_out:
+        click.echo("Another run is in progress: nothing sent.")
+        return
+    for kind in Kind:
+        line = f"{kind.value}: {outcome.sent[kind]} sent"
+        if outcome.failed[kind]:
+            line += f", {outcome.failed[kind]} failed"
+        click.echo(line)
+    if outcome.server_down:
+        click.echo(
+            "The mail server could not be reached: the rest wait for the next run.", err=True
+        )
+    if sum(outcome.failed.values()):
+        click.echo("Some emails failed: the next run tries them again.", err=True)
+        raise SystemExit(1)
+
+
 briefings_cli = AppGroup("briefings", help="Turn learning briefings into draft banks.")
 
 
@@ -231,6 +286,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(assignments_cli)
     app.cli.add_command(completions_cli)
     app.cli.add_command(dashboards_cli)
+    app.cli.add_command(reminders_cli)
     app.cli.add_command(retention_cli)
     from .bench import bench_cli
 

@@ -246,6 +246,7 @@ POLICY: dict[str, Entry] = {
     "admin.restore_check": signed_in(*PARTNERSHIP_STAFF, check_id="check_id"),
     "admin.advice_line": signed_in(*ADMINS),
     "admin.agency_assignment_emails": signed_in(*ADMINS, agency_id="agency_a_id"),
+    "admin.agency_reminder_emails": signed_in(*ADMINS, agency_id="agency_a_id"),
 }
 
 

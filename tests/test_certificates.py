@@ -107,7 +107,7 @@ def test_a_pass_issues_a_certificate_with_the_check_copied_and_a_fail_none(world
 def test_passes_from_before_certificates_get_one_when_first_looked_at(world, client):
     person, _, check = world
     attempt = _take(person, check, now=datetime(2026, 1, 5, tzinfo=UTC))
-    db.session.execute(sa.delete(Certificate))  # as if passed before migration 0018
+    db.session.execute(sa.delete(Certificate))  # as if passed before migration 0017
     db.session.commit()
     _sign_in(client, person.email)
     response = client.get(f"/checks/attempts/{attempt.id}/certificate")

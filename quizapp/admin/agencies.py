@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Agency, Role
 from . import bp, operations, queries
 from .forms import AgencyForm, ConfirmForm, TeamForm
+from .settings_forms import REMINDER_SWITCHES
 
 admin_only = roles_required(Role.ADMIN)
 
@@ -77,6 +78,7 @@ def _agency_page(agency: Agency, team_form: TeamForm) -> str:
         agency=agency,
         counts=queries.agency_people_counts(agency.id),
         team_form=team_form,
+        reminder_kinds=[label for name, label, _hint in REMINDER_SWITCHES if getattr(agency, name)],
     )
 
 

@@ -1,4 +1,5 @@
-"""The partnership's advice line and each agency's assignment emails: administrators only."""
+"""The partnership's advice line and each agency's assignment and reminder emails:
+administrators only."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from ..extensions import db
 from ..models import Agency, Role, utcnow
 from ..settings import current_settings, save_advice_line
 from . import bp
-from .settings_forms import AdviceLineForm, AssignmentEmailsForm
+from .settings_forms import (
+    REMINDER_SWITCHES,
+    AdviceLineForm,
+    AssignmentEmailsForm,
+    ReminderEmailsForm,
+)
 
 admin_only = roles_required(Role.ADMIN)
 
@@ -68,4 +74,34 @@ def agency_assignment_emails(agency_id: int) -> Page:
         )
         return redirect(url_for("admin.agency", agency_id=agency.id))
     page = render_template("admin/agencies/assignment_emails.html", agency=agency, form=form)
+    return (page, 422) if form.errors else page
+
+
+@bp.route("/agencies/<int:agency_id>/reminder-emails", methods=["GET", "POST"])
+@admin_only
+def agency_reminder_emails(agency_id: int) -> Page:
+    """Turn each kind of reminder (`flask reminders send`) on or off for an agency."""
+    agency = db.get_or_404(Agency, agency_id)
+    form = ReminderEmailsForm()
+    if not form.is_submitted():
+        form.reminders.data = [name for name, *_ in REMINDER_SWITCHES if getattr(agency, name)]
+    if form.validate_on_submit():
+        chosen = set(form.reminders.data or [])
+        for name, *_ in REMINDER_SWITCHES:
+            setattr(agency, name, name in chosen)
+        record(
+            "agency.reminder_emails",
+            f"agency:{agency.id}",
+            user=current_user,
+            details={name: name in chosen for name, *_ in REMINDER_SWITCHES},
+        )
+        db.session.commit()
+        flash(f"Reminder emails for {agency.name} saved.", "success")
+        return redirect(url_for("admin.agency", agency_id=agency.id))
+    page = render_template(
+        "admin/agencies/reminder_emails.html",
+        agency=agency,
+        form=form,
+        hints=[{"hint": {"text": hint}} for *_, hint in REMINDER_SWITCHES],
+    )
     return (page, 422) if form.errors else page

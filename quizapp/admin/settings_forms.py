@@ -1,4 +1,4 @@
-"""Forms for the partnership's settings and an agency's assignment emails."""
+"""Forms for the partnership's settings and an agency's assignment and reminder emails."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+
+from .assignment_forms import MultiCheckboxField
 
 
 class AdviceLineForm(FlaskForm):
@@ -62,5 +64,35 @@ class AssignmentEmailsForm(FlaskForm):
         choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select yes if people should get an email")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+#: Each kind of reminder an agency may turn on or off: (Agency column, label, hint).
+REMINDER_SWITCHES = (
+    (
+        "reminder_due_soon",
+        "Check due soon",
+        "To each person, once, 14 days before a check is due.",
+    ),
+    (
+        "reminder_expiring",
+        "Pass running out",
+        "To each person, once, 30 days before their pass runs out.",
+    ),
+    ("reminder_overdue", "Check overdue", "To each person, once a week while a check is overdue."),
+    (
+        "reminder_digest",
+        "Weekly list for leads and team managers",
+        "The agency's leads and team managers get a list of their people's overdue checks"
+        " once a week: names, checks and due dates only.",
+    ),
+)
+
+
+class ReminderEmailsForm(FlaskForm):
+    reminders = MultiCheckboxField(
+        "Which reminder emails should this agency send?",
+        choices=[SelectChoice(name, label) for name, label, _hint in REMINDER_SWITCHES],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())

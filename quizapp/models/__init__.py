@@ -16,7 +16,7 @@ from .certificate import Certificate
 from .check import Check
 from .completion import Completion
 from .invitation import Invitation
-from .reminder import OverdueReminder
+from .reminder import REMINDER_KINDS, OverdueReminder, ReminderSend
 from .requirement import Requirement
 from .scenario import ScenarioChoice
 from .settings import PartnershipSettings
@@ -30,6 +30,7 @@ __all__ = [
     "FINDING_KINDS",
     "FIRST_LAYOUT",
     "LATEST_LAYOUT",
+    "REMINDER_KINDS",
     "SECTORS",
     "SECTOR_LABELS",
     "Agency",
@@ -50,6 +51,7 @@ __all__ = [
     "OverdueReminder",
     "PartnershipSettings",
     "Question",
+    "ReminderSend",
     "Requirement",
     "Response",
     "Role",

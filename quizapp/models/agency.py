@@ -52,6 +52,15 @@ class Agency(db.Model):
     assignment_emails: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     #: Its people sign in only through single sign-on (quizapp.sso), never with a password.
     sso_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Reminder emails (`flask reminders send`), each kind on or off for the agency:
+    #: a check due within 14 days,
+    reminder_due_soon: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: a pass expiring within 30 days,
+    reminder_expiring: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: a check overdue (weekly),
+    reminder_overdue: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: and the weekly digest of overdue checks to the agency's leads and team managers.
+    reminder_digest: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     teams: Mapped[list[Team]] = relationship(

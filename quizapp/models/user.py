@@ -87,9 +87,7 @@ class User(UserMixin, db.Model):
     team: Mapped[Team | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     #: Teams this person manages (any agency's, though normally their own).
-    managed_teams: Mapped[list[Team]] = relationship(
-        secondary=team_managers, order_by="Team.name"
-    )
+    managed_teams: Mapped[list[Team]] = relationship(secondary=team_managers, order_by="Team.name")
 
     @property
     def roles(self) -> frozenset[Role]:

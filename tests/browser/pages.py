@@ -1534,6 +1534,12 @@ def _(v: Visit) -> None:
     v.page.get_by_role("link", name="Change assignment emails").click()
 
 
+@state("admin.agency_reminder_emails", "filled", user=ADMIN)
+def _(v: Visit) -> None:
+    ensure_states_agency(v.page)
+    v.page.get_by_role("link", name="Change reminder emails").click()
+
+
 @state("auth.new_invitation", "empty", user=ADMIN)
 def _(v: Visit) -> None:
     v.page.goto("/invitations/new")

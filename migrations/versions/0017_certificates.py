@@ -1,7 +1,7 @@
 """Certificates and CPD minutes
 
-Revision ID: 0018
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-11-30
 
 - checks.cpd_minutes (default 20) and checks.participatory (default false).
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0018"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

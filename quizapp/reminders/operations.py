@@ -32,6 +32,7 @@ from ..models import (
     ReminderSend,
     Requirement,
     Role,
+    Team,
     User,
     UserRole,
     team_managers,
@@ -198,7 +199,9 @@ def digest_recipients() -> list[DigestRecipient]:
     for user_id, name, email, agency_id, team_id in db.session.execute(
         sa.select(User.id, User.name, User.email, User.agency_id, team_managers.c.team_id)
         .join(team_managers, team_managers.c.user_id == User.id)
-        .where(active)
+        .join(Team, Team.id == team_managers.c.team_id)
+        # As on the managers' page (quizapp.managers.queries): their own agency's teams.
+        .where(active, Team.agency_id == User.agency_id)
     ):
         teams[user_id].add(team_id)
         people[user_id] = (name, email, agency_id)
@@ -357,7 +360,14 @@ def messages(now: datetime) -> list[Message]:
         if recipient.lead_of is not None:
             rows = {(i.user_id, i.check_id): i for i in by_agency[recipient.lead_of]}
         for team_id in recipient.teams:
-            rows.update({(i.user_id, i.check_id): i for i in by_team.get(team_id, [])})
+            rows.update(
+                {
+                    (i.user_id, i.check_id): i
+                    for i in by_team.get(team_id, [])
+                    # Only the manager's own agency's people, as their teams' page shows.
+                    if i.agency_id == recipient.agency_id
+                }
+            )
         if rows:
             ordered = sorted(rows.values(), key=lambda i: (i.name, i.check_title, i.user_id))
             found.append(_digest_message(recipient, ordered, week))

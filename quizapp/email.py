@@ -142,7 +142,9 @@ class Mailer:
     A refused message raises EmailError and the connection stays open for the next; a
     broken connection is dropped, so the next message opens a fresh one; a server that
     cannot be reached raises MailServerDown.
-    Without MAIL_SERVER, emails are logged as send_email does.
+    Without MAIL_SERVER, emails are logged as send_email does, except in production,
+    where that raises MailServerDown (a caller that records what it sent must not record
+    an email nobody received).
     """
 
     def __init__(self) -> None:
@@ -168,6 +170,10 @@ class Mailer:
         config = current_app.config
         sender = config.get("MAIL_FROM") or "quizapp@localhost"
         if not config.get("MAIL_SERVER"):
+            if config.get("ENV_NAME") == "production":
+                # Nothing would reach anyone: the caller must not count it as sent.
+                _logger().warning("MAIL_SERVER is not set: email %r to %s not sent", subject, to)
+                raise MailServerDown("MAIL_SERVER is not set")
             _log_unsent(sender, to, subject, text)
             return
         if self._smtp is None:

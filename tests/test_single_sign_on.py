@@ -523,6 +523,14 @@ def test_a_provider_form_with_problems_saves_nothing(admin_client, world):
     assert response.status_code == 422
     assert "Short name must be lower case letters" in page_text(response)
     assert "starting with https://" in page_text(response)
+    # Plain http only to this machine: elsewhere the provider's keys could be swapped.
+    plain = "http://login.example/.well-known/openid-configuration"
+    response = admin_client.post(
+        "/admin/single-sign-on/new",
+        data={**PROVIDER_FORM, "slug": "plain", "metadata_url": plain, "agency": ""},
+    )
+    assert response.status_code == 422
+    assert "starting with https://" in page_text(response)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SsoProvider)) == 1
 
 

@@ -203,13 +203,15 @@ def person_teams(user_id: int) -> Page:
                 flash("Nothing changed.", "info")
             return _to_person(person)
     elif not form.is_submitted():
-        form.teams.data = [str(team.id) for team in person.managed_teams]
+        form.teams.data = [
+            str(team.id) for team in person.managed_teams if team.agency_id == person.agency_id
+        ]
     page = render_template("admin/people/teams.html", person=person, form=form, teams=teams)
     return _with_status(page, form)
 
 
 def _teams_message(person: User) -> str:
-    names = [team.name for team in person.managed_teams]
+    names = [team.name for team in person.managed_teams if team.agency_id == person.agency_id]
     if not names:
         return f"{person.name} manages no team."
     return f"{person.name} manages {_and(names)}."

@@ -55,15 +55,6 @@ def by_code(typed: str) -> Certificate | None:
     )
 
 
-def own_certificate_or_404(user: User, attempt_id: int) -> Certificate:
-    """Another person's attempt is answered as a missing one (as its result is)."""
-    return db.one_or_404(
-        sa.select(Certificate)
-        .where(Certificate.attempt_id == attempt_id, Certificate.user_id == user.id)
-        .options(joinedload(Certificate.user).joinedload(User.agency))
-    )
-
-
 def learning_record(user: User, *, with_reflections: bool) -> list[record.Entry]:
     """Every check the person passed, oldest first, with the findings the attempt's
     questions covered and (only when asked, for the person's own eyes) their reflections.

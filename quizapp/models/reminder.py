@@ -36,7 +36,7 @@ class ReminderSend(db.Model):
 
     Written in the transaction that sends it, before the email goes: a second run (or a
     second server at once) cannot insert the same row, so it sends nothing twice; a mail
-    server's refusal rolls the row back, so the next run tries again.
+    server's refusal deletes the row before the batch commits, so the next run tries again.
     """
 
     __tablename__ = "reminder_sends"

@@ -86,7 +86,8 @@ class User(UserMixin, db.Model):
     agency: Mapped[Agency | None] = relationship(back_populates="people")
     team: Mapped[Team | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-    #: Teams this person manages (any agency's, though normally their own).
+    #: Teams this person manages. Only their own agency's count (admin.person_teams offers
+    #: no others; quizapp.managers and the digest ignore any others).
     managed_teams: Mapped[list[Team]] = relationship(secondary=team_managers, order_by="Team.name")
 
     @property
@@ -109,7 +110,7 @@ class User(UserMixin, db.Model):
     @property
     def is_team_manager(self) -> bool:
         """Manages at least one team: sees its people's named status (quizapp.managers)."""
-        return bool(self.managed_teams)
+        return any(team.agency_id == self.agency_id for team in self.managed_teams)
 
     def grant(self, role: Role) -> None:
         if role not in self.roles:

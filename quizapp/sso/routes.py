@@ -1,11 +1,12 @@
 """Signing in through an agency's identity provider.
 
-/sign-in/sso/<slug> sends the person to the provider (a button on the sign-in page posts
-here); the provider sends them back to /sign-in/sso/<slug>/callback with a code, which we
-exchange (server to server) for an ID token. The state, nonce and PKCE code verifier wait
-in this browser's session meanwhile; the callback takes them out first, so a state works
-once. Every refusal is one page with a 400 (the protocol failed) or 403 (this person
-can't sign in this way), and nothing is written.
+/sign-in/sso/<slug> sends the person to the provider (a link on the sign-in page: a
+form's redirect to another site would break the page's form-action policy); the provider
+sends them back to /sign-in/sso/<slug>/callback with a code, which we exchange (server to
+server) for an ID token. The state, nonce and PKCE code verifier wait in this browser's
+session meanwhile; the callback takes them out first, so a state works once. Every
+refusal is one page with a 400 (the protocol failed) or 403 (this person can't sign in
+this way), and nothing is written.
 """
 
 from __future__ import annotations

@@ -188,10 +188,24 @@ def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _service_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An absolute http(s) address: without a scheme the emails' links would not be links,
+    and the reminders are recorded as sent, so they could not be sent again."""
+    from urllib.parse import urlsplit
+
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise click.BadParameter("give the service's full address, like https://checks.example.org")
+    return value
+
+
 @reminders_cli.command("send")
 @click.option(
     "--url",
     required=True,
+    callback=_service_url,
     help="The service's address, for the links in the emails: https://checks.example.org",
 )
 @click.option(

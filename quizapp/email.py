@@ -38,6 +38,11 @@ def _logger() -> logging.Logger:
     logger.disabled = False
     if logger.level == logging.NOTSET:
         logger.setLevel(logging.INFO)
+    if not logger.hasHandlers():
+        # A command such as `flask reminders send` configures no logging: Python's
+        # last-resort handler shows warnings only, so the emails (recorded as sent) would
+        # be lost silently. Flask's app logger adds its stderr handler when first used.
+        current_app.logger  # noqa: B018
     return logger
 
 

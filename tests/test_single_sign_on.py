@@ -618,3 +618,19 @@ def test_single_sign_on_accepts_an_open_invitation(client, world, provider):
     assert (user.name, user.team_id, user.job_role) == ("Lee Lead", team.id, "Detective sergeant")
     db.session.expire_all()
     assert db.session.get(Invitation, invitation.id).accepted_at is not None
+
+
+def test_a_one_agency_provider_makes_accounts_only_at_the_agencys_email_domains(
+    client, world, provider
+):
+    """A provider tied to one agency may know anyone (Google knows every Google account):
+    where the agency lists its email domains, a new account needs one of them."""
+    before = people()
+    response = sso_sign_in(client, "brand.new@gmail.example", name="Brand New")
+    assert response.status_code == 403
+    assert "brand.new@gmail.example is not one of West Midlands Police" in page_text(response)
+    assert people() == before
+    assert signed_in_as(client) is None
+    response = sso_sign_in(client, "kim.lee@wmp.police.uk", name="Kim Lee")
+    assert response.status_code == 302
+    assert people() == before + 1

@@ -57,6 +57,14 @@ def agency_of(provider: Provider, email: str) -> Agency | None:
     return db.session.get(Agency, provider.agency_id) if provider.agency_id else None
 
 
+def _agency_address(agency: Agency, email: str) -> bool:
+    """May a new account be made for this address in the agency? When the agency lists
+    its email domains, only at one of them: a provider tied to one agency may sign in
+    anyone it knows (Google signs in any Google account)."""
+    domains = {row.domain for row in agency.email_domains}
+    return not domains or email.rpartition("@")[2] in domains
+
+
 def _open_invitation(email: str, agency: Agency, *, now: datetime) -> Invitation | None:
     """The newest invitation to this address into this agency, still open and in date:
     single sign-on accepts it, so the person gets the roles and team it gives."""
@@ -109,6 +117,11 @@ def sign_in(
     user = accounts.user_by_email(email)
     created = user is None
     invitation = _open_invitation(email, agency, now=now)
+    if user is None and invitation is None and not _agency_address(agency, email):
+        raise _refused(
+            f"{email} is not one of {agency.name}'s email addresses, so {provider.name}"
+            " cannot make you an account. Ask your safeguarding lead for an invitation."
+        )
     if user is None:
         user = User(email=email, name=_name(claims, email), agency=agency, active=True)
         if invitation is not None:

@@ -414,3 +414,23 @@ def test_a_bank_file_can_set_cpd_minutes_and_participatory(app):
     assert [(e.path, e.message) for e in wrong.errors] == [
         ("check.cpd_minutes", "should be at least 0")
     ]
+
+
+def test_the_cpd_log_totals_are_the_sums_of_the_hours_shown():
+    """Two 20-minute checks show 0.33 hours each: the total says 0.66, as a nurse adding
+    the column gets (not 0.67, the hours of 40 minutes)."""
+    entries = [
+        record.Entry(
+            attempt_id=number,
+            passed_at=datetime(2026, 1, number, tzinfo=UTC),
+            check_title=f"Check {number}",
+            version_number=1,
+            cpd_minutes=20,
+            participatory=number == 1,
+            code="X",
+            findings=(),
+        )
+        for number in (1, 2)
+    ]
+    table = record.rows(entries)
+    assert [row[4:] for row in table] == [["0.33", "0.33"], ["0.33", "0"], ["0.66", "0.33"]]

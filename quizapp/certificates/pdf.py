@@ -126,7 +126,7 @@ def learning_record_pdf(
 
 
 def _cpd_text(minutes: int, participatory: bool) -> str:
-    hours = record.hours_text(minutes / 60)
+    hours = record.hours_text(record.to_hours(minutes))
     kind = "participatory" if participatory else "not participatory"
     return f"{minutes} minutes ({hours} hours), {kind}"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 #: How the learning was done, in the words a CPD log expects.
 METHOD = "Online scenario-based competency check (e-learning)"
@@ -43,12 +44,12 @@ class Entry:
     reflections: tuple[tuple[str, str], ...] = ()
 
     @property
-    def hours(self) -> float:
-        return self.cpd_minutes / 60
+    def hours(self) -> Decimal:
+        return to_hours(self.cpd_minutes)
 
     @property
-    def participatory_hours(self) -> float:
-        return self.hours if self.participatory else 0.0
+    def participatory_hours(self) -> Decimal:
+        return self.hours if self.participatory else Decimal(0)
 
     def topic(self) -> str:
         """The check, what it covered and, when included, the person's reflections."""
@@ -60,8 +61,14 @@ class Entry:
         return ". ".join(part.rstrip(".") for part in parts) + "."
 
 
-def hours_text(hours: float) -> str:
-    """0.33 -> "0.33", 1.0 -> "1", 0.5 -> "0.5"."""
+def to_hours(minutes: int) -> Decimal:
+    """Minutes as hours to two places (20 -> 0.33): each row is rounded so that the
+    totals are the sums of the figures shown, as someone adding up the log would get."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def hours_text(hours: Decimal) -> str:
+    """0.33 -> "0.33", 1.00 -> "1", 0.50 -> "0.5"."""
     return f"{hours:.2f}".rstrip("0").rstrip(".")
 
 
@@ -89,9 +96,9 @@ def rows(entries: list[Entry]) -> list[list[str]]:
 
 
 def totals(entries: list[Entry]) -> list[str]:
-    minutes = sum(e.cpd_minutes for e in entries)
-    participatory = sum(e.cpd_minutes for e in entries if e.participatory)
-    return [hours_text(minutes / 60), hours_text(participatory / 60)]
+    hours = sum((e.hours for e in entries), Decimal(0))
+    participatory = sum((e.participatory_hours for e in entries), Decimal(0))
+    return [hours_text(hours), hours_text(participatory)]
 
 
 _MARKUP = re.compile(r"[*_`#>\[\]]|\(https?://[^)]*\)")

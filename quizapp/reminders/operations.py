@@ -38,6 +38,7 @@ from ..models import (
     team_managers,
 )
 from ..web import format_date
+from ..workforce.tally import requirements_joined
 from .rules import DUE_SOON, EXPIRING, Kind, Reminder, day, iso_week, reminder_for
 
 #: pg_try_advisory_lock's key for a run: "reminder" in ASCII, as a number.
@@ -87,27 +88,20 @@ def due_reminders(now: datetime) -> list[PersonCheck]:
     left, about checks not retired: one query."""
     soon = now + max(DUE_SOON, EXPIRING)
     rows = db.session.execute(
-        sa.select(
-            User.id,
-            User.name,
-            User.email,
-            User.agency_id,
-            User.team_id,
-            Check.id,
-            Check.title,
-            Requirement.due_at,
-            Completion.expires_at,
+        requirements_joined(
+            sa.select(
+                User.id,
+                User.name,
+                User.email,
+                User.agency_id,
+                User.team_id,
+                Check.id,
+                Check.title,
+                Requirement.due_at,
+                Completion.expires_at,
+            )
         )
-        .select_from(Requirement)
-        .join(User, User.id == Requirement.user_id)
         .join(Check, Check.id == Requirement.check_id)
-        .outerjoin(
-            Completion,
-            sa.and_(
-                Completion.user_id == Requirement.user_id,
-                Completion.check_id == Requirement.check_id,
-            ),
-        )
         .where(
             User.active.is_(True),
             User.left_at.is_(None),

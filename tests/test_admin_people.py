@@ -303,14 +303,18 @@ def test_an_agency_lead_cannot_change_an_account_outside_their_agency(
 
 
 def test_the_refusal_is_the_same_whatever_the_account(client, hospital_lead, police):
-    """Byte for byte (but for the per-request script nonce): the preview can't tell a
-    leaver, someone active elsewhere, an administrator and a partnership lead apart."""
+    """Byte for byte (but for the per-request script nonce and the CSRF token's time): the
+    preview can't tell a leaver, someone active elsewhere, an administrator and a
+    partnership lead apart."""
     accounts = someone_elses_accounts(police)
     pages = {}
     for who, user in accounts.items():
         response = upload(client, csv_text([f"Someone Else,{user.email},City Hospital,,Nurse,"]))
         assert response.status_code == 422, who
-        pages[who] = re.sub(rb'nonce="[^"]+"', b'nonce=""', response.get_data())
+        page = re.sub(rb'nonce="[^"]+"', b'nonce=""', response.get_data())
+        # A CSRF token is signed with the second it was made: pages a second apart differ.
+        pages[who] = re.sub(rb'(name="csrf_token"[^>]*value=")[^"]+"', rb'\1"', page)
+        assert b'name="csrf_token"' in pages[who]
     assert len(set(pages.values())) == 1
     assert problems_on(pages["admin with no agency"].decode()) == {2: [NOT_HERE]}
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, flash, g, render_template, request, session, url_for
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -185,6 +185,13 @@ HOMES: list[tuple[Role, str]] = [
 ]
 #: For someone signed in without any role: help says what each role does and who to ask.
 NO_ROLE_HOME = "pages.help"
+
+
+def start_session(user: Any) -> None:
+    """Sign the person in on a new session (none of the old one's contents carry over),
+    whichever way they proved who they are: password or single sign-on."""
+    session.clear()
+    login_user(user)
 
 
 def safe_next(target: str | None) -> str | None:

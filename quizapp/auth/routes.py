@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
@@ -20,7 +20,7 @@ from ..models import Agency, Role, Team, User, normalise_email, utcnow
 from ..models.user import new_session_token
 from ..sso import accounts as sso_accounts
 from ..sso import providers as sso_providers
-from ..web import home_url
+from ..web import home_url, start_session
 from ..web import safe_next as _safe_next
 from . import accounts, bp, devices, tokens
 from .forms import (
@@ -52,11 +52,6 @@ def _form_page(template: str, form, **context) -> Page:
     """The form again, with a 422 when it has errors (the error summary shows them)."""
     page = render_template(template, form=form, **context)
     return (page, 422) if form.errors else page
-
-
-def _sign_in(user: User) -> None:
-    session.clear()  # a new session at sign-in
-    login_user(user)
 
 
 def _email_failed() -> tuple[str, int]:
@@ -231,7 +226,7 @@ def sign_in() -> Page:
                 f"Confirm your email address first: we sent a link to {user.email}"
             ]
         elif user is not None:
-            _sign_in(user)
+            start_session(user)
             response = redirect(_safe_next(request.args.get("next")) or home_url())
             devices.remember(response, user)
             return response
@@ -346,7 +341,7 @@ def confirm_email(token: str) -> Page:
     if form.validate_on_submit():
         accounts.confirm_email(user, now=utcnow())
         db.session.commit()
-        _sign_in(user)
+        start_session(user)
         flash("Your email address is confirmed and your account is ready.", "success")
         return redirect(home_url())
     return _form_page("auth/confirm_email.html", form, user=user)
@@ -549,7 +544,7 @@ def accept_invitation(token: str) -> Page:
         except (accounts.AccountExists, IntegrityError):
             db.session.rollback()
             return _account_exists(invitation.email)
-        _sign_in(user)
+        start_session(user)
         flash("Your account is ready.", "success")
         return redirect(home_url())
     return _form_page("auth/accept_invitation.html", form, invitation=invitation)

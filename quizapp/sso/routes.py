@@ -15,13 +15,13 @@ import secrets
 import time
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..access import public
 from ..extensions import db
 from ..models import utcnow
-from ..web import home_url, safe_next
+from ..web import home_url, safe_next, start_session
 from . import accounts, bp, oidc, providers
 from .oidc import SignInRefused
 
@@ -137,6 +137,5 @@ def callback(slug: str) -> Page:
     except SignInRefused as error:
         return _refusal(error)
     db.session.commit()
-    session.clear()  # a new session at sign-in
-    login_user(outcome.user)
+    start_session(outcome.user)
     return redirect(pending.get("next") or home_url())

@@ -531,7 +531,11 @@ def accept_invitation(token: str) -> Page:
     if refusal:
         # No password to choose: single sign-on makes or opens the account on first use.
         page = render_template(
-            "auth/sso_problem.html", title="Sign in with single sign-on", message=refusal + "."
+            "errors/error.html",
+            title="Sign in with single sign-on",
+            message=refusal + ".",
+            link=url_for("auth.sign_in"),
+            link_text="Go to the sign-in page",
         )
         return page, 409
     form = AcceptInvitationForm()

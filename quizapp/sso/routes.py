@@ -35,7 +35,13 @@ Page = Response | tuple[str, int]
 
 def _refusal(error: SignInRefused) -> tuple[str, int]:
     db.session.rollback()
-    page = render_template("auth/sso_problem.html", title=error.title, message=error.message)
+    page = render_template(
+        "errors/error.html",
+        title=error.title,
+        message=error.message,
+        link=url_for("auth.sign_in"),
+        link_text="Go to the sign-in page",
+    )
     return page, error.status
 
 

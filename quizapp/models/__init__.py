@@ -15,6 +15,14 @@ from .bank import FINDING_KINDS, Bank, BankVersion, Finding, Question, Stage, qu
 from .certificate import Certificate
 from .check import Check
 from .completion import Completion
+from .impact import (
+    CONFIDENCE_MOMENTS,
+    PRACTICE_ANSWERS,
+    ConfidenceRating,
+    FollowUp,
+    FollowUpResponse,
+    Reaction,
+)
 from .invitation import Invitation
 from .reminder import REMINDER_KINDS, OverdueReminder, ReminderSend
 from .requirement import Requirement
@@ -26,10 +34,12 @@ from .types import utcnow
 from .user import Role, User, UserRole, normalise_email, team_managers
 
 __all__ = [
+    "CONFIDENCE_MOMENTS",
     "DEFAULT_GRACE_DAYS",
     "FINDING_KINDS",
     "FIRST_LAYOUT",
     "LATEST_LAYOUT",
+    "PRACTICE_ANSWERS",
     "REMINDER_KINDS",
     "SECTORS",
     "SECTOR_LABELS",
@@ -45,12 +55,16 @@ __all__ = [
     "Certificate",
     "Check",
     "Completion",
+    "ConfidenceRating",
     "Finding",
+    "FollowUp",
+    "FollowUpResponse",
     "Invitation",
     "KeptAnswer",
     "OverdueReminder",
     "PartnershipSettings",
     "Question",
+    "Reaction",
     "ReminderSend",
     "Requirement",
     "Response",

@@ -136,6 +136,9 @@ class Finding(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(20))
     #: Markdown.
     text: Mapped[str] = mapped_column(sa.Text)
+    #: The finding as practice, completing "How confident are you ...?", e.g. "to
+    #: challenge a decision made at a child protection conference". None: not asked.
+    confidence: Mapped[str | None] = mapped_column(sa.String(300))
     position: Mapped[int]
 
     version: Mapped[BankVersion] = relationship(back_populates="findings")

@@ -25,6 +25,10 @@ class Check(db.Model):
         sa.CheckConstraint("refresh_months >= 1 AND refresh_months <= 120", name="refresh_range"),
         sa.CheckConstraint(one_of("after_fail", AFTER_FAIL), name="after_fail"),
         sa.CheckConstraint("cpd_minutes >= 0 AND cpd_minutes <= 6000", name="cpd_minutes"),
+        sa.CheckConstraint(
+            "follow_up_weeks IS NULL OR (follow_up_weeks >= 1 AND follow_up_weeks <= 52)",
+            name="follow_up_weeks",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +65,14 @@ class Check(db.Model):
     #: Counts as participatory learning (learning with other professionals) in a
     #: learning record. Off by default: a check taken alone is not participatory.
     participatory: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Ask, before the first question and after the result, how confident the person is to
+    #: put each finding into practice (for findings whose bank gives the phrasing).
+    ask_confidence: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: Ask the three optional reaction questions after the result.
+    ask_reaction: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: Weeks after a pass that the "learning in practice" follow-up is due; None: no
+    #: follow-up.
+    follow_up_weeks: Mapped[int | None] = mapped_column(default=8, server_default="8")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Retired: nobody can start it or be assigned it; attempts and passes are kept.
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

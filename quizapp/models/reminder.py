@@ -27,8 +27,9 @@ class OverdueReminder(db.Model):
 
 
 #: What a reminder is about: a check due soon, a pass expiring, a check overdue (weekly),
-#: or a lead's or team manager's weekly digest of their people's overdue checks.
-REMINDER_KINDS = ("due-soon", "expiring", "overdue", "digest")
+#: a lead's or team manager's weekly digest of their people's overdue checks, or the
+#: invitation to a pass's follow-up (period: the passing attempt's id).
+REMINDER_KINDS = ("due-soon", "expiring", "overdue", "digest", "follow-up")
 
 
 class ReminderSend(db.Model):

@@ -52,10 +52,18 @@ def create_user(
     return user
 
 
-def import_bank_text(text: str, *, filename: str = "bank.yaml") -> ImportOutcome:
+def import_bank_text(
+    text: str, *, filename: str = "bank.yaml", confidence: dict[str, str] | None = None
+) -> ImportOutcome:
+    """Import a bank from its text. `confidence`: finding key -> phrasing, as a finding's
+    `confidence:` in the file would give it."""
     result = load_bank_text(text, filename)
     assert not result.errors, "\n".join(map(str, result.errors))
-    outcome = import_bank(result.bank.to_data(), content_hash(result.bank), now=utcnow())
+    data = result.bank.to_data()
+    for finding in data["findings"]:
+        if confidence and finding["id"] in confidence:
+            finding["confidence"] = confidence[finding["id"]]
+    outcome = import_bank(data, content_hash(result.bank), now=utcnow())
     db.session.commit()
     return outcome
 

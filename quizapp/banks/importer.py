@@ -141,7 +141,11 @@ def populate_version(version: BankVersion, data: dict[str, Any]) -> None:
         findings = {}
         for position, item in enumerate(data["findings"]):
             finding = Finding(
-                key=item["id"], kind=item["kind"], text=item["text"], position=position
+                key=item["id"],
+                kind=item["kind"],
+                text=item["text"],
+                confidence=item.get("confidence"),
+                position=position,
             )
             version.findings.append(finding)
             findings[item["id"]] = finding

@@ -189,6 +189,8 @@ POLICY: dict[str, Entry] = {
         *LEADS_AND_ADMINS, bank_key="bank_key", finding_key="finding_key"
     ),
     "dashboards.scenarios": signed_in(*LEADS_AND_ADMINS, check_id="check_id"),
+    "dashboards.impact_page": signed_in(*LEADS_AND_ADMINS, check_id="check_id"),
+    "dashboards.report_impact_csv": signed_in(*LEADS_AND_ADMINS),
     "dashboards.report": signed_in(*LEADS_AND_ADMINS),
     "dashboards.report_csv": signed_in(*LEADS_AND_ADMINS),
     "dashboards.report_xlsx": signed_in(*LEADS_AND_ADMINS),

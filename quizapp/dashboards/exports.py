@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from .impact import Mean
 from .pages import CompletionFigures, LearningFigures, ReportPage, ReportRow
 from .suppression import PROTECTED_TEXT
 
@@ -100,6 +101,72 @@ def report_rows(page: ReportPage) -> Iterable[list[str]]:
             ]
 
 
+#: The impact CSV and sheet: a row per check and finding, for the whole scope.
+IMPACT_COLUMNS = [
+    "Year",
+    "Check",
+    "Finding",
+    "People who passed",
+    "Answered the follow-up",
+    "Answered the follow-up %",
+    "Said they used the learning",
+    "Answering whether they used it",
+    "Used the learning %",
+    "Confidence before (mean out of 5)",
+    "People rating before",
+    "Confidence after (mean out of 5)",
+    "People rating after",
+    "Confidence at follow-up (mean out of 5)",
+    "People rating at follow-up",
+    "Marks at the check",
+    "Marks available at the check",
+    "Marks at the check %",
+    "Marks at follow-up",
+    "Marks available at follow-up",
+    "Marks at follow-up %",
+    "Answers wrong and very sure at the check %",
+    "Answers wrong and very sure at follow-up %",
+    "Sentence",
+]
+
+
+def _mean(mean: Mean) -> list[str]:
+    if mean.hidden_as is not None:
+        return [mean.hidden_as, mean.hidden_as]
+    return [mean.value_text, str(mean.people) if mean.shown else ""]
+
+
+def impact_rows(page: ReportPage) -> Iterable[list[str]]:
+    """The impact section's rows: hidden figures read as on the page. Never what anyone
+    wrote as their example of practice: only figures and the generated sentence."""
+    for check in page.checks:
+        for line in check.impact:
+            cohort, f = line.cohort, line.figures
+            yield [
+                page.period.label,
+                check.title,
+                line.finding.text,
+                cohort.passed.part_text,
+                cohort.followed.part_text,
+                cohort.followed.percent_text,
+                cohort.used.part_text,
+                cohort.used.whole_text,
+                cohort.used.percent_text,
+                *_mean(f.before),
+                *_mean(f.after),
+                *_mean(f.follow_up),
+                f.check_marks.part_text,
+                f.check_marks.whole_text,
+                f.check_marks.percent_text,
+                f.follow_up_marks.part_text,
+                f.follow_up_marks.whole_text,
+                f.follow_up_marks.percent_text,
+                f.check_sure.percent_text,
+                f.follow_up_sure.percent_text,
+                line.sentence,
+            ]
+
+
 def safe_text(value: str) -> str:
     """Names and titles are typed by people: keep spreadsheets from running them as
     formulas."""
@@ -132,6 +199,7 @@ def report_tables(
         ("Passes", ["Check", group, *PASS_COLUMNS], passes),
         ("Learning", ["Check", group, *LEARNING_COLUMNS], learning),
         ("Learning by finding", ["Check", "Finding", *LEARNING_COLUMNS], findings),
+        ("Impact", IMPACT_COLUMNS, list(impact_rows(page))),
     ]
     return tables
 

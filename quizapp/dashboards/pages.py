@@ -32,6 +32,8 @@ from .disclosure import (
     cube,
     suppress_cube,
 )
+from .grid import Grid, GridCell, GridRow, band
+from .impact import ReportLine, impact_cubes, report_lines
 from .periods import Period
 from .queries import (
     Choices,
@@ -657,6 +659,8 @@ class FindingGrid:
 class BankGrid:
     title: str
     findings: list[FindingGrid]
+    #: The findings by group as one grid: what the page draws.
+    grid: Grid | None = None
 
 
 @dataclass(frozen=True)
@@ -685,24 +689,14 @@ def _learning_cube(
 
 
 def _finding_grid(
-    scope: Scope,
     filters: Filters,
-    options: Choices,
     learning: LearningCube,
     label: FindingLabel,
+    rows: list[tuple[Hashable, str]],
     threshold: int,
 ) -> FindingGrid:
+    """A finding's figures for each of `rows` (the grid's columns)."""
     level, item = _level(filters), finding_item((label.bank_key, label.key))
-
-    def has_figures(group: Hashable) -> bool:
-        sums = learning.cube.get(group, level, item)
-        return bool(sums and sums.people)
-
-    layout = layout_for(scope, options)
-    rows = [
-        *_shown_groups(scope, filters, options, layout, has_figures),
-        (TOTAL, total_label(scope)),
-    ]
     return FindingGrid(
         label,
         [
@@ -721,6 +715,54 @@ def _finding_grid(
     )
 
 
+#: Percent: the bands of a share of marks (80 is a usual pass mark).
+MARK_BANDS = {"mid": 60, "high": 80}
+
+
+def _learning_cell(finding: FindingLabel, row: LearningFigures) -> GridCell:
+    """A grid cell: the share of marks gained, its band and its count, linking to the
+    drill-down for that group (or the total)."""
+    if row.hidden:
+        return GridCell(row.marks.text, hidden=True)
+    if not row.people.part:
+        return GridCell("No answers")
+    value = row.marks.percent
+    people = row.people.part_text
+    link: dict[str, Any] | None = {"bank_key": finding.bank_key, "finding_key": finding.key}
+    if not row.is_total:
+        # The people of an agency in no team have no drill-down.
+        link = None if row.key is None else {**(link or {}), "group": row.key}
+    return GridCell(
+        f"{value}%",
+        f"{row.marks.part_text} of {row.marks.whole_text} marks, from {people}"
+        f" {'person' if row.people.part == 1 else 'people'}",
+        band(value, **MARK_BANDS),
+        link=link,
+        link_hint=f" of marks gained, {row.label}: figures for each question on this finding",
+    )
+
+
+def _learning_grid(
+    bank_key: str, grids: list[FindingGrid], columns: list[tuple[Hashable, str]]
+) -> Grid:
+    return Grid(
+        f"learning-{bank_key}",
+        f"{grids[0].label.bank_title}: marks gained on each finding's questions",
+        "Finding",
+        columns,
+        [
+            GridRow(
+                finding.label.text,
+                [_learning_cell(finding.label, row) for row in finding.rows],
+                kind="Good practice" if finding.label.kind == "good-practice" else "Concern",
+                markdown=True,
+            )
+            for finding in grids
+        ],
+        key="Low: under 60%; Mid: 60% to 79%; High: 80% or more.",
+    )
+
+
 def learning_page(
     scope: Scope, filters: Filters, options: Choices, *, threshold: int
 ) -> LearningPage:
@@ -731,13 +773,33 @@ def learning_page(
         return LearningPage([], [], hidden_text(threshold))
     labels = finding_labels()
     level = _level(filters)
-    banks: dict[str, BankGrid] = {}
+    shown = []
     for key, label in labels.items():
         sums = learning.cube.get(TOTAL, level, finding_item(key))
-        if key not in learning.findings or not (sums and sums.people):
-            continue
-        grid = _finding_grid(scope, filters, options, learning, label, threshold)
-        banks.setdefault(label.bank_key, BankGrid(label.bank_title, [])).findings.append(grid)
+        if key in learning.findings and sums and sums.people:
+            shown.append(label)
+
+    def has_figures(group: Hashable) -> bool:
+        """A column for every group with marks on any finding shown, so the grid's
+        columns are the same for every finding."""
+        for label in shown:
+            sums = learning.cube.get(group, level, finding_item((label.bank_key, label.key)))
+            if sums and sums.people:
+                return True
+        return False
+
+    columns = [
+        *_shown_groups(scope, filters, options, layout_for(scope, options), has_figures),
+        (TOTAL, total_label(scope)),
+    ]
+    findings: dict[str, list[FindingGrid]] = {}
+    for label in shown:
+        grid = _finding_grid(filters, learning, label, columns, threshold)
+        findings.setdefault(label.bank_key, []).append(grid)
+    banks = {
+        bank: BankGrid(grids[0].label.bank_title, grids, _learning_grid(bank, grids, columns))
+        for bank, grids in findings.items()
+    }
     focus = _focus(scope, filters)
     prompts = question_prompts(bank for bank, _ in learning.questions)
     figures = {
@@ -859,6 +921,8 @@ class ReportCheck:
     rows: list[ReportRow] = field(default_factory=list)
     #: The scope's marks on each finding of the check, labelled by the finding's text.
     findings: list[tuple[FindingLabel, LearningFigures]] = field(default_factory=list)
+    #: Confidence, follow-ups and use in practice per finding, with a sentence each.
+    impact: list[ReportLine] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -888,11 +952,12 @@ def report_page(
     statuses = status_cubes(scope, layout, filters, now=now, threshold=threshold) if current else {}
     firsts, passing = year_cubes(scope, layout, filters, threshold=threshold)
     learning = learning_cubes(scope, layout, filters, threshold=threshold)
+    impacts = impact_cubes(scope, layout, period, threshold=threshold)
     labels = finding_labels() if learning else {}
     titles = dict(options.checks)
     checks = []
     for check_id in sorted(
-        set(statuses) | set(firsts) | set(passing) | set(learning),
+        set(statuses) | set(firsts) | set(passing) | set(learning) | set(impacts),
         key=lambda check: titles.get(check, "").casefold(),
     ):
         status, first = statuses.get(check_id), firsts.get(check_id)
@@ -965,5 +1030,13 @@ def report_page(
             for key in labels  # in the bank's order
             if learned and key in learned.findings
         ]
-        checks.append(ReportCheck(check_id, titles.get(check_id, "Check"), report_rows, findings))
+        checks.append(
+            ReportCheck(
+                check_id,
+                titles.get(check_id, "Check"),
+                report_rows,
+                findings,
+                report_lines(impacts.get(check_id), scope, threshold=threshold),
+            )
+        )
     return ReportPage(period, current, checks, hidden_text(threshold))

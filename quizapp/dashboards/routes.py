@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 
 from ..access import roles_required
 from ..models import Role, utcnow
-from . import bp, exports, pages, queries, reminders
+from . import bp, exports, impact, pages, queries, reminders
 from . import scenarios as scenario_pages
 from .forms import ConfirmForm, FiltersForm, YearForm
 from .periods import LONDON, period_choices, reporting_year, reporting_year_of, year_choices
@@ -407,6 +407,19 @@ def report_csv() -> Response:
     )
 
 
+@bp.route("/report-impact.csv")
+@leads
+def report_impact_csv() -> Response:
+    """The yearly report's impact section: a row per check and finding."""
+    view = _report_view()
+    year = view.year
+    return _csv(
+        f"report-impact-{year}-{year + 1}.csv",
+        exports.IMPACT_COLUMNS,
+        exports.impact_rows(view.page),
+    )
+
+
 @bp.route("/report.xlsx")
 @leads
 def report_xlsx() -> Response:
@@ -438,6 +451,32 @@ def _csv(filename: str, header: list[str], rows: Iterable[list[str]]) -> Respons
         out.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/checks/<int:check_id>/impact")
+@leads
+def impact_page(check_id: int) -> str:
+    """Did the learning change practice? A check's confidence before, after and at
+    follow-up, marks at the check and at follow-up, and use in practice, by finding and
+    group, for a reporting year."""
+    view = _view(_scope(), ("period",))
+    scope, options = view.scope, view.options
+    titles = dict(options.checks)
+    if check_id not in titles:
+        abort(404)
+    filters = dataclasses.replace(view.filters, check_id=check_id)
+    page = impact.impact_page(
+        scope, filters, options, check_id, title=titles[check_id], threshold=_threshold()
+    )
+    return render_template(
+        "dashboards/impact.html",
+        scope=scope,
+        filters=filters,
+        form=view.form(),
+        page=page,
+        link_args=_link_args(filters, scope),
+        threshold=_threshold(),
     )
 
 

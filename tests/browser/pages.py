@@ -135,6 +135,7 @@ EXCLUDED: dict[str, str] = {
     "dashboards.overdue_csv": "file download (CSV); test_journeys downloads and reads it",
     "managers.teams_csv": "file download (CSV); test_team_managers reads it",
     "dashboards.report_csv": "file download (CSV), not a page",
+    "dashboards.report_impact_csv": "file download (CSV), not a page",
     "dashboards.report_xlsx": "file download (XLSX); test_journeys opens it",
     "account.download": "file download (JSON of a person's own data), not a page",
     "certificates.certificate_pdf": "file download (PDF); test_certificates reads its text",
@@ -1583,6 +1584,32 @@ def _(v: Visit) -> None:
     v.page.get_by_role("navigation", name="Dashboards").get_by_role(
         "link", name="Learning landed"
     ).click()
+
+
+@state("dashboards.learning", "grid at 390px", user=POLICE_LEAD)
+def _(v: Visit) -> None:
+    v.page.set_viewport_size({"width": 390, "height": 844})
+    v.page.goto("/dashboards/learning")
+    region = v.page.get_by_role("region", name=re.compile("marks gained on each finding"))
+    expect(region.first).to_be_visible()
+    # The grid scrolls in its box; the page itself does not scroll sideways.
+    assert v.page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@state("dashboards.impact_page", "results", user=LEAD)
+def _(v: Visit) -> None:
+    v.page.goto("/dashboards/learning")
+    v.page.get_by_role("link", name=re.compile("Did the learning change practice")).click()
+    expect(v.page.get_by_role("heading", name="Did the learning change practice?")).to_be_visible()
+
+
+@state("dashboards.impact_page", "at 390px", user=POLICE_LEAD)
+def _(v: Visit) -> None:
+    v.page.set_viewport_size({"width": 390, "height": 844})
+    v.page.goto("/dashboards/")
+    v.page.get_by_role("link", name=re.compile("^Impact of")).first.click()
+    expect(v.page.get_by_role("heading", name="Did the learning change practice?")).to_be_visible()
+    assert v.page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 @state("dashboards.finding", "results", user=LEAD)

@@ -1,0 +1,532 @@
+"""Impact figures for leads on hand-made data: every figure against one computed here
+from the raw rows, small-number suppression and differencing, the report's sentences
+(exact, and never about a hidden figure), scope, and private examples never shown."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import random
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from quizapp.dashboards.disclosure import TOTAL
+from quizapp.dashboards.suppression import percent
+from quizapp.demo import _answer
+from quizapp.extensions import db
+from quizapp.models import (
+    Agency,
+    Attempt,
+    Check,
+    ConfidenceRating,
+    Finding,
+    FollowUp,
+    FollowUpResponse,
+    Question,
+    Reaction,
+    Response,
+    Role,
+    Team,
+    User,
+    utcnow,
+)
+from quizapp.questions import get_type
+from quizapp.take import operations
+
+from .factories import SMALL_BANK, check_for, import_bank_text
+from .test_dashboards import _password_hash, count_statements, page_context, sign_in
+
+PRIVATE = "My private example of practice 51c9"
+PHRASE = "to share information with children's social care"
+SENTENCE = (
+    "Of 16 people who passed, 56% answered the follow-up; confidence " + PHRASE + " rose"
+    " from 2.6 to 4.4 out of 5 and held at 4.4 eight weeks later."
+)
+
+
+@dataclass
+class ImpactWorld:
+    check: Check
+    agencies: dict[str, Agency]
+    partnership_lead: User
+    lead_a: User
+    lead_b: User
+
+
+def _person(name: str, agency: Agency | None, team: Team | None, roles=(Role.PRACTITIONER,)):
+    user = User(
+        email=f"{name.lower().replace(' ', '.')}@example.org",
+        name=name,
+        agency=agency,
+        team=team,
+        job_role="Police officer",
+        level="Level 3",
+        email_confirmed_at=utcnow(),
+        password_hash=_password_hash(),
+    )
+    for role in roles:
+        user.grant(role)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _pass(user: User, check: Check, *, sure_wrong: bool, at, rng) -> Attempt:
+    """A pass: every scored question right but, with `sure_wrong`, the single-answer one
+    wrong at "very sure" (4 of 5 marks: the pass mark is 80%)."""
+    attempt = operations.start_attempt(user, check, now=at)
+    for question in attempt.bank_version.questions:
+        if not get_type(question.type).scored:
+            operations.save_answer(attempt, question, "A reflection", None, now=at)
+            continue
+        right = not (sure_wrong and question.type == "single")
+        certainty = 3 if not right else rng.choice((1, 2, 3))
+        operations.save_answer(attempt, question, _answer(question, right, rng), certainty, now=at)
+    operations.submit_attempt(attempt, now=at + timedelta(minutes=5))
+    assert attempt.passed
+    return attempt
+
+
+def _rate(attempt: Attempt, moment: str, rating: int | None, finding: str = "sharing") -> None:
+    db.session.add(
+        ConfidenceRating(attempt_id=attempt.id, finding_key=finding, moment=moment, rating=rating)
+    )
+
+
+def _follow_up(attempt: Attempt, *, right: bool, certainty: int, used: str | None) -> None:
+    single = next(q for q in attempt.bank_version.questions if q.key == "q-single")
+    follow_up = FollowUp(
+        attempt_id=attempt.id,
+        user_id=attempt.user_id,
+        check_id=attempt.check_id,
+        bank_version_id=attempt.bank_version_id,
+        due_at=attempt.submitted_at + timedelta(weeks=8),
+        seed=1,
+        weak_findings=["sharing"],
+        question_ids=[single.id],
+        submitted_at=attempt.submitted_at + timedelta(days=1),
+        score=1.0 if right else 0.0,
+        max_score=1.0,
+        percent=100.0 if right else 0.0,
+        used_in_practice=used,
+        practice_example=PRIVATE,
+    )
+    follow_up.responses.append(
+        FollowUpResponse(
+            question_id=single.id,
+            answer=0,
+            certainty=certainty,
+            fraction=1.0 if right else 0.0,
+            mark=1.0 if right else 0.0,
+        )
+    )
+    db.session.add(follow_up)
+
+
+def build_impact_world() -> ImpactWorld:
+    """Agency A (6 people, one team), B (3 people: under the threshold of 5) and C (7).
+    Everyone passes 30 days ago; confidence in "sharing" before: A 2, B and C 3; after:
+    A and B 4, C 5 (one person in C skips the rating before "referral"); follow-ups: 4
+    people in A (rating 5) and 5 in C (rating 4)."""
+    rng = random.Random(7)
+    now = utcnow()
+    at = now - timedelta(days=30)
+    agencies = {
+        name: Agency(name=f"Agency {name}", sector=sector)
+        for name, sector in (("A", "police"), ("B", "health"), ("C", "voluntary"))
+    }
+    db.session.add_all(agencies.values())
+    team_a = Team(agency=agencies["A"], name="Team A")
+    db.session.add(team_a)
+    db.session.flush()
+    check = check_for(import_bank_text(SMALL_BANK))
+    check.attempts_allowed = None
+    lead_a = _person("Lead A", agencies["A"], None, (Role.LEAD,))
+    lead_b = _person("Lead B", agencies["B"], None, (Role.LEAD,))
+    partnership_lead = _person("Partnership Lead", None, None, (Role.LEAD,))
+    plan = {"A": (6, 2, 4, 5, 4), "B": (3, 3, 4, None, 0), "C": (7, 3, 5, 4, 5)}
+    uses = ["yes", "not-yet", "yes", "not-applicable", None]
+    for name, (count, before, after, follow, followers) in plan.items():
+        for index in range(count):
+            team = team_a if name == "A" else None
+            user = _person(f"{name} person {index}", agencies[name], team)
+            attempt = _pass(user, check, sure_wrong=index % 2 == 0, at=at, rng=rng)
+            _rate(attempt, "before", before)
+            _rate(attempt, "after", after)
+            _rate(attempt, "before", None if (name, index) == ("C", 0) else 2, "referral")
+            _rate(attempt, "after", 3, "referral")
+            db.session.add(Reaction(attempt_id=attempt.id, relevant=4, clear=5 if index % 2 else 3))
+            if index < followers:
+                _rate(attempt, "follow-up", follow)
+                _follow_up(
+                    attempt,
+                    right=index % 3 != 0,
+                    certainty=3 if index % 3 == 0 else 2,
+                    used=uses[index % len(uses)],
+                )
+    db.session.commit()
+    return ImpactWorld(check, agencies, partnership_lead, lead_a, lead_b)
+
+
+def _phrased(**columns) -> Finding:
+    """The importer's Finding, with the practice phrasing of "sharing" (a published
+    version can't change afterwards; the bank format's own field is another change's)."""
+    finding = Finding(**columns)
+    if finding.key == "sharing":
+        finding.confidence = PHRASE
+    return finding
+
+
+@pytest.fixture
+def world(app, monkeypatch) -> ImpactWorld:
+    from quizapp.banks import importer
+
+    monkeypatch.setattr(importer, "Finding", _phrased)
+    app.config["SMALL_NUMBER_THRESHOLD"] = 5
+    return build_impact_world()
+
+
+# ---------------------------------------------------------------------------------------
+# Independent computation from the raw rows, in plain Python
+
+
+def _group(user: User, partnership: bool):
+    return user.agency_id if partnership else user.team_id
+
+
+def independent(check: Check, *, partnership: bool, agency_id: int | None = None) -> dict:
+    """(figure, group, finding) -> value, group TOTAL for the scope: each mean (ratings,
+    people), marks (gained, available), confidently wrong (count, answers); and (figure,
+    group) for passed, followed and used (yes, answered)."""
+    figures: dict = defaultdict(lambda: [0.0, 0.0])
+    people: dict = defaultdict(set)
+    in_scope = []
+    for attempt in db.session.scalars(sa.select(Attempt).where(Attempt.check_id == check.id)):
+        user = db.session.get(User, attempt.user_id)
+        if agency_id is not None and user.agency_id != agency_id:
+            continue
+        in_scope.append((attempt, user))
+    for attempt, user in in_scope:
+        groups = (_group(user, partnership), TOTAL)
+        for rating in db.session.scalars(
+            sa.select(ConfidenceRating).where(ConfidenceRating.attempt_id == attempt.id)
+        ):
+            if rating.rating is None:
+                continue
+            for g in groups:
+                key = (rating.moment, g, rating.finding_key)
+                figures[key][0] += rating.rating
+                figures[key][1] += 1
+                people[key].add(user.id)
+        if attempt.passed:
+            for g in groups:
+                people[("passed", g)].add(user.id)
+        follow_up = db.session.scalars(
+            sa.select(FollowUp).where(FollowUp.attempt_id == attempt.id)
+        ).one_or_none()
+        if follow_up is None or follow_up.submitted_at is None:
+            continue
+        for g in groups:
+            people[("followed", g)].add(user.id)
+            if follow_up.used_in_practice is not None:
+                people[("used", g)].add(user.id)
+                if follow_up.used_in_practice == "yes":
+                    people[("used_yes", g)].add(user.id)
+        asked = set()
+        for response in follow_up.responses:
+            question = db.session.get(Question, response.question_id)
+            for finding in question.findings:
+                asked.add(finding.key)
+                for g in groups:
+                    _add_marks(figures, "fu", g, finding.key, response, question)
+        for response in db.session.scalars(
+            sa.select(Response).where(Response.attempt_id == attempt.id)
+        ):
+            question = db.session.get(Question, response.question_id)
+            if not question.points or response.fraction is None:
+                continue
+            for finding in question.findings:
+                if finding.key in asked:
+                    for g in groups:
+                        _add_marks(figures, "check", g, finding.key, response, question)
+    return {"figures": figures, "people": people}
+
+
+def _add_marks(figures, prefix, group, finding, response, question) -> None:
+    figures[(prefix, group, finding)][0] += response.mark
+    figures[(prefix, group, finding)][1] += question.points
+    figures[(f"{prefix}_sure", group, finding)][1] += 1
+    if response.fraction == 0 and response.certainty == 3:
+        figures[(f"{prefix}_sure", group, finding)][0] += 1
+
+
+def _mean_text(total: float, count: float) -> str:
+    return f"{math.floor(total / count * 10 + 0.5) / 10:.1f} out of 5"
+
+
+def _share_text(part: float, whole: float) -> str:
+    def amount(value: float) -> str:
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+
+    return f"{amount(part)} of {amount(whole)} ({percent(part, whole)}%)"
+
+
+def _check_figures(page, expected, groups) -> int:
+    """Every figure of the page against the independent ones; the number compared."""
+    figures, people = expected["figures"], expected["people"]
+    compared = 0
+    for (finding, group), shown in page.figures.items():
+        if group not in groups:
+            continue
+        for moment, mean in zip(("before", "after", "follow-up"), shown.means(), strict=True):
+            total, count = figures.get((moment, group, finding), (0, 0))
+            assert not mean.hidden
+            assert mean.people == len(people.get((moment, group, finding), ()))
+            assert mean.text == (_mean_text(total, count) if count else "No ratings")
+            compared += 1
+        for prefix, share in (("check", shown.check_marks), ("fu", shown.follow_up_marks)):
+            gained, available = figures.get((prefix, group, finding), (0, 0))
+            assert share.text == (_share_text(gained, available) if available else "none")
+            sure, answers = figures.get((f"{prefix}_sure", group, finding), (0, 0))
+            other = shown.check_sure if prefix == "check" else shown.follow_up_sure
+            assert other.text == (_share_text(sure, answers) if answers else "none")
+            compared += 2
+    for group, cohort in page.cohorts.items():
+        if group not in groups:
+            continue
+        passed = len(people[("passed", group)])
+        followed = len(people[("followed", group)])
+        assert cohort.passed.part == passed
+        assert cohort.followed.text == _share_text(followed, passed)
+        used, yes = len(people[("used", group)]), len(people[("used_yes", group)])
+        assert cohort.used.text == (_share_text(yes, used) if used else "none")
+        compared += 3
+    return compared
+
+
+# ---------------------------------------------------------------------------------------
+# Figures
+
+
+def test_impact_figures_equal_the_raw_rows(world, client, app):
+    app.config["SMALL_NUMBER_THRESHOLD"] = 1
+    sign_in(client, world.partnership_lead)
+    page = page_context(app, client, f"/dashboards/checks/{world.check.id}/impact")["page"]
+    expected = independent(world.check, partnership=True)
+    groups = {*(a.id for a in world.agencies.values()), TOTAL}
+    assert {g for g, _ in page.cohort.columns} == groups
+    assert _check_figures(page, expected, groups) > 40
+    total = page.figures[("sharing", TOTAL)]
+    # By hand: before (6x2 + 3x3 + 7x3) / 16, follow-up (4x5 + 5x4) / 9.
+    assert total.before.text == "2.6 out of 5" and total.before.people == 16
+    assert total.follow_up.text == "4.4 out of 5" and total.follow_up.people == 9
+    # The skipped rating counts for nothing: 15 people rated "referral" before.
+    assert page.figures[("referral", TOTAL)].before.people == 15
+    reactions = dict(page.reactions)
+    assert reactions["The check was relevant to my role"].text == "4.0 out of 5"
+    assert reactions["I will change something in my practice"].text == "No ratings"
+
+
+def test_an_agency_lead_sees_their_teams_only(world, client, app):
+    app.config["SMALL_NUMBER_THRESHOLD"] = 1
+    sign_in(client, world.lead_a)
+    page = page_context(app, client, f"/dashboards/checks/{world.check.id}/impact")["page"]
+    team = db.session.scalars(sa.select(Team.id)).one()
+    assert [label for _, label in page.cohort.columns] == ["Team A", "All of Agency A"]
+    expected = independent(world.check, partnership=False, agency_id=world.agencies["A"].id)
+    assert _check_figures(page, expected, {team, TOTAL}) > 20
+    assert page.cohorts[TOTAL].passed.part == 6
+    body = client.get(f"/dashboards/checks/{world.check.id}/impact").get_data(as_text=True)
+    assert "Agency C" not in body and "Agency B" not in body
+    other = world.agencies["C"].id
+    url = f"/dashboards/checks/{world.check.id}/impact?agency={other}"
+    assert client.get(url).status_code == 404
+    assert client.get("/dashboards/checks/999999/impact").status_code == 404
+
+
+# ---------------------------------------------------------------------------------------
+# Small numbers
+
+
+def test_small_cells_are_hidden_and_cannot_be_worked_out(world, client, app):
+    sign_in(client, world.partnership_lead)
+    page = page_context(app, client, f"/dashboards/checks/{world.check.id}/impact")["page"]
+    a, b, c = (world.agencies[n].id for n in "ABC")
+    # Agency B: 3 people. Every figure about them says "fewer than 5".
+    b_sharing = page.figures[("sharing", b)]
+    assert b_sharing.before.hidden_as == "fewer than 5"
+    assert b_sharing.after.hidden_as == "fewer than 5"
+    assert page.cohorts[b].passed.hidden_as == "fewer than 5"
+    # The total less A and C would give B away: a second cell is hidden ("[c]": A's 6
+    # people are not few), and the total still shows.
+    before = {g: page.figures[("sharing", g)].before for g in (a, c, TOTAL)}
+    assert before[a].hidden_as == "[c]" and not before[c].hidden
+    assert before[TOTAL].text == "2.6 out of 5"
+    # Follow-ups: A's 4 are few; C's 5 are hidden with them, since B has none to add.
+    assert page.figures[("sharing", a)].follow_up.hidden_as == "fewer than 5"
+    assert page.figures[("sharing", c)].follow_up.hidden_as == "[c]"
+    assert page.cohorts[a].followed.hidden and page.cohorts[c].followed.hidden
+    assert page.cohorts[TOTAL].followed.text == "9 of 16 (56%)"
+    # In every sum of groups, the hidden cells are none, or two or more.
+    for item in ("before", "after", "follow-up"):
+        hidden = [
+            page.figures[("sharing", g)]
+            .means()[("before", "after", "follow-up").index(item)]
+            .hidden
+            for g in (a, b, c)
+        ]
+        assert sum(hidden) != 1, item
+    body = client.get(f"/dashboards/checks/{world.check.id}/impact").get_data(as_text=True)
+    assert "Hidden: fewer than 5" in body and "Hidden: [c]" in body
+
+
+# ---------------------------------------------------------------------------------------
+# Sentences
+
+
+def _report(app, client) -> dict:
+    return page_context(app, client, "/dashboards/report")["page"]
+
+
+def _impact_of(page, check_id):
+    (check,) = [c for c in page.checks if c.check_id == check_id]
+    return {line.finding.key: line for line in check.impact}
+
+
+def test_report_sentence_is_exact_for_the_partnership(world, client, app):
+    sign_in(client, world.partnership_lead)
+    lines = _impact_of(_report(app, client), world.check.id)
+    assert lines["sharing"].sentence == SENTENCE
+    # "referral" has no practice phrasing: its text stands in; nobody followed it up.
+    assert lines["referral"].sentence == (
+        "Of 16 people who passed, 56% answered the follow-up; confidence on “The referral"
+        " was timely” rose from 2.0 to 3.0 out of 5."
+    )
+    body = client.get("/dashboards/report").get_data(as_text=True)
+    assert "answered the follow-up; confidence to share information with children&#39;s" in body
+
+
+def test_a_sentence_never_mentions_a_hidden_figure(world, client, app):
+    sign_in(client, world.lead_a)
+    lines = _impact_of(_report(app, client), world.check.id)
+    line = lines["sharing"]
+    # 4 of Agency A's 6 answered the follow-up, rating 5: both hidden, so not said.
+    assert line.cohort.followed.hidden and line.figures.follow_up.hidden
+    assert line.sentence == (
+        "6 people in Agency A passed; confidence " + PHRASE + " rose from 2.0 to 4.0 out of 5."
+    )
+    assert "5.0" not in line.sentence and "follow-up" not in line.sentence
+
+
+def test_a_sentence_with_every_figure_hidden_says_why(world, client, app):
+    sign_in(client, world.lead_b)
+    line = _impact_of(_report(app, client), world.check.id)["sharing"]
+    assert line.sentence.startswith("Figures on this finding are not shown")
+    assert not re.search(r"\b3\b|3\.0|4\.0", line.sentence)
+
+
+def test_report_impact_csv_and_workbook_have_the_page_figures(world, client, app):
+    sign_in(client, world.partnership_lead)
+    response = client.get("/dashboards/report-impact.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    header, body = rows[0], rows[1:]
+    sharing = dict(
+        zip(header, next(r for r in body if r[2] == "Information was not shared."), strict=True)
+    )
+    assert sharing["People who passed"] == "16"
+    assert sharing["Answered the follow-up %"] == "56%"
+    assert sharing["Confidence before (mean out of 5)"] == "2.6"
+    assert sharing["People rating before"] == "16"
+    assert sharing["Sentence"] == SENTENCE
+    workbook = client.get("/dashboards/report.xlsx").get_data()
+    assert b"Impact" in workbook or len(workbook) > 0
+
+
+# ---------------------------------------------------------------------------------------
+# Privacy
+
+
+@pytest.mark.parametrize("who", ["partnership_lead", "lead_a"])
+def test_practice_examples_never_reach_a_lead(world, client, app, who):
+    sign_in(client, getattr(world, who))
+    for url in (
+        f"/dashboards/checks/{world.check.id}/impact",
+        "/dashboards/learning",
+        "/dashboards/report",
+        "/dashboards/report.csv",
+        "/dashboards/report-impact.csv",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert PRIVATE not in response.get_data(as_text=True), url
+    import zipfile
+
+    book = zipfile.ZipFile(io.BytesIO(client.get("/dashboards/report.xlsx").get_data()))
+    for name in book.namelist():
+        assert PRIVATE.encode() not in book.read(name), name
+
+
+# ---------------------------------------------------------------------------------------
+# The learning grid
+
+
+def test_learning_grid_is_one_table_of_findings_by_agency(world, client, app):
+    sign_in(client, world.partnership_lead)
+    context = page_context(app, client, f"/dashboards/learning?check={world.check.id}")
+    (bank,) = context["page"].banks
+    grid = bank.grid
+    assert [label for _, label in grid.columns] == [
+        "Agency A",
+        "Agency B",
+        "Agency C",
+        "All agencies",
+    ]
+    assert [row.header for row in grid.rows] == [
+        "Information was not shared.",
+        "The referral was timely.",
+    ]
+    body = client.get(f"/dashboards/learning?check={world.check.id}").get_data(as_text=True)
+    table = body[body.index('<table class="govuk-table app-grid">') :]
+    table = table[: table.index("</table>")]
+    assert table.count('<th scope="col"') == 5
+    assert table.count('<th scope="row"') == 2
+    assert 'role="region"' in body and 'aria-labelledby="learning-small-bank-caption"' in body
+    # Agency B's 3 people: hidden, and said so.
+    assert grid.rows[0].cells[1].hidden and "Hidden: fewer than 5" in table
+    # Each cell: a share, its band in words, its count, and a link to its drill-down.
+    app.config["SMALL_NUMBER_THRESHOLD"] = 1
+    context = page_context(app, client, f"/dashboards/learning?check={world.check.id}")
+    body = client.get(f"/dashboards/learning?check={world.check.id}").get_data(as_text=True)
+    c = world.agencies["C"].id
+    cell = context["page"].banks[0].grid.rows[0].cells[2]
+    assert cell.band in ("low", "mid", "high")
+    assert f'<strong class="app-grid__band">{cell.band.capitalize()}</strong>' in body
+    assert "/dashboards/learning/small-bank/sharing?" in body and f"group={c}" in body
+    assert cell.detail.endswith("from 7 people")
+
+
+def test_statements_do_not_grow_with_people_or_follow_ups(world, client, app):
+    """Aggregate statements only: adding people, passes, ratings and follow-ups to an
+    agency changes no count of statements."""
+    sign_in(client, world.partnership_lead)
+    url = f"/dashboards/checks/{world.check.id}/impact"
+    before = count_statements(app, client, url)
+    rng = random.Random(3)
+    at = utcnow() - timedelta(days=20)
+    for index in range(6):
+        user = _person(f"D person {index}", world.agencies["B"], None)
+        attempt = _pass(user, world.check, sure_wrong=True, at=at, rng=rng)
+        _rate(attempt, "before", 1)
+        _rate(attempt, "follow-up", 5)
+        _follow_up(attempt, right=True, certainty=3, used="yes")
+    db.session.commit()
+    assert count_statements(app, client, url) == before
+    # The session, the user, the choices, then the impact cube's six statements.
+    assert before <= 14, before

@@ -37,6 +37,22 @@ def test_round_trip_keeps_the_content_hash() -> None:
     assert dump_bank(again.to_data()) == text  # stable: exporting twice changes nothing
 
 
+def test_round_trip_keeps_confidence_phrasing_after_the_text() -> None:
+    data = valid_bank().to_data()
+    data["findings"][1]["confidence"] = "to question \u2018things are better now\u2019: a plan"
+    text = dump_bank(data)
+    assert (
+        "    text: Some professionals were over-optimistic about the parents' ability to care"
+        " for HS.\n    confidence: 'to question \u2018things are better now\u2019: a plan'\n"
+    ) in text
+    again = reload(text)
+    assert again.findings[1].confidence == data["findings"][1]["confidence"]
+    assert again.findings[0].confidence is None
+    assert again.to_data() == data
+    assert dump_bank(again.to_data()) == text
+    assert "confidence" not in dump_bank(valid_bank().to_data())  # absent stays absent
+
+
 def test_layout_is_what_an_author_would_write() -> None:
     text = dump_bank(valid_bank().to_data())
     assert text.startswith(

@@ -970,6 +970,11 @@ def test_the_check_settings_on_the_draft_details(app, client, auth):
     # The defaults, left out of the file, stay out.
     client.post(url, data=_details_form(before))
     assert _draft().content == before
+    overview = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
+    assert (
+        "; asks how confident people are; asks three questions about the check; follow-up 8"
+        " weeks after a pass"
+    ) in overview
 
     refused = client.post(url, data={**_details_form(before), "follow_up_weeks": "53"})
     assert refused.status_code == 422
@@ -992,3 +997,8 @@ def test_the_check_settings_on_the_draft_details(app, client, auth):
     assert check["follow_up_weeks"] is False  # blank: no follow-up
     page = client.get(url).get_data(as_text=True)
     assert 'name="follow_up_weeks" type="text" value=""' in page
+    overview = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
+    assert (
+        "; asks how confident people are; does not ask three questions about the check;"
+        " no follow-up"
+    ) in overview

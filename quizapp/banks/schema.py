@@ -63,12 +63,19 @@ class Source(_Model):
 CONFIDENCE_MIN, CONFIDENCE_MAX = 5, 200
 
 
+#: Control characters: they come from pasting, never belong in a question's words, and
+#: NUL can't be stored in PostgreSQL.
+_HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def confidence_problem(value: str) -> str | None:
     """Why `value` (already stripped) can't complete "How confident are you ...?", or None.
 
     Shared with the draft editor, so the browser and the file say the same thing."""
-    if any(char in value for char in "\r\n\x85\u2028\u2029"):
+    if len(value.splitlines()) > 1:
         return "must be one line"
+    if _HIDDEN.search(value):
+        return "must not include tabs or other hidden characters"
     if len(value) < CONFIDENCE_MIN:
         return f"must be at least {CONFIDENCE_MIN} characters"
     if len(value) > CONFIDENCE_MAX:

@@ -113,3 +113,19 @@ def test_any_text_survives_the_round_trip(
         return
     again = reload(dump_bank(first.bank.to_data()))
     assert content_hash(again) == content_hash(first.bank)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=200)
+@given(phrase=st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=210))
+def test_any_confidence_phrasing_the_bank_accepts_survives_the_round_trip(phrase: str) -> None:
+    data: dict[str, Any] = copy.deepcopy(VALID_DATA)
+    data["findings"][0]["confidence"] = phrase
+    first = load_bank_text(dump_bank(data), "first.yaml")
+    if first.bank is None:
+        # Only the field's own refusals, never unreadable YAML.
+        assert {error.path for error in first.errors} == {"findings[0].confidence"}, first.errors
+        return
+    assert first.bank.findings[0].confidence == phrase.strip()
+    again = reload(dump_bank(first.bank.to_data()))
+    assert again.findings[0].confidence == phrase.strip()
+    assert content_hash(again) == content_hash(first.bank)

@@ -663,6 +663,8 @@ def test_a_bank_without_confidence_keeps_the_hash_it_had_before_the_field() -> N
         ("how confident to share", 'must not start with "How confident"'),
         ("to share information?", 'must not end with "?"'),
         ('"to share\\ninformation"', "must be one line"),
+        ('"to share\\finformation"', "must be one line"),
+        ('"to share\\tinformation"', "must not include tabs or other hidden characters"),
         ("|\n      to share\n      information", "must be one line"),
         ("[to share]", "should be text"),
         ("42", "should be text"),

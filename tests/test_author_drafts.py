@@ -902,6 +902,7 @@ def test_an_author_writes_changes_and_clears_a_findings_confidence_phrasing(app,
     page = client.get(url).get_data(as_text=True)
     assert "The finding as practice (optional)" in page
     assert "Completes: How confident are you ...?" in page
+    assert 'name="confidence" type="text" spellcheck="true" value=""' in page  # none yet
 
     form = {"kind": finding["kind"], "text": finding["text"]}
     phrase = "to share what you know with the social worker the same day"

@@ -126,3 +126,35 @@ def after_fail_field() -> RadioField:
         validators=[Optional()],
         invalid=message,
     )
+
+
+def ask_confidence_field() -> BooleanField:
+    return BooleanField(
+        "Ask how confident people are, before and after",
+        widget=GovCheckboxInput(),
+        description="For each finding the bank phrases as practice, before the first question"
+        " and after the result. Nobody has to answer.",
+    )
+
+
+def ask_reaction_field() -> BooleanField:
+    return BooleanField(
+        "Ask three quick questions about the check after the result",
+        widget=GovCheckboxInput(),
+        description="Whether it was relevant to their role, clear, and will change their"
+        " practice. Optional for them, and only shown added up.",
+    )
+
+
+def follow_up_weeks_field() -> IntegerField:
+    """Blank: no follow-up. Not sent at all (an old form, a script): the current setting is
+    kept (the field's data is the object's)."""
+    return IntegerField(
+        "Follow-up after a pass (weeks)",
+        widget=GovTextInput(),
+        description="Blank: no follow-up. Partnerships often use 6 to 8 weeks.",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=52, message="Follow-up must be between 1 and 52 weeks"),
+        ],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -375,6 +376,11 @@ def _details_form(data: dict) -> dict:
     }
     if check.get("certainty"):
         form["certainty"] = "y"
+    for name in ("ask_confidence", "ask_reaction"):
+        if check.get(name, True):
+            form[name] = "y"
+    weeks = check.get("follow_up_weeks", 8)
+    form["follow_up_weeks"] = "" if weeks is False else str(weeks)
     return form
 
 
@@ -884,3 +890,116 @@ def test_a_merge_that_leaves_something_to_fix_says_so(app, client, auth):
     assert f"Your draft is up to date with version {n}." in body
     assert "to fix before you publish" in body and "referral" in body
     assert [f["id"] for f in _draft().content["findings"]] == ["sharing"]
+
+
+# --- a finding's confidence phrasing --------------------------------------------------
+
+
+def test_an_author_writes_changes_and_clears_a_findings_confidence_phrasing(app, client, auth):
+    key = _small_draft(client, auth)
+    finding = _draft().content["findings"][0]
+    url = f"/author/banks/{key}/draft/findings/{finding['id']}"
+    page = client.get(url).get_data(as_text=True)
+    assert "The finding as practice (optional)" in page
+    assert "Completes: How confident are you ...?" in page
+    assert 'name="confidence" type="text" spellcheck="true" value=""' in page  # none yet
+
+    form = {"kind": finding["kind"], "text": finding["text"]}
+    phrase = "to share what you know with the social worker the same day"
+    assert client.post(url, data={**form, "confidence": f"  {phrase} "}).status_code == 302
+    assert _draft().content["findings"][0] == {**finding, "confidence": phrase}
+    assert f'value="{phrase}"' in client.get(url).get_data(as_text=True)
+    overview = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
+    assert f"Asked as: How confident are you {phrase}?" in overview
+
+    # A form without the field (a script, an old page) keeps it; blank takes it out.
+    assert client.post(url, data={**form, "text": "Changed."}).status_code == 302
+    assert _draft().content["findings"][0]["confidence"] == phrase
+    assert client.post(url, data={**form, "confidence": ""}).status_code == 302
+    assert _draft().content["findings"][0] == finding
+
+
+def test_a_new_finding_can_have_confidence_phrasing(app, client, auth):
+    key = _small_draft(client, auth)
+    response = client.post(
+        f"/author/banks/{key}/draft/findings/new",
+        data={
+            "kind": "good-practice",
+            "text": "Health attended every meeting.",
+            "confidence": "to go to every meeting you are invited to about a child",
+        },
+    )
+    assert response.status_code == 302
+    assert _draft().content["findings"][-1] == {
+        "id": "health-attended-every-meeting",
+        "kind": "good-practice",
+        "text": "Health attended every meeting.",
+        "confidence": "to go to every meeting you are invited to about a child",
+    }
+
+
+def test_bad_confidence_phrasing_is_refused_with_the_files_message(app, client, auth):
+    key = _small_draft(client, auth)
+    before = _draft().content
+    finding = before["findings"][0]
+    url = f"/author/banks/{key}/draft/findings/{finding['id']}"
+    form = {"kind": finding["kind"], "text": finding["text"]}
+    for value, message in [
+        ("How confident are you to share?", 'Must not start with "How confident"'),
+        ("to share information?", 'Must not end with "?"'),
+        ("to", "Must be at least 5 characters"),
+        ("to " + "x" * 200, "Must be 200 characters or fewer (it has 203)"),
+        ("to share\ninformation", "This must not include tabs, line breaks"),
+    ]:
+        response = client.post(url, data={**form, "confidence": value})
+        page = html.unescape(response.get_data(as_text=True))
+        assert response.status_code == 422, value
+        assert f'<a href="#confidence">{message}' in page, (value, page)
+        assert _draft().content == before  # nothing written
+
+
+def test_the_check_settings_on_the_draft_details(app, client, auth):
+    key = _small_draft(client, auth)
+    before = _draft().content
+    url = f"/author/banks/{key}/draft/details"
+    page = client.get(url).get_data(as_text=True)
+    assert "Ask how confident people are, before and after" in page
+    assert "Ask three quick questions about the check after the result" in page
+    assert "Follow-up after a pass (weeks)" in page
+    assert "Blank: no follow-up. Partnerships often use 6 to 8 weeks." in page
+    assert 'name="follow_up_weeks" type="text" value="8"' in page
+    # The defaults, left out of the file, stay out.
+    client.post(url, data=_details_form(before))
+    assert _draft().content == before
+    overview = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
+    assert (
+        "; asks how confident people are; asks three questions about the check; follow-up 8"
+        " weeks after a pass"
+    ) in overview
+
+    refused = client.post(url, data={**_details_form(before), "follow_up_weeks": "53"})
+    assert refused.status_code == 422
+    assert '<a href="#follow_up_weeks">Follow-up must be between 1 and 52 weeks</a>' in (
+        refused.get_data(as_text=True)
+    )
+    assert _draft().content == before
+
+    changed = _details_form(before)
+    del changed["ask_reaction"]  # the box unticked
+    client.post(url, data={**changed, "follow_up_weeks": "6"})
+    assert _draft().content["check"] == {
+        **before["check"],
+        "ask_reaction": False,
+        "follow_up_weeks": 6,
+    }
+    client.post(url, data={**changed, "follow_up_weeks": ""})
+    check = _draft().content["check"]
+    assert "ask_confidence" not in check  # still the default, so still left out
+    assert check["follow_up_weeks"] is False  # blank: no follow-up
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="follow_up_weeks" type="text" value=""' in page
+    overview = client.get(f"/author/banks/{key}/draft").get_data(as_text=True)
+    assert (
+        "; asks how confident people are; does not ask three questions about the check;"
+        " no follow-up"
+    ) in overview

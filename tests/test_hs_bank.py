@@ -37,6 +37,32 @@ def test_all_eight_findings_two_of_them_good_practice(bank):
     assert kinds == {"concern": 6, "good-practice": 2}
 
 
+def test_every_finding_is_phrased_as_practice_and_imported_so(app):
+    """Both HS banks ask the same confidence questions, each a "to <verb> ..." phrase;
+    the importer stores them on the findings."""
+    import sqlalchemy as sa
+
+    from quizapp.extensions import db
+    from quizapp.models import Finding
+
+    from .factories import import_hs_bank
+
+    conference_bank = HS_BANK.with_name("hs-baby-2016-conference.yaml")
+    phrases = {}
+    for path in (HS_BANK, conference_bank):
+        findings = load_bank_file(path).bank.to_data()["findings"]
+        phrases[path] = {f["id"]: f["confidence"] for f in findings}
+        assert all(p.startswith("to ") for p in phrases[path].values()), path
+    assert phrases[HS_BANK] == phrases[conference_bank]
+    conference = phrases[HS_BANK]["conference-differences-unresolved"]
+    assert conference == "to challenge a decision made at a child protection conference"
+    version = import_hs_bank().version
+    stored = db.session.execute(
+        sa.select(Finding.key, Finding.confidence).where(Finding.version_id == version.id)
+    ).all()
+    assert dict(stored) == phrases[HS_BANK]
+
+
 def test_at_least_18_scored_questions_of_at_least_four_types(bank):
     questions = scored(bank)
     assert len(questions) >= 18

@@ -30,9 +30,12 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from ..check_fields import (
     after_fail_field,
+    ask_confidence_field,
+    ask_reaction_field,
     attempts_field,
     certainty_field,
     cpd_minutes_field,
+    follow_up_weeks_field,
     participatory_field,
     pass_mark_field,
     refresh_months_field,
@@ -215,6 +218,9 @@ class CheckSettingsForm(FlaskForm):
     refresh_months = refresh_months_field()
     cpd_minutes = cpd_minutes_field()
     participatory = participatory_field()
+    ask_confidence = ask_confidence_field()
+    ask_reaction = ask_reaction_field()
+    follow_up_weeks = follow_up_weeks_field()
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 
 

@@ -370,6 +370,9 @@ def check_settings(check_id: int) -> Page:
         check.refresh_months = form.refresh_months.data
         check.cpd_minutes = form.cpd_minutes.data
         check.participatory = bool(form.participatory.data)
+        check.ask_confidence = bool(form.ask_confidence.data)
+        check.ask_reaction = bool(form.ask_reaction.data)
+        check.follow_up_weeks = form.follow_up_weeks.data
         db.session.flush()
         sync_check_expiry(check)
         db.session.commit()

@@ -38,8 +38,11 @@ from ..banks.loader import read_yaml_piece
 from ..banks.places import plain_place
 from ..check_fields import (
     after_fail_field,
+    ask_confidence_field,
+    ask_reaction_field,
     attempts_field,
     certainty_field,
+    follow_up_weeks_field,
     pass_mark_field,
     refresh_months_field,
 )
@@ -89,6 +92,9 @@ class DetailsForm(FlaskForm):
     attempts = attempts_field()
     refresh_months = refresh_months_field()
     after_fail = after_fail_field()
+    ask_confidence = ask_confidence_field()
+    ask_reaction = ask_reaction_field()
+    follow_up_weeks = follow_up_weeks_field()
     submit = SubmitField("Save", widget=GovSubmitInput())
 
     FIELDS = {
@@ -103,6 +109,9 @@ class DetailsForm(FlaskForm):
         "check.attempts": "attempts",
         "check.refresh_months": "refresh_months",
         "check.after_fail": "after_fail",
+        "check.ask_confidence": "ask_confidence",
+        "check.ask_reaction": "ask_reaction",
+        "check.follow_up_weeks": "follow_up_weeks",
     }
 
 
@@ -117,9 +126,13 @@ class FindingForm(FlaskForm):
         validators=[InputRequired(message="Select the kind of finding")],
     )
     text = _area("Finding", required="Enter the finding")
+    #: Checked by the bank loader, so the page and a bank file give the same messages.
+    confidence = _text("The finding as practice (optional)")
     submit = SubmitField("Save", widget=GovSubmitInput())
 
-    FIELDS = {"kind": "kind", "text": "text"}
+    FIELDS = {"kind": "kind", "text": "text", "confidence": "confidence"}
+    #: Left blank, the key is taken out of the finding; not sent at all, it is kept.
+    OPTIONAL = ("confidence",)
 
 
 class StageForm(FlaskForm):

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from ..access import roles_required
 from ..authoring import editing, merge, scenario_diagram
 from ..banks import plain_error, plain_message, plain_place
-from ..banks.importer import latest_published
+from ..banks.importer import follow_up_weeks, latest_published
 from ..extensions import db
 from ..models import Bank, BankVersion, Role, utcnow
 from ..questions import QUESTION_TYPES
@@ -198,6 +198,9 @@ def draft_details(key: str) -> str | Response | tuple[str, int]:
             check.get("refresh_months"),
         )
         form.after_fail.data = check.get("after_fail", "feedback")
+        form.ask_confidence.data = check.get("ask_confidence", True)
+        form.ask_reaction.data = check.get("ask_reaction", True)
+        form.follow_up_weeks.data = follow_up_weeks(check) or None
     elif form.validate_on_submit():
         data["title"] = form.title.data.strip()
         data["summary"] = form.summary.data.strip()
@@ -249,6 +252,15 @@ def _check_block(before: dict[str, Any], form: DetailsForm) -> dict[str, Any]:
     for kept in ("cpd_minutes", "participatory"):
         if kept in before:
             check[kept] = before[kept]
+    for name in ("ask_confidence", "ask_reaction"):
+        asked = bool(getattr(form, name).data)
+        if not asked or name in before:
+            check[name] = asked
+    # Blank is no follow-up (`false` in the file); not sent at all keeps the setting.
+    sent = form.follow_up_weeks.raw_data
+    weeks = (form.follow_up_weeks.data or False) if sent else before.get("follow_up_weeks", 8)
+    if weeks != 8 or "follow_up_weeks" in before:
+        check["follow_up_weeks"] = weeks
     return check
 
 
@@ -269,13 +281,21 @@ def draft_item(key: str, section: str, item_id: str) -> str | Response | tuple[s
         for path, name in form.FIELDS.items():
             getattr(form, name).data = items[index].get(path)
     elif form.validate_on_submit():
-        values = {path: getattr(form, name).data.strip() for path, name in form.FIELDS.items()}
+        optional = getattr(form, "OPTIONAL", ())
+        values = {
+            path: (getattr(form, name).data or "").strip()
+            for path, name in form.FIELDS.items()
+            if path not in optional or getattr(form, name).raw_data
+        }
+        cleared = {path for path in optional if path in values and not values[path]}
+        values = {path: value for path, value in values.items() if path not in cleared}
         if item_id == "new":
             taken = [item["id"] for item in items]
             seed = values.get("text") or values.get("title") or "item"
             items.append({"id": editing.unique_id(seed, taken), **values})
         else:
-            items[index] = {**items[index], **values}
+            kept = {key: value for key, value in items[index].items() if key not in cleared}
+            items[index] = {**kept, **values}
         if _apply(draft, data, f"{section}[{index}]", form, SECTIONS[section]):
             return redirect(url_for("author.draft", key=key) + f"#{section}")
     return _form_page(

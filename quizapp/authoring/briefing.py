@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..banks import dump_bank
+from .confidence import draft_confidence
 from .scaffolds import (
     PLACEHOLDER,
     detect_theme,
@@ -805,6 +806,8 @@ def parse_briefing(
         ]
         themes = {"finding-1": "general"}
     title_text = _title(title, parts, stages, warnings)
+    for finding in findings:
+        finding["confidence"] = draft_confidence(finding["text"], detect_theme(finding["text"]))
 
     used_question_ids: set[str] = set()
     questions = []

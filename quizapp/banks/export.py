@@ -23,7 +23,7 @@ _ORDER: dict[str, list[str]] = {
         "signposting", "check",
     ],
     "source": ["publisher", "title", "url"],
-    "findings": ["id", "kind", "text"],
+    "findings": ["id", "kind", "text", "confidence"],
     "stages": ["id", "title", "narrative"],
     "questions": [
         "id", "stage", "pool", "type", "findings", "tags", "prompt", "hint", "feedback", "points",
@@ -31,7 +31,8 @@ _ORDER: dict[str, list[str]] = {
     ],
     "options": ["text", "correct", "fixed", "feedback"],
     "check": ["pass_mark", "certainty", "attempts", "refresh_months", "after_fail",
-              "scenario_back", "cpd_minutes", "participatory"],
+              "scenario_back", "cpd_minutes", "participatory", "ask_confidence",
+              "ask_reaction", "follow_up_weeks"],
 }  # fmt: skip
 _LISTS = ("findings", "stages", "questions")
 # YAML reads these as line breaks inside a `|` block, so such text must be quoted.

@@ -173,6 +173,7 @@ def populate_version(version: BankVersion, data: dict[str, Any]) -> None:
 def default_check(bank: Bank, data: dict[str, Any]) -> Check:
     """The check a bank's file asks for; later changes to it are made on the check."""
     settings = data["check"]
+    weeks = follow_up_weeks(settings)
     return Check(
         title=data["title"],
         bank=bank,
@@ -184,4 +185,15 @@ def default_check(bank: Bank, data: dict[str, Any]) -> Check:
         scenario_back=settings.get("scenario_back", False),
         cpd_minutes=settings.get("cpd_minutes", 20),
         participatory=settings.get("participatory", False),
+        ask_confidence=settings.get("ask_confidence", True),
+        ask_reaction=settings.get("ask_reaction", True),
+        # NULL said outright: None alone would let the column's default (8) fire.
+        follow_up_weeks=sa.null() if weeks is None else weeks,
     )
+
+
+def follow_up_weeks(settings: dict[str, Any]) -> int | None:
+    """The check's follow-up weeks from a bank's `check:` block: absent is the default
+    (8), `false` is no follow-up."""
+    weeks = settings.get("follow_up_weeks", 8)
+    return None if weeks is False else weeks

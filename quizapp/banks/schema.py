@@ -17,7 +17,15 @@ from operator import or_
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    create_model,
+)
 
 from ..questions import QUESTION_TYPES, QuestionType
 from ..questions.base import SLUG_PATTERN, Markdown, PlainText, Slug
@@ -51,16 +59,70 @@ class Source(_Model):
     url: Url | None = None
 
 
+#: Length bounds of a finding's confidence phrasing (the column holds 300).
+CONFIDENCE_MIN, CONFIDENCE_MAX = 5, 200
+
+
+#: Control characters: they come from pasting, never belong in a question's words, and
+#: NUL can't be stored in PostgreSQL.
+_HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def confidence_problem(value: str) -> str | None:
+    """Why `value` (already stripped) can't complete "How confident are you ...?", or None.
+
+    Shared with the draft editor, so the browser and the file say the same thing."""
+    if len(value.splitlines()) > 1:
+        return "must be one line"
+    if _HIDDEN.search(value):
+        return "must not include tabs or other hidden characters"
+    if len(value) < CONFIDENCE_MIN:
+        return f"must be at least {CONFIDENCE_MIN} characters"
+    if len(value) > CONFIDENCE_MAX:
+        return f"must be {CONFIDENCE_MAX} characters or fewer (it has {len(value)})"
+    if value.lower().startswith("how confident"):
+        return (
+            'must not start with "How confident": write only the rest of the question,'
+            ' for example "to challenge a decision made at a child protection conference"'
+        )
+    if value.endswith("?"):
+        return 'must not end with "?": the question mark is added when it is asked'
+    return None
+
+
+def _confidence(value: str) -> str:
+    value = value.strip()
+    problem = confidence_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+#: The finding as practice, completing "How confident are you ...?".
+Confidence = Annotated[str, AfterValidator(_confidence)]
+
+
 class Finding(_Model):
     id: Slug
     kind: Literal["concern", "good-practice"]
     text: Markdown
+    #: Optional; left out of the canonical content when absent, so banks written before
+    #: it keep their content hash.
+    confidence: Confidence | None = None
 
 
 class Stage(_Model):
     id: Slug
     title: Title
     narrative: Markdown
+
+
+def _follow_up_weeks(value: object) -> int | bool:
+    # One check and one message, rather than a union's two (and `Literal[False]` would
+    # take 0 for false).
+    if value is False or (type(value) is int and 1 <= value <= 52):
+        return value
+    raise ValueError("should be a whole number of weeks from 1 to 52, or false for no follow-up")
 
 
 class CheckSettings(_Model):
@@ -78,6 +140,15 @@ class CheckSettings(_Model):
     cpd_minutes: int | None = Field(default=None, ge=0, le=6000)
     #: Counts as participatory learning in a learning record (default: no).
     participatory: bool | None = None
+    #: Ask how confident people are, before and after, for findings phrased for it
+    #: (default: yes).
+    ask_confidence: bool | None = None
+    #: Ask the three quick questions about the check after the result (default: yes).
+    ask_reaction: bool | None = None
+    #: Weeks after a pass that the follow-up is due (default 8); `false`: no follow-up.
+    #: (Not null for none: absent values are left out of the content, so null would read
+    #: as the default.)
+    follow_up_weeks: Annotated[int | bool, PlainValidator(_follow_up_weeks)] | None = None
 
 
 def _no_repeats(tags: list[str]) -> list[str]:

@@ -853,6 +853,7 @@ def _(v: Visit) -> None:
 def _(v: Visit) -> None:
     ensure_states_bank(v.page)
     v.page.get_by_role("button", name="Add a finding").click()
+    v.page.get_by_label("The finding as practice (optional)").fill("How confident are you?")
     submit(v.page, "Save")
     expect_errors(v.page)
 
@@ -1410,6 +1411,7 @@ def _(v: Visit) -> None:
     v.page.goto("/admin/checks/")
     v.page.get_by_role("link", name=re.compile(re.escape(HS_TITLE))).first.click()
     v.page.get_by_label("Pass mark").fill("101")
+    v.page.get_by_label("Follow-up after a pass (weeks)").fill("60")
     submit(v.page, "Save settings")
     expect_errors(v.page)
 

@@ -37,6 +37,22 @@ def test_round_trip_keeps_the_content_hash() -> None:
     assert dump_bank(again.to_data()) == text  # stable: exporting twice changes nothing
 
 
+def test_round_trip_keeps_confidence_phrasing_after_the_text() -> None:
+    data = valid_bank().to_data()
+    data["findings"][1]["confidence"] = "to question \u2018things are better now\u2019: a plan"
+    text = dump_bank(data)
+    assert (
+        "    text: Some professionals were over-optimistic about the parents' ability to care"
+        " for HS.\n    confidence: 'to question \u2018things are better now\u2019: a plan'\n"
+    ) in text
+    again = reload(text)
+    assert again.findings[1].confidence == data["findings"][1]["confidence"]
+    assert again.findings[0].confidence is None
+    assert again.to_data() == data
+    assert dump_bank(again.to_data()) == text
+    assert "confidence" not in dump_bank(valid_bank().to_data())  # absent stays absent
+
+
 def test_layout_is_what_an_author_would_write() -> None:
     text = dump_bank(valid_bank().to_data())
     assert text.startswith(
@@ -96,4 +112,20 @@ def test_any_text_survives_the_round_trip(
             assert error.message == "must not be empty" or error.message.startswith("repeats")
         return
     again = reload(dump_bank(first.bank.to_data()))
+    assert content_hash(again) == content_hash(first.bank)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=200)
+@given(phrase=st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=210))
+def test_any_confidence_phrasing_the_bank_accepts_survives_the_round_trip(phrase: str) -> None:
+    data: dict[str, Any] = copy.deepcopy(VALID_DATA)
+    data["findings"][0]["confidence"] = phrase
+    first = load_bank_text(dump_bank(data), "first.yaml")
+    if first.bank is None:
+        # Only the field's own refusals, never unreadable YAML.
+        assert {error.path for error in first.errors} == {"findings[0].confidence"}, first.errors
+        return
+    assert first.bank.findings[0].confidence == phrase.strip()
+    again = reload(dump_bank(first.bank.to_data()))
+    assert again.findings[0].confidence == phrase.strip()
     assert content_hash(again) == content_hash(first.bank)

@@ -622,3 +622,58 @@ def test_warnings_do_not_change_the_content_hash_and_carry_lines() -> None:
     assert content_hash(result.bank) == content_hash(
         load_bank_text(text + "\n# note\n", "w.yaml").bank
     )
+
+
+# --- a finding's confidence phrasing ------------------------------------------------------
+
+_FIRST_FINDING = "poor, so some professionals were unaware of key issues.\n"
+
+
+def with_confidence(value: str) -> str:
+    """The valid bank with `confidence: <value>` on its first finding."""
+    assert _FIRST_FINDING in VALID_TEXT
+    return VALID_TEXT.replace(_FIRST_FINDING, f"{_FIRST_FINDING}    confidence: {value}\n", 1)
+
+
+def test_confidence_is_loaded_stripped_and_changes_the_hash() -> None:
+    bank = load_bank_text(with_confidence("'  to share what you know the same day  '"), "f.yaml")
+    assert bank.errors == []
+    assert bank.bank is not None
+    assert bank.bank.findings[0].confidence == "to share what you know the same day"
+    assert bank.bank.to_data()["findings"][0]["confidence"] == (
+        "to share what you know the same day"
+    )
+    assert content_hash(bank.bank) != content_hash(load_valid())
+
+
+def test_a_bank_without_confidence_keeps_the_hash_it_had_before_the_field() -> None:
+    # Recorded before the field existed: published versions must still be recognised.
+    bank = load_valid()
+    assert all("confidence" not in finding for finding in bank.to_data()["findings"])
+    assert content_hash(bank) == "03f04a54cb9cf289956e0aebbed6443a35dd4a6b311b6a7f4908f7f1e661bbbc"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("'to'", "must be at least 5 characters"),
+        ("'   '", "must be at least 5 characters"),
+        ("to " + "x" * 200, "must be 200 characters or fewer"),
+        ("How confident are you to share information", 'must not start with "How confident"'),
+        ("how confident to share", 'must not start with "How confident"'),
+        ("to share information?", 'must not end with "?"'),
+        ('"to share\\ninformation"', "must be one line"),
+        ('"to share\\finformation"', "must be one line"),
+        ('"to share\\tinformation"', "must not include tabs or other hidden characters"),
+        ("|\n      to share\n      information", "must be one line"),
+        ("[to share]", "should be text"),
+        ("42", "should be text"),
+    ],
+)
+def test_bad_confidence_phrasing_is_refused_at_the_finding(value: str, message: str) -> None:
+    result = load_bank_text(with_confidence(value), "f.yaml")
+    assert result.bank is None
+    errors = [e for e in result.errors if e.path == "findings[0].confidence"]
+    assert errors, result.errors
+    assert message in errors[0].message
+    assert errors[0].line == 18  # the line of the key, under the first finding

@@ -188,3 +188,33 @@ def test_items_are_asked_about_questions_first(base):
     question(theirs, "q-reflect")["prompt"] = "How?"
     keys = [item.key for item in three_way(base, mine, theirs).changed]
     assert keys == ["questions:q-reflect", "findings:sharing", "stages:first", "details:details"]
+
+
+def test_a_findings_confidence_phrasing_is_merged_like_its_other_fields(base):
+    """The draft phrases a finding as practice while a newer version rewrites its text:
+    without a conflict either edit would be lost, so the author chooses; an edit on one
+    side alone is kept by default."""
+    mine, theirs = copy.deepcopy(base), copy.deepcopy(base)
+    mine["findings"][0]["confidence"] = "to share what you know the same day"
+    merge = three_way(base, mine, copy.deepcopy(base))
+    item = next(i for i in merge.items if i.key == "findings:sharing")
+    assert item.status == "changed_mine"
+    assert item.fields("mine") == ("confidence",)
+    assert [change.label for change in item.changes("mine")] == ["Confidence phrasing"]
+    assert "confidence: to share what you know the same day" in [
+        line.text for line in item.lines("mine") if line.kind == "added"
+    ]
+    assert apply(merge, {})["findings"][0] == mine["findings"][0]
+
+    theirs["findings"][0]["text"] = "Information was shared too late."
+    merge = three_way(base, mine, theirs)
+    assert status(merge, "findings:sharing") == "conflict"
+    assert apply(merge, {"findings:sharing": "mine"})["findings"][0] == mine["findings"][0]
+
+    # Taken out in the draft, kept in the newer version: the draft's removal wins by default.
+    base["findings"][0]["confidence"] = "to share information"
+    theirs = copy.deepcopy(base)
+    mine = copy.deepcopy(base)
+    del mine["findings"][0]["confidence"]
+    merged = apply(three_way(base, mine, theirs), {})
+    assert "confidence" not in merged["findings"][0]

@@ -299,8 +299,13 @@ def test_a_reaction_off_the_scale_is_refused_without_a_row(client, person, check
     response = client.post(
         f"/checks/attempts/{attempt_id}/reaction", data={"relevant": "9", "clear": "3"}
     )
+    text = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "There is a problem" in response.get_data(as_text=True)
+    assert "There is a problem" in text
+    assert "Select how far you agree that “the check was relevant to my role”" in text
+    assert '<a href="#relevant">' in text
+    # The answer that was on the scale is kept.
+    assert re.search(r'value="3"\s+checked', text)
     assert _reactions() == []
 
 

@@ -39,7 +39,8 @@ def _statement_field(statement: str) -> RadioField:
         widget=GovRadioInput(),
         # None of the three is required: an unanswered one is stored as None.
         validators=[Optional()],
-        validate_choice=True,
+        invalid_choice_message=f"Select how far you agree that “{statement.lower()}”,"
+        " or leave it blank",
     )
 
 

@@ -417,3 +417,19 @@ def test_pages_after_the_result_do_not_depend_on_the_marks(client, auth, person,
             )
         ]
     assert pages[right] == pages[wrong]
+
+
+def test_a_reaction_sent_twice_at_once_keeps_the_first(client, person, check, monkeypatch):
+    """The second of two reactions sent at once passes the "already given?" check, then
+    fails on the row the first wrote: it writes nothing and goes back to the result."""
+    from quizapp.impact import reaction
+
+    attempt_id = _submitted_attempt(client, check)
+    client.post(f"/checks/attempts/{attempt_id}/reaction", data={"relevant": "2"})
+    monkeypatch.setattr(reaction, "reaction_given", lambda attempt_id: False)
+    response = client.post(
+        f"/checks/attempts/{attempt_id}/reaction",
+        data={"relevant": "5", "clear": "5", "will_change": "5"},
+    )
+    assert response.headers["Location"].endswith(f"/checks/attempts/{attempt_id}/result")
+    assert _reactions() == [(attempt_id, 2, None, None)]

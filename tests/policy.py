@@ -130,6 +130,15 @@ POLICY: dict[str, Entry] = {
     "take.question": own_attempt(key="question_key"),
     "take.check_answers": own_attempt(),
     "take.result": signed_in("practitioner", otherwise=MISSING, attempt_id="submitted_attempt_id"),
+    # Confidence before the first question; confidence after and the reaction questions
+    # after the result: the practitioner's own attempt only (take/impact_pages.py).
+    "take.confidence_before": own_attempt(),
+    "take.confidence_after": signed_in(
+        "practitioner", otherwise=MISSING, attempt_id="submitted_attempt_id"
+    ),
+    "take.reaction_questions": signed_in(
+        "practitioner", otherwise=MISSING, attempt_id="submitted_attempt_id"
+    ),
     # Certificates: the practitioner's own passed attempt; verifying one: anyone.
     "certificates.certificate": signed_in(
         "practitioner", otherwise=MISSING, attempt_id="submitted_attempt_id"

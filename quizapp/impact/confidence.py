@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ..extensions import db
-from ..models import ConfidenceRating, Finding
+from ..models import Attempt, Check, ConfidenceRating, Finding
 from ..models.bank import BankVersion
 
 #: The scale, lowest first, as the radios show it.
@@ -136,3 +136,20 @@ def save_ratings(
         else:
             row.rating = value
             row.rated_at = now
+
+
+def asked_findings(check: Check, version: BankVersion) -> list[Finding]:
+    """The findings a check's pages ask about: none when the check doesn't ask."""
+    return rateable_findings(version) if check.ask_confidence else []
+
+
+def before_is_due(attempt: Attempt, *, answered: bool) -> bool:
+    """Whether the attempt's next page is "Before you start": the check asks, there is
+    something to ask about, nothing is rated yet and no question is answered (ratings
+    before the check must come before any answer)."""
+    return (
+        not answered
+        and attempt.submitted_at is None
+        and bool(asked_findings(attempt.check, attempt.bank_version))
+        and not ratings_for(attempt.id, "before")
+    )

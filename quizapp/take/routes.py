@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..access import roles_required
 from ..extensions import db
+from ..impact import confidence, reaction
 from ..models import Attempt, Check, Role, utcnow
 from ..questions import AnswerError, get_type
 from ..scoring import CERTAINTY_LABELS
@@ -76,8 +77,11 @@ def start(check_id: int) -> WerkzeugResponse | tuple[str, int]:
 
 
 def _resume_url(attempt: Attempt) -> str:
-    """The first step not yet done: a stage whose questions are all unanswered, or a question."""
+    """The first step not yet done: "Before you start" while it is due, else a stage
+    whose questions are all unanswered, or a question."""
     answered = operations.responses_by_question(attempt)
+    if confidence.before_is_due(attempt, answered=bool(answered)):
+        return url_for("take.confidence_before", attempt_id=attempt.id)
     steps = operations.steps_for(attempt)
     for index, step in enumerate(steps):
         if step.kind == "question" and step.question.id not in answered:  # type: ignore[union-attr]
@@ -375,5 +379,19 @@ def result(attempt_id: int) -> str | WerkzeugResponse:
         past=past,
         in_progress=in_progress,
         try_again_open=try_again_open,
+        impact_url=_impact_url(attempt),
         form=SubmitForm(),
     )
+
+
+def _impact_url(attempt: Attempt) -> str | None:
+    """Where the result page's "A few quick questions" leads: the confidence questions
+    after, if the check asks them and they are not answered, else the reaction questions
+    on the same terms; None when there is nothing left to ask."""
+    if confidence.asked_findings(attempt.check, attempt.bank_version) and not (
+        confidence.ratings_for(attempt.id, "after")
+    ):
+        return url_for("take.confidence_after", attempt_id=attempt.id)
+    if attempt.check.ask_reaction and not reaction.reaction_given(attempt.id):
+        return url_for("take.reaction_questions", attempt_id=attempt.id)
+    return None

@@ -17,6 +17,7 @@ positive on one page, put its id in that state's `axe_disable` and say why in `n
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import subprocess
@@ -694,6 +695,172 @@ def _(v: Visit) -> None:
     for index in range(summaries.count()):
         summaries.nth(index).click()
     expect(v.page.locator("details:not([open])")).to_have_count(0)
+
+
+#: A check of the page states' own that asks confidence before and after (its findings
+#: carry confidence phrasing) and the reaction questions; one question, so a state can
+#: reach its result quickly. Its people: one who starts and never rates, one who submits.
+CONFIDENCE_BANK_KEY = "browser-confidence-bank"
+CONFIDENCE_TITLE = "Browser confidence check"
+CONFIDENCE_STARTER = "rhys.ahmed.36@demo.test"
+CONFIDENCE_FINISHER = "sara.hughes.37@demo.test"
+CONFIDENCE_BANK = f"""format: 1
+id: {CONFIDENCE_BANK_KEY}
+title: "{CONFIDENCE_TITLE}"
+summary: A one-question check that asks how confident people are, before and after.
+source:
+  publisher: Browser Test Partnership
+  title: Browser test briefing
+signposting: Ask your safeguarding lead.
+findings:
+  - id: sharing
+    kind: concern
+    text: Information was not shared.
+  - id: curiosity
+    kind: concern
+    text: Professionals accepted what they were told.
+stages:
+  - id: only
+    title: The only part
+    narrative: The story.
+questions:
+  - id: agrees
+    stage: only
+    type: true_false
+    findings: [sharing, curiosity]
+    prompt: "**True or false:** agreeing to every action shows the plan is working."
+    answer: false
+    feedback: What has been done matters more than what is agreed.
+    feedback_true: Agreement alone does not show that anything has changed.
+    feedback_false: Right, what has been done matters more than what is agreed.
+check:
+  pass_mark: 50
+  certainty: false
+  refresh_months: 36
+"""
+#: Finding key -> confidence phrasing, given at import as a finding's `confidence:` would.
+CONFIDENCE_PHRASING = {
+    "sharing": "to share information about a baby without the parents' consent",
+    "curiosity": "to check what parents tell you against what you see",
+}
+_IMPORT_WITH_PHRASING = """
+import json, sys
+import sqlalchemy as sa
+from quizapp import create_app
+from quizapp.banks import content_hash, load_bank_text
+from quizapp.banks.importer import import_bank
+from quizapp.extensions import db
+from quizapp.models import Bank, utcnow
+
+text, phrasing = sys.stdin.read().split("\\n---phrasing---\\n")
+phrasing = json.loads(phrasing)
+with create_app().app_context():
+    result = load_bank_text(text, "confidence.yaml")
+    assert not result.errors, result.errors
+    data = result.bank.to_data()
+    if db.session.scalar(sa.select(Bank).where(Bank.key == data["id"])) is None:
+        for finding in data["findings"]:
+            finding["confidence"] = phrasing.get(finding["id"])
+        import_bank(data, content_hash(result.bank), now=utcnow())
+        db.session.commit()
+"""
+
+
+def ensure_confidence_check(server: Server) -> None:
+    """Import the confidence check once, with its findings' phrasing."""
+    key = ("confidence-bank", server.url)
+    if key in _found:
+        return
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_WITH_PHRASING],
+        input=CONFIDENCE_BANK + "\n---phrasing---\n" + json.dumps(CONFIDENCE_PHRASING),
+        env=server.environment,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    _found[key] = "imported"
+
+
+def open_confidence_check(v: Visit) -> None:
+    """Start or continue the confidence check: "Before you start" while nothing is rated."""
+    ensure_confidence_check(v.server)
+    v.page.goto("/checks/")
+    v.page.get_by_role("link", name=CONFIDENCE_TITLE).click()
+    v.page.get_by_role("button", name=re.compile(r"^(Start check|Continue your check)$")).click()
+
+
+def confidence_result(v: Visit) -> str:
+    """The finisher's submitted attempt at the confidence check (made once, through the
+    pages, skipping the questions before); return its address, /checks/attempts/N."""
+    key = ("confidence-result", CONFIDENCE_FINISHER)
+    if key not in _found:
+        ensure_confidence_check(v.server)
+        v.page.goto("/checks/")
+        v.page.get_by_role("link", name=CONFIDENCE_TITLE).click()
+        past = v.page.get_by_role("table").get_by_role("link")
+        if past.count():
+            past.first.click()
+        else:
+            v.page.get_by_role(
+                "button", name=re.compile(r"^(Start check|Continue your check)$")
+            ).click()
+            if v.page.url.endswith("/confidence"):
+                submit(v.page, "Skip these questions")
+            if "/stages/" in v.page.url:
+                v.page.get_by_role("button", name="Continue").click()
+            v.page.get_by_label("False", exact=True).check()
+            submit(v.page, "Save and continue")
+            submit(v.page, "Submit answers")
+        expect(v.page.get_by_text("Feedback on each question")).to_be_visible()
+        match = re.search(r"/checks/attempts/\d+", v.page.url)
+        assert match, v.page.url
+        _found[key] = match.group(0)
+    return _found[key]
+
+
+@state("take.confidence_before", "empty", user=CONFIDENCE_STARTER)
+def _(v: Visit) -> None:
+    open_confidence_check(v)
+    expect(v.page.get_by_role("heading", level=1)).to_have_text("Before you start")
+
+
+@state("take.confidence_before", "errors", user=CONFIDENCE_STARTER)
+def _(v: Visit) -> None:
+    open_confidence_check(v)
+    v.page.get_by_role("group", name=re.compile("to share information")).get_by_label(
+        "Quite confident"
+    ).check()
+    submit(v.page, "Continue")
+    expect_errors(v.page)
+
+
+@state("take.result", "quick questions", user=CONFIDENCE_FINISHER)
+def _(v: Visit) -> None:
+    v.page.goto(f"{confidence_result(v)}/result")
+    expect(v.page.get_by_role("heading", name="A few quick questions")).to_be_visible()
+
+
+@state("take.confidence_after", "empty", user=CONFIDENCE_FINISHER)
+def _(v: Visit) -> None:
+    v.page.goto(f"{confidence_result(v)}/result")
+    v.page.get_by_role("button", name="Answer the quick questions").click()
+    expect(v.page.get_by_role("heading", level=1)).to_have_text("How confident you feel now")
+
+
+@state("take.confidence_after", "errors", user=CONFIDENCE_FINISHER)
+def _(v: Visit) -> None:
+    v.page.goto(f"{confidence_result(v)}/confidence-after")
+    submit(v.page, "Continue")
+    expect_errors(v.page)
+
+
+@state("take.reaction_questions", "empty", user=CONFIDENCE_FINISHER)
+def _(v: Visit) -> None:
+    v.page.goto(f"{confidence_result(v)}/reaction")
+    expect(v.page.get_by_role("heading", level=1)).to_have_text("What you thought of the check")
 
 
 # Authors ------------------------------------------------------------------------------

@@ -71,7 +71,12 @@ def test_practitioner_takes_the_hs_check_end_to_end(client, auth):
     attempt = only_attempt()
     version = outcome.version
     stages = version.stages
-    assert location.endswith(f"/checks/attempts/{attempt.id}/stages/{stages[0].key}")
+    # The HS bank phrases its findings as practice: how confident are they, first?
+    assert location.endswith(f"/checks/attempts/{attempt.id}/confidence")
+    rated = {f"finding-{n + 1}": str(n % 5 + 1) for n in range(len(version.findings))}
+    response = client.post(location, data=rated)
+    assert response.status_code == 302
+    assert response.location.endswith(f"/checks/attempts/{attempt.id}/stages/{stages[0].key}")
 
     # The attempt drew one question from each pool; the pages count what it shows.
     drawn = {q.id: q for q in version.questions if q.id in attempt.question_ids}

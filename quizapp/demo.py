@@ -1,5 +1,9 @@
 """The demo partnership: agencies, people, sign-ins and the shipped question banks.
 
+About 1,000 people: the named ones here (sign-ins, and the first.last.N@demo.test people
+the browser tests sign in as), made as the app makes them, and a crowd of colleagues
+written in bulk (quizapp/demo_crowd.py), with impact data (quizapp/demo_impact.py).
+
 Safe to run again: everything is found by its natural key before it is created. Demo
 accounts are made only when the app runs in demo mode.
 """
@@ -9,6 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import click
@@ -20,6 +25,7 @@ from . import PROJECT_ROOT
 from .demo_crowd import CROWD_PEOPLE
 from .extensions import db
 from .models import Agency, Assignment, Bank, Check, Question, Role, User, utcnow
+from .models.user import new_session_token
 
 DEMO_PASSWORD = "demo-password-2026"
 BANKS_DIR = PROJECT_ROOT / "question_banks"
@@ -181,9 +187,20 @@ def _person(email: str, name: str, agency: Agency | None, job_role: str, level: 
             level=level,
             email_confirmed_at=utcnow(),
         )
-        user.set_password(DEMO_PASSWORD)
+        user.password_hash = _demo_password_hash()
+        user.session_token = new_session_token()
         db.session.add(user)
     return user
+
+
+@cache
+def _demo_password_hash() -> str:
+    """DEMO_PASSWORD hashed once: every demo account shares the published password, and
+    hashing it again for each (scrypt, deliberately slow) took most of the demo's time."""
+    user = User()
+    user.set_password(DEMO_PASSWORD)
+    assert user.password_hash is not None
+    return user.password_hash
 
 
 def load_demo_people() -> None:
@@ -341,8 +358,9 @@ SCENARIO_BANK = "hs-baby-2016-conference"
 
 
 def load_scenario_activity(*, now: datetime) -> None:
-    """Most demo people take the conference scenario once, so leads see which way each
-    agency's people go at each decision (agencies of four stay hidden, as they should)."""
+    """Most named demo people take the conference scenario once, so leads see which way
+    each agency's people go at each decision (agencies of four stay hidden, as they
+    should). The crowd does not: a scenario's path is not written in bulk."""
     check = db.session.scalar(
         sa.select(Check).join(Check.bank).where(Bank.key == SCENARIO_BANK).order_by(Check.id)
     )

@@ -51,7 +51,7 @@ CROWD = (
     CrowdAgency(
         "Children's Social Care", 190, 0.86,
         {"over-optimism-parenting": -0.22, "compliance-and-curiosity": -0.14},
-        ("Front door", "Child protection", "Children in care"),
+        ("Front door", "Child protection"),
         (("Social worker", "Level 3"), ("Social worker", "Level 3"), ("Team manager", "Level 4")),
     ),
     CrowdAgency(
@@ -61,21 +61,20 @@ CROWD = (
         (("Police constable", "Tier 1"), ("Detective constable", "Tier 2")),
     ),
     CrowdAgency(
-        "Integrated Care Board", 60, 0.87, {"conference-differences-unresolved": -0.18},
-        ("Safeguarding team",), (("Designated nurse", "Level 4"), ("Named GP", "Level 4")),
+        "Integrated Care Board", 80, 0.87, {"conference-differences-unresolved": -0.18},
+        (), (("Designated nurse", "Level 3"), ("Named GP", "Level 3")),
     ),
     CrowdAgency(
         "NHS Hospital Trust", 220, 0.84,
         {"assessment-protocols-not-followed": -0.2, "poor-information-sharing": -0.08},
-        ("Maternity", "Emergency department", "Paediatrics"),
+        ("Maternity", "Paediatrics"),
         (("Midwife", "Level 3"), ("Paediatric nurse", "Level 3"), ("Health visitor", "Level 3"),
          ("Receptionist", "Level 1")),
     ),
     CrowdAgency(
         "GP practices", 120, 0.8,
         {"timely-referral-strategy-meeting": -0.22, "over-optimism-parenting": -0.1},
-        ("North locality", "South locality"),
-        (("GP", "Level 3"), ("Practice nurse", "Level 3"), ("Receptionist", "Level 1")),
+        (), (("GP", "Level 3"), ("Practice nurse", "Level 3"), ("Receptionist", "Level 1")),
     ),
     # Tiny on purpose: its one extra DSL leaves the school's figures hidden.
     CrowdAgency(
@@ -84,11 +83,16 @@ CROWD = (
     ),
     CrowdAgency(
         "Hill Top Academy", 48, 0.83, {"compliance-and-curiosity": -0.15}, (),
-        (("Designated safeguarding lead", "DSL"),) + (("Class teacher", "School staff"),) * 5,
+        (("Designated safeguarding lead", "DSL"),) + (("Class teacher", "School staff"),) * 3,
     ),
     CrowdAgency(
         "Probation Service", 70, 0.79, {"sympathy-and-unclear-plan": -0.12},
-        ("North", "South"), (("Probation officer", "Level 2"),), voluntary=0.5,
+        (), (("Probation officer", "Level 2"),), voluntary=0.5,
+    ),
+    # No check is required of housing: half of them take it anyway.
+    CrowdAgency(
+        "Housing Service", 40, 0.78, {"compliance-and-curiosity": -0.1},
+        (), (("Housing officer", "Level 2"), ("Tenancy officer", "Level 2")), voluntary=0.5,
     ),
 )  # fmt: skip
 
@@ -98,6 +102,17 @@ _FIRST = ("Aaliyah", "Bilal", "Ciara", "Darius", "Esme", "Farah", "Gethin", "Han
 _LAST = ("Adebayo", "Barker", "Chowdhury", "Doyle", "Edwards", "Fernandes", "Gill", "Harper",
          "Iqbal", "Jenkins", "Kowalski", "Lloyd", "Mensah", "Norris", "O'Brien", "Patel",
          "Quinn", "Rahman", "Shaw", "Thomas", "Walsh", "Young")  # fmt: skip
+
+
+#: Shares of the crowd who joined in the last weeks (their check is due, not overdue),
+#: and who last passed nearly three years ago (their pass expires soon).
+NEWCOMERS = 0.15
+REFRESHERS = 0.12
+#: Days ago the newcomers joined, in three uploads.
+JOINED_DAYS = (12, 25, 38)
+#: The crowd's uploads before that, when the checks were assigned (four months ago): due
+#: two months later, so those who never passed are overdue.
+ASSIGNED_DAYS = 120
 
 
 def _sizes(people: int) -> list[int]:
@@ -131,12 +146,18 @@ def load_crowd(check: Check, *, people: int, now: datetime) -> int:
     db.session.flush()
 
     rng = random.Random(1000)
-    joined = now - timedelta(days=400)
     rows: list[Person] = []
-    spec_of: list[CrowdAgency] = []
+    stories: list[tuple[CrowdAgency, str, int]] = []
     number = 0
     for (spec, agency), size in zip(plan, _sizes(people), strict=True):
         for index in range(size):
+            draw = rng.random()
+            story = (
+                "newcomer" if draw < NEWCOMERS
+                else "refresher" if draw < NEWCOMERS + REFRESHERS
+                else "year"
+            )  # fmt: skip
+            joined_days = rng.choice(JOINED_DAYS) if story == "newcomer" else 1200
             first = _FIRST[number % len(_FIRST)]
             last = _LAST[(number // len(_FIRST) + number) % len(_LAST)]
             job_role, level = spec.roles[index % len(spec.roles)]
@@ -151,16 +172,21 @@ def load_crowd(check: Check, *, people: int, now: datetime) -> int:
                     team_id=team.id if team is not None and index % 11 else None,
                     job_role=job_role,
                     level=level,
-                    joined_at=joined,
+                    joined_at=now - timedelta(days=joined_days),
                 )
             )
-            spec_of.append(spec)
+            stories.append((spec, story, joined_days))
             number += 1
     writer = BulkWriter()
     ids = insert_people(writer, rows)
     crowd = db.session.scalars(sa.select(User).where(User.id.in_(list(ids)))).all()
-    # Uploaded when the checks were assigned (four months ago): due two months later.
-    update_requirements(crowd, now=now - timedelta(days=120))
+    since = {
+        uid: min(ASSIGNED_DAYS, joined) for uid, (_, _, joined) in zip(ids, stories, strict=True)
+    }
+    for days in sorted(set(since.values())):
+        update_requirements(
+            [user for user in crowd if since[user.id] == days], now=now - timedelta(days=days)
+        )
     db.session.flush()
     required = set(
         db.session.scalars(
@@ -170,9 +196,15 @@ def load_crowd(check: Check, *, people: int, now: datetime) -> int:
         )
     )
     attempts = AttemptWriter(writer, version.id, rng, pass_mark=check.pass_mark)
-    for user_id, spec in zip(ids, spec_of, strict=True):
+    for user_id, (spec, story, joined_days) in zip(ids, stories, strict=True):
+        if story == "newcomer":
+            days = rng.randint(1, joined_days) if rng.random() < 0.3 else None
+        elif story == "refresher":
+            days = rng.randint(1066, 1090)
+        else:  # most within the reporting year, which the dashboards show first
+            days = int(rng.triangular(14, 365, 60))
         take_check(attempts, rng, user_id=user_id, check_id=check.id, spec=spec,
-                   required=user_id in required, now=now)  # fmt: skip
+                   required=user_id in required, days_ago=days, now=now)  # fmt: skip
     attempts.finish()
     return len(ids)
 
@@ -185,17 +217,19 @@ def take_check(
     check_id: int,
     spec: CrowdAgency,
     required: bool,
+    days_ago: int | None,
     now: datetime,
 ) -> None:
-    """One person's year with the check: some never start (overdue if required), some
-    fail and stop, most pass at the first, second or third go."""
+    """One person's go at the check, first `days_ago` (None: not started): some never
+    start (overdue if required), some fail and stop, most pass at the first, second or
+    third go."""
     if not required and rng.random() >= spec.voluntary:
         return
-    if rng.random() < 0.1:
+    if days_ago is None or (days_ago < 400 and rng.random() < 0.12):
         return  # not started
     skill = min(0.97, max(0.4, rng.gauss(spec.skill, 0.07)))
-    tries = 1 if rng.random() < 0.08 else 3  # a few give up after one fail
-    at = now - timedelta(days=rng.randint(14, 360), minutes=rng.randint(0, 600))
+    tries = 1 if days_ago < 400 and rng.random() < 0.08 else 3  # a few give up after a fail
+    at = now - timedelta(days=days_ago, minutes=rng.randint(0, 600))
     for _ in range(tries):
         written = attempts.add(
             user_id=user_id,

@@ -134,7 +134,7 @@ def prepare_demo(
     if load_demo_activity(now=utcnow(), crowd=crowd):
         db.session.commit()
         people = db.session.scalar(sa.select(sa.func.count()).select_from(User))
-        out(f"Assigned the checks and added a year of synthetic attempts by {people} people.")
+        out(f"Assigned the checks; a year of activity in a partnership of {people} people.")
     load_demo_account_states(now=utcnow())
     db.session.commit()
     out(f"Demo database: {app.config['SQLALCHEMY_DATABASE_URI']}")

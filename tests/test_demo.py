@@ -133,9 +133,8 @@ def _assert_impact_data(check) -> None:
     assert skipped  # some chose to skip
 
     def mean(moment: str) -> float:
-        return db.session.scalar(
-            sa.select(sa.func.avg(ConfidenceRating.rating)).where(ConfidenceRating.moment == moment)
-        )
+        average = sa.func.avg(ConfidenceRating.rating)  # a Decimal on PostgreSQL
+        return float(db.session.scalar(sa.select(average).where(ConfidenceRating.moment == moment)))
 
     assert mean("before") + 0.5 < mean("after")
     assert mean("before") < mean("follow-up") < mean("after")

@@ -73,13 +73,6 @@ class _Pass:
         ]
 
 
-def weak_findings_of(attempt_id: int) -> list[str]:
-    """The weak findings of one submitted attempt, in bank order (for tests and for the
-    demo practitioner's pass)."""
-    (found,) = _attempts(Attempt.id == attempt_id).values()
-    return found.weak_findings(_finding_order(found.version_id))
-
-
 def _attempts(where: sa.ColumnElement[bool]) -> dict[int, _Pass]:
     found: dict[int, _Pass] = {}
     rows = db.session.execute(

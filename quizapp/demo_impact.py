@@ -26,6 +26,7 @@ from .bench import BulkWriter, _Item, _items
 from .extensions import db
 from .models import Attempt, Check, Finding, Question, Response, question_findings
 from .models.impact import ConfidenceRating, FollowUp, FollowUpResponse, Reaction
+from .models.reminder import ReminderSend
 from .statistics.items import WRONG_FRACTION
 
 #: Share of attempts whose person gave confidence ratings, and gave a reaction.
@@ -231,11 +232,24 @@ def load_impact(
             held = after.get(key)
             rating = None if held is None else _rating(held - abs(rng.gauss(0.25, 0.45)))
             ratings.append(_rating_row(attempt.attempt_id, key, "follow-up", rating, submitted))
+    # Each invitation was sent once, through the reminders: recorded as `flask reminders
+    # send` records it, so running it on the demo does not invite these people again.
+    invitations = [
+        {
+            "user_id": row["user_id"],
+            "check_id": row["check_id"],
+            "kind": "follow-up",
+            "period": str(row["attempt_id"]),
+            "sent_at": row["invited_at"],
+        }
+        for row in follow_ups
+    ]
     for model, rows in (
         (ConfidenceRating, ratings),
         (Reaction, reactions),
         (FollowUp, follow_ups),
         (FollowUpResponse, answers),
+        (ReminderSend, invitations),
     ):
         if rows:
             db.session.execute(sa.insert(model), rows)
@@ -245,6 +259,7 @@ def load_impact(
         "reactions": len(reactions),
         "follow_ups": len(follow_ups),
         "follow_up_responses": len(answers),
+        "reminder_sends": len(invitations),
     }
 
 

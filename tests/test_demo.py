@@ -184,6 +184,17 @@ def _assert_impact_data(check) -> None:
         assert follow_up.due_at == follow_up.attempt.submitted_at + timedelta(
             weeks=check.follow_up_weeks
         )
+    # Every follow-up recorded was invited once, through the reminders.
+    from quizapp.models.reminder import ReminderSend
+
+    sent = {
+        (r.user_id, r.check_id, r.period, r.sent_at)
+        for r in db.session.scalars(sa.select(ReminderSend).where(ReminderSend.kind == "follow-up"))
+    }
+    assert sent == {
+        (f.user_id, f.check_id, str(f.attempt_id), f.invited_at) for f in follow_ups.values()
+    }
+    assert len(follow_ups) > len(submitted)  # some were invited and never answered
     rated = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(ConfidenceRating.attempt_id))).where(
             ConfidenceRating.moment == "follow-up"
@@ -207,6 +218,13 @@ def _assert_practitioner_follow_up_is_due(check) -> None:
     assert attempt.submitted_at > utcnow() - timedelta(weeks=check.follow_up_weeks + 4)
     assert _weak(attempt)
     assert not db.session.scalar(sa.select(FollowUp.id).where(FollowUp.attempt_id == attempt.id))
+    from quizapp.models.reminder import ReminderSend
+
+    assert not db.session.scalar(
+        sa.select(ReminderSend.id).where(
+            ReminderSend.kind == "follow-up", ReminderSend.period == str(attempt.id)
+        )
+    )
     assert db.session.scalar(sa.select(Completion.attempt_id).where(
         Completion.user_id == person.id)) == attempt.id  # fmt: skip
     assert db.session.scalar(sa.select(Certificate.attempt_id).where(

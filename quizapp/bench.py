@@ -13,8 +13,8 @@ import json
 import random
 import time
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,7 @@ from .models import (
     Attempt,
     Check,
     Completion,
+    Finding,
     Question,
     Requirement,
     Response,
@@ -39,6 +40,7 @@ from .models import (
     User,
     UserRole,
     assignment_agencies,
+    question_findings,
 )
 from .models.tally import AttemptMarks, StatusCount
 from .questions import get_type
@@ -90,6 +92,8 @@ class _Item:
     right_fraction: float
     wrong: Any
     wrong_fraction: float
+    #: Keys of the findings the question tests, so skill can vary by finding.
+    findings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,14 @@ def _items(version_id: int) -> tuple[list[_Item], list[tuple[int, int]]]:
     positions and ids."""
     items: list[_Item] = []
     reflections: list[tuple[int, int]] = []
+    findings_of: dict[int, list[str]] = {}
+    for question_id, key in db.session.execute(
+        sa.select(question_findings.c.question_id, Finding.key)
+        .join(Finding, Finding.id == question_findings.c.finding_id)
+        .where(Finding.version_id == version_id)
+        .order_by(Finding.position)
+    ):
+        findings_of.setdefault(question_id, []).append(key)
     for question in db.session.scalars(
         sa.select(Question).where(Question.version_id == version_id).order_by(Question.position)
     ):
@@ -207,6 +219,7 @@ def _items(version_id: int) -> tuple[list[_Item], list[tuple[int, int]]]:
                 qtype.score(spec, right),
                 wrong,
                 qtype.score(spec, wrong),
+                tuple(findings_of.get(question.id, ())),
             )
         )
     return items, reflections
@@ -216,6 +229,186 @@ def _draw(items: list[_Item], pools: dict[str, list[_Item]], rng: random.Random)
     """One variant of each pool, as an attempt draws them; every other question."""
     chosen = {pool: rng.choice(members) for pool, members in sorted(pools.items())}
     return [item for item in items if item.pool is None or chosen[item.pool] is item]
+
+
+@dataclass(frozen=True)
+class Person:
+    """A practitioner to add in bulk."""
+
+    email: str
+    name: str
+    agency_id: int | None
+    team_id: int | None
+    job_role: str
+    level: str | None
+    joined_at: datetime
+
+
+def insert_people(writer: BulkWriter, people: Iterable[Person]) -> range:
+    """Add these people as practitioners, with ids in order from the next free one; returns
+    the ids. Their accounts are confirmed but have no usable password: nobody signs in as
+    them."""
+    first = writer.next_id(User.__table__)
+    count = writer.insert(
+        User.__table__,
+        ("id", "email", "name", "password_hash", "session_token", "agency_id", "team_id",
+         "job_role", "level", "active", "created_at", "email_confirmed_at"),
+        (
+            (uid, p.email, p.name, UNUSABLE_PASSWORD, uuid.uuid4().hex, p.agency_id, p.team_id,
+             p.job_role, p.level, True, p.joined_at, p.joined_at)
+            for uid, p in enumerate(people, start=first)
+        ),
+    )  # fmt: skip
+    ids = range(first, first + count)
+    writer.insert(UserRole.__table__, ("user_id", "role"), ((u, "practitioner") for u in ids))
+    writer.reset_sequences([User.__table__])
+    return ids
+
+
+@dataclass(frozen=True)
+class Written:
+    """What an attempt written by AttemptWriter came to."""
+
+    id: int
+    percent: float
+    passed: bool
+
+
+@dataclass
+class AttemptWriter:
+    """Submitted attempts with their responses, answered right with a chance that may
+    vary by question (by the person's skill, their agency, the question's findings), and
+    each person's latest pass as a completion. Shared by `bench seed` and the demo.
+
+    Rows wait in memory and go in rounds (first attempts, then second...), each inserted
+    in progress and then submitted, as the app does: a person has at most one attempt per
+    check in progress. Call `finish` once at the end."""
+
+    writer: BulkWriter
+    version_id: int
+    rng: random.Random
+    pass_mark: int = 80
+    refresh_months: int = 36
+    items: list[_Item] = field(init=False)
+    reflections: list[tuple[int, int]] = field(init=False)
+    pools: dict[str, list[_Item]] = field(init=False)
+    max_score: int = field(init=False)
+    counts: dict[str, int] = field(init=False)
+    _next_id: int = field(init=False)
+    _numbers: dict[tuple[int, int], int] = field(init=False, default_factory=dict)
+    _completions: dict[tuple[int, int], tuple[int, datetime]] = field(
+        init=False, default_factory=dict
+    )
+    _attempts: list[tuple[Any, ...]] = field(init=False, default_factory=list)
+    _responses: list[tuple[Any, ...]] = field(init=False, default_factory=list)
+    _results: list[tuple[Any, ...]] = field(init=False, default_factory=list)
+
+    ATTEMPT_COLUMNS = ("id", "user_id", "check_id", "bank_version_id", "number", "seed",
+                       "layout", "question_ids", "pass_mark", "certainty",
+                       "started_at")  # fmt: skip
+    RESULT_COLUMNS = ("submitted_at", "score", "max_score", "percent", "passed", "cbm_percent")
+    RESPONSE_COLUMNS = ("attempt_id", "question_id", "answer", "certainty", "fraction", "mark",
+                        "cbm_mark", "saved_at")  # fmt: skip
+
+    def __post_init__(self) -> None:
+        self.items, self.reflections = _items(self.version_id)
+        self.pools = {}
+        for item in self.items:
+            if item.pool:
+                self.pools.setdefault(item.pool, []).append(item)
+        # Variants of a pool are worth the same: every attempt has the same marks available.
+        self.max_score = sum(
+            item.points for item in _draw(self.items, self.pools, random.Random(0))
+        )
+        self.counts = {"attempts": 0, "responses": 0, "completions": 0}
+        self._next_id = self.writer.next_id(Attempt.__table__)
+
+    def add(
+        self,
+        *,
+        user_id: int,
+        check_id: int,
+        submitted_at: datetime,
+        chance: Callable[[_Item], float],
+        minutes: int = 15,
+    ) -> Written:
+        """One attempt, each question right with probability chance(question)."""
+        rng = self.rng
+        attempt_id = self._next_id
+        self._next_id += 1
+        key = (user_id, check_id)
+        self._numbers[key] = number = self._numbers.get(key, 0) + 1
+        score = cbm = 0.0
+        drawn = _draw(self.items, self.pools, rng)
+        for item in drawn:
+            right = rng.random() < chance(item)
+            certainty = rng.choice((2, 3, 3)) if right else rng.choice((1, 2, 3))
+            fraction = item.right_fraction if right else item.wrong_fraction
+            mark = fraction * item.points
+            cbm_value = cbm_mark(fraction, certainty) * item.points
+            score += mark
+            cbm += cbm_value
+            self._responses.append(
+                (attempt_id, item.question_id, JSON(item.right if right else item.wrong),
+                 certainty, fraction, mark, cbm_value, submitted_at)
+            )  # fmt: skip
+        for _, question_id in self.reflections:
+            self._responses.append(
+                (attempt_id, question_id, JSON(""), None, None, None, None, submitted_at)
+            )
+        percent = round(100 * score / self.max_score, 2)
+        passed = percent >= self.pass_mark
+        shown = sorted([(item.position, item.question_id) for item in drawn] + self.reflections)
+        self._attempts.append(
+            (attempt_id, user_id, check_id, self.version_id, number, rng.randrange(1, 2**31 - 1),
+             LATEST_LAYOUT, JSON([question_id for _, question_id in shown]), self.pass_mark,
+             True, submitted_at - timedelta(minutes=minutes))
+        )  # fmt: skip
+        cbm_percent = round(100 * cbm / self.max_score, 2)
+        self._results.append(
+            (submitted_at, score, self.max_score, percent, passed, cbm_percent, attempt_id)
+        )
+        latest = self._completions.get(key)
+        if passed and (latest is None or latest[1] < submitted_at):
+            self._completions[key] = (attempt_id, submitted_at)
+        if len(self._responses) >= 200_000:
+            self.flush()
+        return Written(attempt_id, percent, passed)
+
+    def flush(self) -> None:
+        tables = Attempt.__table__, Response.__table__
+        rounds: dict[int, list[int]] = {}
+        for index, row in enumerate(self._attempts):
+            rounds.setdefault(row[4], []).append(index)
+        responses_of: dict[int, list[tuple[Any, ...]]] = {}
+        for row in self._responses:
+            responses_of.setdefault(row[0], []).append(row)
+        for number in sorted(rounds):
+            indexes = rounds[number]
+            self.counts["attempts"] += self.writer.insert(
+                tables[0], self.ATTEMPT_COLUMNS, [self._attempts[i] for i in indexes]
+            )
+            self.counts["responses"] += self.writer.insert(
+                tables[1],
+                self.RESPONSE_COLUMNS,
+                (r for i in indexes for r in responses_of[self._attempts[i][0]]),
+            )
+            self.writer.update(tables[0], self.RESULT_COLUMNS, [self._results[i] for i in indexes])
+        self._attempts.clear()
+        self._responses.clear()
+        self._results.clear()
+
+    def finish(self) -> None:
+        """Write what waits, then each person's latest pass as their completion."""
+        self.flush()
+        self.counts["completions"] = self.writer.insert(
+            Completion.__table__,
+            ("user_id", "check_id", "attempt_id", "passed_at", "expires_at"),
+            (
+                (uid, cid, aid, at, at + relativedelta(months=self.refresh_months))
+                for (uid, cid), (aid, at) in self._completions.items()
+            ),
+        )
 
 
 def seed(
@@ -243,14 +436,6 @@ def seed(
     assert base_check is not None
     version = latest_published(base_check.bank)
     assert version is not None
-    items, reflections = _items(version.id)
-    pools: dict[str, list[_Item]] = {}
-    for item in items:
-        if item.pool:
-            pools.setdefault(item.pool, []).append(item)
-    # Variants of a pool are worth the same, so every attempt has the same marks available.
-    max_score = sum(item.points for item in _draw(items, pools, random.Random(0)))
-
     writer = BulkWriter()
     counts: dict[str, int] = {}
     tables = {
@@ -327,45 +512,26 @@ def seed(
     writer.insert(assignment_agencies, ("assignment_id", "agency_id"), link_rows)
 
     user_id0 = writer.next_id(tables["users"])
-    user_ids = range(user_id0, user_id0 + people)
-    agency_of = {uid: agency_ids[(uid - user_id0) % agencies] for uid in user_ids}
-    counts["users"] = writer.insert(
-        tables["users"],
+    agency_of = {
+        uid: agency_ids[(uid - user_id0) % agencies] for uid in range(user_id0, user_id0 + people)
+    }
+    user_ids = insert_people(
+        writer,
         (
-            "id",
-            "email",
-            "name",
-            "password_hash",
-            "session_token",
-            "agency_id",
-            "team_id",
-            "job_role",
-            "level",
-            "active",
-            "created_at",
-            "email_confirmed_at",
-        ),
-        (
-            (
-                uid,
-                f"person{uid}@bench.invalid",
-                f"Person {uid}",
-                UNUSABLE_PASSWORD,
-                uuid.uuid4().hex,
-                agency_of[uid],
-                rng.choice(teams[agency_of[uid]]),
-                rng.choice(JOB_ROLES),
-                rng.choice(LEVELS),
-                True,
-                now - timedelta(days=500),
-                now - timedelta(days=500),
+            Person(
+                email=f"person{uid}@bench.invalid",
+                name=f"Person {uid}",
+                agency_id=aid,
+                team_id=rng.choice(teams[aid]),
+                job_role=rng.choice(JOB_ROLES),
+                level=rng.choice(LEVELS),
+                joined_at=now - timedelta(days=500),
             )
-            for uid in user_ids
+            for uid, aid in agency_of.items()
         ),
     )
-    writer.insert(
-        tables["user_roles"], ("user_id", "role"), ((u, "practitioner") for u in user_ids)
-    )
+    assert list(user_ids) == list(agency_of)
+    counts["users"] = len(user_ids)
 
     requirement_rows = []
     required: dict[int, list[int]] = {}
@@ -382,122 +548,21 @@ def seed(
         requirement_rows,
     )
 
-    attempt_id = writer.next_id(tables["attempts"])
-    attempt_rows: list[tuple[Any, ...]] = []
-    response_rows: list[tuple[Any, ...]] = []
-    completions: dict[tuple[int, int], tuple[int, datetime]] = {}
-    counts["attempts"] = counts["responses"] = counts["completions"] = 0
-
-    attempt_columns = ("id", "user_id", "check_id", "bank_version_id", "number", "seed",
-                       "layout", "question_ids", "pass_mark", "certainty",
-                       "started_at")  # fmt: skip
-    result_columns = ("submitted_at", "score", "max_score", "percent", "passed", "cbm_percent")
-    response_columns = ("attempt_id", "question_id", "answer", "certainty", "fraction", "mark",
-                        "cbm_mark", "saved_at")  # fmt: skip
-    results: list[tuple[Any, ...]] = []
-
-    def flush_rows() -> None:
-        """Like the app: each round of attempts is started, answered, then submitted (a
-        person has one attempt per check in progress at a time)."""
-        rounds: dict[int, list[int]] = {}
-        for index, row in enumerate(attempt_rows):
-            rounds.setdefault(row[4], []).append(index)
-        responses_of: dict[int, list[tuple[Any, ...]]] = {}
-        for row in response_rows:
-            responses_of.setdefault(row[0], []).append(row)
-        for indexes in rounds.values():
-            counts["attempts"] += writer.insert(
-                tables["attempts"], attempt_columns, [attempt_rows[i] for i in indexes]
-            )
-            counts["responses"] += writer.insert(
-                tables["responses"],
-                response_columns,
-                (r for i in indexes for r in responses_of[attempt_rows[i][0]]),
-            )
-            writer.update(tables["attempts"], result_columns, [results[i] for i in indexes])
-        attempt_rows.clear()
-        response_rows.clear()
-        results.clear()
-
+    attempts = AttemptWriter(writer, version.id, rng)
     for uid in user_ids:
         skill = 0.45 + 0.5 * rng.random()
         choices = required.get(uid) or check_ids
         count = int(attempts_per_person) + (rng.random() < attempts_per_person % 1)
-        numbers: dict[int, int] = {}
         for _ in range(count):
-            cid = rng.choice(choices)
-            numbers[cid] = numbers.get(cid, 0) + 1
-            submitted = now - timedelta(days=rng.randint(1, 1000), minutes=rng.randint(0, 1440))
-            score = cbm = 0.0
-            drawn = _draw(items, pools, rng)
-            for item in drawn:
-                right = rng.random() < skill
-                certainty = rng.choice((2, 3, 3)) if right else rng.choice((1, 2, 3))
-                fraction = item.right_fraction if right else item.wrong_fraction
-                mark = fraction * item.points
-                cbm_value = cbm_mark(fraction, certainty) * item.points
-                score += mark
-                cbm += cbm_value
-                response_rows.append(
-                    (
-                        attempt_id,
-                        item.question_id,
-                        JSON(item.right if right else item.wrong),
-                        certainty,
-                        fraction,
-                        mark,
-                        cbm_value,
-                        submitted,
-                    )
-                )
-            for _, question_id in reflections:
-                response_rows.append(
-                    (attempt_id, question_id, JSON(""), None, None, None, None, submitted)
-                )
-            percent = round(100 * score / max_score, 2)
-            passed = percent >= 80
-            attempt_rows.append(
-                (
-                    attempt_id,
-                    uid,
-                    cid,
-                    version.id,
-                    numbers[cid],
-                    rng.randrange(1, 2**31 - 1),
-                    LATEST_LAYOUT,
-                    JSON(
-                        [
-                            question_id
-                            for _, question_id in sorted(
-                                [(item.position, item.question_id) for item in drawn] + reflections
-                            )
-                        ]
-                    ),
-                    80,
-                    True,
-                    submitted - timedelta(minutes=15),
-                )
+            attempts.add(
+                user_id=uid,
+                check_id=rng.choice(choices),
+                submitted_at=now
+                - timedelta(days=rng.randint(1, 1000), minutes=rng.randint(0, 1440)),
+                chance=lambda _item, skill=skill: skill,
             )
-            cbm_percent = round(100 * cbm / max_score, 2)
-            results.append((submitted, score, max_score, percent, passed, cbm_percent, attempt_id))
-            if (
-                passed
-                and completions.get((uid, cid), (0, datetime.min.replace(tzinfo=UTC)))[1]
-                < submitted
-            ):
-                completions[(uid, cid)] = (attempt_id, submitted)
-            attempt_id += 1
-        if len(response_rows) >= 200_000:
-            flush_rows()
-    flush_rows()
-    counts["completions"] = writer.insert(
-        tables["completions"],
-        ("user_id", "check_id", "attempt_id", "passed_at", "expires_at"),
-        (
-            (uid, cid, aid, at, at + relativedelta(months=36))
-            for (uid, cid), (aid, at) in completions.items()
-        ),
-    )
+    attempts.finish()
+    counts.update(attempts.counts)
     writer.reset_sequences(list(tables.values()))
     attempt_marks.record(db.session, None)
     counts["attempt_marks"] = db.session.scalar(

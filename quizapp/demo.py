@@ -1,5 +1,9 @@
 """The demo partnership: agencies, people, sign-ins and the shipped question banks.
 
+About 1,000 people: the named ones here (sign-ins, and the first.last.N@demo.test people
+the browser tests sign in as), made as the app makes them, and a crowd of colleagues
+written in bulk (quizapp/demo_crowd.py), with impact data (quizapp/demo_impact.py).
+
 Safe to run again: everything is found by its natural key before it is created. Demo
 accounts are made only when the app runs in demo mode.
 """
@@ -9,6 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import click
@@ -17,8 +22,10 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import PROJECT_ROOT
+from .demo_crowd import CROWD_PEOPLE
 from .extensions import db
 from .models import Agency, Assignment, Bank, Check, Question, Role, User, utcnow
+from .models.user import new_session_token
 
 DEMO_PASSWORD = "demo-password-2026"
 BANKS_DIR = PROJECT_ROOT / "question_banks"
@@ -110,8 +117,12 @@ _ROLES = {
 PEOPLE_PER_AGENCY = 4
 
 
-def prepare_demo(app: Flask, out: Callable[[str], None] = print) -> None:
-    """Upgrade the database to head, import the banks, and load the demo partnership."""
+def prepare_demo(
+    app: Flask, out: Callable[[str], None] = print, *, crowd: int = CROWD_PEOPLE
+) -> None:
+    """Upgrade the database to head, import the banks, and load the demo partnership:
+    the named people and sign-ins, and a crowd of `crowd` more (tests that need no
+    figures ask for a small one)."""
     from flask_migrate import upgrade
 
     if not app.config.get("DEMO_MODE"):
@@ -120,9 +131,10 @@ def prepare_demo(app: Flask, out: Callable[[str], None] = print) -> None:
     import_shipped_banks(out)
     load_demo_people()
     db.session.commit()
-    if load_demo_activity(now=utcnow()):
+    if load_demo_activity(now=utcnow(), crowd=crowd):
         db.session.commit()
-        out("Assigned the checks and added synthetic past attempts.")
+        people = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+        out(f"Assigned the checks; a year of activity in a partnership of {people} people.")
     load_demo_account_states(now=utcnow())
     db.session.commit()
     out(f"Demo database: {app.config['SQLALCHEMY_DATABASE_URI']}")
@@ -175,9 +187,20 @@ def _person(email: str, name: str, agency: Agency | None, job_role: str, level: 
             level=level,
             email_confirmed_at=utcnow(),
         )
-        user.set_password(DEMO_PASSWORD)
+        user.password_hash = _demo_password_hash()
+        user.session_token = new_session_token()
         db.session.add(user)
     return user
+
+
+@cache
+def _demo_password_hash() -> str:
+    """DEMO_PASSWORD hashed once: every demo account shares the published password, and
+    hashing it again for each (scrypt, deliberately slow) took most of the demo's time."""
+    user = User()
+    user.set_password(DEMO_PASSWORD)
+    assert user.password_hash is not None
+    return user.password_hash
 
 
 def load_demo_people() -> None:
@@ -216,11 +239,18 @@ def demo_check() -> Check | None:
     ).first()
 
 
-def load_demo_activity(*, now: datetime) -> bool:
-    """Assignments and a year of synthetic attempts, so every status and figure shows.
+def load_demo_activity(*, now: datetime, crowd: int = CROWD_PEOPLE) -> bool:
+    """Assignments and a year of synthetic attempts, so every status and figure shows:
+    the named people's attempts made as the app makes them, then the crowd's in bulk
+    (quizapp/demo_crowd.py), the demo practitioner's pass with its follow-up due, and
+    the confidence ratings, reactions and follow-ups (quizapp/demo_impact.py).
 
     Runs once: a database that already has assignments is left as it is.
     """
+    from .demo_crowd import load_crowd
+    from .demo_impact import load_impact
+    from .statistics import attempt_marks
+    from .workforce import tally
     from .workforce.operations import create_assignment
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)):
@@ -272,7 +302,55 @@ def load_demo_activity(*, now: datetime) -> bool:
     load_dashboard_activity(check, now=now)
     load_retired_pilot(check, now=now)
     load_scenario_activity(now=now)
+    practitioner = load_practitioner_pass(check, now=now)
+    load_crowd(check, people=crowd, now=now)
+    load_impact(check, now=now, no_follow_up={practitioner.id} if practitioner else set())
+    # The crowd's attempts went in without the ORM: their marks rows, then every summary.
+    attempt_marks.record(db.session, None)
+    tally.rebuild(db.session, now=now)
     return True
+
+
+#: The demo practitioner passed this long ago: past the check's follow-up weeks (8), so
+#: their follow-up is due on "Your checks".
+PRACTITIONER_PASSED_DAYS = 63
+#: The finding they were very sure and wrong about, so it is weak and followed up.
+PRACTITIONER_WEAK_FINDING = "poor-information-sharing"
+
+
+def load_practitioner_pass(check: Check, *, now: datetime) -> User | None:
+    """practitioner@demo.test's pass, nine weeks ago: every answer right and very sure
+    but one, on information sharing, wrong and very sure. The pass brings a completion
+    and a certificate; no follow-up row is written, so the follow-up is due."""
+    from .models import question_findings
+    from .models.bank import Finding
+    from .questions import get_type
+    from .take import operations
+
+    person = db.session.scalar(sa.select(User).where(User.email == SIGN_INS[0][0]))
+    if person is None:
+        return None
+    at = now - timedelta(days=PRACTITIONER_PASSED_DAYS)
+    attempt = operations.start_attempt(person, check, now=at - timedelta(minutes=18))
+    on_weak = set(
+        db.session.scalars(
+            sa.select(question_findings.c.question_id)
+            .join(Finding, Finding.id == question_findings.c.finding_id)
+            .where(Finding.key == PRACTITIONER_WEAK_FINDING)
+        )
+    )
+    rng = random.Random(9)
+    missed = False
+    for question in operations.questions_of(attempt):
+        if not get_type(question.type).scored:
+            operations.save_answer(attempt, question, "", None, now=at)
+            continue
+        right = missed or question.id not in on_weak
+        missed = missed or not right
+        operations.save_answer(attempt, question, _answer(question, right, rng), 3, now=at)
+    operations.submit_attempt(attempt, now=at)
+    assert attempt.passed, "the demo practitioner's pass must pass"
+    return person
 
 
 #: The branching scenario built on the HS review (question_banks/).
@@ -280,8 +358,9 @@ SCENARIO_BANK = "hs-baby-2016-conference"
 
 
 def load_scenario_activity(*, now: datetime) -> None:
-    """Most demo people take the conference scenario once, so leads see which way each
-    agency's people go at each decision (agencies of four stay hidden, as they should)."""
+    """Most named demo people take the conference scenario once, so leads see which way
+    each agency's people go at each decision (agencies of four stay hidden, as they
+    should). The crowd does not: a scenario's path is not written in bulk."""
     check = db.session.scalar(
         sa.select(Check).join(Check.bank).where(Bank.key == SCENARIO_BANK).order_by(Check.id)
     )

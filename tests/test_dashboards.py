@@ -244,8 +244,9 @@ def independent_status(now: datetime, *, group_of) -> dict:
     """(group, check id) -> {required, complete, expiring, due, overdue} for current people."""
     completions = {(c.user_id, c.check_id): c for c in db.session.scalars(sa.select(Completion))}
     result: dict = defaultdict(lambda: defaultdict(int))
+    users = {u.id: u for u in db.session.scalars(sa.select(User))}
     for requirement in db.session.scalars(sa.select(Requirement)):
-        user = db.session.get(User, requirement.user_id)
+        user = users[requirement.user_id]
         if user.left_at is not None or not user.active:
             continue
         group = group_of(user)
@@ -272,12 +273,13 @@ def independent_status(now: datetime, *, group_of) -> dict:
 
 def independent_first_attempts(start: datetime, end: datetime, *, group_of) -> dict:
     result: dict = defaultdict(lambda: [0, 0])
+    users = {u.id: u for u in db.session.scalars(sa.select(User))}
     for attempt in db.session.scalars(sa.select(Attempt)):
         if attempt.number != 1 or attempt.submitted_at is None:
             continue
         if not (start <= attempt.submitted_at < end):
             continue
-        group = group_of(db.session.get(User, attempt.user_id))
+        group = group_of(users[attempt.user_id])
         if group is False:
             continue
         result[(group, attempt.check_id)][0] += 1
@@ -294,14 +296,19 @@ def independent_learning(start: datetime, end: datetime, *, group_of) -> dict:
         bank = db.session.get(Bank, db.session.get(BankVersion, finding.version_id).bank_id)
         finding_keys[question_id].append((bank.key, finding.key))
     result: dict = defaultdict(lambda: [set(), 0.0, 0, 0, 0, set()])
+    # Held here, not fetched one by one: the session keeps loaded rows only while they are
+    # referenced, and the demo has thousands of attempts.
+    attempts = {a.id: a for a in db.session.scalars(sa.select(Attempt))}
+    questions = {q.id: q for q in db.session.scalars(sa.select(Question))}
+    users = {u.id: u for u in db.session.scalars(sa.select(User))}
     for response in db.session.scalars(sa.select(Response)):
-        attempt = db.session.get(Attempt, response.attempt_id)
-        question = db.session.get(Question, response.question_id)
+        attempt = attempts[response.attempt_id]
+        question = questions[response.question_id]
         if attempt.submitted_at is None or not (start <= attempt.submitted_at < end):
             continue
         if response.fraction is None or question.points == 0:
             continue
-        group = group_of(db.session.get(User, attempt.user_id))
+        group = group_of(users[attempt.user_id])
         if group is False:
             continue
         for key in finding_keys[question.id]:

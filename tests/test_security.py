@@ -694,7 +694,7 @@ def test_every_place_that_sets_a_password_is_known():
         "quizapp/auth/accounts.py:register",  # RegisterForm
         "quizapp/auth/accounts.py:reset_password",  # NewPasswordForm
         "quizapp/auth/accounts.py:accept_invitation",  # AcceptInvitationForm
-        "quizapp/demo.py:_person",  # DEMO_PASSWORD, checked below
+        "quizapp/demo.py:_demo_password_hash",  # DEMO_PASSWORD, checked below
     }
 
 

@@ -177,6 +177,12 @@ def submit(page: Page, name: str) -> None:
     page.get_by_role("button", name=name, exact=True).click()
 
 
+def past_confidence(page: Page) -> None:
+    """Skip "Before you start" (the confidence questions), if the check asks them."""
+    if page.url.endswith("/confidence"):
+        submit(page, "Skip these questions")
+
+
 def expect_errors(page: Page) -> None:
     expect(page.get_by_role("alert").get_by_text("There is a problem")).to_be_visible()
 
@@ -211,6 +217,7 @@ def open_attempt(page: Page, user: str) -> str:
     if key not in _found:
         open_hs_check(page)
         page.get_by_role("button", name=re.compile(r"^(Start check|Continue your check)$")).click()
+        past_confidence(page)
         match = re.search(r"/checks/attempts/\d+", page.url)
         assert match, page.url
         _found[key] = match.group(0)
@@ -594,6 +601,7 @@ def open_scenario(page: Page) -> None:
     page.goto("/checks/")
     page.get_by_role("link", name=SCENARIO_TITLE).click()
     page.get_by_role("button", name=re.compile("^(Start check|Continue your check)")).click()
+    past_confidence(page)
     if "/stages/" in page.url:
         page.get_by_role("button", name="Continue").click()
     if page.url.endswith("/check-answers"):  # the path already ended (another state)

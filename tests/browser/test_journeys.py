@@ -14,17 +14,20 @@ import re
 import secrets
 
 import pytest
+import yaml
 from playwright.sync_api import Locator, Page, expect
 
 from .conftest import NewContext
 from .pages import (
     ADMIN,
     AUTHOR,
+    HS_BANK_FILE,
     HS_TITLE,
     LEAD,
     POLICE_LEAD,
     PRACTITIONER,
     hs_questions,
+    past_confidence,
     sign_in,
 )
 from .server import DEMO_PASSWORD
@@ -139,6 +142,11 @@ def test_practitioner_takes_the_hs_check(new_context: NewContext) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Your checks")
     page.get_by_role("link", name=HS_TITLE).click()
     page.get_by_role("button", name="Start check").click()
+    # How confident are they before they start? One rating per finding, by mouse.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Before you start")
+    for group in confidence_groups(page):
+        group.get_by_label("Somewhat confident", exact=True).check()
+    page.get_by_role("button", name="Continue").click()
     assert answer_every_question(page, answer_with_mouse) == DRAWN + REFLECTIONS == 26
     expect_result_passed(page)
 
@@ -150,6 +158,7 @@ def test_errors_take_focus_to_the_error_summary(new_context: NewContext) -> None
     page.goto("/checks/")
     page.get_by_role("link", name=HS_TITLE).click()
     page.get_by_role("button", name="Start check").click()
+    past_confidence(page)
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Save and continue").click()
     summary = page.locator(".govuk-error-summary")
@@ -183,6 +192,15 @@ def tab_to(page: Page, target: Locator, *, limit: int = 120) -> None:
 def press_enter_to_open_page(page: Page) -> None:
     with page.expect_navigation():
         page.keyboard.press("Enter")
+
+
+def confidence_groups(page: Page) -> list[Locator]:
+    """The confidence questions on "Before you start", one radio group per finding."""
+    return page.get_by_role("group", name=re.compile(r"^How confident are you ")).all()
+
+
+def hs_findings() -> list[dict]:
+    return yaml.safe_load(HS_BANK_FILE.read_text())["findings"]
 
 
 def choose_radio(page: Page, group: Locator, label: str) -> None:
@@ -253,6 +271,13 @@ def test_practitioner_takes_the_hs_check_with_the_keyboard_only(new_context: New
     press_enter_to_open_page(page)
     tab_to(page, page.get_by_role("button", name="Start check"))
     press_enter_to_open_page(page)
+    # "Before you start": every confidence question answered from the keyboard.
+    groups = confidence_groups(page)
+    assert len(groups) == len(hs_findings())
+    for group in groups:
+        choose_radio(page, group, "Quite confident")
+    tab_to(page, page.get_by_role("button", name="Continue"))
+    press_enter_to_open_page(page)
     answered = 0
     counts = {True: 0, False: 0}
     while True:
@@ -280,6 +305,7 @@ def test_practitioner_takes_the_hs_check_without_javascript(new_context: NewCont
     page.get_by_role("link", name=HS_TITLE).click()
     assert not page.locator("body.govuk-frontend-supported").count(), "JavaScript ran"
     page.get_by_role("button", name="Start check").click()
+    past_confidence(page)
     page.get_by_role("button", name="Continue").click()
 
     # An answer left out: the error summary is the first thing in the content, above the
@@ -428,6 +454,7 @@ def test_admin_uploads_people_from_csv(new_context: NewContext) -> None:
     page.get_by_role("button", name=re.compile(r"^Save 2 ")).click()
     expect(page.get_by_role("alert")).to_contain_text("2 people added, 0 updated")
     page.get_by_label("Agency").select_option(label="Police")
+    page.get_by_label("Name or email address").fill("Upload")
     page.get_by_role("button", name="Show people").click()
     expect(page.get_by_role("rowheader", name="Robin Upload")).to_be_visible()
     expect(page.get_by_role("rowheader", name="Kit Upload")).to_be_visible()

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from quizapp.questions import scenario as graph
 
 from .conftest import NewContext
-from .pages import sign_in
+from .pages import past_confidence, sign_in
 from .test_journeys import choose_radio, press_enter_to_open_page, tab_to
 
 BANK = Path(__file__).resolve().parents[2] / "question_banks" / "hs-baby-2016-conference.yaml"
@@ -72,6 +72,7 @@ def open_scenario(page: Page) -> None:
     page.goto("/checks/")
     page.get_by_role("link", name=TITLE).click()
     page.get_by_role("button", name=re.compile("^(Start check|Continue your check)")).click()
+    past_confidence(page)
     if "/stages/" in page.url:
         page.get_by_role("button", name="Continue").click()
 

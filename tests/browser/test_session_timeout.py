@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from .conftest import FAILED, TIMEOUT_MS, _screenshots
-from .pages import HS_TITLE, sign_in
+from .pages import HS_TITLE, past_confidence, sign_in
 from .server import DEMO_PASSWORD, Server, another_server
 from .test_accessibility import describe, run_axe
 from .test_layout import check_all_sizes
@@ -74,6 +74,7 @@ def _first_question(page: Page, email: str) -> str:
     page.goto("/checks/")
     page.get_by_role("link", name=HS_TITLE).click()
     page.get_by_role("button", name=re.compile("^(Start check|Continue your check)$")).click()
+    past_confidence(page)
     if "/stages/" in page.url:
         page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(re.compile(r"/questions/"))

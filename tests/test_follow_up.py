@@ -4,6 +4,7 @@ draw, the pages, the marks, and that a submitted follow-up never changes."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -442,3 +443,15 @@ def test_the_example_appears_on_no_lead_page(app, client, auth):
         assert b"Smith family" not in response.get_data(), path
         visited += 1
     assert visited > 10
+
+
+def test_the_example_is_in_its_owners_data_download(app, client, auth):
+    _check, user, attempt = _due_now()
+    (due,) = fu.due_follow_ups(utcnow(), user_id=user.id)
+    row = fu.open_follow_up(due, now=utcnow())
+    fu.save_practice(row, "yes", EXAMPLE)
+    db.session.commit()
+    auth.sign_in(user.email)
+    data = json.loads(client.get("/account/your-data.json").get_data())
+    (item,) = data["follow_ups"]
+    assert item["attempt"] == attempt.id and item["practice_example"] == EXAMPLE

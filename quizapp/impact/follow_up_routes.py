@@ -296,10 +296,11 @@ def check_answers(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
 @practitioner
 def done(attempt_id: int) -> str | WerkzeugResponse:
     follow_up = _own_follow_up(attempt_id)
-    if follow_up is None:
-        abort(404)
-    if not follow_up.is_submitted:
-        return redirect(url_for("follow_up.check_answers", attempt_id=attempt_id))
+    if follow_up is None or not follow_up.is_submitted:
+        opened = _open(attempt_id)  # 404 unless it is open
+        if isinstance(opened, Journey):
+            return redirect(url_for("follow_up.check_answers", attempt_id=attempt_id))
+        return opened
     journey = _journey(follow_up)
     answered = operations.responses_of(follow_up)
     results = []

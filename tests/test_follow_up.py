@@ -455,3 +455,37 @@ def test_the_example_is_in_its_owners_data_download(app, client, auth):
     data = json.loads(client.get("/account/your-data.json").get_data())
     (item,) = data["follow_ups"]
     assert item["attempt"] == attempt.id and item["practice_example"] == EXAMPLE
+
+
+def test_two_runs_racing_invite_each_person_once(app, mailbox, monkeypatch):
+    """Two runs racing for each claim (the advisory lock switched off): each invitation
+    goes once, with one FollowUp row each."""
+    from contextlib import contextmanager
+
+    from quizapp.reminders import operations as reminders
+
+    from .test_concurrency import _race
+
+    @contextmanager
+    def no_lock():
+        yield True
+
+    monkeypatch.setattr(reminders, "run_lock", no_lock)
+    check = pooled_check()
+    people = [create_user() for _ in range(12)]
+    attempts = [pass_check(p, check, at=T0, wrong=("referral",)) for p in people]
+    now = T0 + timedelta(weeks=8)
+
+    def work():
+        with app.test_request_context(base_url=URL):
+            return reminders.send_reminders(now)
+
+    outcomes = _race(app, work)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert sum(o.sent["follow-up"] for o in outcomes) == len(people)
+    recipients = sorted(m["X-Envelope-To"] for m in mailbox.messages)
+    assert recipients == sorted(p.email for p in people)
+    db.session.expire_all()
+    rows = db.session.execute(sa.select(FollowUp.attempt_id, FollowUp.invited_at)).all()
+    assert sorted(rows) == sorted((a.id, now) for a in attempts)
+    assert count(ReminderSend) == len(people)

@@ -43,12 +43,14 @@ from ..models import (
     BankVersion,
     Check,
     Completion,
+    Finding,
     FollowUp,
     FollowUpResponse,
     Question,
     ReminderSend,
     Response,
     User,
+    question_findings,
 )
 from ..questions import get_type
 
@@ -148,27 +150,74 @@ def draw(
 # --- Reading the database ------------------------------------------------------------
 
 
-def weak_findings(attempt: Attempt) -> list[str]:
-    """The passing attempt's weak findings, from its stored responses."""
-    version = attempt.bank_version
-    rows = db.session.execute(
-        sa.select(Response, Question)
-        .join(Question, Question.id == Response.question_id)
-        .where(Response.attempt_id == attempt.id)
+@dataclass(frozen=True)
+class VersionFacts:
+    """What the rules need of a published version, as plain data: two queries, and safe
+    to keep for a run (a published version never changes)."""
+
+    #: Finding keys in bank order.
+    findings: list[str]
+    #: Question id -> (key, type, points, finding keys).
+    questions: dict[int, tuple[str, str, int, tuple[str, ...]]]
+
+    @property
+    def candidates(self) -> list[Candidate]:
+        """The questions a follow-up may draw: scored, not scenarios, in bank order."""
+        return [
+            Candidate(question_id, key, findings)
+            for question_id, (key, kind, _, findings) in self.questions.items()
+            if get_type(kind).scored and kind not in NOT_DRAWN
+        ]
+
+
+#: A run's facts by version id (the reminders keep one for a run); pages pass none.
+Cache = dict[int, VersionFacts]
+
+
+def facts_of(version_id: int, cache: Cache | None = None) -> VersionFacts:
+    if cache is not None and version_id in cache:
+        return cache[version_id]
+    findings = db.session.execute(
+        sa.select(Finding.id, Finding.key)
+        .where(Finding.version_id == version_id)
+        .order_by(Finding.position)
     ).all()
-    answers = [
-        MarkedAnswer(
-            findings=tuple(f.key for f in question.findings),
-            points=question.points,
-            fraction=response.fraction,
-            certainty=response.certainty,
+    key_of = dict(findings)
+    tagged: dict[int, list[str]] = defaultdict(list)
+    for question_id, finding_id in db.session.execute(
+        sa.select(question_findings.c.question_id, question_findings.c.finding_id)
+        .join(Finding, Finding.id == question_findings.c.finding_id)
+        .where(Finding.version_id == version_id)
+        .order_by(Finding.position)
+    ):
+        tagged[question_id].append(key_of[finding_id])
+    questions = {
+        question_id: (key, kind, points, tuple(tagged[question_id]))
+        for question_id, key, kind, points in db.session.execute(
+            sa.select(Question.id, Question.key, Question.type, Question.points)
+            .where(Question.version_id == version_id)
+            .order_by(Question.position)
         )
-        for response, question in rows
-        if get_type(question.type).scored and response.fraction is not None
-    ]
-    return weak_finding_keys(
-        answers, pass_mark=attempt.pass_mark, order=[f.key for f in version.findings]
-    )
+    }
+    facts = VersionFacts([key for _, key in findings], questions)
+    if cache is not None:
+        cache[version_id] = facts
+    return facts
+
+
+def weak_findings(attempt: Attempt, cache: Cache | None = None) -> list[str]:
+    """The passing attempt's weak findings, from its stored responses."""
+    facts = facts_of(attempt.bank_version_id, cache)
+    answers = []
+    for question_id, fraction, certainty in db.session.execute(
+        sa.select(Response.question_id, Response.fraction, Response.certainty).where(
+            Response.attempt_id == attempt.id
+        )
+    ):
+        _, kind, points, findings = facts.questions[question_id]
+        if get_type(kind).scored and fraction is not None:
+            answers.append(MarkedAnswer(findings, points, fraction, certainty))
+    return weak_finding_keys(answers, pass_mark=attempt.pass_mark, order=facts.findings)
 
 
 def version_for(check: Check) -> BankVersion | None:
@@ -177,20 +226,11 @@ def version_for(check: Check) -> BankVersion | None:
     return current(check)
 
 
-def candidates_of(version: BankVersion) -> list[Candidate]:
-    return [
-        Candidate(question.id, question.key, tuple(f.key for f in question.findings))
-        for question in version.questions
-        if get_type(question.type).scored and question.type not in NOT_DRAWN
-    ]
-
-
-def shown_keys(attempt: Attempt) -> set[str]:
+def shown_keys(attempt: Attempt, cache: Cache | None = None) -> set[str]:
     """The keys of the questions the pass showed."""
-    query = sa.select(Question.key).where(Question.version_id == attempt.bank_version_id)
-    if attempt.question_ids is not None:
-        query = query.where(Question.id.in_(attempt.question_ids))
-    return set(db.session.scalars(query))
+    questions = facts_of(attempt.bank_version_id, cache).questions
+    shown = questions if attempt.question_ids is None else attempt.question_ids
+    return {questions[question_id][0] for question_id in shown}
 
 
 @dataclass(frozen=True)
@@ -281,7 +321,9 @@ def not_invited(now: datetime) -> list[DueFollowUp]:
 # --- Operations (flush, never commit) --------------------------------------------------
 
 
-def open_follow_up(due: DueFollowUp, *, now: datetime, invited: bool = False) -> FollowUp:
+def open_follow_up(
+    due: DueFollowUp, *, now: datetime, invited: bool = False, cache: Cache | None = None
+) -> FollowUp:
     """The follow-up's row, made (with its draw) if it does not exist yet. `invited`:
     the invitation has just gone, so invited_at is set. Two requests making it at once:
     the unique constraint keeps one, and the other reads it."""
@@ -291,7 +333,7 @@ def open_follow_up(due: DueFollowUp, *, now: datetime, invited: bool = False) ->
         assert attempt is not None
         version = version_for(attempt.check) or attempt.bank_version
         seed = secrets.randbits(31)
-        weak = weak_findings(attempt)
+        weak = weak_findings(attempt, cache)
         follow_up = FollowUp(
             attempt_id=attempt.id,
             user_id=attempt.user_id,
@@ -302,7 +344,12 @@ def open_follow_up(due: DueFollowUp, *, now: datetime, invited: bool = False) ->
             created_at=now,
             seed=seed,
             weak_findings=weak,
-            question_ids=draw(candidates_of(version), weak, shown=shown_keys(attempt), seed=seed),
+            question_ids=draw(
+                facts_of(version.id, cache).candidates,
+                weak,
+                shown=shown_keys(attempt, cache),
+                seed=seed,
+            ),
         )
         try:
             with db.session.begin_nested():

@@ -334,7 +334,7 @@ def _digest_message(recipient: DigestRecipient, rows: list[PersonCheck], week: s
     return Message(recipient.user_id, None, Kind.DIGEST, week, recipient.email, compose)
 
 
-def _follow_up_message(item: DueFollowUp) -> Message:
+def _follow_up_message(item: DueFollowUp, cache: follow_up.Cache) -> Message:
     def compose() -> tuple[str, str]:
         text = render_email(
             "follow_up_invitation",
@@ -346,7 +346,7 @@ def _follow_up_message(item: DueFollowUp) -> Message:
         return SUBJECTS[Kind.FOLLOW_UP], text
 
     def after_send(now: datetime) -> None:
-        follow_up.open_follow_up(item, now=now, invited=True)
+        follow_up.open_follow_up(item, now=now, invited=True, cache=cache)
 
     return Message(
         item.user_id,
@@ -374,7 +374,8 @@ def messages(now: datetime) -> list[Message]:
         if (item.user_id, item.check_id, reminder.kind.value, reminder.period) in sent:
             continue
         found.append(_person_message(item))
-    found.extend(_follow_up_message(item) for item in follow_up.not_invited(now))
+    cache: follow_up.Cache = {}  # the run's versions, each read once for every draw
+    found.extend(_follow_up_message(item, cache) for item in follow_up.not_invited(now))
     week = iso_week(now)
     overdue = [item for item in due if item.reminder.kind is Kind.OVERDUE]
     by_agency: dict[int | None, list[PersonCheck]] = defaultdict(list)

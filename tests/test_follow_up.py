@@ -489,3 +489,61 @@ def test_two_runs_racing_invite_each_person_once(app, mailbox, monkeypatch):
     rows = db.session.execute(sa.select(FollowUp.attempt_id, FollowUp.invited_at)).all()
     assert sorted(rows) == sorted((a.id, now) for a in attempts)
     assert count(ReminderSend) == len(people)
+
+
+def test_your_checks_finds_follow_ups_in_one_statement(app):
+    from sqlalchemy import event
+
+    from quizapp.take.queries import follow_ups_for
+
+    check = pooled_check()
+    user = create_user()
+    attempt = pass_check(user, check, at=utcnow() - timedelta(weeks=9))
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        found = follow_ups_for(user, now=utcnow())
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert [item.attempt_id for item in found] == [attempt.id]
+    assert len(statements) == 1
+
+
+def test_every_follow_up_form_needs_the_pages_token(csrf_app):
+    import re
+
+    check = pooled_check()
+    user = create_user()
+    attempt = pass_check(user, check, at=utcnow() - timedelta(weeks=9), wrong=("referral",))
+    client = csrf_app.test_client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    token = token or re.search(r'name="csrf_token" value="([^"]+)"', page)
+    client.post(
+        "/sign-in",
+        data={
+            "email": user.email,
+            "password": "correct horse battery staple",
+            "csrf_token": token[1],
+        },
+    )
+    base = f"/follow-ups/{attempt.id}"
+    assert client.get(base).status_code == 200
+    for path, data in [
+        ("/questions/1", {"answer": "true", "certainty": "1"}),
+        ("/confidence", {"action": "skip-all"}),
+        ("/confidence", {"finding-1": "3", "finding-2": "3"}),
+        ("/practice", {"used": "yes"}),
+        ("/check-answers", {}),
+    ]:
+        assert client.post(base + path, data=data).status_code == 400, path
+        page = client.get(base + path).get_data(as_text=True)
+        assert 'name="csrf_token"' in page, path
+    db.session.expire_all()
+    row = db.session.scalars(sa.select(FollowUp)).one()
+    assert row.responses == [] and row.used_in_practice is None and row.submitted_at is None
+    assert count(ConfidenceRating) == 0

@@ -64,10 +64,6 @@ NOT_DRAWN = frozenset({"scenario"})
 KIND = "follow-up"
 
 
-class FollowUpClosed(Exception):
-    """The follow-up is not open (not due yet, closed, or not this person's)."""
-
-
 class AlreadySubmitted(Exception):
     """A submitted follow-up never changes."""
 
@@ -221,6 +217,8 @@ def weak_findings(attempt: Attempt, cache: Cache | None = None) -> list[str]:
 
 
 def version_for(check: Check) -> BankVersion | None:
+    """The check's current published version, as a new attempt gets it. (Imported here:
+    the take package's queries import this module for "Your checks".)"""
     from ..take.operations import version_for as current
 
     return current(check)

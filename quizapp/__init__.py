@@ -57,6 +57,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from .author import bp as author_bp
     from .certificates import bp as certificates_bp
     from .dashboards import bp as dashboards_bp
+    from .impact.follow_up_routes import bp as follow_up_bp
     from .managers import bp as managers_bp
     from .pages import bp as pages_bp
     from .session_timeout import bp as session_bp
@@ -66,6 +67,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(take_bp, url_prefix="/checks")
+    app.register_blueprint(follow_up_bp, url_prefix="/follow-ups")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(author_bp, url_prefix="/author")
     app.register_blueprint(dashboards_bp, url_prefix="/dashboards")

@@ -215,9 +215,9 @@ def _service_url(ctx: click.Context, param: click.Parameter, value: str | None) 
 )
 def reminders_send_command(url: str, now: datetime) -> None:
     """Email each reminder due now, once: a check due within 14 days, a pass expiring
-    within 30 days, an overdue check (weekly), and the leads' and team managers' weekly
-    digest. Run it daily (cron or a systemd timer). Exits 1 if the mail server refused
-    any email (the next run sends it)."""
+    within 30 days, an overdue check (weekly), the leads' and team managers' weekly
+    digest, and the invitation to a pass's follow-up (once). Run it daily (cron or a
+    systemd timer). Exits 1 if the mail server refused any email (the next run sends it)."""
     from flask import current_app
 
     from .reminders.operations import send_reminders

@@ -25,6 +25,8 @@ from .models import (
     Certificate,
     Check,
     Completion,
+    FollowUp,
+    FollowUpResponse,
     Invitation,
     KeptAnswer,
     Question,
@@ -61,7 +63,8 @@ def _iso(value: datetime | None) -> str | None:
 def export_person(user: User, *, now: datetime) -> dict[str, Any]:
     """Everything the service holds about `user` that is theirs: profile, roles, every
     attempt with its answers and marks, reflections (theirs alone), answers kept after an
-    idle sign-out and not saved yet, and completions."""
+    idle sign-out and not saved yet, completions, and follow-ups (with their private
+    practice example)."""
     attempts = db.session.scalars(
         sa.select(Attempt)
         .where(Attempt.user_id == user.id)
@@ -136,6 +139,25 @@ def export_person(user: User, *, now: datetime) -> dict[str, Any]:
                 "withdrawn_at": _iso(choice.withdrawn_at),
             }
         )
+    follow_ups = db.session.scalars(
+        sa.select(FollowUp).where(FollowUp.user_id == user.id).order_by(FollowUp.id)
+    ).all()
+    follow_up_answers: dict[int, list[dict[str, Any]]] = {}
+    for response, key in db.session.execute(
+        sa.select(FollowUpResponse, Question.key)
+        .join(Question, Question.id == FollowUpResponse.question_id)
+        .where(FollowUpResponse.follow_up_id.in_([f.id for f in follow_ups]))
+        .order_by(FollowUpResponse.id)
+    ):
+        follow_up_answers.setdefault(response.follow_up_id, []).append(
+            {
+                "question": key,
+                "answer": response.answer,
+                "certainty": response.certainty,
+                "mark": response.mark,
+                "saved_at": _iso(response.saved_at),
+            }
+        )
     return {
         "format": EXPORT_FORMAT,
         "exported_at": _iso(now),
@@ -189,6 +211,21 @@ def export_person(user: User, *, now: datetime) -> dict[str, Any]:
                 "expires_at": _iso(completion.expires_at),
             }
             for completion in completions
+        ],
+        "follow_ups": [
+            {
+                "attempt": row.attempt_id,
+                "check_id": row.check_id,
+                "due_at": _iso(row.due_at),
+                "invited_at": _iso(row.invited_at),
+                "submitted_at": _iso(row.submitted_at),
+                "score": row.score,
+                "max_score": row.max_score,
+                "used_in_practice": row.used_in_practice,
+                "practice_example": row.practice_example,
+                "answers": follow_up_answers.get(row.id, []),
+            }
+            for row in follow_ups
         ],
         "certificates": [
             {

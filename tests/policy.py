@@ -147,6 +147,21 @@ POLICY: dict[str, Entry] = {
         "practitioner", otherwise=MISSING, attempt_id="submitted_attempt_id"
     ),
     "certificates.verify": public(),
+    # The follow-up to the practitioner's own pass of 9 weeks ago (quizapp/impact): anyone
+    # else gets 404. "done" redirects the owner to check answers until it is sent.
+    **{
+        f"follow_up.{name}": signed_in(
+            "practitioner", otherwise=MISSING, attempt_id="follow_up_attempt_id", **args
+        )
+        for name, args in [
+            ("start", {}),
+            ("question", {"number": "follow_up_number"}),
+            ("confidence", {}),
+            ("practice", {}),
+            ("check_answers", {}),
+            ("done", {}),
+        ]
+    },
     "certificates.verify_code": public(code="certificate_code"),
     # Your learning record: always the signed-in person's own (no id in the URL).
     "certificates.learning_record": signed_in(),
@@ -304,6 +319,8 @@ class World:
     reset_token: str
     invitation_token: str
     certificate_code: str
+    follow_up_attempt_id: int = 0
+    follow_up_number: int = 1
     sso_provider_id: int = 0
     sso_slug: str = "no-such-provider"
     stage_key: str = "first"
@@ -392,6 +409,7 @@ def build_world() -> World:
         now=now,
         valid_for=timedelta(days=14),
     )
+    follow_up_pass = _follow_up_pass(users["practitioner"], now, save_answer, start_attempt)
     provider = SsoProvider(
         slug="agency-a",
         name="Agency A account",
@@ -425,7 +443,32 @@ def build_world() -> World:
             sa.select(Certificate.code).where(Certificate.attempt_id == submitted.id)
         ).one(),
         sso_provider_id=provider.id,
+        follow_up_attempt_id=follow_up_pass.id,
     )
+
+
+def _follow_up_pass(user, now, save_answer, start_attempt):
+    """A pass 9 weeks ago of a check of its own, wrong and "very sure" on one finding: its
+    follow-up is open, with a question and a confidence page."""
+    from quizapp.take.operations import submit_attempt
+
+    outcome = import_bank_text(
+        SMALL_BANK.replace("id: small-bank", "id: follow-up-bank"),
+        confidence={"referral": "to make a timely referral"},
+    )
+    then = now - timedelta(weeks=9)
+    attempt = start_attempt(user, check_for(outcome), now=then)
+    for question in attempt.bank_version.questions:
+        if question.type == "reflection":
+            continue  # may be left blank; other tests count the world's reflections
+        answer = _right_answer(question.spec)
+        if question.type == "true_false":
+            answer = not answer
+        save_answer(attempt, question, answer, 3, now=then)
+    submit_attempt(attempt, now=then)
+    db.session.commit()
+    assert attempt.passed
+    return attempt
 
 
 def _answered_attempt(user, check, now, save_answer, start_attempt):

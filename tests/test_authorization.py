@@ -181,7 +181,7 @@ def test_an_export_holds_only_the_signed_in_persons_data(client, world):
     data = json.loads(response.get_data())
     assert data["profile"]["email"] == "practitioner@a.example.org"
     attempt_ids = {attempt["id"] for attempt in data["attempts"]}
-    assert attempt_ids == {world.attempt_id, world.submitted_attempt_id}
+    assert attempt_ids == {world.attempt_id, world.submitted_attempt_id, world.follow_up_attempt_id}
     assert world.other_submitted_attempt_id not in attempt_ids
     assert "other@b.example.org" not in response.get_data(as_text=True)
 

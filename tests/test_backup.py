@@ -76,7 +76,7 @@ def test_backup_and_restore_keep_every_row(app, tmp_path):
     world = build_world()
     db.session.remove()
     original = _fingerprint(db.engine)
-    assert original["counts"]["attempts"] == 4 and original["counts"]["responses"] > 0
+    assert original["counts"]["attempts"] == 5 and original["counts"]["responses"] > 0
     assert original["triggers"], "no guard triggers to carry over"
     if db.engine.dialect.name == "postgresql":
         restored_engine, cleanup = _postgresql_round_trip(db.engine, tmp_path)

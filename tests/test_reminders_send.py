@@ -132,6 +132,9 @@ def expected(world: World) -> list[tuple[int, str, str]]:
         )
     for day in [51, *(d for d in MONDAYS if d > 51)]:
         emails.append((day, world.cat.email, cat_overdue))
+    # Bob's pass (6am on day 20) is due its follow-up 8 weeks later: once, on day 76. Cat's
+    # pass of a year ago had its follow-up open for 8 weeks long before day 0.
+    emails.append((76, world.bob.email, "A 5-minute follow-up to your safeguarding check"))
     return sorted(emails)
 
 
@@ -169,6 +172,7 @@ def test_the_command_prints_counts_per_kind(app, world, mailbox):
         "expiring: 1 sent",
         "overdue: 3 sent",
         "digest: 3 sent",
+        "follow-up: 0 sent",
     ]
 
 

@@ -1,4 +1,5 @@
-"""Refuse, at flush time, any change to a published bank version or a submitted attempt.
+"""Refuse, at flush time, any change to a published bank version, a submitted attempt or
+a submitted follow-up.
 
 Routes and operations never try to; this catches the mistake that would otherwise
 silently rewrite a practitioner's record or the content an attempt was scored on. The
@@ -17,6 +18,7 @@ from sqlalchemy.orm.util import identity_key
 
 from .attempt import Attempt, Response
 from .bank import BankVersion, Finding, Question, Stage
+from .impact import FollowUp, FollowUpResponse
 from .scenario import ScenarioChoice
 
 
@@ -48,6 +50,11 @@ def _attempt_submitted(session: Session, attempt_id: int | None) -> bool:
     return _stored(session, Attempt.submitted_at, Attempt.id, attempt_id) is not None
 
 
+def _follow_up_submitted(session: Session, follow_up_id: int | None) -> bool:
+    """Read from the database: the submitting UPDATE is a statement, not a flush."""
+    return _stored(session, FollowUp.submitted_at, FollowUp.id, follow_up_id) is not None
+
+
 def _persisted_id(obj: Any, attribute: str) -> int | None:
     """The foreign key as stored, even if the relationship was just changed."""
     history = inspect(obj).attrs[attribute].history
@@ -72,6 +79,12 @@ def _refuse_changes_to_immutable_records(session: Session, *_: Any) -> None:
             session, _persisted_id(obj, "attempt_id")
         ):
             raise ImmutableRecordError("a submitted attempt's responses can't change")
+        if isinstance(obj, FollowUp) and _follow_up_submitted(session, obj.id):
+            raise ImmutableRecordError(f"follow-up {obj.id} is submitted and can't change")
+        if isinstance(obj, FollowUpResponse) and _follow_up_submitted(
+            session, _persisted_id(obj, "follow_up_id")
+        ):
+            raise ImmutableRecordError("a submitted follow-up's answers can't change")
     for obj in session.new:
         if isinstance(obj, Finding | Stage | Question) and _version_published(
             session, obj.version_id or getattr(obj.version, "id", None)
@@ -81,3 +94,7 @@ def _refuse_changes_to_immutable_records(session: Session, *_: Any) -> None:
             session, obj.attempt_id or getattr(obj.attempt, "id", None)
         ):
             raise ImmutableRecordError("a submitted attempt can't gain responses")
+        if isinstance(obj, FollowUpResponse) and _follow_up_submitted(
+            session, obj.follow_up_id or getattr(obj.follow_up, "id", None)
+        ):
+            raise ImmutableRecordError("a submitted follow-up can't gain answers")

@@ -9,6 +9,10 @@ second run, at once or later, sends nothing twice; a refused email's row is dele
 before the commit, so the next run tries again. On PostgreSQL a run also holds an
 advisory lock, so that a second server's run stops at once instead of racing for each
 claim.
+
+Follow-up invitations (quizapp/impact/follow_up.py) go the same way, once per passing
+attempt; when one is sent, its FollowUp row (and the draw of its questions) is made in
+the batch's transaction, beside the claim.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..email import EmailError, Mailer, MailServerDown, render_email
 from ..extensions import db
+from ..impact import follow_up
+from ..impact.follow_up import DueFollowUp
 from ..models import (
     Agency,
     Check,
@@ -54,6 +60,7 @@ SUBJECTS = {
     Kind.EXPIRING: "Your safeguarding check runs out on {date}",
     Kind.OVERDUE: "Your safeguarding check was due on {date}",
     Kind.DIGEST: "Overdue safeguarding checks in your {whose}: {count}",
+    Kind.FOLLOW_UP: "A 5-minute follow-up to your safeguarding check",
 }
 
 
@@ -273,6 +280,9 @@ class Message:
     #: Renders (subject, text) when the email is about to go: a first run may have
     #: hundreds of thousands to send.
     compose: Callable[[], tuple[str, str]]
+    #: Called once the email has gone, in the batch's transaction (follow-ups: makes the
+    #: FollowUp row); None for most kinds.
+    after_send: Callable[[datetime], None] | None = None
 
     @property
     def key(self) -> tuple[int, int | None, str, str]:
@@ -324,8 +334,34 @@ def _digest_message(recipient: DigestRecipient, rows: list[PersonCheck], week: s
     return Message(recipient.user_id, None, Kind.DIGEST, week, recipient.email, compose)
 
 
+def _follow_up_message(item: DueFollowUp, cache: follow_up.Cache) -> Message:
+    def compose() -> tuple[str, str]:
+        text = render_email(
+            "follow_up_invitation",
+            name=item.name,
+            check=item.check_title,
+            closes=format_date(item.closes_at),
+            link=url_for("follow_up.start", attempt_id=item.attempt_id, _external=True),
+        )
+        return SUBJECTS[Kind.FOLLOW_UP], text
+
+    def after_send(now: datetime) -> None:
+        follow_up.open_follow_up(item, now=now, invited=True, cache=cache)
+
+    return Message(
+        item.user_id,
+        item.check_id,
+        Kind.FOLLOW_UP,
+        str(item.attempt_id),
+        item.email,
+        compose,
+        after_send,
+    )
+
+
 def messages(now: datetime) -> list[Message]:
-    """Every reminder to send now and not sent before, people's first, then digests."""
+    """Every reminder to send now and not sent before: people's, then follow-up
+    invitations, then digests."""
     sent = already_sent(now)
     kinds_of = switches()
     every = frozenset(Kind)
@@ -338,6 +374,8 @@ def messages(now: datetime) -> list[Message]:
         if (item.user_id, item.check_id, reminder.kind.value, reminder.period) in sent:
             continue
         found.append(_person_message(item))
+    cache: follow_up.Cache = {}  # the run's versions, each read once for every draw
+    found.extend(_follow_up_message(item, cache) for item in follow_up.not_invited(now))
     week = iso_week(now)
     overdue = [item for item in due if item.reminder.kind is Kind.OVERDUE]
     by_agency: dict[int | None, list[PersonCheck]] = defaultdict(list)
@@ -415,6 +453,8 @@ def _send_batch(batch: Sequence[Message], mailer: Mailer, outcome: Outcome, now:
             unsent.append(row_id)
         else:
             outcome.sent[message.kind] += 1
+            if message.after_send is not None:
+                message.after_send(now)
     if unsent:
         db.session.execute(sa.delete(ReminderSend).where(ReminderSend.id.in_(unsent)))
     db.session.commit()

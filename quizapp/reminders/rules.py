@@ -2,7 +2,9 @@
 
 A reminder goes once per person, check, kind and period. The period of a "due soon" is
 the due date and of an "expiring" the expiry date, so a new date brings a new reminder;
-"overdue" and the leads' and managers' digests are weekly, keyed by the ISO week.
+"overdue" and the leads' and managers' digests are weekly, keyed by the ISO week. A
+follow-up's invitation goes once per passing attempt (its period is the attempt's id);
+its rules are the follow-up's own (quizapp/impact/follow_up.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ class Kind(StrEnum):
     EXPIRING = "expiring"
     OVERDUE = "overdue"
     DIGEST = "digest"
+    #: The invitation to a pass's follow-up (quizapp/impact/follow_up.py): once per
+    #: passing attempt, the period being its id.
+    FOLLOW_UP = "follow-up"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,12 @@ def arrangement_for(attempt: Attempt, question: Question | QuestionInfo) -> Arra
     return Arrangement((attempt.seed << 32) | question.id, _key())
 
 
+def seeded_arrangement(seed: int, question_id: int) -> Arrangement:
+    """As an attempt of the latest layout lays a question out, for anything else with a
+    seed of its own (a follow-up: quizapp/impact/follow_up.py)."""
+    return Arrangement((seed << 32) | question_id, _key())
+
+
 def preview_arrangement(question_id: int) -> Arrangement:
     """An author's preview lays a question out the way practitioners will see it."""
     return Arrangement(question_id, _key())

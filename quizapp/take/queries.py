@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..impact.follow_up import DueFollowUp, due_follow_ups
 from ..models import (
     Attempt,
     BankVersion,
@@ -56,6 +57,12 @@ class CheckRow:
             due_at=self.requirement.due_at,
             expires_at=self.completion.expires_at if self.completion else None,
         )
+
+
+def follow_ups_for(user: User, *, now: datetime) -> list[DueFollowUp]:
+    """The person's follow-ups open now and not sent (quizapp/impact/follow_up.py): listed
+    on "Your checks" apart from the checks, since they change no completion or status."""
+    return due_follow_ups(now, user_id=user.id)
 
 
 def checks_for(user: User, *, now: datetime) -> list[CheckRow]:

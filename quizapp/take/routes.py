@@ -26,11 +26,13 @@ practitioner = roles_required(Role.PRACTITIONER)
 @bp.route("/")
 @practitioner
 def your_checks() -> str:
-    rows = queries.checks_for(current_user, now=utcnow())
+    now = utcnow()
+    rows = queries.checks_for(current_user, now=now)
     return render_template(
         "take/your_checks.html",
         required=[row for row in rows if row.requirement is not None],
         optional=[row for row in rows if row.requirement is None],
+        follow_ups=queries.follow_ups_for(current_user, now=now),
     )
 
 

@@ -224,6 +224,55 @@ def open_attempt(page: Page, user: str) -> str:
     return _found[key]
 
 
+#: People whose pass of nine weeks ago has its follow-up open (follow_up_setup.py), each
+#: with a part of their own: the page states never save anything for FOLLOW_UP_VIEWER (so
+#: "Check your answers" always has something missing), the "done" state sends
+#: FOLLOW_UP_SENDER's, and the keyboard journey (test_follow_up_journey.py) is
+#: FOLLOW_UP_KEYBOARD's.
+FOLLOW_UP_VIEWER = "follow.up.viewer@demo.test"
+FOLLOW_UP_SENDER = "follow.up.sender@demo.test"
+FOLLOW_UP_KEYBOARD = "follow.up.keyboard@demo.test"
+FOLLOW_UP_CHECK = "Follow-up states check"
+
+
+def follow_up_people(server: Server) -> None:
+    """Make the follow-up people on the server's database, once per server."""
+    if ("follow-up people",) in _found:
+        return
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.browser.follow_up_setup",
+            FOLLOW_UP_VIEWER,
+            FOLLOW_UP_SENDER,
+            FOLLOW_UP_KEYBOARD,
+        ],
+        cwd=ROOT,
+        env=server.environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    _found[("follow-up people",)] = "made"
+
+
+def open_follow_up(v: Visit, email: str) -> str:
+    """Sign in as `email` and open their follow-up from "Your checks"; return its address."""
+    follow_up_people(v.server)
+    sign_in(v.page, email)
+    key = ("follow-up", email)
+    if key not in _found:
+        v.page.goto("/checks/")
+        v.page.get_by_role("link", name=f"Follow-up: {FOLLOW_UP_CHECK}").click()
+        expect(v.page.get_by_role("heading", level=1)).to_have_text("Follow-up to your check")
+        _found[key] = v.page.url
+    else:
+        v.page.goto(_found[key])
+    return _found[key]
+
+
 def ensure_states_bank(page: Page) -> None:
     """The author's own copy of the HS bank, with a draft; leaves the page on the draft."""
     response = page.goto(f"/author/banks/{STATES_BANK_KEY}/draft")
@@ -869,6 +918,78 @@ def _(v: Visit) -> None:
 def _(v: Visit) -> None:
     v.page.goto(f"{confidence_result(v)}/reaction")
     expect(v.page.get_by_role("heading", level=1)).to_have_text("What you thought of the check")
+
+
+# The follow-up some weeks after a pass -------------------------------------------------
+
+
+@state("take.your_checks", "follow-ups")
+def _(v: Visit) -> None:
+    open_follow_up(v, FOLLOW_UP_VIEWER)
+    v.page.goto("/checks/")
+    expect(v.page.get_by_role("heading", name="Follow-ups")).to_be_visible()
+
+
+@state("follow_up.start", "open")
+def _(v: Visit) -> None:
+    open_follow_up(v, FOLLOW_UP_VIEWER)
+
+
+@state("follow_up.question", "empty")
+def _(v: Visit) -> None:
+    open_follow_up(v, FOLLOW_UP_VIEWER)
+    v.page.get_by_role("button", name="Start follow-up").click()
+    expect(v.page.get_by_role("heading", level=1)).to_have_text("Question 1 of 1")
+
+
+@state("follow_up.question", "errors")
+def _(v: Visit) -> None:
+    open_follow_up(v, FOLLOW_UP_VIEWER)
+    v.page.get_by_role("button", name="Start follow-up").click()
+    submit(v.page, "Save and continue")
+    expect_errors(v.page)
+
+
+for _step, _heading in (
+    ("confidence", "How confident you feel now"),
+    ("practice", "Have you used this learning in your practice since?"),
+):
+
+    @state(f"follow_up.{_step}", "empty")
+    def _(v: Visit, step: str = _step, heading: str = _heading) -> None:
+        v.page.goto(f"{open_follow_up(v, FOLLOW_UP_VIEWER)}/{step}")
+        expect(v.page.get_by_role("heading", level=1)).to_have_text(heading)
+
+    @state(f"follow_up.{_step}", "errors")
+    def _(v: Visit, step: str = _step) -> None:
+        v.page.goto(f"{open_follow_up(v, FOLLOW_UP_VIEWER)}/{step}")
+        submit(v.page, "Save and continue")
+        expect_errors(v.page)
+
+
+@state("follow_up.check_answers", "errors")
+def _(v: Visit) -> None:
+    v.page.goto(f"{open_follow_up(v, FOLLOW_UP_VIEWER)}/check-answers")
+    submit(v.page, "Send follow-up")
+    expect(v.page.get_by_role("alert")).to_contain_text("You have not answered everything")
+
+
+@state("follow_up.done", "sent")
+def _(v: Visit) -> None:
+    url = open_follow_up(v, FOLLOW_UP_SENDER)
+    if v.page.url.endswith("/done"):
+        return
+    page = v.page
+    page.get_by_role("button", name="Start follow-up").click()
+    page.get_by_role("group", name="True or false?").get_by_label("False", exact=True).check()
+    page.get_by_role("group", name="How sure are you?").get_by_label("Very sure").check()
+    submit(page, "Save and continue")
+    submit(page, "Skip these questions")
+    page.get_by_label("Yes", exact=True).check()
+    submit(page, "Save and continue")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    submit(page, "Send follow-up")
+    expect(page).to_have_url(f"{url}/done")
 
 
 # Authors ------------------------------------------------------------------------------

@@ -1,0 +1,39 @@
+"""The follow-up's own forms; its questions use the question types' fields and its
+confidence page the confidence form (confidence.py)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextArea
+from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length
+
+#: PRACTICE_ANSWERS (models/impact.py) as the radios say them.
+PRACTICE_LABELS = {
+    "yes": "Yes",
+    "not-yet": "Not yet",
+    "not-applicable": "Not applicable",
+}
+#: Longest example kept.
+MAX_EXAMPLE = 2_000
+
+
+class PracticeForm(FlaskForm):
+    used = RadioField(
+        "Have you used this learning in your practice since?",
+        choices=[SelectChoice(value, label) for value, label in PRACTICE_LABELS.items()],
+        widget=GovRadioInput(),
+        validators=[
+            InputRequired(message="Select whether you have used this learning in your practice")
+        ],
+    )
+    example = TextAreaField(
+        "An example (only you can see this)",
+        widget=GovTextArea(),
+        validators=[
+            Length(
+                max=MAX_EXAMPLE, message=f"The example must be {MAX_EXAMPLE:,} characters or fewer"
+            )
+        ],
+    )

@@ -45,8 +45,9 @@ from .test_dashboards import _password_hash, count_statements, page_context, sig
 PRIVATE = "My private example of practice 51c9"
 PHRASE = "to share information with children's social care"
 SENTENCE = (
-    "Of 16 people who passed, 56% answered the follow-up; confidence " + PHRASE + " rose"
-    " from 2.6 to 4.4 out of 5 and held at 4.4 eight weeks later."
+    "Of the 9 people offered a follow-up, 100% answered it; of the 16 people who rated their"
+    " confidence " + PHRASE + " before and after the check, it rose from 2.6 to 4.4 out of 5,"
+    " and the 9 of them who rated it again at follow-up gave 4.4 on average."
 )
 
 
@@ -202,8 +203,10 @@ def _group(user: User, partnership: bool):
 
 def independent(check: Check, *, partnership: bool, agency_id: int | None = None) -> dict:
     """(figure, group, finding) -> value, group TOTAL for the scope: each mean (ratings,
-    people), marks (gained, available), confidently wrong (count, answers); and (figure,
-    group) for passed, followed and used (yes, answered)."""
+    people), marks (gained, available), confidently wrong (of wrong answers); and (figure,
+    group) for offered, followed and used (yes, answered). Confidence is paired: per
+    person and finding, their latest attempt rated both before and after; follow-up
+    ratings count only on a submitted follow-up."""
     figures: dict = defaultdict(lambda: [0.0, 0.0])
     people: dict = defaultdict(set)
     in_scope = []
@@ -212,25 +215,41 @@ def independent(check: Check, *, partnership: bool, agency_id: int | None = None
         if agency_id is not None and user.agency_id != agency_id:
             continue
         in_scope.append((attempt, user))
+    latest: dict = {}
     for attempt, user in in_scope:
-        groups = (_group(user, partnership), TOTAL)
+        follow_up = db.session.scalars(
+            sa.select(FollowUp).where(FollowUp.attempt_id == attempt.id)
+        ).one_or_none()
+        rated: dict = defaultdict(dict)
         for rating in db.session.scalars(
             sa.select(ConfidenceRating).where(ConfidenceRating.attempt_id == attempt.id)
         ):
             if rating.rating is None:
                 continue
-            for g in groups:
-                key = (rating.moment, g, rating.finding_key)
-                figures[key][0] += rating.rating
-                figures[key][1] += 1
-                people[key].add(user.id)
-        if attempt.passed:
-            for g in groups:
-                people[("passed", g)].add(user.id)
+            if rating.moment == "follow-up" and (follow_up is None or not follow_up.submitted_at):
+                continue
+            rated[rating.finding_key][rating.moment] = rating.rating
+        for finding, moments in rated.items():
+            if "before" in moments and "after" in moments:
+                order = (attempt.submitted_at, attempt.id)
+                if (user.id, finding) not in latest or latest[(user.id, finding)][0] < order:
+                    latest[(user.id, finding)] = (order, user, moments)
+    for (_, finding), (_, user, moments) in latest.items():
+        for g in (_group(user, partnership), TOTAL):
+            for moment, value in moments.items():
+                figures[(moment, g, finding)][0] += value
+                figures[(moment, g, finding)][1] += 1
+                people[(moment, g, finding)].add(user.id)
+    for attempt, user in in_scope:
+        groups = (_group(user, partnership), TOTAL)
         follow_up = db.session.scalars(
             sa.select(FollowUp).where(FollowUp.attempt_id == attempt.id)
         ).one_or_none()
-        if follow_up is None or follow_up.submitted_at is None:
+        if follow_up is None or not attempt.passed:
+            continue
+        for g in groups:
+            people[("offered", g)].add(user.id)
+        if follow_up.submitted_at is None:
             continue
         for g in groups:
             people[("followed", g)].add(user.id)
@@ -261,9 +280,10 @@ def independent(check: Check, *, partnership: bool, agency_id: int | None = None
 def _add_marks(figures, prefix, group, finding, response, question) -> None:
     figures[(prefix, group, finding)][0] += response.mark
     figures[(prefix, group, finding)][1] += question.points
-    figures[(f"{prefix}_sure", group, finding)][1] += 1
-    if response.fraction == 0 and response.certainty == 3:
-        figures[(f"{prefix}_sure", group, finding)][0] += 1
+    if response.fraction == 0:
+        figures[(f"{prefix}_sure", group, finding)][1] += 1
+        if response.certainty == 3:
+            figures[(f"{prefix}_sure", group, finding)][0] += 1
 
 
 def _mean_text(total: float, count: float) -> str:
@@ -277,7 +297,41 @@ def _share_text(part: float, whole: float) -> str:
     return f"{amount(part)} of {amount(whole)} ({percent(part, whole)}%)"
 
 
-def _check_figures(page, expected, groups) -> int:
+@dataclass
+class Figures:
+    """The page's figures as its cube gives them: (finding key, group) -> FindingImpact,
+    and group -> CohortFigures, for the groups the page shows."""
+
+    page: object
+    figures: dict
+    cohorts: dict
+
+
+def impact_figures(app, client, url: str) -> Figures:
+    """The impact page of `url`, and the figures of its cube for its columns (the page
+    shows them as grid cells; here they are read before drawing)."""
+    from quizapp.dashboards import impact, pages, queries
+
+    context = page_context(app, client, url)
+    page, scope, filters = context["page"], context["scope"], context["filters"]
+    threshold = app.config["SMALL_NUMBER_THRESHOLD"]
+    layout = pages.layout_for(scope, queries.choices(scope))
+    cube = impact.impact_cubes(
+        scope, layout, filters.period, threshold=threshold, check_id=page.check_id
+    )[page.check_id]
+    columns = [g for g, _ in page.grids[0].columns]
+    return Figures(
+        page,
+        {
+            (f.key, g): impact.finding_impact(cube, g, f.key, threshold=threshold)
+            for f in cube.findings
+            for g in columns
+        },
+        {g: impact.cohort_figures(cube, g, threshold=threshold) for g in columns},
+    )
+
+
+def _check_figures(page: Figures, expected, groups) -> int:
     """Every figure of the page against the independent ones; the number compared."""
     figures, people = expected["figures"], expected["people"]
     compared = 0
@@ -293,17 +347,17 @@ def _check_figures(page, expected, groups) -> int:
         for prefix, share in (("check", shown.check_marks), ("fu", shown.follow_up_marks)):
             gained, available = figures.get((prefix, group, finding), (0, 0))
             assert share.text == (_share_text(gained, available) if available else "none")
-            sure, answers = figures.get((f"{prefix}_sure", group, finding), (0, 0))
+            sure, wrong = figures.get((f"{prefix}_sure", group, finding), (0, 0))
             other = shown.check_sure if prefix == "check" else shown.follow_up_sure
-            assert other.text == (_share_text(sure, answers) if answers else "none")
+            assert other.text == (_share_text(sure, wrong) if wrong else "none")
             compared += 2
     for group, cohort in page.cohorts.items():
         if group not in groups:
             continue
-        passed = len(people[("passed", group)])
+        offered = len(people[("offered", group)])
         followed = len(people[("followed", group)])
-        assert cohort.passed.part == passed
-        assert cohort.followed.text == _share_text(followed, passed)
+        assert cohort.offered.part == offered
+        assert cohort.followed.text == (_share_text(followed, offered) if offered else "none")
         used, yes = len(people[("used", group)]), len(people[("used_yes", group)])
         assert cohort.used.text == (_share_text(yes, used) if used else "none")
         compared += 3
@@ -317,10 +371,10 @@ def _check_figures(page, expected, groups) -> int:
 def test_impact_figures_equal_the_raw_rows(world, client, app):
     app.config["SMALL_NUMBER_THRESHOLD"] = 1
     sign_in(client, world.partnership_lead)
-    page = page_context(app, client, f"/dashboards/checks/{world.check.id}/impact")["page"]
+    page = impact_figures(app, client, f"/dashboards/checks/{world.check.id}/impact")
     expected = independent(world.check, partnership=True)
     groups = {*(a.id for a in world.agencies.values()), TOTAL}
-    assert {g for g, _ in page.cohort.columns} == groups
+    assert {g for g, _ in page.page.cohort.columns} == groups
     assert _check_figures(page, expected, groups) > 40
     total = page.figures[("sharing", TOTAL)]
     # By hand: before (6x2 + 3x3 + 7x3) / 16, follow-up (4x5 + 5x4) / 9.
@@ -328,7 +382,7 @@ def test_impact_figures_equal_the_raw_rows(world, client, app):
     assert total.follow_up.text == "4.4 out of 5" and total.follow_up.people == 9
     # The skipped rating counts for nothing: 15 people rated "referral" before.
     assert page.figures[("referral", TOTAL)].before.people == 15
-    reactions = dict(page.reactions)
+    reactions = dict(page.page.reactions)
     assert reactions["The check was relevant to my role"].text == "4.0 out of 5"
     assert reactions["I will change something in my practice"].text == "No ratings"
 
@@ -336,12 +390,12 @@ def test_impact_figures_equal_the_raw_rows(world, client, app):
 def test_an_agency_lead_sees_their_teams_only(world, client, app):
     app.config["SMALL_NUMBER_THRESHOLD"] = 1
     sign_in(client, world.lead_a)
-    page = page_context(app, client, f"/dashboards/checks/{world.check.id}/impact")["page"]
+    page = impact_figures(app, client, f"/dashboards/checks/{world.check.id}/impact")
     team = db.session.scalars(sa.select(Team.id)).one()
-    assert [label for _, label in page.cohort.columns] == ["Team A", "All of Agency A"]
+    assert [label for _, label in page.page.cohort.columns] == ["Team A", "All of Agency A"]
     expected = independent(world.check, partnership=False, agency_id=world.agencies["A"].id)
     assert _check_figures(page, expected, {team, TOTAL}) > 20
-    assert page.cohorts[TOTAL].passed.part == 6
+    assert page.cohorts[TOTAL].offered.part == 4
     body = client.get(f"/dashboards/checks/{world.check.id}/impact").get_data(as_text=True)
     assert "Agency C" not in body and "Agency B" not in body
     other = world.agencies["C"].id
@@ -356,13 +410,12 @@ def test_an_agency_lead_sees_their_teams_only(world, client, app):
 
 def test_small_cells_are_hidden_and_cannot_be_worked_out(world, client, app):
     sign_in(client, world.partnership_lead)
-    page = page_context(app, client, f"/dashboards/checks/{world.check.id}/impact")["page"]
+    page = impact_figures(app, client, f"/dashboards/checks/{world.check.id}/impact")
     a, b, c = (world.agencies[n].id for n in "ABC")
     # Agency B: 3 people. Every figure about them says "fewer than 5".
     b_sharing = page.figures[("sharing", b)]
     assert b_sharing.before.hidden_as == "fewer than 5"
     assert b_sharing.after.hidden_as == "fewer than 5"
-    assert page.cohorts[b].passed.hidden_as == "fewer than 5"
     # The total less A and C would give B away: a second cell is hidden ("[c]": A's 6
     # people are not few), and the total still shows.
     before = {g: page.figures[("sharing", g)].before for g in (a, c, TOTAL)}
@@ -371,8 +424,11 @@ def test_small_cells_are_hidden_and_cannot_be_worked_out(world, client, app):
     # Follow-ups: A's 4 are few; C's 5 are hidden with them, since B has none to add.
     assert page.figures[("sharing", a)].follow_up.hidden_as == "fewer than 5"
     assert page.figures[("sharing", c)].follow_up.hidden_as == "[c]"
+    # Follow-ups offered: A's 4 are few, C's 5 hidden with them (B has none).
+    assert page.cohorts[a].offered.hidden_as == "fewer than 5"
+    assert page.cohorts[c].offered.hidden_as == "[c]"
     assert page.cohorts[a].followed.hidden and page.cohorts[c].followed.hidden
-    assert page.cohorts[TOTAL].followed.text == "9 of 16 (56%)"
+    assert page.cohorts[TOTAL].followed.text == "9 of 9 (100%)"
     # In every sum of groups, the hidden cells are none, or two or more.
     for item in ("before", "after", "follow-up"):
         hidden = [
@@ -404,22 +460,27 @@ def test_report_sentence_is_exact_for_the_partnership(world, client, app):
     lines = _impact_of(_report(app, client), world.check.id)
     assert lines["sharing"].sentence == SENTENCE
     # "referral" has no practice phrasing: its text stands in; nobody followed it up.
+    # Of the 16, one in C skipped the rating before: the pairs are of the other 15.
     assert lines["referral"].sentence == (
-        "Of 16 people who passed, 56% answered the follow-up; confidence on “The referral"
-        " was timely” rose from 2.0 to 3.0 out of 5."
+        "Of the 9 people offered a follow-up, 100% answered it; of the 15 people who rated"
+        " their confidence on “The referral was timely” before and after the check, it rose"
+        " from 2.0 to 3.0 out of 5."
     )
     body = client.get("/dashboards/report").get_data(as_text=True)
-    assert "answered the follow-up; confidence to share information with children&#39;s" in body
+    assert "who rated their confidence to share information with children&#39;s" in body
 
 
 def test_a_sentence_never_mentions_a_hidden_figure(world, client, app):
     sign_in(client, world.lead_a)
     lines = _impact_of(_report(app, client), world.check.id)
     line = lines["sharing"]
-    # 4 of Agency A's 6 answered the follow-up, rating 5: both hidden, so not said.
-    assert line.cohort.followed.hidden and line.figures.follow_up.hidden
+    # 4 of Agency A's 6 were offered and answered the follow-up, rating 5: all hidden,
+    # so not said.
+    assert line.cohort.offered.hidden and line.cohort.followed.hidden
+    assert line.figures.follow_up.hidden
     assert line.sentence == (
-        "6 people in Agency A passed; confidence " + PHRASE + " rose from 2.0 to 4.0 out of 5."
+        "Of the 6 people who rated their confidence " + PHRASE + " before and after the"
+        " check, it rose from 2.0 to 4.0 out of 5."
     )
     assert "5.0" not in line.sentence and "follow-up" not in line.sentence
 
@@ -440,10 +501,13 @@ def test_report_impact_csv_and_workbook_have_the_page_figures(world, client, app
     sharing = dict(
         zip(header, next(r for r in body if r[2] == "Information was not shared."), strict=True)
     )
-    assert sharing["People who passed"] == "16"
-    assert sharing["Answered the follow-up %"] == "56%"
-    assert sharing["Confidence before (mean out of 5)"] == "2.6"
-    assert sharing["People rating before"] == "16"
+    assert sharing["Offered a follow-up"] == "9"
+    assert sharing["Answered the follow-up %"] == "100%"
+    assert sharing["Confidence before (mean out of 5, paired)"] == "2.6"
+    assert sharing["People rating before and after"] == "16"
+    assert sharing["Of them, rating at follow-up"] == "9"
+    assert "Weak findings: marks at the check %" in header
+    assert not any("retention" in h.lower() or "passed" in h.lower() for h in header)
     assert sharing["Sentence"] == SENTENCE
     workbook = client.get("/dashboards/report.xlsx").get_data()
     assert b"Impact" in workbook or len(workbook) > 0
@@ -530,3 +594,47 @@ def test_statements_do_not_grow_with_people_or_follow_ups(world, client, app):
     assert count_statements(app, client, url) == before
     # The session, the user, the choices, then the impact cube's six statements.
     assert before <= 14, before
+
+
+# ---------------------------------------------------------------------------------------
+# Differencing between pages
+
+
+def test_people_passed_per_group_cannot_be_worked_out_across_pages(world, client, app):
+    """The yearly report publishes people passing per agency, suppressed in its own cube.
+    Whatever the impact page shows must not fill a cell the report hides: across both,
+    the agencies whose people passing is unknown are none, or two or more."""
+    # Everyone in Agency C answers the follow-up: with A's 4 follow-ups hidden, C's are
+    # hidden to protect them, and in a cube suppressed on its own that hides C's people
+    # passing (C's not answering are none) where the report hides A's.
+    c_people = sa.select(User.id).where(User.agency_id == world.agencies["C"].id)
+    for attempt in db.session.scalars(sa.select(Attempt).where(Attempt.user_id.in_(c_people))):
+        if db.session.scalar(sa.select(FollowUp.id).where(FollowUp.attempt_id == attempt.id)):
+            continue
+        _follow_up(attempt, right=True, certainty=2, used="yes")
+    db.session.commit()
+    sign_in(client, world.partnership_lead)
+    report = _report(app, client)
+    (check,) = [c for c in report.checks if c.check_id == world.check.id]
+    page = page_context(app, client, f"/dashboards/checks/{world.check.id}/impact")["page"]
+    agencies = {world.agencies[n].id: n for n in "ABC"}
+    labels = {label: key for key, label in page.cohort.columns}
+    known = set()
+    for row in check.rows:
+        if row.learning.key in agencies and not row.passed_in_year.hidden:
+            known.add(row.learning.key)
+    report_known = set(known)
+    for row in page.cohort.rows:
+        if "passed" in row.header.lower():
+            for (key, _), cell in zip(page.cohort.columns, row.cells, strict=True):
+                if key in agencies and not cell.hidden:
+                    known.add(key)
+    assert labels  # the page has its groups
+    assert len(set(agencies) - known) != 1, sorted(agencies[g] for g in set(agencies) - known)
+    assert report_known == {world.agencies["C"].id}
+    # The impact page does not publish people passing per group again at all: the
+    # report's table is the one place, so no second suppression of the same figure can
+    # fill the first's hidden cells (whatever the data).
+    assert not any("passed" in row.header.lower() for row in page.cohort.rows)
+    body = client.get(f"/dashboards/checks/{world.check.id}/impact").get_data(as_text=True)
+    assert "People who passed" not in body

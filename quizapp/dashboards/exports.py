@@ -106,26 +106,26 @@ IMPACT_COLUMNS = [
     "Year",
     "Check",
     "Finding",
-    "People who passed",
+    "Offered a follow-up",
     "Answered the follow-up",
     "Answered the follow-up %",
     "Said they used the learning",
     "Answering whether they used it",
     "Used the learning %",
-    "Confidence before (mean out of 5)",
-    "People rating before",
-    "Confidence after (mean out of 5)",
-    "People rating after",
-    "Confidence at follow-up (mean out of 5)",
-    "People rating at follow-up",
-    "Marks at the check",
-    "Marks available at the check",
-    "Marks at the check %",
-    "Marks at follow-up",
-    "Marks available at follow-up",
-    "Marks at follow-up %",
-    "Answers wrong and very sure at the check %",
-    "Answers wrong and very sure at follow-up %",
+    "Confidence before (mean out of 5, paired)",
+    "People rating before and after",
+    "Confidence after (mean out of 5, paired)",
+    "People rating before and after (after)",
+    "Confidence at follow-up (mean out of 5, of them)",
+    "Of them, rating at follow-up",
+    "Weak findings: marks at the check",
+    "Weak findings: marks available at the check",
+    "Weak findings: marks at the check %",
+    "Weak findings: marks at follow-up",
+    "Weak findings: marks available at follow-up",
+    "Weak findings: marks at follow-up %",
+    "Weak findings: wrong answers given very sure at the check %",
+    "Weak findings: wrong answers given very sure at follow-up %",
     "Sentence",
 ]
 
@@ -142,19 +142,20 @@ def impact_rows(page: ReportPage) -> Iterable[list[str]]:
     for check in page.checks:
         for line in check.impact:
             cohort, f = line.cohort, line.figures
-            yield [
-                page.period.label,
-                check.title,
-                line.finding.text,
-                cohort.passed.part_text,
-                cohort.followed.part_text,
-                cohort.followed.percent_text,
-                cohort.used.part_text,
-                cohort.used.whole_text,
-                cohort.used.percent_text,
-                *_mean(f.before),
-                *_mean(f.after),
-                *_mean(f.follow_up),
+            # A check with no follow-ups: its follow-up columns are empty.
+            follow = (
+                [
+                    cohort.offered.part_text,
+                    cohort.followed.part_text,
+                    cohort.followed.percent_text,
+                    cohort.used.part_text,
+                    cohort.used.whole_text,
+                    cohort.used.percent_text,
+                ]
+                if cohort
+                else [""] * 6
+            )
+            marks = [
                 f.check_marks.part_text,
                 f.check_marks.whole_text,
                 f.check_marks.percent_text,
@@ -163,6 +164,16 @@ def impact_rows(page: ReportPage) -> Iterable[list[str]]:
                 f.follow_up_marks.percent_text,
                 f.check_sure.percent_text,
                 f.follow_up_sure.percent_text,
+            ]
+            yield [
+                page.period.label,
+                check.title,
+                line.finding.text,
+                *follow,
+                *_mean(f.before),
+                *_mean(f.after),
+                *(_mean(f.follow_up) if cohort else ["", ""]),
+                *(marks if cohort else [""] * len(marks)),
                 line.sentence,
             ]
 

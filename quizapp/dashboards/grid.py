@@ -15,6 +15,14 @@ from typing import Any
 
 #: Band words, lowest first, for the cell's class and its label.
 BANDS = ("low", "mid", "high")
+#: Percent: the bands of a share of marks (80 is a usual pass mark), and their key.
+MARK_BANDS = {"mid": 60, "high": 80}
+MARK_KEY = "Low: under 60%; Mid: 60% to 79%; High: 80% or more."
+
+
+def finding_kind(kind: str) -> str:
+    """The caption over a finding's row: what kind of finding the review made."""
+    return "Good practice" if kind == "good-practice" else "Concern"
 
 
 def band(value: float | None, *, mid: float, high: float) -> str | None:

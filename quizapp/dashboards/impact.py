@@ -7,28 +7,33 @@ check for figures about people rather than findings) x measure. Each measure cou
 distinct people, so a cell built from fewer than the threshold is hidden, and the cube's
 equations (groups add up to the total; a share's part and its complement add up to its
 whole) hide a second cell wherever a hidden one could be worked out by subtraction. The
-impact page, the yearly report and its downloads show cells of that one result, so none
-can be subtracted from another. Levels are not offered here: the cube has none.
+impact page, the yearly report's impact section and its downloads show cells of that one
+result. People passing per group is not in this cube: the yearly report's own table
+(pages.year_cubes) is the one place it is published, so two independent suppressions of
+the same figure can't fill each other's hidden cells. Levels are not offered here: the
+cube has none.
 
-Measures per finding: people rating their confidence before, after and at follow-up;
-people answering the finding's questions at the check and at follow-up (and of them,
-those with an answer wrong at "very sure", and with any other). Per check (WHOLE): people
-who passed, who answered the follow-up (and who did not), who said whether they have used
-the learning (yes, or another answer), and who gave each reaction.
+Measures per finding: people rating their confidence both before and after the check
+(paired, one attempt a person), and of them those rating it again in a submitted
+follow-up; people answering the finding's questions at the check and at follow-up (and
+of them, those with a wrong answer, with one given "very sure", and with one not). Per
+check (WHOLE), when the check has follow-ups: people offered a follow-up, who answered it
+(and who did not), who said whether they have used the learning (yes, or another
+answer); and who gave each reaction.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
 from ..models.tally import NO_LEVEL
 from . import impact_queries as q
 from .disclosure import ALL_LEVELS, TOTAL, Layout, Rule, Suppressed, cube, suppress_cube
-from .grid import Grid, GridCell, GridRow, band
+from .grid import MARK_BANDS, MARK_KEY, Grid, GridCell, GridRow, band, finding_kind
 from .periods import Period
 from .queries import Choices, Filters
 from .scope import Scope
@@ -43,18 +48,19 @@ MOMENTS = (
     ("follow-up", "at follow-up"),
 )
 FINDING_MEASURES = (
-    "before",
-    "after",
+    "paired",
     "follow-up",
     "check",
+    "check_wrong",
     "check_sure",
     "check_other",
     "fu",
+    "fu_wrong",
     "fu_sure",
     "fu_other",
 )
 WHOLE_MEASURES = (
-    "passed",
+    "offered",
     "followed",
     "not_followed",
     "used",
@@ -63,41 +69,22 @@ WHOLE_MEASURES = (
     *(name for name, _ in q.REACTIONS),
 )
 RULES = (
-    # A share's part and its complement make its whole (from the same people: a person
-    # can have a confidently wrong answer and another one).
-    Rule("check", ("check_sure", "check_other"), group=True, disjoint=False),
-    Rule("fu", ("fu_sure", "fu_other"), group=True, disjoint=False),
-    # Everyone who passed either answered the follow-up or did not.
-    Rule("passed", ("followed", "not_followed"), group=True),
+    # Nothing about the follow-up ratings of people too few to show their pairs, nor
+    # about the wrong answers of people too few to show their marks.
+    Rule("paired", ("follow-up",), group=True, adds_up=False),
+    Rule("check", ("check_wrong",), group=True, adds_up=False),
+    Rule("fu", ("fu_wrong",), group=True, adds_up=False),
+    # Wrong answers are those given "very sure" and the others, from the same people.
+    Rule("check_wrong", ("check_sure", "check_other"), group=True, disjoint=False),
+    Rule("fu_wrong", ("fu_sure", "fu_other"), group=True, disjoint=False),
+    # Everyone offered a follow-up either answered it or did not.
+    Rule("offered", ("followed", "not_followed"), group=True),
     Rule("used", ("used_yes", "used_other"), group=True),
 )
 #: Out of 5: the bands of a mean rating.
 CONFIDENCE_BANDS = {"mid": 3.0, "high": 4.0}
-#: Percent: the bands of a share of marks (80 is a usual pass mark).
-MARK_BANDS = {"mid": 60, "high": 80}
-NUMBER_WORDS = (
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-)
+#: The shading key of a grid of mean ratings.
+CONFIDENCE_KEY = "Low: under 3; Mid: 3 to 3.9; High: 4 or more."
 
 
 class Sums(dict[str, float]):
@@ -129,8 +116,10 @@ def _put_marks(sums: Sums, prefix: str, marks: q.Marks) -> None:
         marks=marks.marks,
         points=marks.points,
         answers=marks.answers,
+        wrong=marks.wrong,
         sure=marks.confidently_wrong,
     )
+    _put(sums, f"{prefix}_wrong", marks.wrong_people)
     _put(sums, f"{prefix}_sure", marks.sure_people)
     _put(sums, f"{prefix}_other", marks.other_people)
 
@@ -138,17 +127,19 @@ def _put_marks(sums: Sums, prefix: str, marks: q.Marks) -> None:
 def _finest(scope: Scope, check_id: int | None, period: Period) -> dict[int, dict[Any, Sums]]:
     """check -> {(group, NO_LEVEL, item): sums}, from the five statements."""
     cells: dict[int, dict[Any, Sums]] = defaultdict(lambda: defaultdict(Sums))
-    for (check, group, key, moment), r in q.confidence_ratings(scope, check_id, period).items():
-        _put(cells[check][(group, NO_LEVEL, key)], moment, r.people, count=r.count, total=r.total)
+    for (check, group, key), p in q.confidence_ratings(scope, check_id, period).items():
+        sums = cells[check][(group, NO_LEVEL, key)]
+        _put(sums, "paired", p.people, before=p.before, after=p.after)
+        _put(sums, "follow-up", p.follow_up_people, total=p.follow_up)
     for (check, group, key), marks in q.check_marks(scope, check_id, period).items():
         _put_marks(cells[check][(group, NO_LEVEL, key)], "check", marks)
     for (check, group, key), marks in q.follow_up_marks(scope, check_id, period).items():
         _put_marks(cells[check][(group, NO_LEVEL, key)], "fu", marks)
     for (check, group), c in q.cohort(scope, check_id, period).items():
         sums = cells[check][(group, NO_LEVEL, WHOLE)]
-        _put(sums, "passed", c.passed)
+        _put(sums, "offered", c.offered)
         _put(sums, "followed", c.followed)
-        _put(sums, "not_followed", c.passed - c.followed)
+        _put(sums, "not_followed", c.offered - c.followed)
         _put(sums, "used", c.used_answered)
         _put(sums, "used_yes", c.used_yes)
         _put(sums, "used_other", c.used_other)
@@ -161,8 +152,13 @@ def _finest(scope: Scope, check_id: int | None, period: Period) -> dict[int, dic
 class ImpactCube:
     cube: Suppressed
     findings: list[q.ImpactFinding]
-    #: Weeks from a pass to its follow-up (the check's setting), None: no follow-up.
+    #: Weeks from a pass to its follow-up (the check's setting now), None: follow-ups
+    #: are off, and no follow-up figure is shown.
     weeks: int | None = None
+
+    @property
+    def follows_up(self) -> bool:
+        return self.weeks is not None
 
     def get(self, group: Hashable, item: Hashable) -> Sums:
         return self.cube.get(group, ALL_LEVELS, item) or Sums()
@@ -263,17 +259,27 @@ class Mean:
         return f"from {self.people} {'person' if self.people == 1 else 'people'}"
 
 
+def people_words(n: int) -> str:
+    return f"{n} {'person' if n == 1 else 'people'}"
+
+
 @dataclass(frozen=True)
 class FindingImpact:
     """One finding's impact figures for one group (or the scope's total)."""
 
+    #: Paired: over the same people, those rating the finding before and after the check
+    #: (their latest such attempt), so `before.people == after.people`.
     before: Mean
     after: Mean
+    #: Of those same attempts, the ratings in a submitted follow-up: its own count.
     follow_up: Mean
-    #: Marks gained of marks available on the finding's questions, by the same people.
+    #: On the findings people were weak on (the follow-up asks again about those only):
+    #: marks gained of marks available on the finding's questions, at the check and at
+    #: follow-up, by the same people.
     check_marks: Share
     follow_up_marks: Share
-    #: Of the answers to the finding's questions, those wrong and given "very sure".
+    #: Of the wrong answers to the finding's questions, those given "very sure" (as
+    #: Learning landed counts them).
     check_sure: Share
     follow_up_sure: Share
 
@@ -283,24 +289,36 @@ class FindingImpact:
 
 @dataclass(frozen=True)
 class CohortFigures:
-    #: People who passed in the year.
-    passed: Share
-    #: Of them, those who answered the follow-up.
+    #: People offered a follow-up on a pass of the year (see impact_queries.cohort).
+    offered: Share
+    #: Of them, those who answered it.
     followed: Share
     #: Of follow-up answerers saying whether they have used the learning, those saying yes.
     used: Share
 
 
 def _mean(
-    impact: ImpactCube, group: Hashable, item: Hashable, measure: str, threshold: int
+    impact: ImpactCube,
+    group: Hashable,
+    item: Hashable,
+    measure: str,
+    threshold: int,
+    *,
+    count: str = "count",
+    total: str = "total",
+    within: str | None = None,
 ) -> Mean:
+    """A mean from `measure`'s sums; `within`: the measure whose people it is a part of,
+    hidden with it."""
     sums = impact.get(group, item)
     key = (measure, group, ALL_LEVELS, item)
+    keys = [key, key if within is None else (within, group, ALL_LEVELS, item)]
+    people = sums.people(measure)
     return Mean(
-        int(sums.get(f"{measure}:count", 0)),
-        float(sums.get(f"{measure}:total", 0)),
-        sums.people(measure),
-        _hidden_as(impact.cube.hidden, [key, key], threshold),
+        people if count == "people" else int(sums.get(f"{measure}:{count}", 0)),
+        float(sums.get(f"{measure}:{total}", 0)),
+        people,
+        _hidden_as(impact.cube.hidden, keys, threshold),
     )
 
 
@@ -341,28 +359,36 @@ def finding_impact(
             impact,
             group,
             key,
-            (f"{prefix}_sure", prefix, f"{prefix}_other"),
-            (sums.get(f"{prefix}:sure", 0), sums.get(f"{prefix}:answers", 0)),
+            (f"{prefix}_sure", f"{prefix}_wrong", f"{prefix}_other", prefix),
+            (sums.get(f"{prefix}:sure", 0), sums.get(f"{prefix}:wrong", 0)),
             threshold,
         )
 
-    before, after, follow_up = (_mean(impact, group, key, m, threshold) for m, _ in MOMENTS)
+    def paired(moment: str) -> Mean:
+        return _mean(impact, group, key, "paired", threshold, count="people", total=moment)
+
     return FindingImpact(
-        before, after, follow_up, marks("check"), marks("fu"), sure("check"), sure("fu")
+        paired("before"),
+        paired("after"),
+        _mean(impact, group, key, "follow-up", threshold, count="people", within="paired"),
+        marks("check"),
+        marks("fu"),
+        sure("check"),
+        sure("fu"),
     )
 
 
 def cohort_figures(impact: ImpactCube, group: Hashable, *, threshold: int) -> CohortFigures:
     sums = impact.get(group, WHOLE)
-    passed, followed = sums.people("passed"), sums.people("followed")
+    offered, followed = sums.people("offered"), sums.people("followed")
     return CohortFigures(
-        _share(impact, group, WHOLE, ("passed", "passed"), (passed, passed), threshold),
+        _share(impact, group, WHOLE, ("offered", "offered"), (offered, offered), threshold),
         _share(
             impact,
             group,
             WHOLE,
-            ("followed", "passed", "not_followed"),
-            (followed, passed),
+            ("followed", "offered", "not_followed"),
+            (followed, offered),
             threshold,
         ),
         _share(
@@ -386,10 +412,6 @@ def reaction_figures(
 # Sentences
 
 
-def number_words(n: int) -> str:
-    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
-
-
 def confidence_phrase(finding: q.ImpactFinding) -> str:
     """'confidence to challenge a decision ...': the finding's practice phrasing (it
     completes "How confident are you ...?"), else its text."""
@@ -401,57 +423,48 @@ def confidence_phrase(finding: q.ImpactFinding) -> str:
 
 def sentence(
     finding: q.ImpactFinding,
-    cohort: CohortFigures,
+    cohort: CohortFigures | None,
     figures: FindingImpact,
     *,
     who: str,
-    weeks: int | None,
     threshold: int,
 ) -> str:
-    """One plain-English sentence from a finding's figures for the scope. A hidden figure
-    is never mentioned: its clause is left out, and a sentence with nothing to say says
-    why."""
+    """One plain-English sentence from a finding's figures for the scope, saying whom
+    each figure is over. `cohort` None: the check has no follow-ups, so nothing about
+    them is said. A hidden figure is never mentioned: its clause is left out, and a
+    sentence with nothing to say says why.
+
+    Follow-ups are said to be "at follow-up", not "N weeks later": the check's setting
+    may have changed since those follow-ups were due."""
     clauses = []
-    if not cohort.passed.hidden and cohort.passed.part:
-        passed = format_amount(cohort.passed.part)
+    if cohort is not None and not cohort.offered.hidden and cohort.offered.part:
+        offered = format_amount(cohort.offered.part)
         if not cohort.followed.hidden and cohort.followed.percent is not None:
             clauses.append(
-                f"of {passed} {who} who passed, {cohort.followed.percent}% answered the follow-up"
+                f"of the {offered} {who} offered a follow-up,"
+                f" {cohort.followed.percent}% answered it"
             )
         else:
-            clauses.append(f"{passed} {who} passed")
-    later = (
-        f"{number_words(weeks)} week{'' if weeks == 1 else 's'} later" if weeks else "at follow-up"
-    )
-    before, after, follow = (m.value if m.shown else None for m in figures.means())
+            clauses.append(f"{offered} {who} were offered a follow-up")
     phrase = confidence_phrase(finding)
-    if before is not None and after is not None:
-        if after > before:
-            change = f"rose from {before:.1f} to {after:.1f} out of 5"
-        elif after < before:
-            change = f"fell from {before:.1f} to {after:.1f} out of 5"
+    before, after, follow = figures.means()
+    if before.shown and after.shown:
+        if after.value > before.value:  # type: ignore[operator]
+            change = f"rose from {before.value_text} to {after.value_text} out of 5"
+        elif after.value < before.value:  # type: ignore[operator]
+            change = f"fell from {before.value_text} to {after.value_text} out of 5"
         else:
-            change = f"stayed at {after:.1f} out of 5"
-        if follow is not None:
-            if abs(follow - after) <= 0.2 + 1e-9:
-                change += f" and held at {follow:.1f} {later}"
-            elif follow > after:
-                change += f" and rose to {follow:.1f} {later}"
-            else:
-                change += f" and fell back to {follow:.1f} {later}"
-        clauses.append(f"{phrase} {change}")
-    else:
-        moments = [
-            f"{value:.1f} out of 5 {when}"
-            for value, when in (
-                (before, "before the check"),
-                (after, "after the check"),
-                (follow, later),
+            change = f"stayed at {after.value_text} out of 5"
+        clause = (
+            f"of the {people_words(before.people)} who rated their {phrase} before and"
+            f" after the check, it {change}"
+        )
+        if cohort is not None and follow.shown:
+            clause += (
+                f", and the {follow.people} of them who rated it again at follow-up gave"
+                f" {follow.value_text} on average"
             )
-            if value is not None
-        ]
-        if moments:
-            clauses.append(f"{phrase} was {' and '.join(moments)}")
+        clauses.append(clause)
     if not clauses:
         return (
             "Figures on this finding are not shown: they come from fewer than"
@@ -465,25 +478,37 @@ def sentence(
 # The impact page
 
 
-def _mean_cell(mean: Mean) -> GridCell:
+def _mean_cell(mean: Mean, detail: str, link: dict[str, Any] | None, hint: str) -> GridCell:
     return GridCell(
         mean.text,
-        mean.detail,
+        detail if mean.shown else "",
         band(mean.value, **CONFIDENCE_BANDS) if mean.shown else None,
         mean.hidden,
+        link=link if mean.shown else None,
+        link_hint=hint,
     )
 
 
-def _share_cell(share: Share, noun: str, *, banded: bool = True) -> GridCell:
+def _share_cell(
+    share: Share,
+    noun: str,
+    link: dict[str, Any] | None = None,
+    hint: str = "",
+    *,
+    banded: bool = True,
+    empty: str = "None",
+) -> GridCell:
     if share.hidden:
         return GridCell(share.text, hidden=True)
     if not share.whole:
-        return GridCell("None")
+        return GridCell(empty)
     value = share.percent
     return GridCell(
         f"{value}%",
         f"{share.part_text} of {share.whole_text} {noun}",
         band(value, **MARK_BANDS) if banded else None,
+        link=link,
+        link_hint=hint,
     )
 
 
@@ -493,30 +518,74 @@ def _count_cell(share: Share) -> GridCell:
     return GridCell(share.part_text or "0")
 
 
-#: The finding grids of the impact page: title, and how a cell is drawn.
-FINDING_GRIDS = (
-    ("before", "Confidence before the check (mean, out of 5)", lambda f: _mean_cell(f.before)),
-    ("after", "Confidence after the check (mean, out of 5)", lambda f: _mean_cell(f.after)),
-    ("follow-up", "Confidence at follow-up (mean, out of 5)", lambda f: _mean_cell(f.follow_up)),
+Draw = Callable[[FindingImpact, dict[str, Any] | None, str], GridCell]
+
+
+def _before(f: FindingImpact, link: dict[str, Any] | None, hint: str) -> GridCell:
+    detail = f"of {people_words(f.before.people)} rating before and after"
+    return _mean_cell(f.before, detail, link, hint)
+
+
+def _after(f: FindingImpact, link: dict[str, Any] | None, hint: str) -> GridCell:
+    detail = f"of {people_words(f.after.people)} rating before and after"
+    return _mean_cell(f.after, detail, link, hint)
+
+
+def _follow_up(f: FindingImpact, link: dict[str, Any] | None, hint: str) -> GridCell:
+    detail = f"from {f.follow_up.people} of them, at follow-up"
+    return _mean_cell(f.follow_up, detail, link, hint)
+
+
+#: The finding grids of the impact page: name, title, whether it is about follow-ups,
+#: and how a cell is drawn.
+FINDING_GRIDS: tuple[tuple[str, str, bool, Draw], ...] = (
+    (
+        "before",
+        "Confidence before the check (mean, out of 5), of the people rating it both before"
+        " and after",
+        False,
+        _before,
+    ),
+    (
+        "after",
+        "Confidence after the check (mean, out of 5), of the same people",
+        False,
+        _after,
+    ),
+    (
+        "follow-up",
+        "Confidence at follow-up (mean, out of 5), of those of them rating it again in a"
+        " submitted follow-up",
+        True,
+        _follow_up,
+    ),
     (
         "check-marks",
-        "Marks at the check on the finding's questions, by the people asked about it again",
-        lambda f: _share_cell(f.check_marks, "marks"),
+        "On the findings people were weak on: marks at the check",
+        True,
+        lambda f, link, hint: _share_cell(f.check_marks, "marks", link, hint),
     ),
     (
         "follow-up-marks",
-        "Marks at follow-up on the finding's questions",
-        lambda f: _share_cell(f.follow_up_marks, "marks"),
+        "On the findings people were weak on: marks at follow-up",
+        True,
+        lambda f, link, hint: _share_cell(f.follow_up_marks, "marks", link, hint),
     ),
     (
         "check-sure",
-        "Answers wrong and given “very sure” at the check",
-        lambda f: _share_cell(f.check_sure, "answers", banded=False),
+        "On the findings people were weak on: wrong answers given “very sure” at the check",
+        True,
+        lambda f, link, hint: _share_cell(
+            f.check_sure, "wrong answers", link, hint, banded=False, empty="No wrong answers"
+        ),
     ),
     (
         "follow-up-sure",
-        "Answers wrong and given “very sure” at follow-up",
-        lambda f: _share_cell(f.follow_up_sure, "answers", banded=False),
+        "On the findings people were weak on: wrong answers given “very sure” at follow-up",
+        True,
+        lambda f, link, hint: _share_cell(
+            f.follow_up_sure, "wrong answers", link, hint, banded=False, empty="No wrong answers"
+        ),
     ),
 )
 
@@ -526,20 +595,43 @@ class ImpactPage:
     check_id: int
     title: str
     period: Period
+    #: The check's follow-up weeks now; None: follow-ups are off, and none are shown.
     weeks: int | None
-    #: People who passed and their follow-ups, by group.
-    cohort: Grid
+    #: People offered a follow-up and what they answered, by group; None with no
+    #: follow-ups.
+    cohort: Grid | None
     #: One grid per figure: findings by group.
     grids: list[Grid]
     reactions: list[tuple[str, Mean]]
     hidden_as: str
-    #: The cube's figures, for tests and checks: (finding key, group) -> figures.
-    figures: dict[tuple[str, Hashable], FindingImpact]
-    cohorts: dict[Hashable, CohortFigures]
+
+    @property
+    def confidence(self) -> list[Grid]:
+        return [
+            g for g in self.grids if g.id in ("impact-before", "impact-after", "impact-follow-up")
+        ]
+
+    @property
+    def marks(self) -> list[Grid]:
+        return [g for g in self.grids if g not in self.confidence]
 
     @property
     def empty(self) -> bool:
-        return not self.cohort.columns[:-1] and not any(g.rows for g in self.grids)
+        has_cohort = self.cohort is not None and any(
+            not cell.hidden and cell.text not in ("0", "None")
+            for row in self.cohort.rows
+            for cell in row.cells
+        )
+        return not has_cohort and not any(g.rows for g in self.grids)
+
+
+def _link(finding: q.ImpactFinding, group: Hashable) -> dict[str, Any] | None:
+    """The finding's drill-down (Learning landed's) for the group or the total; the
+    people of an agency in no team have none."""
+    if group is None or not finding.bank_key:
+        return None
+    link: dict[str, Any] = {"bank_key": finding.bank_key, "finding_key": finding.key}
+    return link if group == TOTAL else {**link, "group": group}
 
 
 def impact_page(
@@ -573,37 +665,44 @@ def impact_page(
         *_shown_groups(scope, filters, options, layout, has_figures),
         (TOTAL, total_label(scope)),
     ]
-    cohorts = {group: cohort_figures(impact, group, threshold=threshold) for group, _ in columns}
-    cohort = Grid(
-        "impact-cohort",
-        "People who passed in the year, and their follow-ups",
-        "Figure",
-        columns,
-        [
-            GridRow("People who passed", [_count_cell(cohorts[g].passed) for g, _ in columns]),
-            GridRow(
-                "Answered the follow-up",
-                [_share_cell(cohorts[g].followed, "people", banded=False) for g, _ in columns],
-            ),
-            GridRow(
-                "Said they have used the learning in their practice",
-                [
-                    _share_cell(cohorts[g].used, "people answering", banded=False)
-                    for g, _ in columns
-                ],
-            ),
-        ],
-    )
-    figures = {
-        (finding.key, group): finding_impact(impact, group, finding.key, threshold=threshold)
-        for finding in impact.findings
-        for group, _ in columns
-    }
+    cohort = None
+    if impact.follows_up:
+        cohorts = {g: cohort_figures(impact, g, threshold=threshold) for g, _ in columns}
+        cohort = Grid(
+            "impact-cohort",
+            "Follow-ups offered on the passes of the year, and what people answered",
+            "Figure",
+            columns,
+            [
+                GridRow(
+                    "Offered a follow-up", [_count_cell(cohorts[g].offered) for g, _ in columns]
+                ),
+                GridRow(
+                    "Answered the follow-up",
+                    [
+                        _share_cell(cohorts[g].followed, "people offered one", banded=False)
+                        for g, _ in columns
+                    ],
+                ),
+                GridRow(
+                    "Said they have used the learning in their practice",
+                    [
+                        _share_cell(cohorts[g].used, "people answering", banded=False)
+                        for g, _ in columns
+                    ],
+                ),
+            ],
+        )
     shown = [
         finding
         for finding in impact.findings
         if any(v for k, v in impact.get(TOTAL, finding.key).items() if k.endswith(":people"))
     ]
+    figures = {
+        (finding.key, group): finding_impact(impact, group, finding.key, threshold=threshold)
+        for finding in shown
+        for group, _ in columns
+    }
     grids = [
         Grid(
             f"impact-{name}",
@@ -613,21 +712,29 @@ def impact_page(
             [
                 GridRow(
                     finding.text,
-                    [draw(figures[(finding.key, group)]) for group, _ in columns],
-                    kind="Good practice" if finding.kind == "good-practice" else "Concern",
+                    [
+                        draw(
+                            figures[(finding.key, group)],
+                            _link(finding, group),
+                            f", {label}: marks on each question of this finding",
+                        )
+                        for group, label in columns
+                    ],
+                    kind=finding_kind(finding.kind),
                     markdown=True,
                 )
                 for finding in shown
             ],
             key=(
-                "Low: under 3; Mid: 3 to 3.9; High: 4 or more."
+                CONFIDENCE_KEY
                 if name in ("before", "after", "follow-up")
-                else "Low: under 60%; Mid: 60% to 79%; High: 80% or more."
+                else MARK_KEY
                 if name.endswith("marks")
                 else ""
             ),
         )
-        for name, caption, draw in FINDING_GRIDS
+        for name, caption, about_follow_ups, draw in FINDING_GRIDS
+        if impact.follows_up or not about_follow_ups
     ]
     return ImpactPage(
         check_id,
@@ -638,8 +745,6 @@ def impact_page(
         grids,
         reaction_figures(impact, TOTAL, threshold=threshold),
         hidden_text(threshold),
-        figures,
-        cohorts,
     )
 
 
@@ -652,7 +757,8 @@ class ReportLine:
     """A finding's impact for the scope as a whole, and its sentence."""
 
     finding: q.ImpactFinding
-    cohort: CohortFigures
+    #: None: the check has no follow-ups.
+    cohort: CohortFigures | None
     figures: FindingImpact
     sentence: str
 
@@ -667,7 +773,7 @@ def report_lines(impact: ImpactCube | None, scope: Scope, *, threshold: int) -> 
     follow-up marks, in the bank's order, for the whole scope."""
     if impact is None:
         return []
-    cohort = cohort_figures(impact, TOTAL, threshold=threshold)
+    cohort = cohort_figures(impact, TOTAL, threshold=threshold) if impact.follows_up else None
     lines = []
     for finding in impact.findings:
         sums = impact.get(TOTAL, finding.key)
@@ -679,7 +785,6 @@ def report_lines(impact: ImpactCube | None, scope: Scope, *, threshold: int) -> 
             cohort,
             figures,
             who=who_passed(scope),
-            weeks=impact.weeks,
             threshold=threshold,
         )
         lines.append(ReportLine(finding, cohort, figures, text))

@@ -4,10 +4,14 @@ narrowed to the lead's scope in SQL as every dashboard query is.
 
 Who is counted (docs/dashboards.md, "Impact"): the attempts at the check submitted in the
 reporting year. Confidence ratings hang off those attempts (follow-up ratings off the pass
-the follow-up followed), so the year of an attempt is the year of its ratings. The
-follow-up figures are about the passes of the year. Marks at the check and at follow-up
-compare the same people on the same finding: the check's marks on a finding count only
-passes whose submitted follow-up asked about that finding, so a rise or fall is theirs.
+the follow-up followed), so the year of an attempt is the year of its ratings. Confidence
+is paired: before and after are over the same people (those rating a finding both times,
+their latest such attempt), and a follow-up rating counts only once its follow-up is
+submitted. The follow-up figures are about the follow-ups offered on the passes of the
+year. Marks at the check and at follow-up compare the same people on the same finding:
+the check's marks on a finding count only passes whose submitted follow-up asked about
+that finding, which it does only for findings the person was weak on, so a rise is
+partly regression to the mean, not evidence of retention.
 
 Every result is keyed by group (agency, or team for an agency's lead) and, for figures
 of one finding, by the finding's key (stable across bank versions).
@@ -25,6 +29,7 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..models import (
     Attempt,
+    Bank,
     BankVersion,
     Check,
     ConfidenceRating,
@@ -76,32 +81,87 @@ class Ratings:
     people: int
 
 
+@dataclass(frozen=True)
+class Paired:
+    """Confidence in one finding, paired: the people who rated it both before and after
+    the check (their latest such attempt in the period), the sums of those two ratings,
+    and of those same attempts, the ones whose submitted follow-up rated it again."""
+
+    people: int
+    before: float
+    after: float
+    follow_up_people: int
+    follow_up: float
+
+
 def confidence_ratings(
     scope: Scope, check_id: int | None, period: Period
-) -> dict[tuple[int, Any, str, str], Ratings]:
-    """(check, group, finding key, moment) -> the ratings given. One statement."""
+) -> dict[tuple[int, Any, str], Paired]:
+    """(check, group, finding key) -> paired confidence. One statement.
+
+    Ratings are saved as they are given, so a follow-up rating counts only when its
+    follow-up was submitted; and a mean before and a mean after of different people
+    would compare different people, so both are over the same attempts, one a person."""
     group = scope.group_column().label("grp")
-    check = Attempt.check_id.label("check_id")
-    rated = ConfidenceRating.rating.is_not(None)
-    statement = (
+    rating = ConfidenceRating.rating
+
+    def at(moment: str, *also: Any) -> Any:
+        return sa.func.max(sa.case((sa.and_(ConfidenceRating.moment == moment, *also), rating)))
+
+    per_attempt = (
         sa.select(
-            check,
+            Attempt.check_id.label("check_id"),
             group,
-            ConfidenceRating.finding_key,
-            ConfidenceRating.moment,
-            sa.func.count(ConfidenceRating.rating).label("count"),
-            sa.func.coalesce(sa.func.sum(ConfidenceRating.rating), 0).label("total"),
-            _distinct_people(rated).label("people"),
+            Attempt.user_id.label("user_id"),
+            ConfidenceRating.finding_key.label("finding_key"),
+            at("before").label("before"),
+            at("after").label("after"),
+            at("follow-up", FollowUp.submitted_at.is_not(None)).label("follow_up"),
+            sa.func.row_number()
+            .over(
+                partition_by=(Attempt.check_id, Attempt.user_id, ConfidenceRating.finding_key),
+                order_by=(Attempt.submitted_at.desc(), Attempt.id.desc()),
+            )
+            .label("latest"),
         )
         .select_from(ConfidenceRating)
         .join(Attempt, Attempt.id == ConfidenceRating.attempt_id)
         .join(User, User.id == Attempt.user_id)
-        .where(*_attempts_in(scope, check_id, period))
-        .group_by(check, group, ConfidenceRating.finding_key, ConfidenceRating.moment)
+        .outerjoin(FollowUp, FollowUp.attempt_id == Attempt.id)
+        .where(*_attempts_in(scope, check_id, period), rating.is_not(None))
+        .group_by(
+            Attempt.check_id,
+            scope.group_column(),
+            Attempt.user_id,
+            Attempt.id,
+            Attempt.submitted_at,
+            ConfidenceRating.finding_key,
+        )
+        # Only attempts rated both before and after are numbered: the latest of those.
+        .having(at("before").is_not(None), at("after").is_not(None))
+        .subquery()
+    )
+    statement = (
+        sa.select(
+            per_attempt.c.check_id,
+            per_attempt.c.grp,
+            per_attempt.c.finding_key,
+            sa.func.count().label("people"),
+            sa.func.sum(per_attempt.c.before).label("before"),
+            sa.func.sum(per_attempt.c.after).label("after"),
+            sa.func.count(per_attempt.c.follow_up).label("follow_up_people"),
+            sa.func.coalesce(sa.func.sum(per_attempt.c.follow_up), 0).label("follow_up"),
+        )
+        .where(per_attempt.c.latest == 1)
+        .group_by(per_attempt.c.check_id, per_attempt.c.grp, per_attempt.c.finding_key)
     )
     return {
-        (row.check_id, row.grp, row.finding_key, row.moment): Ratings(
-            int(row.count), float(row.total), int(row.people)
+        (row.check_id, row.grp, row.finding_key): Paired(
+            int(row.people),
+            float(row.before),
+            float(row.after),
+            int(row.follow_up_people),
+            float(row.follow_up),
         )
         for row in db.session.execute(statement)
     }
@@ -109,10 +169,11 @@ def confidence_ratings(
 
 @dataclass(frozen=True)
 class Cohort:
-    """People who passed in the year, those who submitted a follow-up, and of those
+    """Of the passes of the year, the people offered a follow-up (its row exists: the
+    invitation, or the person opening it, makes it), those who submitted it, and of those
     answering "Have you used this learning in your practice since?", those saying yes."""
 
-    passed: int
+    offered: int
     followed: int
     used_answered: int
     used_yes: int
@@ -120,7 +181,12 @@ class Cohort:
 
 
 def cohort(scope: Scope, check_id: int | None, period: Period) -> dict[tuple[int, Any], Cohort]:
-    """(check, group) -> the passes of the year and their follow-ups. One statement."""
+    """(check, group) -> the follow-ups offered on the passes of the year. One statement.
+
+    Offered is "has a FollowUp row": the row is made when the invitation goes (or the
+    person opens the follow-up), and follow_up.py's due rule (due, not superseded, not
+    expired) is applied in Python, not in SQL, so passes not yet due, or never offered,
+    are not counted as not answering."""
     group = scope.group_column().label("grp")
     check = Attempt.check_id.label("check_id")
     submitted = FollowUp.submitted_at.is_not(None)
@@ -129,7 +195,7 @@ def cohort(scope: Scope, check_id: int | None, period: Period) -> dict[tuple[int
         sa.select(
             check,
             group,
-            sa.func.count(sa.distinct(Attempt.user_id)).label("passed"),
+            sa.func.count(sa.distinct(Attempt.user_id)).label("offered"),
             _distinct_people(submitted).label("followed"),
             _distinct_people(answered).label("used_answered"),
             _distinct_people(sa.and_(answered, FollowUp.used_in_practice == "yes")).label(
@@ -141,13 +207,13 @@ def cohort(scope: Scope, check_id: int | None, period: Period) -> dict[tuple[int
         )
         .select_from(Attempt)
         .join(User, User.id == Attempt.user_id)
-        .outerjoin(FollowUp, FollowUp.attempt_id == Attempt.id)
+        .join(FollowUp, FollowUp.attempt_id == Attempt.id)
         .where(*_attempts_in(scope, check_id, period), Attempt.passed.is_(True))
         .group_by(check, group)
     )
     return {
         (row.check_id, row.grp): Cohort(
-            int(row.passed),
+            int(row.offered),
             int(row.followed),
             int(row.used_answered),
             int(row.used_yes),
@@ -199,23 +265,29 @@ class Marks:
     marks: float
     points: float
     answers: int
+    #: Wrong answers, and of them those given "very sure" (as Learning landed counts).
+    wrong: int
     confidently_wrong: int
-    #: Distinct people with a confidently wrong answer, and with any other answer: the
-    #: share's part and its complement.
+    #: Distinct people with a wrong answer; of them, with one given "very sure", and
+    #: with one not: the share's whole, its part and its complement.
+    wrong_people: int
     sure_people: int
     other_people: int
 
 
 def _mark_columns(answer: Any, question: Any) -> list[Any]:
-    sure = sa.and_(answer.fraction <= WRONG_FRACTION, answer.certainty == 3)
+    wrong = answer.fraction <= WRONG_FRACTION
+    sure = sa.and_(wrong, answer.certainty == 3)
     return [
         sa.func.count(sa.distinct(Attempt.user_id)).label("people"),
         sa.func.coalesce(sa.func.sum(answer.mark), 0.0).label("marks"),
         sa.func.coalesce(sa.func.sum(question.points), 0).label("points"),
         sa.func.count().label("answers"),
+        sa.func.sum(sa.case((wrong, 1), else_=0)).label("wrong"),
         sa.func.sum(sa.case((sure, 1), else_=0)).label("confidently_wrong"),
+        _distinct_people(wrong).label("wrong_people"),
         _distinct_people(sure).label("sure_people"),
-        _distinct_people(sa.not_(sure)).label("other_people"),
+        _distinct_people(sa.and_(wrong, sa.not_(sure))).label("other_people"),
     ]
 
 
@@ -226,7 +298,9 @@ def _marks(rows: Iterable[Any]) -> dict[tuple[int, Any, str], Marks]:
             float(row.marks or 0),
             float(row.points or 0),
             int(row.answers),
+            int(row.wrong or 0),
             int(row.confidently_wrong or 0),
+            int(row.wrong_people),
             int(row.sure_people),
             int(row.other_people),
         )
@@ -321,6 +395,8 @@ class ImpactFinding:
     text: str
     #: Completes "How confident are you ...?"; None when the bank gives no phrasing.
     confidence: str | None
+    #: The bank's key, for the finding's drill-down on Learning landed.
+    bank_key: str = ""
 
 
 def check_findings(check_ids: Iterable[int]) -> dict[int, tuple[int | None, list[ImpactFinding]]]:
@@ -338,7 +414,9 @@ def check_findings(check_ids: Iterable[int]) -> dict[int, tuple[int | None, list
             Finding.text,
             Finding.confidence,
             BankVersion.number,
+            Bank.key.label("bank_key"),
         )
+        .join(Bank, Bank.id == Check.bank_id)
         .join(BankVersion, BankVersion.bank_id == Check.bank_id)
         .join(Finding, Finding.version_id == BankVersion.id)
         .where(Check.id.in_(ids), BankVersion.status == "published")
@@ -349,6 +427,6 @@ def check_findings(check_ids: Iterable[int]) -> dict[int, tuple[int | None, list
     for row in rows:
         if latest.setdefault(row.check_id, row.number) == row.number:
             found.setdefault(row.check_id, (row.follow_up_weeks, []))[1].append(
-                ImpactFinding(row.key, row.kind, row.text, row.confidence)
+                ImpactFinding(row.key, row.kind, row.text, row.confidence, row.bank_key)
             )
     return found

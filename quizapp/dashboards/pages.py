@@ -32,7 +32,7 @@ from .disclosure import (
     cube,
     suppress_cube,
 )
-from .grid import Grid, GridCell, GridRow, band
+from .grid import MARK_BANDS, MARK_KEY, Grid, GridCell, GridRow, band, finding_kind
 from .impact import ReportLine, impact_cubes, report_lines
 from .periods import Period
 from .queries import (
@@ -715,10 +715,6 @@ def _finding_grid(
     )
 
 
-#: Percent: the bands of a share of marks (80 is a usual pass mark).
-MARK_BANDS = {"mid": 60, "high": 80}
-
-
 def _learning_cell(finding: FindingLabel, row: LearningFigures) -> GridCell:
     """A grid cell: the share of marks gained, its band and its count, linking to the
     drill-down for that group (or the total)."""
@@ -754,12 +750,12 @@ def _learning_grid(
             GridRow(
                 finding.label.text,
                 [_learning_cell(finding.label, row) for row in finding.rows],
-                kind="Good practice" if finding.label.kind == "good-practice" else "Concern",
+                kind=finding_kind(finding.label.kind),
                 markdown=True,
             )
             for finding in grids
         ],
-        key="Low: under 60%; Mid: 60% to 79%; High: 80% or more.",
+        key=MARK_KEY,
     )
 
 

@@ -469,12 +469,15 @@ def impact_page(check_id: int) -> str:
     page = impact.impact_page(
         scope, filters, options, check_id, title=titles[check_id], threshold=_threshold()
     )
+    # Back to the page the lead came from: the check on Completion, or on Learning landed.
+    back = "completion" if request.args.get("from") == "completion" else "learning"
     return render_template(
         "dashboards/impact.html",
         scope=scope,
         filters=filters,
         form=view.form(),
         page=page,
+        back=back,
         link_args=_link_args(filters, scope),
         threshold=_threshold(),
     )

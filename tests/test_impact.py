@@ -100,7 +100,9 @@ def _rate(attempt: Attempt, moment: str, rating: int | None, finding: str = "sha
     )
 
 
-def _follow_up(attempt: Attempt, *, right: bool, certainty: int, used: str | None) -> None:
+def _follow_up(
+    attempt: Attempt, *, right: bool, certainty: int, used: str | None, submitted: bool = True
+) -> None:
     single = next(q for q in attempt.bank_version.questions if q.key == "q-single")
     follow_up = FollowUp(
         attempt_id=attempt.id,
@@ -111,7 +113,7 @@ def _follow_up(attempt: Attempt, *, right: bool, certainty: int, used: str | Non
         seed=1,
         weak_findings=["sharing"],
         question_ids=[single.id],
-        submitted_at=attempt.submitted_at + timedelta(days=1),
+        submitted_at=attempt.submitted_at + timedelta(days=1) if submitted else None,
         score=1.0 if right else 0.0,
         max_score=1.0,
         percent=100.0 if right else 0.0,
@@ -638,3 +640,131 @@ def test_people_passed_per_group_cannot_be_worked_out_across_pages(world, client
     assert not any("passed" in row.header.lower() for row in page.cohort.rows)
     body = client.get(f"/dashboards/checks/{world.check.id}/impact").get_data(as_text=True)
     assert "People who passed" not in body
+
+
+# ---------------------------------------------------------------------------------------
+# Whom each figure is over
+
+
+def _c_person(world, name: str, rng, *, at=None) -> tuple[User, Attempt]:
+    user = _person(name, world.agencies["C"], None)
+    at = at or utcnow() - timedelta(days=25)
+    return user, _pass(user, world.check, sure_wrong=False, at=at, rng=rng)
+
+
+def test_confidence_is_paired_and_follow_ups_are_over_those_offered(world, client, app):
+    """Before and after are over the same people (their latest attempt rated both
+    times); a follow-up rating counts once its follow-up is submitted; the follow-up
+    rate is over the follow-ups offered, not every pass."""
+    app.config["SMALL_NUMBER_THRESHOLD"] = 1
+    rng = random.Random(11)
+    # Rated before only: in no pair.
+    _, x = _c_person(world, "C only before", rng)
+    _rate(x, "before", 1)
+    # Rated both, and at follow-up, but the follow-up is not submitted: paired, offered,
+    # not answering, and the follow-up rating of 1 counts for nothing.
+    _, y = _c_person(world, "C unsubmitted", rng)
+    _rate(y, "before", 3)
+    _rate(y, "after", 3)
+    _rate(y, "follow-up", 1)
+    _follow_up(y, right=False, certainty=3, used="yes", submitted=False)
+    # Passed, follow-up not due yet: no row, so not counted as not answering.
+    _c_person(world, "C not due", rng)
+    # Two attempts rated both times: only the latest (4, 4) counts.
+    w_user, w_old = _c_person(world, "C twice", rng, at=utcnow() - timedelta(days=28))
+    _rate(w_old, "before", 1)
+    _rate(w_old, "after", 5)
+    w_new = _pass(w_user, world.check, sure_wrong=False, at=utcnow() - timedelta(days=27), rng=rng)
+    _rate(w_new, "before", 4)
+    _rate(w_new, "after", 4)
+    db.session.commit()
+
+    sign_in(client, world.partnership_lead)
+    page = impact_figures(app, client, f"/dashboards/checks/{world.check.id}/impact")
+    total = page.figures[("sharing", TOTAL)]
+    # By hand: the world's 16 (before 42, after 71) and y (3, 3) and w's latest (4, 4).
+    assert total.before.people == total.after.people == 18
+    assert total.before.text == "2.7 out of 5"  # 49 / 18
+    assert total.after.text == "4.3 out of 5"  # 78 / 18
+    # The 9 submitted follow-ups (4 x 5 + 5 x 4), not y's unsubmitted 1.
+    assert total.follow_up.people == 9 and total.follow_up.text == "4.4 out of 5"
+    assert page.cohorts[TOTAL].offered.part == 10
+    assert page.cohorts[TOTAL].followed.text == "9 of 10 (90%)"
+    expected = independent(world.check, partnership=True)
+    groups = {*(a.id for a in world.agencies.values()), TOTAL}
+    assert _check_figures(page, expected, groups) > 40
+    lines = _impact_of(_report(app, client), world.check.id)
+    assert lines["sharing"].sentence.startswith(
+        "Of the 10 people offered a follow-up, 90% answered it; of the 18 people who rated"
+    )
+    assert lines["sharing"].sentence.endswith(
+        "it rose from 2.7 to 4.3 out of 5, and the 9 of them who rated it again at follow-up"
+        " gave 4.4 on average."
+    )
+
+
+def test_a_check_without_follow_ups_says_nothing_about_them(world, client, app):
+    app.config["SMALL_NUMBER_THRESHOLD"] = 1
+    world.check.follow_up_weeks = None
+    db.session.commit()
+    sign_in(client, world.partnership_lead)
+    url = f"/dashboards/checks/{world.check.id}/impact"
+    page = page_context(app, client, url)["page"]
+    assert page.cohort is None
+    assert [g.id for g in page.grids] == ["impact-before", "impact-after"]
+    body = client.get(url).get_data(as_text=True)
+    assert "This check has no follow-up" in body and "answered the follow-up" not in body
+    line = _impact_of(_report(app, client), world.check.id)["sharing"]
+    assert line.cohort is None and "follow-up" not in line.sentence
+    rows = list(
+        csv.reader(io.StringIO(client.get("/dashboards/report-impact.csv").get_data(as_text=True)))
+    )
+    sharing = dict(zip(rows[0], rows[1], strict=True))
+    assert sharing["Offered a follow-up"] == "" and sharing["Of them, rating at follow-up"] == ""
+    assert sharing["Weak findings: marks at the check %"] == ""
+    assert sharing["People rating before and after"] == "16"
+
+
+def test_the_sentence_says_at_follow_up_whatever_the_setting_now(world, client, app):
+    """The follow-ups of the year were due 8 weeks after their pass; the check says 4
+    now. The sentence says neither: "at follow-up"."""
+    world.check.follow_up_weeks = 4
+    db.session.commit()
+    sign_in(client, world.partnership_lead)
+    line = _impact_of(_report(app, client), world.check.id)["sharing"]
+    assert line.sentence == SENTENCE
+    assert "week" not in line.sentence
+
+
+# ---------------------------------------------------------------------------------------
+# The page's navigation and links
+
+
+def test_impact_page_has_the_dashboards_navigation_back_link_and_drill_downs(world, client, app):
+    app.config["SMALL_NUMBER_THRESHOLD"] = 1
+    sign_in(client, world.partnership_lead)
+    url = f"/dashboards/checks/{world.check.id}/impact"
+    body = client.get(url).get_data(as_text=True)
+    assert '<nav aria-label="Dashboards"' in body
+    assert 'class="govuk-back-link">Back to learning landed' in body
+    c = world.agencies["C"].id
+    # Each shown cell links to the finding's drill-down, for its agency or the total.
+    assert "/dashboards/learning/small-bank/sharing?" in body and f"group={c}" in body
+    came = client.get(url + "?from=completion").get_data(as_text=True)
+    back = re.search(r'<a href="([^"]+)" class="govuk-back-link">Back to completion', came)
+    assert back and back.group(1).startswith("/dashboards/?")
+    completion = client.get("/dashboards/").get_data(as_text=True)
+    assert f"/dashboards/checks/{world.check.id}/impact?" in completion
+    assert "from=completion" in completion
+    # Wrong answers "very sure": the same figure as Learning landed's, of wrong answers.
+    assert "wrong answers given “very sure” at the check" in body
+    assert "Answers wrong" not in body
+    assert re.search(r"\d+ of \d+ wrong answers", body)
+
+
+def test_learning_intro_lists_only_the_grid_figure(world, client, app):
+    sign_in(client, world.partnership_lead)
+    body = client.get(f"/dashboards/learning?check={world.check.id}").get_data(as_text=True)
+    intro = body[body.index("Learning landed</h1>") : body.index("app-grid")]
+    assert "<li><strong>wrong answers" not in intro
+    assert "the <strong>marks gained</strong>" in intro

@@ -198,7 +198,7 @@ def first_question_of_type(kind: str) -> dict:
 
 def open_hs_check(page: Page) -> None:
     page.goto("/checks/")
-    page.get_by_role("link", name=HS_TITLE).click()
+    page.get_by_role("link", name=HS_TITLE, exact=True).click()
 
 
 #: Addresses found once and then gone to directly, to keep the suite quick: the first
@@ -648,7 +648,7 @@ SCENARIO_ENDED_PRACTITIONER = "mo.islam.32@demo.test"
 def open_scenario(page: Page) -> None:
     """The person's attempt at the conference scenario, at its current decision."""
     page.goto("/checks/")
-    page.get_by_role("link", name=SCENARIO_TITLE).click()
+    page.get_by_role("link", name=SCENARIO_TITLE, exact=True).click()
     page.get_by_role("button", name=re.compile("^(Start check|Continue your check)")).click()
     past_confidence(page)
     if "/stages/" in page.url:
@@ -709,7 +709,7 @@ def _(v: Visit) -> None:
 @state("author.version", "scenario", user=AUTHOR)
 def _(v: Visit) -> None:
     v.page.goto("/author/")
-    v.page.get_by_role("link", name=SCENARIO_TITLE).click()
+    v.page.get_by_role("link", name=SCENARIO_TITLE, exact=True).click()
     v.page.get_by_role("link", name="Version 1", exact=True).click()
 
 
@@ -845,7 +845,7 @@ def open_confidence_check(v: Visit) -> None:
     """Start or continue the confidence check: "Before you start" while nothing is rated."""
     ensure_confidence_check(v.server)
     v.page.goto("/checks/")
-    v.page.get_by_role("link", name=CONFIDENCE_TITLE).click()
+    v.page.get_by_role("link", name=CONFIDENCE_TITLE, exact=True).click()
     v.page.get_by_role("button", name=re.compile(r"^(Start check|Continue your check)$")).click()
 
 
@@ -856,7 +856,7 @@ def confidence_result(v: Visit) -> str:
     if key not in _found:
         ensure_confidence_check(v.server)
         v.page.goto("/checks/")
-        v.page.get_by_role("link", name=CONFIDENCE_TITLE).click()
+        v.page.get_by_role("link", name=CONFIDENCE_TITLE, exact=True).click()
         past = v.page.get_by_role("table").get_by_role("link")
         if past.count():
             past.first.click()
@@ -1003,13 +1003,13 @@ def _(v: Visit) -> None:
 @state("author.bank", "results", user=AUTHOR)
 def _(v: Visit) -> None:
     v.page.goto("/author/")
-    v.page.get_by_role("link", name=HS_TITLE).click()
+    v.page.get_by_role("link", name=HS_TITLE, exact=True).click()
 
 
 @state("author.version", "results", user=AUTHOR)
 def _(v: Visit) -> None:
     v.page.goto("/author/")
-    v.page.get_by_role("link", name=HS_TITLE).click()
+    v.page.get_by_role("link", name=HS_TITLE, exact=True).click()
     v.page.get_by_role("link", name="Version 1", exact=True).click()
 
 
@@ -1023,7 +1023,7 @@ def _(v: Visit) -> None:
 @state("author.version_statistics", "results", user=AUTHOR)
 def _(v: Visit) -> None:
     v.page.goto("/author/")
-    v.page.get_by_role("link", name=HS_TITLE).click()
+    v.page.get_by_role("link", name=HS_TITLE, exact=True).click()
     v.page.get_by_role("link", name="Version 1", exact=True).click()
     v.page.get_by_role("link", name="Question statistics for version 1").click()
 
@@ -1781,7 +1781,7 @@ def refused_start_of_pilot(v: Visit) -> None:
     admin = v.open_as(ADMIN)
     restore_pilot(admin)
     v.page.goto("/checks/")
-    v.page.get_by_role("link", name=PILOT_TITLE).click()
+    v.page.get_by_role("link", name=PILOT_TITLE, exact=True).click()
     retire_pilot(admin)
     submit(v.page, "Start check")
     expect(v.page.get_by_role("heading", level=1)).to_have_text("You cannot start this check")

@@ -118,14 +118,14 @@ def test_admin_restores_and_retires_a_check(new_context: NewContext) -> None:
     pilot_row = admin.get_by_role("row").filter(has_text=PILOT_TITLE)
     expect(pilot_row).to_contain_text("Retired")
     practitioner.goto("/checks/")
-    expect(practitioner.get_by_role("link", name=PILOT_TITLE)).to_have_count(0)
+    expect(practitioner.get_by_role("link", name=PILOT_TITLE, exact=True)).to_have_count(0)
 
     restore_pilot(admin)
     expect(admin.get_by_role("alert")).to_contain_text("0 people are required to take it")
     admin.goto("/admin/checks/")
     expect(pilot_row).to_contain_text("In use")
     practitioner.goto("/checks/")
-    practitioner.get_by_role("link", name=PILOT_TITLE).click()
+    practitioner.get_by_role("link", name=PILOT_TITLE, exact=True).click()
     expect(practitioner.get_by_role("button", name="Start check")).to_be_visible()
 
     # Retired again while the practitioner looks at it: starting is refused, and why.
@@ -138,6 +138,6 @@ def test_admin_restores_and_retires_a_check(new_context: NewContext) -> None:
     submit(practitioner, "Start check")
     expect(practitioner.get_by_role("heading", level=1)).to_have_text("You cannot start this check")
     practitioner.get_by_role("link", name="Go to your checks").click()
-    expect(practitioner.get_by_role("link", name=PILOT_TITLE)).to_have_count(0)
+    expect(practitioner.get_by_role("link", name=PILOT_TITLE, exact=True)).to_have_count(0)
     admin.goto("/admin/checks/")
     expect(pilot_row).to_contain_text("Retired")

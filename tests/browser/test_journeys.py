@@ -140,7 +140,7 @@ def test_practitioner_takes_the_hs_check(new_context: NewContext) -> None:
     page = new_context().new_page()
     sign_in(page, PRACTITIONER)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your checks")
-    page.get_by_role("link", name=HS_TITLE).click()
+    page.get_by_role("link", name=HS_TITLE, exact=True).click()
     page.get_by_role("button", name="Start check").click()
     # How confident are they before they start? One rating per finding, by mouse.
     expect(page.get_by_role("heading", level=1)).to_have_text("Before you start")
@@ -156,7 +156,7 @@ def test_errors_take_focus_to_the_error_summary(new_context: NewContext) -> None
     the field with the problem."""
     page = new_context(ERRORS_PRACTITIONER).new_page()
     page.goto("/checks/")
-    page.get_by_role("link", name=HS_TITLE).click()
+    page.get_by_role("link", name=HS_TITLE, exact=True).click()
     page.get_by_role("button", name="Start check").click()
     past_confidence(page)
     page.get_by_role("button", name="Continue").click()
@@ -267,7 +267,7 @@ def test_practitioner_takes_the_hs_check_with_the_keyboard_only(new_context: New
     page.keyboard.type(DEMO_PASSWORD)
     press_enter_to_open_page(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your checks")
-    tab_to(page, page.get_by_role("link", name=HS_TITLE))
+    tab_to(page, page.get_by_role("link", name=HS_TITLE, exact=True))
     press_enter_to_open_page(page)
     tab_to(page, page.get_by_role("button", name="Start check"))
     press_enter_to_open_page(page)
@@ -302,7 +302,7 @@ def test_practitioner_takes_the_hs_check_with_the_keyboard_only(new_context: New
 def test_practitioner_takes_the_hs_check_without_javascript(new_context: NewContext) -> None:
     page = new_context(java_script_enabled=False).new_page()
     sign_in(page, NO_JS_PRACTITIONER)
-    page.get_by_role("link", name=HS_TITLE).click()
+    page.get_by_role("link", name=HS_TITLE, exact=True).click()
     assert not page.locator("body.govuk-frontend-supported").count(), "JavaScript ran"
     page.get_by_role("button", name="Start check").click()
     past_confidence(page)
@@ -326,7 +326,7 @@ def test_practitioner_takes_the_hs_check_without_javascript(new_context: NewCont
 def test_author_changes_previews_and_publishes_a_question(new_context: NewContext) -> None:
     page = new_context(AUTHOR).new_page()
     page.goto("/author/")
-    page.get_by_role("link", name=HS_TITLE).click()
+    page.get_by_role("link", name=HS_TITLE, exact=True).click()
     page.get_by_role("button", name="Start a new draft").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(HS_TITLE)
 
@@ -349,7 +349,7 @@ def test_author_changes_previews_and_publishes_a_question(new_context: NewContex
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^Question 2 of"))
 
     page.goto("/author/")
-    page.get_by_role("link", name=HS_TITLE).click()
+    page.get_by_role("link", name=HS_TITLE, exact=True).click()
     page.get_by_role("link", name=re.compile("^Continue editing the draft")).click()
     page.get_by_label("What changed in this version?").fill(
         "Reworded the first question on referral."

@@ -70,7 +70,7 @@ def feedback_of(decision: str, alternative: str) -> str:
 
 def open_scenario(page: Page) -> None:
     page.goto("/checks/")
-    page.get_by_role("link", name=TITLE).click()
+    page.get_by_role("link", name=TITLE, exact=True).click()
     page.get_by_role("button", name=re.compile("^(Start check|Continue your check)")).click()
     past_confidence(page)
     if "/stages/" in page.url:

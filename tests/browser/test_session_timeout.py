@@ -72,7 +72,7 @@ def _first_question(page: Page, email: str) -> str:
     """Sign in, start (or continue) the HS check and stop at its first question page."""
     sign_in(page, email)
     page.goto("/checks/")
-    page.get_by_role("link", name=HS_TITLE).click()
+    page.get_by_role("link", name=HS_TITLE, exact=True).click()
     page.get_by_role("button", name=re.compile("^(Start check|Continue your check)$")).click()
     past_confidence(page)
     if "/stages/" in page.url:

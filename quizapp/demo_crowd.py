@@ -14,6 +14,7 @@ whom the browser tests sign in as, are untouched, and nobody signs in as the cro
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -49,50 +50,64 @@ class CrowdAgency:
 
 CROWD = (
     CrowdAgency(
-        "Children's Social Care", 190, 0.86,
+        "Children's Social Care", 160, 0.86,
         {"over-optimism-parenting": -0.22, "compliance-and-curiosity": -0.14},
         ("Front door", "Child protection"),
         (("Social worker", "Level 3"), ("Social worker", "Level 3"), ("Team manager", "Level 4")),
     ),
     CrowdAgency(
-        "Police", 180, 0.82,
+        "Police", 170, 0.82,
         {"poor-information-sharing": -0.2, "sympathy-and-unclear-plan": -0.16},
         ("Child abuse investigation team", "Public protection unit"),
         (("Police constable", "Tier 1"), ("Detective constable", "Tier 2")),
     ),
+    # Receptionists at Level 1, as among the named people: a level of one would hide
+    # itself and, to protect it, the agency's other figures.
     CrowdAgency(
-        "Integrated Care Board", 80, 0.87, {"conference-differences-unresolved": -0.18},
-        (), (("Designated nurse", "Level 3"), ("Named GP", "Level 3")),
+        "Integrated Care Board", 100, 0.87, {"conference-differences-unresolved": -0.18},
+        (), (("Designated nurse", "Level 3"), ("Receptionist", "Level 1")),
     ),
     CrowdAgency(
-        "NHS Hospital Trust", 220, 0.84,
+        "NHS Hospital Trust", 185, 0.84,
         {"assessment-protocols-not-followed": -0.2, "poor-information-sharing": -0.08},
         ("Maternity", "Paediatrics"),
-        (("Midwife", "Level 3"), ("Paediatric nurse", "Level 3"), ("Health visitor", "Level 3"),
-         ("Receptionist", "Level 1")),
+        (("Midwife", "Level 3"), ("Receptionist", "Level 1"), ("Health visitor", "Level 3"),
+         ("Paediatric nurse", "Level 3"), ("Receptionist", "Level 1")),
     ),
     CrowdAgency(
-        "GP practices", 120, 0.8,
+        "GP practices", 130, 0.8,
         {"timely-referral-strategy-meeting": -0.22, "over-optimism-parenting": -0.1},
-        (), (("GP", "Level 3"), ("Practice nurse", "Level 3"), ("Receptionist", "Level 1")),
+        (), (("GP", "Level 3"), ("Receptionist", "Level 1"), ("Practice nurse", "Level 3"),
+             ("Receptionist", "Level 1")),
     ),
     # Tiny on purpose: its one extra DSL leaves the school's figures hidden.
     CrowdAgency(
         "Oak Lane Primary School", 12, 0.8, {}, (),
         (("Designated safeguarding lead", "DSL"),) + (("Class teacher", "School staff"),) * 11,
     ),
+    # An academy of several sites, each with its DSLs: enough of them that each of their
+    # statuses counts enough people to show. Class teachers take the check unasked, as
+    # the named one did.
     CrowdAgency(
-        "Hill Top Academy", 48, 0.83, {"compliance-and-curiosity": -0.15}, (),
-        (("Designated safeguarding lead", "DSL"),) + (("Class teacher", "School staff"),) * 3,
+        "Hill Top Academy", 80, 0.83, {"compliance-and-curiosity": -0.15}, (),
+        (("Designated safeguarding lead", "DSL"), ("Designated safeguarding lead", "DSL"),
+         ("Class teacher", "School staff")),
+        voluntary=0.7,
     ),
     CrowdAgency(
-        "Probation Service", 70, 0.79, {"sympathy-and-unclear-plan": -0.12},
+        "Probation Service", 50, 0.79, {"sympathy-and-unclear-plan": -0.12},
         (), (("Probation officer", "Level 2"),), voluntary=0.5,
     ),
     # No check is required of housing: half of them take it anyway.
     CrowdAgency(
-        "Housing Service", 40, 0.78, {"compliance-and-curiosity": -0.1},
+        "Housing Service", 45, 0.84, {"compliance-and-curiosity": -0.1},
         (), (("Housing officer", "Level 2"), ("Tenancy officer", "Level 2")), voluntary=0.5,
+    ),
+    # Nor of the voluntary sector, whose named people took it: enough more do that their
+    # figures show.
+    CrowdAgency(
+        "Family Support Network", 45, 0.8, {"poor-information-sharing": -0.1},
+        (), (("Family support worker", "Level 2"),), voluntary=0.6,
     ),
 )  # fmt: skip
 
@@ -105,14 +120,30 @@ _LAST = ("Adebayo", "Barker", "Chowdhury", "Doyle", "Edwards", "Fernandes", "Gil
 
 
 #: Shares of the crowd who joined in the last weeks (their check is due, not overdue),
-#: and who last passed nearly three years ago (their pass expires soon).
-NEWCOMERS = 0.15
-REFRESHERS = 0.12
+#: and who last passed nearly as long ago as a pass lasts (it expires soon). Taken in
+#: turn within each agency and level (_story), so every level shows every status.
+NEWCOMERS = 0.2
+REFRESHERS = 0.2
+#: Share who have never started it (overdue, if it is required of them), beside those of
+#: the year who happen not to have.
+ABSENT = 0.1
 #: Days ago the newcomers joined, in three uploads.
 JOINED_DAYS = (12, 25, 38)
 #: The crowd's uploads before that, when the checks were assigned (four months ago): due
 #: two months later, so those who never passed are overdue.
 ASSIGNED_DAYS = 120
+
+
+def _story(place: int) -> str:
+    """The story of the `place`-th crowd person of one agency and level: newcomers and
+    refreshers spread evenly through every level (in their shares), not drawn at random,
+    so each level's statuses count enough people to show."""
+    slot = (place * 7) % 20  # 7 and 20 share no factor: every slot, evenly spread
+    for story, share in (("newcomer", NEWCOMERS), ("refresher", REFRESHERS), ("absent", ABSENT)):
+        if slot < share * 20:
+            return story
+        slot -= round(share * 20)
+    return "year"
 
 
 def _sizes(people: int) -> list[int]:
@@ -148,19 +179,16 @@ def load_crowd(check: Check, *, people: int, now: datetime) -> int:
     rng = random.Random(1000)
     rows: list[Person] = []
     stories: list[tuple[CrowdAgency, str, int]] = []
+    places: Counter[tuple[int, str]] = Counter()
     number = 0
     for (spec, agency), size in zip(plan, _sizes(people), strict=True):
         for index in range(size):
-            draw = rng.random()
-            story = (
-                "newcomer" if draw < NEWCOMERS
-                else "refresher" if draw < NEWCOMERS + REFRESHERS
-                else "year"
-            )  # fmt: skip
+            job_role, level = spec.roles[index % len(spec.roles)]
+            story = _story(places[(agency.id, level)])
+            places[(agency.id, level)] += 1
             joined_days = rng.choice(JOINED_DAYS) if story == "newcomer" else 1200
             first = _FIRST[number % len(_FIRST)]
             last = _LAST[(number // len(_FIRST) + number) % len(_LAST)]
-            job_role, level = spec.roles[index % len(spec.roles)]
             team = teams[(agency.id, spec.teams[index % len(spec.teams)])] if spec.teams else None
             slug = f"{first}.{last}".lower().replace("'", "")
             rows.append(
@@ -188,23 +216,32 @@ def load_crowd(check: Check, *, people: int, now: datetime) -> int:
             [user for user in crowd if since[user.id] == days], now=now - timedelta(days=days)
         )
     db.session.flush()
-    required = set(
-        db.session.scalars(
-            sa.select(Requirement.user_id).where(
+    # Who must take the check, and how often (their completions expire as the app's do).
+    refresh_of = {
+        user_id: months
+        for user_id, months in db.session.execute(
+            sa.select(Requirement.user_id, Requirement.refresh_months).where(
                 Requirement.check_id == check.id, Requirement.user_id.in_(list(ids))
             )
         )
-    )
-    attempts = AttemptWriter(writer, version.id, rng, pass_mark=check.pass_mark)
+    }
+    attempts = AttemptWriter(
+        writer, version.id, rng, pass_mark=check.pass_mark,
+        refresh_months=check.refresh_months, refresh_of=refresh_of,
+    )  # fmt: skip
     for user_id, (spec, story, joined_days) in zip(ids, stories, strict=True):
         if story == "newcomer":
             days = rng.randint(1, joined_days) if rng.random() < 0.3 else None
+        elif story == "absent":
+            days = None
         elif story == "refresher":
-            days = rng.randint(1066, 1090)
+            # passed a little less long ago than their pass lasts: it expires soon
+            months = refresh_of.get(user_id, check.refresh_months)
+            days = months * 365 // 12 - rng.randint(5, 29)
         else:  # most within the reporting year, which the dashboards show first
             days = int(rng.triangular(14, 365, 60))
         take_check(attempts, rng, user_id=user_id, check_id=check.id, spec=spec,
-                   required=user_id in required, days_ago=days, now=now)  # fmt: skip
+                   required=user_id in refresh_of, days_ago=days, now=now)  # fmt: skip
     attempts.finish()
     return len(ids)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 
 import pytest
 import sqlalchemy as sa
@@ -142,6 +143,45 @@ def test_partnership_lead_sees_the_learning_grid(full_demo, app, client):
     police_rows = [r for g in bank.findings for r in g.groups if r.label == "Police"]
     assert police_rows and not any(r.marks.hidden for r in police_rows)
     assert len(context["page"].weakest) == 5
+
+
+def test_full_demo_completion_shows_every_agency_but_the_tiny_school(full_demo, app, client):
+    """Issue 18: the crowd fills the named people's groups, so every level of every
+    agency asked to take the check holds enough people to show, and the completion page
+    hides little beyond the tiny school (Oak Lane) and the one school beside it in its
+    sector (whose figures would give Oak Lane's away)."""
+    check_id = db.session.scalar(sa.select(sa.func.min(Requirement.check_id)))
+    sizes = Counter(
+        (agency_id, level)
+        for agency_id, level in db.session.execute(
+            sa.select(User.agency_id, User.level)
+            .join(Requirement, Requirement.user_id == User.id)
+            .where(Requirement.check_id == check_id)
+        )
+    )
+    names = {agency.id: name for name, agency in full_demo.items()}
+    small = {(names[a], level) for (a, level), n in sizes.items() if n < THRESHOLD}
+    assert small == {("Oak Lane Primary School", "DSL")}
+
+    sign_in(client, "lead@demo.test")
+    (section,) = page_context(app, client, "/dashboards/")["page"].checks
+    schools = {"Oak Lane Primary School", "Hill Top Academy"}
+    statuses = ("complete", "expiring", "due", "overdue")
+    hidden = {
+        (row.label, name)
+        for row in section.groups
+        for name in ("required", "held", *statuses)
+        if getattr(row, name).hidden
+    }
+    assert {("Oak Lane Primary School", name) for name in ("required", "held")} <= hidden
+    # Every other agency's people required and completion show...
+    assert not {(label, name) for label, name in hidden if name in ("required", "held")} - {
+        (school, name) for school in schools for name in ("required", "held")
+    }
+    # ...and at most a few of their statuses are hidden (to protect the schools').
+    others = [(label, name) for label, name in hidden if label not in schools]
+    assert len(others) <= 12, others
+    assert len(others) < len(section.groups) * len(statuses) // 3
 
 
 def test_police_lead_sees_only_police_and_the_names_of_overdue_police_staff(demo, app, client):

@@ -76,7 +76,9 @@ def _assert_attempts_are_a_plausible_year(check) -> None:
     passed = sum(a.passed for a in attempts)
     assert 0.4 * len(attempts) < passed < 0.85 * len(attempts)
     recent = [a for a in attempts if a.submitted_at > now - timedelta(days=366)]
-    assert len(recent) > 900
+    # Half the crowd has its year of attempts; the rest are newcomers, refreshers and
+    # people who never started (demo_crowd.NEWCOMERS, REFRESHERS, ABSENT).
+    assert len(recent) > 600
     required = set(db.session.scalars(sa.select(Requirement.user_id)))
     attempted = {a.user_id for a in attempts}
     assert len(required - attempted) > 50  # not started: due or overdue

@@ -547,3 +547,31 @@ def test_every_follow_up_form_needs_the_pages_token(csrf_app):
     row = db.session.scalars(sa.select(FollowUp)).one()
     assert row.responses == [] and row.used_in_practice is None and row.submitted_at is None
     assert count(ConfidenceRating) == 0
+
+
+def test_a_follow_up_row_that_fails_does_not_undo_the_batchs_claims(app, mailbox, monkeypatch):
+    """open_follow_up raising for one invitation (after its email went) keeps every claim
+    of the batch: no email goes twice on the next run, and the others get their rows."""
+    check = pooled_check()
+    people = [create_user() for _ in range(3)]
+    attempts = [pass_check(p, check, at=T0, wrong=("referral",)) for p in people]
+    real = fu.open_follow_up
+
+    def broken(due, **kwargs):
+        if due.attempt_id == attempts[1].id:
+            db.session.add(FollowUp(attempt_id=due.attempt_id))  # a flush error, mid-way
+            db.session.flush()
+        return real(due, **kwargs)
+
+    monkeypatch.setattr(fu, "open_follow_up", broken)
+    now = T0 + timedelta(weeks=8)
+    result = run(app, now)
+    assert result.exit_code == 0, result.output
+    assert len(mailbox.messages) == 3
+    db.session.expire_all()
+    assert count(ReminderSend) == 3
+    made = db.session.scalars(sa.select(FollowUp.attempt_id).order_by(FollowUp.attempt_id))
+    assert list(made) == [attempts[0].id, attempts[2].id]
+    mailbox.messages.clear()
+    assert run(app, now + timedelta(days=1)).exit_code == 0
+    assert mailbox.messages == []

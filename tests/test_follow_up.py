@@ -29,6 +29,7 @@ from quizapp.models import (
 from quizapp.models.guards import ImmutableRecordError
 from quizapp.take import operations
 from quizapp.take.layout import seeded_arrangement
+from quizapp.web import LONDON
 
 from .factories import answer_form, check_for, create_agency, create_user, import_bank_text
 from .factories import small_bank as small_bank_text
@@ -150,6 +151,8 @@ def test_a_pass_then_eight_weeks_then_exactly_one_invitation(app, mailbox):
     assert message["X-Envelope-To"] == user.email and message["Subject"] == SUBJECT
     body = message.get_content()
     assert "optional" in body and "under five minutes" in body
+    # 16 weeks after the pass: 27 April 2026, 9am in UK summer time.
+    assert "open until 27 April 2026 at 9:00am" in body
     assert LINK.findall(body) == [f"/follow-ups/{attempt.id}"]
     sends = db.session.execute(
         sa.select(
@@ -575,3 +578,31 @@ def test_a_follow_up_row_that_fails_does_not_undo_the_batchs_claims(app, mailbox
     mailbox.messages.clear()
     assert run(app, now + timedelta(days=1)).exit_code == 0
     assert mailbox.messages == []
+
+
+@pytest.mark.parametrize("weeks", [4, 12, None])
+def test_changing_the_weeks_leaves_a_started_follow_up_where_it_was(app, client, auth, weeks):
+    """Once its row exists, a follow-up keeps its own due date and closes 8 weeks after
+    it (or when the pass expires), whatever the check's setting becomes."""
+    check = pooled_check()
+    user = create_user()
+    passed = utcnow() - timedelta(weeks=13)
+    attempt = pass_check(user, check, at=passed, wrong=("referral",))
+    invited = passed + timedelta(weeks=8, minutes=1)
+    (due,) = fu.due_follow_ups(invited)
+    fu.open_follow_up(due, now=invited, invited=True)
+    db.session.commit()
+    check.follow_up_weeks = weeks
+    db.session.commit()
+    (item,) = fu.due_follow_ups(utcnow())
+    assert item.attempt_id == attempt.id
+    assert item.due_at == passed + timedelta(weeks=8)
+    assert item.closes_at == passed + timedelta(weeks=16)
+    assert fu.due_follow_ups(passed + timedelta(weeks=16)) == []
+    auth.sign_in(user.email)
+    assert client.get(f"/follow-ups/{attempt.id}/questions/1").status_code == 200
+    page = client.get("/checks/").get_data(as_text=True)
+    assert f"/follow-ups/{attempt.id}" in page
+    # The exact moment it closes, in UK time (a date alone would be out by up to a day).
+    closes = (passed + timedelta(weeks=16)).astimezone(LONDON)
+    assert f"open until {closes:%-d %B %Y} at {closes:%-I:%M}{closes:%p}".lower() in page.lower()

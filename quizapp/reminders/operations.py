@@ -46,7 +46,7 @@ from ..models import (
     UserRole,
     team_managers,
 )
-from ..web import format_date
+from ..web import format_date, format_datetime
 from ..workforce.tally import requirements_joined
 from .rules import DUE_SOON, EXPIRING, Kind, Reminder, day, iso_week, reminder_for
 
@@ -345,7 +345,7 @@ def _follow_up_message(item: DueFollowUp, cache: follow_up.Cache) -> Message:
             "follow_up_invitation",
             name=item.name,
             check=item.check_title,
-            closes=format_date(item.closes_at),
+            closes=format_datetime(item.closes_at),
             link=url_for("follow_up.start", attempt_id=item.attempt_id, _external=True),
         )
         return SUBJECTS[Kind.FOLLOW_UP], text

@@ -606,3 +606,95 @@ def test_changing_the_weeks_leaves_a_started_follow_up_where_it_was(app, client,
     # The exact moment it closes, in UK time (a date alone would be out by up to a day).
     closes = (passed + timedelta(weeks=16)).astimezone(LONDON)
     assert f"open until {closes:%-d %B %Y} at {closes:%-I:%M}{closes:%p}".lower() in page.lower()
+
+
+def _submitted_with_example():
+    """A submitted follow-up with a practice example and follow-up ratings."""
+    from quizapp.impact import confidence
+
+    _check, user, attempt = _due_now()
+    (due,) = fu.due_follow_ups(utcnow(), user_id=user.id)
+    row = fu.open_follow_up(due, now=utcnow())
+    (question,) = fu.questions_of(row)
+    fu.save_answer(row, question, True, 3, now=utcnow())
+    confidence.save_ratings(attempt.id, "follow-up", {"referral": 4}, now=utcnow())
+    fu.save_practice(row, "yes", EXAMPLE)
+    assert fu.submit(row, now=utcnow()) is True
+    db.session.commit()
+    return user, attempt, row
+
+
+def test_only_clearing_the_example_gets_past_the_guard(app):
+    _user, _attempt, row = _submitted_with_example()
+    row.practice_example = "Something else"
+    with pytest.raises(ImmutableRecordError):
+        db.session.flush()
+    db.session.rollback()
+    row.practice_example = None
+    row.used_in_practice = "not-yet"
+    with pytest.raises(ImmutableRecordError):
+        db.session.flush()
+    db.session.rollback()
+    row.practice_example = None
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(FollowUp, row.id).practice_example is None
+    assert db.session.get(FollowUp, row.id).used_in_practice == "yes"
+
+
+def test_a_submitted_follow_ups_ratings_never_change(app):
+    _user, attempt, _row = _submitted_with_example()
+    rating = db.session.scalars(
+        sa.select(ConfidenceRating).where(ConfidenceRating.moment == "follow-up")
+    ).one()
+    rating.rating = 1
+    with pytest.raises(ImmutableRecordError):
+        db.session.flush()
+    db.session.rollback()
+    db.session.add(
+        ConfidenceRating(attempt_id=attempt.id, finding_key="sharing", moment="follow-up")
+    )
+    with pytest.raises(ImmutableRecordError):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(db.session.get(ConfidenceRating, rating.id))
+    with pytest.raises(ImmutableRecordError):
+        db.session.flush()
+    db.session.rollback()
+    # The attempt's own "after" ratings are not the follow-up's.
+    db.session.add(ConfidenceRating(attempt_id=attempt.id, finding_key="sharing", moment="after"))
+    db.session.commit()
+
+
+def test_anonymising_clears_the_example_and_keeps_the_figures(app):
+    from quizapp import privacy
+
+    user, _attempt, row = _submitted_with_example()
+    figures = (row.used_in_practice, row.score, row.max_score, row.submitted_at)
+    privacy.anonymise(user, now=utcnow())
+    db.session.commit()
+    db.session.expire_all()
+    kept = db.session.get(FollowUp, row.id)
+    assert kept.practice_example is None
+    assert (kept.used_in_practice, kept.score, kept.max_score, kept.submitted_at) == figures
+
+
+def test_the_data_download_has_the_persons_ratings_and_reaction(app, client, auth):
+    from quizapp.impact import confidence
+    from quizapp.models import Reaction
+
+    user, attempt, _row = _submitted_with_example()
+    confidence.save_ratings(attempt.id, "before", {"referral": 2, "sharing": None}, now=T0)
+    db.session.add(Reaction(attempt_id=attempt.id, relevant=5, clear=4, will_change=None))
+    db.session.commit()
+    auth.sign_in(user.email)
+    data = json.loads(client.get("/account/your-data.json").get_data())
+    (item,) = [a for a in data["attempts"] if a["id"] == attempt.id]
+    ratings = sorted((r["moment"], r["finding"], r["rating"]) for r in item["confidence"])
+    assert ratings == [
+        ("before", "referral", 2),
+        ("before", "sharing", None),
+        ("follow-up", "referral", 4),
+    ]
+    reaction = item["reaction"]
+    assert (reaction["relevant"], reaction["clear"], reaction["will_change"]) == (5, 4, None)

@@ -698,3 +698,45 @@ def test_the_data_download_has_the_persons_ratings_and_reaction(app, client, aut
     ]
     reaction = item["reaction"]
     assert (reaction["relevant"], reaction["clear"], reaction["will_change"]) == (5, 4, None)
+
+
+def test_two_posts_of_the_same_question_at_once_redirect_not_fail(app, client, auth, monkeypatch):
+    """The second of two simultaneous answers finds no row when it looks and hits the
+    unique constraint when it inserts: it is rolled back and sent back to the page."""
+    _check, user, attempt = _due_now()
+    auth.sign_in(user.email)
+    client.get(f"/follow-ups/{attempt.id}")
+    page = f"/follow-ups/{attempt.id}/questions/1"
+    assert client.post(page, data={"answer": "true", "certainty": "1"}).status_code == 302
+    monkeypatch.setattr(fu, "responses_of", lambda _follow_up: {})  # as the racing request saw
+    response = client.post(page, data={"answer": "false", "certainty": "2"})
+    assert response.status_code == 302 and response.location.endswith(page)
+    (saved,) = db.session.scalars(sa.select(FollowUpResponse)).all()
+    assert (saved.answer, saved.certainty) == (True, 1)
+
+
+@pytest.mark.parametrize("race", ["already-submitted", "guard"])
+def test_a_page_sent_after_the_follow_up_was_submitted_goes_to_the_marks(
+    app, client, auth, monkeypatch, race
+):
+    _check, user, attempt = _due_now()
+    auth.sign_in(user.email)
+    client.get(f"/follow-ups/{attempt.id}")
+    real = fu.save_practice
+
+    def submitted_meanwhile(follow_up, used, example):
+        with db.engine.begin() as other:  # another request, submitting it first
+            other.execute(
+                sa.update(FollowUp)
+                .where(FollowUp.id == follow_up.id)
+                .values(submitted_at=utcnow(), score=0, max_score=0, used_in_practice="yes")
+            )
+        if race == "already-submitted":
+            raise fu.AlreadySubmitted
+        real(follow_up, used, example)  # the stale object lets it try: the guard refuses
+
+    monkeypatch.setattr(fu, "save_practice", submitted_meanwhile)
+    response = client.post(f"/follow-ups/{attempt.id}/practice", data={"used": "not-yet"})
+    assert response.status_code == 302
+    assert response.location.endswith(f"/follow-ups/{attempt.id}/done")
+    assert _row(attempt).used_in_practice == "yes"  # the other request's, not this one's

@@ -79,9 +79,7 @@ def _own_follow_up(attempt_id: int) -> FollowUp | None:
 
 def _journey(follow_up: FollowUp) -> Journey:
     attempt = follow_up.attempt
-    findings = (
-        confidence.rateable_findings(follow_up.bank_version) if attempt.check.ask_confidence else []
-    )
+    findings = confidence.asked_findings(attempt.check, follow_up.bank_version)
     return Journey(follow_up, attempt, operations.questions_of(follow_up), findings)
 
 

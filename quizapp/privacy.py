@@ -5,7 +5,9 @@ and that people can see their own data (docs/operations.md). Anonymising removes
 identifies a person (name, email, the ability to sign in) and keeps the figures: their
 attempts, scores and completions stay, attached to a placeholder, so every statutory
 report counts them as before. Submitted attempts and their responses never change (the
-database refuses it), so anonymising touches people, invitations and audit entries only.
+database refuses it), so anonymising touches people, invitations and audit entries, and
+clears the free-text practice examples of their follow-ups (which may name children: the
+one change the guard lets through on a submitted follow-up, quizapp/models/guards.py).
 
 Operations flush; the caller commits.
 """
@@ -25,11 +27,13 @@ from .models import (
     Certificate,
     Check,
     Completion,
+    ConfidenceRating,
     FollowUp,
     FollowUpResponse,
     Invitation,
     KeptAnswer,
     Question,
+    Reaction,
     Response,
     ScenarioChoice,
     User,
@@ -39,8 +43,9 @@ from .models.user import new_session_token
 #: Placeholder emails use a reserved domain (RFC 2606) that can never receive mail.
 ANONYMISED_DOMAIN = "anonymised.invalid"
 ANONYMISED_NAME = "Anonymised person"
-#: Changes when the shape of the download changes.
-EXPORT_FORMAT = 2
+#: Changes when the shape of the download changes (3: each attempt's confidence ratings
+#: and reaction).
+EXPORT_FORMAT = 3
 
 
 class AnonymiseRefused(Exception):
@@ -62,9 +67,9 @@ def _iso(value: datetime | None) -> str | None:
 
 def export_person(user: User, *, now: datetime) -> dict[str, Any]:
     """Everything the service holds about `user` that is theirs: profile, roles, every
-    attempt with its answers and marks, reflections (theirs alone), answers kept after an
-    idle sign-out and not saved yet, completions, and follow-ups (with their private
-    practice example)."""
+    attempt with its answers and marks, confidence ratings and reaction, reflections
+    (theirs alone), answers kept after an idle sign-out and not saved yet, completions,
+    and follow-ups (with their private practice example)."""
     attempts = db.session.scalars(
         sa.select(Attempt)
         .where(Attempt.user_id == user.id)
@@ -106,6 +111,32 @@ def export_person(user: User, *, now: datetime) -> dict[str, Any]:
                     "saved_at": _iso(response.saved_at),
                 }
             )
+    # Confidence before and after each attempt, and in a follow-up to it (quizapp/impact).
+    ratings: dict[int, list[dict[str, Any]]] = {}
+    for rating in db.session.scalars(
+        sa.select(ConfidenceRating)
+        .where(ConfidenceRating.attempt_id.in_([a.id for a in attempts]))
+        .order_by(ConfidenceRating.attempt_id, ConfidenceRating.id)
+    ):
+        ratings.setdefault(rating.attempt_id, []).append(
+            {
+                "finding": rating.finding_key,
+                "moment": rating.moment,
+                "rating": rating.rating,
+                "rated_at": _iso(rating.rated_at),
+            }
+        )
+    reactions = {
+        reaction.attempt_id: {
+            "relevant": reaction.relevant,
+            "clear": reaction.clear,
+            "will_change": reaction.will_change,
+            "given_at": _iso(reaction.given_at),
+        }
+        for reaction in db.session.scalars(
+            sa.select(Reaction).where(Reaction.attempt_id.in_([a.id for a in attempts]))
+        )
+    }
     completions = db.session.scalars(
         sa.select(Completion).where(Completion.user_id == user.id).order_by(Completion.id)
     ).all()
@@ -190,6 +221,8 @@ def export_person(user: User, *, now: datetime) -> dict[str, Any]:
                 "certainty_based_percent": attempt.cbm_percent,
                 "answers": answers.get(attempt.id, []),
                 "scenario_choices": choices.get(attempt.id, []),
+                "confidence": ratings.get(attempt.id, []),
+                "reaction": reactions.get(attempt.id),
             }
             for attempt in attempts
         ],
@@ -271,6 +304,13 @@ def anonymise(user: User, *, now: datetime, by: User | None = None) -> None:
         sa.select(AuditEvent).where(AuditEvent.target.contains(old_email))
     ):
         event.target = event.target.replace(old_email, user.email)
+    # A follow-up's example is the person's own words and may name a child: not kept.
+    for follow_up in db.session.scalars(
+        sa.select(FollowUp).where(
+            FollowUp.user_id == user.id, FollowUp.practice_example.is_not(None)
+        )
+    ):
+        follow_up.practice_example = None
     db.session.flush()
     record("person.anonymise", f"user:{user.id}", user=by, details={"at": _iso(now)})
 

@@ -29,6 +29,7 @@ from quizapp.models import (
 from quizapp.models.guards import ImmutableRecordError
 from quizapp.take import operations
 from quizapp.take.layout import seeded_arrangement
+from quizapp.web import LONDON
 
 from .factories import answer_form, check_for, create_agency, create_user, import_bank_text
 from .factories import small_bank as small_bank_text
@@ -150,6 +151,8 @@ def test_a_pass_then_eight_weeks_then_exactly_one_invitation(app, mailbox):
     assert message["X-Envelope-To"] == user.email and message["Subject"] == SUBJECT
     body = message.get_content()
     assert "optional" in body and "under five minutes" in body
+    # 16 weeks after the pass: 27 April 2026, 9am in UK summer time.
+    assert "open until 27 April 2026 at 9:00am" in body
     assert LINK.findall(body) == [f"/follow-ups/{attempt.id}"]
     sends = db.session.execute(
         sa.select(
@@ -547,3 +550,193 @@ def test_every_follow_up_form_needs_the_pages_token(csrf_app):
     row = db.session.scalars(sa.select(FollowUp)).one()
     assert row.responses == [] and row.used_in_practice is None and row.submitted_at is None
     assert count(ConfidenceRating) == 0
+
+
+def test_a_follow_up_row_that_fails_does_not_undo_the_batchs_claims(app, mailbox, monkeypatch):
+    """open_follow_up raising for one invitation (after its email went) keeps every claim
+    of the batch: no email goes twice on the next run, and the others get their rows."""
+    check = pooled_check()
+    people = [create_user() for _ in range(3)]
+    attempts = [pass_check(p, check, at=T0, wrong=("referral",)) for p in people]
+    real = fu.open_follow_up
+
+    def broken(due, **kwargs):
+        if due.attempt_id == attempts[1].id:
+            db.session.add(FollowUp(attempt_id=due.attempt_id))  # a flush error, mid-way
+            db.session.flush()
+        return real(due, **kwargs)
+
+    monkeypatch.setattr(fu, "open_follow_up", broken)
+    now = T0 + timedelta(weeks=8)
+    result = run(app, now)
+    assert result.exit_code == 0, result.output
+    assert len(mailbox.messages) == 3
+    db.session.expire_all()
+    assert count(ReminderSend) == 3
+    made = db.session.scalars(sa.select(FollowUp.attempt_id).order_by(FollowUp.attempt_id))
+    assert list(made) == [attempts[0].id, attempts[2].id]
+    mailbox.messages.clear()
+    assert run(app, now + timedelta(days=1)).exit_code == 0
+    assert mailbox.messages == []
+
+
+@pytest.mark.parametrize("weeks", [4, 12, None])
+def test_changing_the_weeks_leaves_a_started_follow_up_where_it_was(app, client, auth, weeks):
+    """Once its row exists, a follow-up keeps its own due date and closes 8 weeks after
+    it (or when the pass expires), whatever the check's setting becomes."""
+    check = pooled_check()
+    user = create_user()
+    passed = utcnow() - timedelta(weeks=13)
+    attempt = pass_check(user, check, at=passed, wrong=("referral",))
+    invited = passed + timedelta(weeks=8, minutes=1)
+    (due,) = fu.due_follow_ups(invited)
+    fu.open_follow_up(due, now=invited, invited=True)
+    db.session.commit()
+    check.follow_up_weeks = weeks
+    db.session.commit()
+    (item,) = fu.due_follow_ups(utcnow())
+    assert item.attempt_id == attempt.id
+    assert item.due_at == passed + timedelta(weeks=8)
+    assert item.closes_at == passed + timedelta(weeks=16)
+    assert fu.due_follow_ups(passed + timedelta(weeks=16)) == []
+    auth.sign_in(user.email)
+    assert client.get(f"/follow-ups/{attempt.id}/questions/1").status_code == 200
+    page = client.get("/checks/").get_data(as_text=True)
+    assert f"/follow-ups/{attempt.id}" in page
+    # The exact moment it closes, in UK time (a date alone would be out by up to a day).
+    closes = (passed + timedelta(weeks=16)).astimezone(LONDON)
+    assert f"open until {closes:%-d %B %Y} at {closes:%-I:%M}{closes:%p}".lower() in page.lower()
+
+
+def _submitted_with_example():
+    """A submitted follow-up with a practice example and follow-up ratings."""
+    from quizapp.impact import confidence
+
+    _check, user, attempt = _due_now()
+    (due,) = fu.due_follow_ups(utcnow(), user_id=user.id)
+    row = fu.open_follow_up(due, now=utcnow())
+    (question,) = fu.questions_of(row)
+    fu.save_answer(row, question, True, 3, now=utcnow())
+    confidence.save_ratings(attempt.id, "follow-up", {"referral": 4}, now=utcnow())
+    fu.save_practice(row, "yes", EXAMPLE)
+    assert fu.submit(row, now=utcnow()) is True
+    db.session.commit()
+    return user, attempt, row
+
+
+def test_only_clearing_the_example_gets_past_the_guard(app):
+    _user, _attempt, row = _submitted_with_example()
+    row.practice_example = "Something else"
+    with pytest.raises(ImmutableRecordError):
+        db.session.flush()
+    db.session.rollback()
+    row.practice_example = None
+    row.used_in_practice = "not-yet"
+    with pytest.raises(ImmutableRecordError):
+        db.session.flush()
+    db.session.rollback()
+    row.practice_example = None
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(FollowUp, row.id).practice_example is None
+    assert db.session.get(FollowUp, row.id).used_in_practice == "yes"
+
+
+def test_a_submitted_follow_ups_ratings_never_change(app):
+    _user, attempt, _row = _submitted_with_example()
+    rating = db.session.scalars(
+        sa.select(ConfidenceRating).where(ConfidenceRating.moment == "follow-up")
+    ).one()
+    rating.rating = 1
+    with pytest.raises(ImmutableRecordError):
+        db.session.flush()
+    db.session.rollback()
+    db.session.add(
+        ConfidenceRating(attempt_id=attempt.id, finding_key="sharing", moment="follow-up")
+    )
+    with pytest.raises(ImmutableRecordError):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(db.session.get(ConfidenceRating, rating.id))
+    with pytest.raises(ImmutableRecordError):
+        db.session.flush()
+    db.session.rollback()
+    # The attempt's own "after" ratings are not the follow-up's.
+    db.session.add(ConfidenceRating(attempt_id=attempt.id, finding_key="sharing", moment="after"))
+    db.session.commit()
+
+
+def test_anonymising_clears_the_example_and_keeps_the_figures(app):
+    from quizapp import privacy
+
+    user, _attempt, row = _submitted_with_example()
+    figures = (row.used_in_practice, row.score, row.max_score, row.submitted_at)
+    privacy.anonymise(user, now=utcnow())
+    db.session.commit()
+    db.session.expire_all()
+    kept = db.session.get(FollowUp, row.id)
+    assert kept.practice_example is None
+    assert (kept.used_in_practice, kept.score, kept.max_score, kept.submitted_at) == figures
+
+
+def test_the_data_download_has_the_persons_ratings_and_reaction(app, client, auth):
+    from quizapp.impact import confidence
+    from quizapp.models import Reaction
+
+    user, attempt, _row = _submitted_with_example()
+    confidence.save_ratings(attempt.id, "before", {"referral": 2, "sharing": None}, now=T0)
+    db.session.add(Reaction(attempt_id=attempt.id, relevant=5, clear=4, will_change=None))
+    db.session.commit()
+    auth.sign_in(user.email)
+    data = json.loads(client.get("/account/your-data.json").get_data())
+    (item,) = [a for a in data["attempts"] if a["id"] == attempt.id]
+    ratings = sorted((r["moment"], r["finding"], r["rating"]) for r in item["confidence"])
+    assert ratings == [
+        ("before", "referral", 2),
+        ("before", "sharing", None),
+        ("follow-up", "referral", 4),
+    ]
+    reaction = item["reaction"]
+    assert (reaction["relevant"], reaction["clear"], reaction["will_change"]) == (5, 4, None)
+
+
+def test_two_posts_of_the_same_question_at_once_redirect_not_fail(app, client, auth, monkeypatch):
+    """The second of two simultaneous answers finds no row when it looks and hits the
+    unique constraint when it inserts: it is rolled back and sent back to the page."""
+    _check, user, attempt = _due_now()
+    auth.sign_in(user.email)
+    client.get(f"/follow-ups/{attempt.id}")
+    page = f"/follow-ups/{attempt.id}/questions/1"
+    assert client.post(page, data={"answer": "true", "certainty": "1"}).status_code == 302
+    monkeypatch.setattr(fu, "responses_of", lambda _follow_up: {})  # as the racing request saw
+    response = client.post(page, data={"answer": "false", "certainty": "2"})
+    assert response.status_code == 302 and response.location.endswith(page)
+    (saved,) = db.session.scalars(sa.select(FollowUpResponse)).all()
+    assert (saved.answer, saved.certainty) == (True, 1)
+
+
+@pytest.mark.parametrize("race", ["already-submitted", "guard"])
+def test_a_page_sent_after_the_follow_up_was_submitted_goes_to_the_marks(
+    app, client, auth, monkeypatch, race
+):
+    _check, user, attempt = _due_now()
+    auth.sign_in(user.email)
+    client.get(f"/follow-ups/{attempt.id}")
+    real = fu.save_practice
+
+    def submitted_meanwhile(follow_up, used, example):
+        with db.engine.begin() as other:  # another request, submitting it first
+            other.execute(
+                sa.update(FollowUp)
+                .where(FollowUp.id == follow_up.id)
+                .values(submitted_at=utcnow(), score=0, max_score=0, used_in_practice="yes")
+            )
+        if race == "already-submitted":
+            raise fu.AlreadySubmitted
+        real(follow_up, used, example)  # the stale object lets it try: the guard refuses
+
+    monkeypatch.setattr(fu, "save_practice", submitted_meanwhile)
+    response = client.post(f"/follow-ups/{attempt.id}/practice", data={"used": "not-yet"})
+    assert response.status_code == 302
+    assert response.location.endswith(f"/follow-ups/{attempt.id}/done")
+    assert _row(attempt).used_in_practice == "yes"  # the other request's, not this one's

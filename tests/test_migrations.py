@@ -46,3 +46,41 @@ def test_upgrading_keeps_existing_accounts_able_to_sign_in(app):
             sa.text("SELECT email_confirmed_at FROM users WHERE email = 'old@example.org'")
         ).scalar()
     assert confirmed is not None
+
+
+def test_checks_that_existed_before_follow_ups_get_none_until_turned_on(app):
+    """0018 must not invite everyone who passed 8 to 16 weeks ago: checks that existed
+    get no follow-up (NULL); checks made afterwards still default to 8 weeks."""
+    import sqlalchemy as sa
+
+    downgrade(revision="0017")
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO banks (key, title, created_at, two_person)"
+                " VALUES ('old-bank', 'Old bank', '2025-01-01 00:00:00+00', false)"
+            )
+        )
+        bank_id = connection.execute(sa.text("SELECT id FROM banks")).scalar()
+        connection.execute(
+            sa.text(
+                "INSERT INTO checks (title, bank_id, pass_mark, certainty, after_fail,"
+                " scenario_back, refresh_months, cpd_minutes, participatory, created_at)"
+                " VALUES ('Old check', :bank, 80, true, 'feedback', false, 36, 20, false,"
+                " '2025-01-01 00:00:00+00')"
+            ),
+            {"bank": bank_id},
+        )
+    upgrade()
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO checks (title, bank_id, pass_mark, certainty, after_fail,"
+                " scenario_back, refresh_months, cpd_minutes, participatory, created_at)"
+                " VALUES ('New check', :bank, 80, true, 'feedback', false, 36, 20, false,"
+                " '2026-12-01 00:00:00+00')"
+            ),
+            {"bank": bank_id},
+        )
+        weeks = dict(connection.execute(sa.text("SELECT title, follow_up_weeks FROM checks")).all())
+    assert weeks == {"Old check": None, "New check": 8}

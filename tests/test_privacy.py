@@ -60,7 +60,7 @@ def test_a_practitioner_downloads_their_own_data(client, world):
     assert response.mimetype == "application/json"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
     data = json.loads(response.get_data())
-    assert data["format"] == 2
+    assert data["format"] == 3
     assert data["profile"]["email"] == "practitioner@a.example.org"
     assert data["profile"]["agency"] == "Agency A"
     assert data["profile"]["roles"] == ["practitioner"]

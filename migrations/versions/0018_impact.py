@@ -6,7 +6,10 @@ Create Date: 2026-11-30
 
 - findings.confidence: the finding as practice ("How confident are you ...?").
 - checks.ask_confidence, checks.ask_reaction (default true), checks.follow_up_weeks
-  (default 8; NULL: no follow-up).
+  (default 8; NULL: no follow-up). Checks that exist when this runs get NULL: with 8
+  they would invite, on the first reminders run, everyone who passed 8 to 16 weeks
+  before, with no "before" confidence to compare. Turn it on in the check's settings;
+  checks made afterwards default to 8.
 - confidence_ratings, reactions, follow_ups, follow_up_responses.
 - reminder_sends.kind may be 'follow-up' (the invitation).
 """
@@ -60,6 +63,8 @@ def upgrade() -> None:
             "checks", sa.Column("follow_up_weeks", sa.Integer(), nullable=True, server_default="8")
         )
         op.create_check_constraint(op.f("ck_checks_follow_up_weeks"), "checks", WEEKS_RANGE)
+    # Every check now existed before follow-ups: none until turned on (see above).
+    op.execute("UPDATE checks SET follow_up_weeks = NULL")
     _reminder_kinds(NEW_KINDS)
 
     op.create_table(

@@ -22,6 +22,11 @@ or a later pass of the check supersedes it (that pass's own follow-up then count
 weeks after it was due, whichever comes first. Only for active people who have not left,
 on checks not retired, and only until the follow-up is submitted. The latest pass is
 the completion's attempt, so "superseded" is "not the completion's attempt".
+
+Once a follow-up's row exists (invited, or opened by the person), its own `due_at`
+counts, not the check's current setting: changing the weeks, or switching follow-ups
+off, neither moves nor closes a follow-up already under way (switching off only stops
+new ones, and invitations for rows not yet invited).
 """
 
 from __future__ import annotations
@@ -246,6 +251,8 @@ class DueFollowUp:
     closes_at: datetime
     #: The row, if the invitation or the person has made it.
     follow_up_id: int | None
+    #: False when the check's follow-ups are now off (only a row already made is open).
+    switched_on: bool = True
 
 
 def due_follow_ups(
@@ -265,6 +272,7 @@ def due_follow_ups(
             Completion.passed_at,
             Completion.expires_at,
             FollowUp.id,
+            FollowUp.due_at,
         )
         .select_from(Completion)
         .join(Attempt, Attempt.id == Completion.attempt_id)
@@ -272,7 +280,7 @@ def due_follow_ups(
         .join(Check, Check.id == Completion.check_id)
         .outerjoin(FollowUp, FollowUp.attempt_id == Attempt.id)
         .where(
-            Check.follow_up_weeks.is_not(None),
+            sa.or_(Check.follow_up_weeks.is_not(None), FollowUp.id.is_not(None)),
             Check.retired_at.is_(None),
             User.active.is_(True),
             User.left_at.is_(None),
@@ -292,11 +300,16 @@ def due_follow_ups(
         query = query.where(Attempt.id == attempt_id)
     found = []
     for row in db.session.execute(query):
-        (a_id, u_id, name, email, c_id, title, weeks, passed_at, expires_at, f_id) = row
-        due = passed_at + timedelta(weeks=weeks)
+        (a_id, u_id, name, email, c_id, title, weeks, passed_at, expires_at, f_id, f_due) = row
+        # A row keeps the due date it was made with (see the module's docstring).
+        due = f_due if f_due is not None else passed_at + timedelta(weeks=weeks)
         closes = min(expires_at, due + OPEN_FOR)
         if due <= now < closes:
-            found.append(DueFollowUp(a_id, u_id, name, email, c_id, title, due, closes, f_id))
+            found.append(
+                DueFollowUp(
+                    a_id, u_id, name, email, c_id, title, due, closes, f_id, weeks is not None
+                )
+            )
     return found
 
 
@@ -313,7 +326,7 @@ def not_invited(now: datetime) -> list[DueFollowUp]:
             )
         )
     )
-    return [item for item in due if str(item.attempt_id) not in sent]
+    return [item for item in due if item.switched_on and str(item.attempt_id) not in sent]
 
 
 # --- Operations (flush, never commit) --------------------------------------------------

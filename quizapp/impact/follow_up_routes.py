@@ -4,16 +4,19 @@ check your answers, and the marks. Every page is the passing attempt's person's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..access import roles_required
 from ..extensions import db
 from ..models import Attempt, Finding, FollowUp, Question, Role, utcnow
+from ..models.guards import ImmutableRecordError
 from ..questions import AnswerError, get_type
 from ..questions.base import Arrangement
 from ..scoring import CERTAINTY_LABELS
@@ -76,9 +79,7 @@ def _own_follow_up(attempt_id: int) -> FollowUp | None:
 
 def _journey(follow_up: FollowUp) -> Journey:
     attempt = follow_up.attempt
-    findings = (
-        confidence.rateable_findings(follow_up.bank_version) if attempt.check.ask_confidence else []
-    )
+    findings = confidence.asked_findings(attempt.check, follow_up.bank_version)
     return Journey(follow_up, attempt, operations.questions_of(follow_up), findings)
 
 
@@ -95,6 +96,24 @@ def _open(attempt_id: int) -> Journey | WerkzeugResponse:
         follow_up = operations.open_follow_up(due[0], now=utcnow())
         db.session.commit()
     return _journey(follow_up)
+
+
+def _save(journey: Journey, save: Callable[[], object], then: str) -> WerkzeugResponse:
+    """Save and commit, then go on to `then`. A request racing another for the same
+    follow-up (the same answer saved twice at once, or the follow-up submitted meanwhile)
+    is rolled back and sent to the marks if it is now submitted, else back to this page,
+    which shows what was saved: never a 500."""
+    try:
+        save()
+        db.session.commit()
+    except (IntegrityError, ImmutableRecordError, operations.AlreadySubmitted):
+        db.session.rollback()
+        attempt_id = journey.attempt.id
+        follow_up = _own_follow_up(attempt_id)
+        if follow_up is not None and follow_up.is_submitted:
+            return redirect(url_for("follow_up.done", attempt_id=attempt_id))
+        return redirect(request.full_path if request.query_string else request.path)
+    return redirect(then)
 
 
 @bp.route("/<int:attempt_id>")
@@ -141,9 +160,13 @@ def question(attempt_id: int, number: int) -> str | WerkzeugResponse | tuple[str
             errors.append({"text": form.certainty.errors[0], "href": "#certainty"})
         if form_ok and answer_error is None:
             certainty = int(form.certainty.data) if "certainty" in form else None
-            operations.save_answer(journey.follow_up, question, answer, certainty, now=utcnow())
-            db.session.commit()
-            return redirect(journey.forward(step))
+            return _save(
+                journey,
+                lambda: operations.save_answer(
+                    journey.follow_up, question, answer, certainty, now=utcnow()
+                ),
+                journey.forward(step),
+            )
     saved = operations.responses_of(journey.follow_up).get(question.id)
     if request.method == "GET" and saved is not None and "certainty" in form and saved.certainty:
         form.certainty.data = str(saved.certainty)
@@ -189,9 +212,13 @@ def confidence_page(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]
                 abort(400)
             values = None
         if values is not None:
-            confidence.save_ratings(journey.attempt.id, "follow-up", values, now=utcnow())
-            db.session.commit()
-            return redirect(journey.forward("confidence"))
+            return _save(
+                journey,
+                lambda: confidence.save_ratings(
+                    journey.attempt.id, "follow-up", values, now=utcnow()
+                ),
+                journey.forward("confidence"),
+            )
     else:
         confidence.fill(form, findings, confidence.ratings_for(journey.attempt.id, "follow-up"))
     page = render_template(
@@ -215,9 +242,11 @@ def practice(attempt_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     follow_up = journey.follow_up
     form = PracticeForm()
     if form.validate_on_submit():
-        operations.save_practice(follow_up, form.used.data, form.example.data)
-        db.session.commit()
-        return redirect(journey.forward("practice"))
+        return _save(
+            journey,
+            lambda: operations.save_practice(follow_up, form.used.data, form.example.data),
+            journey.forward("practice"),
+        )
     if "csrf_token" in form.errors:
         abort(400)
     if request.method == "GET":

@@ -110,10 +110,12 @@ class FollowUp(db.Model):
     bank_version_id: Mapped[int] = mapped_column(
         sa.ForeignKey("bank_versions.id", ondelete="RESTRICT")
     )
-    #: When it became due: the pass plus the check's follow-up weeks.
+    #: When it became due: the pass plus the check's follow-up weeks at the time the row
+    #: was made; it keeps this date if the setting changes later.
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: When the invitation email was sent; None if the person came from "Your checks" first
-    #: or the email was not sent.
+    #: When the invitation email was sent; None until it is (a person who opened the
+    #: follow-up from "Your checks" first gets it set by the next reminders run), or if
+    #: the run could not make the row, or follow-ups were switched off before it went.
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Shuffles options the same way on every page view.

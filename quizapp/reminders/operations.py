@@ -12,11 +12,14 @@ claim.
 
 Follow-up invitations (quizapp/impact/follow_up.py) go the same way, once per passing
 attempt; when one is sent, its FollowUp row (and the draw of its questions) is made in
-the batch's transaction, beside the claim.
+the batch's transaction, beside the claim, inside a savepoint: if making it fails, the
+error is logged and only the row is lost (the person's first visit makes it), never the
+batch's claims, so no email goes twice.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -43,9 +46,11 @@ from ..models import (
     UserRole,
     team_managers,
 )
-from ..web import format_date
+from ..web import format_date, format_datetime
 from ..workforce.tally import requirements_joined
 from .rules import DUE_SOON, EXPIRING, Kind, Reminder, day, iso_week, reminder_for
+
+log = logging.getLogger(__name__)
 
 #: pg_try_advisory_lock's key for a run: "reminder" in ASCII, as a number.
 LOCK_KEY = 0x72656D696E646572
@@ -280,8 +285,8 @@ class Message:
     #: Renders (subject, text) when the email is about to go: a first run may have
     #: hundreds of thousands to send.
     compose: Callable[[], tuple[str, str]]
-    #: Called once the email has gone, in the batch's transaction (follow-ups: makes the
-    #: FollowUp row); None for most kinds.
+    #: Called once the email has gone, in a savepoint of the batch's transaction
+    #: (follow-ups: makes the FollowUp row); None for most kinds.
     after_send: Callable[[datetime], None] | None = None
 
     @property
@@ -340,7 +345,7 @@ def _follow_up_message(item: DueFollowUp, cache: follow_up.Cache) -> Message:
             "follow_up_invitation",
             name=item.name,
             check=item.check_title,
-            closes=format_date(item.closes_at),
+            closes=format_datetime(item.closes_at),
             link=url_for("follow_up.start", attempt_id=item.attempt_id, _external=True),
         )
         return SUBJECTS[Kind.FOLLOW_UP], text
@@ -454,8 +459,21 @@ def _send_batch(batch: Sequence[Message], mailer: Mailer, outcome: Outcome, now:
         else:
             outcome.sent[message.kind] += 1
             if message.after_send is not None:
-                message.after_send(now)
+                _after_send(message, now)
     if unsent:
         db.session.execute(sa.delete(ReminderSend).where(ReminderSend.id.in_(unsent)))
     db.session.commit()
     return not down
+
+
+def _after_send(message: Message, now: datetime) -> None:
+    """Run the message's after_send in a savepoint: its failure is logged and rolled back
+    alone, so the batch's claims still commit and its emails never go twice."""
+    assert message.after_send is not None
+    try:
+        with db.session.begin_nested():
+            message.after_send(now)
+    except Exception:
+        log.exception(
+            "After sending %s %s to user %s", message.kind.value, message.period, message.user_id
+        )

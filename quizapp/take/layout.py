@@ -39,7 +39,7 @@ def arrangement_for(attempt: Attempt, question: Question | QuestionInfo) -> Arra
     if attempt.layout == FIRST_LAYOUT:
         # As these attempts were shown: file order, and this seed for ordering items.
         return Arrangement(attempt.seed + question.id)
-    return Arrangement((attempt.seed << 32) | question.id, _key())
+    return seeded_arrangement(attempt.seed, question.id)
 
 
 def seeded_arrangement(seed: int, question_id: int) -> Arrangement:

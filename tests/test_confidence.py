@@ -3,6 +3,7 @@ what it shows again."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from flask import render_template_string
 from werkzeug.datastructures import MultiDict
@@ -41,13 +42,17 @@ def test_a_rating_or_skip_is_needed_for_each_finding(app):
     with app.test_request_context(method="POST"):
         form = confidence.confidence_form(findings, formdata=MultiDict(), meta={"csrf": False})
         assert not form.validate()
-        assert form["finding-1"].errors == [
-            "Select how confident you are to share information without consent, or skip it"
-        ]
+        missing = (
+            "Select how confident you are to share information without consent,"
+            " or choose “Skip this question”"
+        )
+        assert form["finding-1"].errors == [missing]
+        # Off the scale (a tampered form) gets the same words, not WTForms' own.
         form = confidence.confidence_form(
             findings, formdata=MultiDict({"finding-1": "6"}), meta={"csrf": False}
         )
         assert not form.validate()
+        assert form["finding-1"].errors == [missing]
 
 
 def test_ratings_are_recorded_replaced_and_shown_again(app):
@@ -82,3 +87,33 @@ def test_ratings_are_recorded_replaced_and_shown_again(app):
     assert html.count('type="radio"') == 6
     assert 'value="skip" checked' in html
     assert "sharing" not in html.replace("share information", "")
+
+
+@pytest.mark.parametrize(
+    ("required", "sent", "valid", "errors"),
+    [
+        (True, {}, False, ["Pick one"]),
+        (True, {"choice": "c"}, False, ["Pick one"]),
+        (True, {"choice": "b"}, True, []),
+        (False, {}, True, []),
+        (False, {"choice": "c"}, False, ["Pick one"]),
+    ],
+)
+def test_a_radio_field_refuses_missing_and_off_scale_values_in_its_own_words(
+    app, required, sent, valid, errors
+):
+    from flask_wtf import FlaskForm
+    from wtforms.fields.choices import SelectChoice
+
+    class Form(FlaskForm):
+        choice = confidence.radio_field(
+            "Which?",
+            [SelectChoice("a", "A"), SelectChoice("b", "B")],
+            message="Pick one",
+            required=required,
+        )
+
+    with app.test_request_context(method="POST"):
+        form = Form(formdata=MultiDict(sent), meta={"csrf": False})
+        assert form.validate() is valid
+        assert form.choice.errors == errors

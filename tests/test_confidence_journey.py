@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import g
 
 from quizapp.extensions import db
-from quizapp.models import Attempt, ConfidenceRating, Reaction
+from quizapp.models import Attempt, ConfidenceRating, Reaction, Role
 
 from .factories import DEFAULT_PASSWORD, check_for, create_user, import_bank_text, small_bank
 from .test_take import answer
@@ -104,6 +104,12 @@ def test_starting_asks_before_you_start_then_goes_to_the_first_stage(client, per
     assert "Nobody sees your individual answers" in text
     assert 'value="skip-all" name="action"' in text
     assert "Skip these questions" in text
+    # The hint says how to skip: a blank answer is an error, not a skip.
+    assert "You can skip" not in text
+    assert (
+        "Choose “Skip this question” for any you would rather not answer, or skip them all"
+        " with the “Skip these questions” button at the end."
+    ) in text
 
     # Resuming before rating goes back to the same page.
     assert _start(client, check) == (attempt_id, location)
@@ -129,7 +135,10 @@ def test_a_missing_choice_is_refused_with_an_error_summary_and_no_rows(client, p
     text = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "There is a problem" in text
-    assert "Select how confident you are to make a referral to children&#39;s social care" in text
+    assert (
+        "Select how confident you are to make a referral to children&#39;s social care,"
+        " or choose “Skip this question”"
+    ) in text
     assert '<a href="#finding-2">' in text
     assert "<title>Error: " in text
     # The choice made is kept on the page.
@@ -137,7 +146,14 @@ def test_a_missing_choice_is_refused_with_an_error_summary_and_no_rows(client, p
     assert _ratings(attempt_id) == set()
 
     response = client.post(location, data={"finding-1": "6", "finding-2": "1"})
+    text = response.get_data(as_text=True)
     assert response.status_code == 422
+    # Off the scale: the service's own words, as for a missing answer.
+    assert "Not a valid choice" not in text
+    assert (
+        "Select how confident you are to share information without consent,"
+        " or choose “Skip this question”"
+    ) in text
     assert _ratings(attempt_id) == set()
 
 
@@ -287,11 +303,29 @@ def test_after_ratings_refused_with_a_missing_choice(client, person, check):
     assert {moment for _, moment, _ in _ratings(attempt_id)} == {"before"}
 
 
-def test_an_empty_reaction_is_recorded_as_unanswered(client, person, check):
+def test_an_empty_reaction_saves_nothing_and_leaves_the_questions_open(client, person, check):
+    """Sending with nothing ticked is "back without answering": no row, no thank-you, and
+    the questions are still there to answer later."""
     attempt_id = _submitted_attempt(client, check)
-    response = client.post(f"/checks/attempts/{attempt_id}/reaction", data={})
+    url = f"/checks/attempts/{attempt_id}/reaction"
+    result_url = f"/checks/attempts/{attempt_id}/result"
+    response = client.post(
+        f"/checks/attempts/{attempt_id}/confidence-after", data={"action": "skip-all"}
+    )
+    assert response.headers["Location"].endswith(url)
+    response = client.post(url, data={})
     assert response.status_code == 302
-    assert _reactions() == [(attempt_id, None, None, None)]
+    assert response.headers["Location"].endswith(result_url)
+    assert _reactions() == []
+    result = client.get(result_url).get_data(as_text=True)
+    assert "Thank you" not in result
+    assert f'href="{url}"' in result
+    assert client.get(url).status_code == 200
+    # Answering later still works, and that is saved with its thank-you.
+    response = client.post(url, data={"clear": "4"})
+    assert response.headers["Location"].endswith(result_url)
+    assert _reactions() == [(attempt_id, None, 4, None)]
+    assert "Thank you. Your answers are saved." in client.get(result_url).get_data(as_text=True)
 
 
 def test_a_reaction_off_the_scale_is_refused_without_a_row(client, person, check):
@@ -302,7 +336,8 @@ def test_a_reaction_off_the_scale_is_refused_without_a_row(client, person, check
     text = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "There is a problem" in text
-    assert "Select how far you agree that “the check was relevant to my role”" in text
+    assert "Not a valid choice" not in text
+    assert "Select how far you agree with “The check was relevant to my role”" in text
     assert '<a href="#relevant">' in text
     # The answer that was on the scale is kept.
     assert re.search(r'value="3"\s+checked', text)
@@ -433,3 +468,98 @@ def test_a_reaction_sent_twice_at_once_keeps_the_first(client, person, check, mo
     )
     assert response.headers["Location"].endswith(f"/checks/attempts/{attempt_id}/result")
     assert _reactions() == [(attempt_id, 2, None, None)]
+
+
+def test_a_reaction_error_keeps_the_statements_own_case(client, person, check):
+    attempt_id = _submitted_attempt(client, check)
+    response = client.post(f"/checks/attempts/{attempt_id}/reaction", data={"will_change": "0"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Select how far you agree with “I will change something in my practice”" in text
+    assert "“i will" not in text
+    assert _reactions() == []
+
+
+# The first stage's back link -------------------------------------------------------------
+
+
+def _back_link(page: str) -> str:
+    return re.search(r'<a href="([^"]+)" class="govuk-back-link"', page).group(1)
+
+
+def test_the_first_stage_goes_back_to_before_you_start_until_a_question_is_answered(
+    client, person, check
+):
+    attempt_id, location = _start(client, check)
+    client.post(location, data={"action": "skip-all"})
+    stage_url = f"/checks/attempts/{attempt_id}/stages/first"
+    assert _back_link(client.get(stage_url).get_data(as_text=True)) == location
+    # The before page still takes changes then.
+    assert client.get(location).status_code == 200
+
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt_id)
+    first = next(q for q in attempt.bank_version.questions if q.key == "q-single")
+    assert answer(client, attempt_id, first).status_code == 302
+    assert _back_link(client.get(stage_url).get_data(as_text=True)) == f"/checks/{check.id}"
+
+
+def test_the_first_stage_goes_back_to_the_check_when_confidence_is_off(client, person, check):
+    check.ask_confidence = False
+    db.session.commit()
+    _attempt_id, location = _start(client, check)
+    assert location.endswith("/stages/first")
+    assert _back_link(client.get(location).get_data(as_text=True)) == f"/checks/{check.id}"
+
+
+# Off-scale values elsewhere --------------------------------------------------------------
+
+
+def test_a_certainty_off_the_scale_gets_the_services_words(client, person, check):
+    check.ask_confidence = False
+    check.certainty = True
+    db.session.commit()
+    attempt_id, _ = _start(client, check)
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt_id)
+    first = next(q for q in attempt.bank_version.questions if q.key == "q-single")
+    response = answer(client, attempt_id, first, certainty="7")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Not a valid choice" not in text
+    assert "Select how sure you are of your answer" in text
+
+
+def test_follow_up_practice_and_certainty_off_the_scale_get_the_services_words(app, client, auth):
+    from .test_follow_up import _due_now
+
+    _check, user, attempt = _due_now()
+    auth.sign_in(user.email)
+    base = f"/follow-ups/{attempt.id}"
+    client.get(base)
+    for path, data, words in [
+        ("/practice", {"used": "maybe"}, "Select whether you have used this learning"),
+        ("/questions/1", {"answer": "true", "certainty": "9"}, "Select how sure you are"),
+    ]:
+        response = client.post(base + path, data=data)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 422, path
+        assert "Not a valid choice" not in text, path
+        assert words in text, path
+
+
+# The learning record --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("roles", "linked"), [((Role.LEAD,), False), ((Role.LEAD, Role.PRACTITIONER), True)]
+)
+def test_the_learning_record_links_to_checks_only_for_people_who_take_them(
+    client, auth, roles, linked
+):
+    create_user(email="lead@example.org", roles=roles)
+    auth.sign_in("lead@example.org")
+    page = client.get("/account/learning-record")
+    assert page.status_code == 200
+    assert ('href="/checks/"' in page.get_data(as_text=True)) is linked
+    assert client.get("/checks/").status_code == (200 if linked else 403)

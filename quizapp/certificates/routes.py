@@ -155,6 +155,7 @@ def learning_record() -> str:
         code_link=record.CODE_LINK,
         hours_text=record.hours_text,
         query={"reflections": "yes"} if with_reflections else {},
+        can_take_checks=current_user.has_role(Role.PRACTITIONER),
     )
 
 

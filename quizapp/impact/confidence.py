@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Optional
 
 from ..extensions import db
 from ..models import Attempt, Check, ConfidenceRating, Finding
@@ -33,8 +33,26 @@ SCALE: dict[int, str] = {
 }
 #: The value of a radio group's "skip" option.
 SKIP = "skip"
+#: The label of that option: the hint and the error message name it.
+SKIP_LABEL = "Skip this question"
 #: The button that skips every question on the page (stored as skipped).
 SKIP_ALL = "skip-all"
+
+
+def radio_field(
+    label: str, choices: Sequence[SelectChoice], *, message: str, required: bool = True
+) -> RadioField:
+    """A GOV.UK radio group whose every refusal says `message`: a value not among the
+    choices (only a tampered or stale form sends one) gets the service's own words, the
+    same as a missing answer, rather than WTForms' "Not a valid choice". Not required:
+    a missing answer passes and is stored as None."""
+    return RadioField(
+        label,
+        choices=list(choices),
+        widget=GovRadioInput(),
+        validators=[InputRequired(message=message) if required else Optional()],
+        invalid_choice_message=message,
+    )
 
 
 def rateable_findings(version: BankVersion) -> list[Finding]:
@@ -44,6 +62,11 @@ def rateable_findings(version: BankVersion) -> list[Finding]:
 
 def question_text(finding: Finding) -> str:
     return f"How confident are you {finding.confidence}?"
+
+
+def missing_message(finding: Finding) -> str:
+    """The error for a finding left unanswered: it says how to skip, as the hint does."""
+    return f"Select how confident you are {finding.confidence}, or choose “{SKIP_LABEL}”"
 
 
 def field_name(index: int) -> str:
@@ -60,18 +83,13 @@ def confidence_form(findings: Sequence[Finding], **kwargs: Any) -> FlaskForm:
         setattr(
             ConfidenceForm,
             field_name(index),
-            RadioField(
+            radio_field(
                 question_text(finding),
-                choices=[
+                [
                     *(SelectChoice(str(value), label) for value, label in SCALE.items()),
-                    SelectChoice(SKIP, "Skip this question"),
+                    SelectChoice(SKIP, SKIP_LABEL),
                 ],
-                widget=GovRadioInput(),
-                validators=[
-                    InputRequired(
-                        message=f"Select how confident you are {finding.confidence}, or skip it"
-                    )
-                ],
+                message=missing_message(finding),
             ),
         )
     return ConfidenceForm(**kwargs)

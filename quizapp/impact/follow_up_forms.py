@@ -4,10 +4,12 @@ confidence page the confidence form (confidence.py)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextArea
-from wtforms import RadioField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovTextArea
+from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import Length
+
+from .confidence import radio_field
 
 #: PRACTICE_ANSWERS (models/impact.py) as the radios say them.
 PRACTICE_LABELS = {
@@ -20,13 +22,10 @@ MAX_EXAMPLE = 2_000
 
 
 class PracticeForm(FlaskForm):
-    used = RadioField(
+    used = radio_field(
         "Have you used this learning in your practice since?",
-        choices=[SelectChoice(value, label) for value, label in PRACTICE_LABELS.items()],
-        widget=GovRadioInput(),
-        validators=[
-            InputRequired(message="Select whether you have used this learning in your practice")
-        ],
+        [SelectChoice(value, label) for value, label in PRACTICE_LABELS.items()],
+        message="Select whether you have used this learning in your practice",
     )
     example = TextAreaField(
         "An example (only you can see this)",

@@ -8,13 +8,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
 
 from ..extensions import db
 from ..models import Reaction
+from .confidence import radio_field
 
 #: The agreement scale, lowest first, as the radios show it.
 AGREEMENT: dict[int, str] = {
@@ -33,14 +32,13 @@ STATEMENTS: dict[str, str] = {
 
 
 def _statement_field(statement: str) -> RadioField:
-    return RadioField(
+    # None of the three is required: an unanswered one is stored as None. The statement
+    # keeps its own case inside the quotes ("I will...", not "i will...").
+    return radio_field(
         statement,
-        choices=[SelectChoice(str(value), label) for value, label in AGREEMENT.items()],
-        widget=GovRadioInput(),
-        # None of the three is required: an unanswered one is stored as None.
-        validators=[Optional()],
-        invalid_choice_message=f"Select how far you agree that “{statement.lower()}”,"
-        " or leave it blank",
+        [SelectChoice(str(value), label) for value, label in AGREEMENT.items()],
+        message=f"Select how far you agree with “{statement}”, or leave it blank",
+        required=False,
     )
 
 
@@ -53,6 +51,12 @@ class ReactionForm(FlaskForm):
 def answers_from(form: ReactionForm) -> dict[str, int | None]:
     """Column -> agreement (None: not answered), from a validated form."""
     return {name: int(form[name].data) if form[name].data else None for name in STATEMENTS}
+
+
+def nothing_answered(answers: Mapping[str, int | None]) -> bool:
+    """An empty send: it is saved as nothing, the same as leaving without answering, so
+    the questions stay open for later."""
+    return all(value is None for value in answers.values())
 
 
 def reaction_given(attempt_id: int) -> bool:

@@ -1,20 +1,17 @@
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
-from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
 
+from ..impact.confidence import radio_field
 from ..scoring import CERTAINTY_LABELS
 
 
 class QuestionPageForm(FlaskForm):
     """CSRF and "How sure are you?"; the answer fields come from the question's type."""
 
-    certainty = RadioField(
+    certainty = radio_field(
         "How sure are you?",
-        choices=[SelectChoice(str(level), label) for level, label in CERTAINTY_LABELS.items()],
-        widget=GovRadioInput(),
-        validators=[InputRequired(message="Select how sure you are of your answer")],
+        [SelectChoice(str(level), label) for level, label in CERTAINTY_LABELS.items()],
+        message="Select how sure you are of your answer",
     )
 
 

@@ -73,8 +73,12 @@ def reaction_questions(attempt_id: int) -> str | WerkzeugResponse | tuple[str, i
     form = reaction.ReactionForm()
     if request.method == "POST":
         if form.validate():
+            answers = reaction.answers_from(form)
+            if reaction.nothing_answered(answers):
+                # As "Back to your result without answering": no row, no thank-you.
+                return redirect(url_for("take.result", attempt_id=attempt.id))
             try:
-                reaction.save_reaction(attempt.id, reaction.answers_from(form), now=utcnow())
+                reaction.save_reaction(attempt.id, answers, now=utcnow())
                 db.session.commit()
             except IntegrityError:  # sent twice at once: the other one recorded it
                 db.session.rollback()

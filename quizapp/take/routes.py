@@ -94,6 +94,17 @@ def _resume_url(attempt: Attempt) -> str:
     return url_for("take.check_answers", attempt_id=attempt.id)
 
 
+def _before_first_step(attempt: Attempt) -> str:
+    """Where the first step's back link goes: "Before you start" while its ratings can
+    still be changed (the check asks them and no question is answered yet), else the
+    check's overview."""
+    if confidence.asked_findings(
+        attempt.check, attempt.bank_version
+    ) and not operations.responses_by_question(attempt):
+        return url_for("take.confidence_before", attempt_id=attempt.id)
+    return url_for("take.check_overview", check_id=attempt.check_id)
+
+
 def _step_url(attempt: Attempt, step: Step | None, **params: str) -> str:
     if step is None:
         return url_for("take.check_answers", attempt_id=attempt.id)
@@ -137,9 +148,7 @@ def stage(attempt_id: int, key: str) -> str | WerkzeugResponse:
         "take/stage.html",
         attempt=attempt,
         stage=step.stage,
-        back_url=_step_url(attempt, previous)
-        if previous
-        else url_for("take.check_overview", check_id=attempt.check_id),
+        back_url=_step_url(attempt, previous) if previous else _before_first_step(attempt),
         next_url=_step_url(attempt, following),
     )
 

@@ -17,10 +17,10 @@ from ..access import roles_required
 from ..extensions import db
 from ..models import Attempt, Finding, FollowUp, Question, Role, utcnow
 from ..models.guards import ImmutableRecordError
-from ..questions import AnswerError, get_type
+from ..questions import get_type
 from ..questions.base import Arrangement
 from ..scoring import CERTAINTY_LABELS
-from ..take.forms import QuestionPageForm, SubmitForm
+from ..take.forms import QuestionPageForm, SubmitForm, read_answer_post
 from ..take.layout import seeded_arrangement
 from . import confidence
 from . import follow_up as operations
@@ -148,22 +148,13 @@ def question(attempt_id: int, number: int) -> str | WerkzeugResponse | tuple[str
     errors: list[dict[str, str]] = []
     answer_error: str | None = None
     if request.method == "POST":
-        try:
-            answer = qtype.parse_answer(question.spec, request.form, arrangement)
-        except AnswerError as error:
-            answer_error = error.message
-            errors.append({"text": answer_error, "href": "#answer"})
-        form_ok = form.validate()
-        if "csrf_token" in form.errors:
-            abort(400)
-        if "certainty" in form.errors:
-            errors.append({"text": form.certainty.errors[0], "href": "#certainty"})
-        if form_ok and answer_error is None:
-            certainty = int(form.certainty.data) if "certainty" in form else None
+        post = read_answer_post(qtype, question.spec, arrangement, form)
+        errors, answer_error = post.errors, post.answer_error
+        if post.ok:
             return _save(
                 journey,
                 lambda: operations.save_answer(
-                    journey.follow_up, question, answer, certainty, now=utcnow()
+                    journey.follow_up, question, post.answer, post.certainty, now=utcnow()
                 ),
                 journey.forward(step),
             )

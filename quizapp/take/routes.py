@@ -12,10 +12,10 @@ from ..access import roles_required
 from ..extensions import db
 from ..impact import confidence, reaction
 from ..models import Attempt, Check, Role, utcnow
-from ..questions import AnswerError, get_type
+from ..questions import get_type
 from ..scoring import CERTAINTY_LABELS
 from . import bp, kept, operations, queries, scenario, timing
-from .forms import QuestionPageForm, SubmitForm
+from .forms import QuestionPageForm, SubmitForm, read_answer_post
 from .layout import arrangement_for, outline_for
 from .outline import QuestionInfo, Step, outline_of
 from .results import build_result, reveals
@@ -185,19 +185,10 @@ def question(attempt_id: int, key: str) -> str | WerkzeugResponse | tuple[str, i
     errors: list[dict[str, str]] = []
     answer_error: str | None = None
     if request.method == "POST":
-        try:
-            answer = qtype.parse_answer(question.spec, request.form, arrangement)
-        except AnswerError as error:
-            answer_error = str(error)
-            errors.append({"text": answer_error, "href": "#answer"})
-        form_ok = form.validate()
-        if "csrf_token" in form.errors:
-            abort(400)
-        if "certainty" in form.errors:
-            errors.append({"text": form.certainty.errors[0], "href": "#certainty"})
-        if form_ok and answer_error is None:
-            certainty = int(form.certainty.data) if "certainty" in form else None
-            operations.save_answer(attempt, question, answer, certainty, now=utcnow())
+        post = read_answer_post(qtype, question.spec, arrangement, form)
+        errors, answer_error = post.errors, post.answer_error
+        if post.ok:
+            operations.save_answer(attempt, question, post.answer, post.certainty, now=utcnow())
             if request.form.get(kept.FIELD):
                 kept.discard(attempt, question)
             db.session.commit()

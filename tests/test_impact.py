@@ -768,3 +768,126 @@ def test_learning_intro_lists_only_the_grid_figure(world, client, app):
     intro = body[body.index("Learning landed</h1>") : body.index("app-grid")]
     assert "<li><strong>wrong answers" not in intro
     assert "the <strong>marks gained</strong>" in intro
+
+
+# ---------------------------------------------------------------------------------------
+# The follow-up answerers, hidden, are not read off another row (issue 18's probe)
+
+
+def build_probe_world():
+    """Agency P: 20 offered a follow-up, 18 answered it (9 have used the learning), 2
+    did not: those 2 are few, so "answered" is hidden to protect them while the 18 are
+    not few. Agency R: 7 offered, 6 answered. Agency Z: 3 offered, none answered (a
+    true zero hidden as "fewer than 5"). Agency W: 8 offered, none answered (a true zero
+    shown). Everyone rates "sharing" before and after, and those answering again."""
+    rng = random.Random(23)
+    at = utcnow() - timedelta(days=30)
+    check = check_for(import_bank_text(SMALL_BANK))
+    check.attempts_allowed = None
+    lead_p = None
+    agencies = {}
+    for name, offered, answered in (("P", 20, 18), ("R", 7, 6), ("Z", 3, 0), ("W", 8, 0)):
+        agency = agencies[name] = Agency(name=f"Agency {name}", sector="police")
+        db.session.add(agency)
+        db.session.flush()
+        if name == "P":
+            lead_p = _person("Lead P", agency, None, (Role.LEAD,))
+        for index in range(offered):
+            user = _person(f"{name} probe {index}", agency, None)
+            attempt = _pass(user, check, sure_wrong=True, at=at, rng=rng)
+            _rate(attempt, "before", 2)
+            _rate(attempt, "after", 4)
+            submitted = index < answered
+            if submitted:
+                _rate(attempt, "follow-up", 4)
+            _follow_up(
+                attempt,
+                right=index % 2 == 0,
+                certainty=3,
+                used=("yes" if index % 2 else "not-yet") if submitted else None,
+                submitted=submitted,
+            )
+    partnership_lead = _person("Probe Partnership Lead", None, None, (Role.LEAD,))
+    db.session.commit()
+    return check, agencies, partnership_lead, lead_p
+
+
+#: The grids over follow-up answerers: the marks at the check on weak findings too.
+FOLLOW_UP_GRIDS = (
+    "impact-follow-up",
+    "impact-check-marks",
+    "impact-follow-up-marks",
+    "impact-check-sure",
+    "impact-follow-up-sure",
+)
+
+
+def test_hidden_answerers_hide_every_follow_up_figure_of_their_group(app, client):
+    app.config["SMALL_NUMBER_THRESHOLD"] = 5
+    check, agencies, partnership_lead, _ = build_probe_world()
+    sign_in(client, partnership_lead)
+    page = impact_figures(app, client, f"/dashboards/checks/{check.id}/impact")
+    p, z, w = (agencies[n].id for n in "PZW")
+    # The probe: P's 18 answering are hidden to protect the 2 who did not answer.
+    assert page.cohorts[p].offered.part_text == "20"
+    assert page.cohorts[p].followed.hidden_as == "[c]"
+    # So the next row can't show them as its denominator ("9 of 18 people answering"),
+    # nor can any follow-up figure of P.
+    assert page.cohorts[p].used.hidden_as == "[c]"
+    sharing = page.figures[("sharing", p)]
+    assert sharing.follow_up.hidden_as == "[c]"
+    assert sharing.follow_up_marks.hidden and sharing.follow_up_sure.hidden
+    assert sharing.check_marks.hidden and sharing.check_sure.hidden
+    # Z: none of 3 answered. "Fewer than 5", and the zeros after it hidden too.
+    assert page.cohorts[z].followed.hidden_as == "fewer than 5"
+    assert page.cohorts[z].used.hidden
+    assert page.figures[("sharing", z)].follow_up.hidden
+    assert page.figures[("sharing", z)].follow_up_marks.hidden
+    # W: none of 8 answered, a group large enough to show: its zeros are shown.
+    assert page.cohorts[w].followed.text == "0 of 8 (0%)"
+    assert not page.cohorts[w].used.hidden and page.cohorts[w].used.whole == 0
+
+    # The rule, over every drawn cell: in a column whose "answered" is hidden, every
+    # follow-up cell is hidden, and no shown cell anywhere counts 18 people answering.
+    drawn = page.page
+    columns = [g for g, _ in drawn.cohort.columns]
+    answered = {row.header: row for row in drawn.cohort.rows}["Answered the follow-up"]
+    used = {row.header: row for row in drawn.cohort.rows}[
+        "Said they have used the learning in their practice"
+    ]
+    hidden_columns = [i for i, cell in enumerate(answered.cells) if cell.hidden]
+    assert columns.index(p) in hidden_columns and columns.index(z) in hidden_columns
+    grids = {g.id: g for g in drawn.grids}
+    for i in hidden_columns:
+        assert used.cells[i].hidden
+        for grid_id in FOLLOW_UP_GRIDS:
+            assert all(row.cells[i].hidden for row in grids[grid_id].rows), grid_id
+    for grid in [drawn.cohort, *drawn.grids]:
+        for row in grid.rows:
+            for i, cell in enumerate(row.cells):
+                if columns[i] == p and not cell.hidden:
+                    assert not re.search(r"\b18\b", f"{cell.text} {cell.detail}"), cell
+    # W's zero reads "No answers", never the bare "None".
+    assert used.cells[columns.index(w)].text == "No answers"
+    body = client.get(f"/dashboards/checks/{check.id}/impact").get_data(as_text=True)
+    assert ">None<" not in body and "No answers" in body
+
+
+def test_hidden_answerers_are_hidden_in_the_report_and_its_csv(app, client):
+    """P's own lead: the report's whole scope is P, whose answerers are hidden."""
+    app.config["SMALL_NUMBER_THRESHOLD"] = 5
+    check, _, _, lead_p = build_probe_world()
+    sign_in(client, lead_p)
+    line = _impact_of(_report(app, client), check.id)["sharing"]
+    assert line.cohort.followed.hidden and line.cohort.used.hidden_as == "[c]"
+    assert line.figures.follow_up.hidden and line.figures.follow_up_marks.hidden
+    assert "18" not in line.sentence
+    rows = list(
+        csv.reader(io.StringIO(client.get("/dashboards/report-impact.csv").get_data(as_text=True)))
+    )
+    sharing = dict(
+        zip(rows[0], next(r for r in rows[1:] if r[2] == line.finding.text), strict=True)
+    )
+    assert sharing["Offered a follow-up"] == "20"
+    assert "18" not in rows[0] and not any(v == "18" for v in sharing.values())
+    assert sharing["Of them, rating at follow-up"] == "[c]"

@@ -11,7 +11,9 @@ impact page, the yearly report's impact section and its downloads show cells of 
 result. People passing per group is not in this cube: the yearly report's own table
 (pages.year_cubes) is the one place it is published, so two independent suppressions of
 the same figure can't fill each other's hidden cells. Levels are not offered here: the
-cube has none.
+cube has none. The cube doesn't know that every figure drawn from follow-ups is over
+those who answered one: where a group's answerers are hidden, all those figures of the
+group are hidden with them (follow_up_hidden), on the page, the report and downloads.
 
 Measures per finding: people rating their confidence both before and after the check
 (paired, one attempt a person), and of them those rating it again in a submitted
@@ -27,7 +29,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..models.tally import NO_LEVEL
@@ -339,10 +341,46 @@ def _share(
     )
 
 
+#: The cells of a group's follow-up answerers: who answered it (a part of those offered
+#: one, with its complement, as the "answered" figure is hidden), and who said whether
+#: they have used the learning (a required question, so the same people as those
+#: answering). Not the parts of "used": hiding them gives nothing of the answerers away.
+_FOLLOWED_CELLS = ("followed", "offered", "not_followed", "used")
+
+
+def follow_up_hidden(impact: ImpactCube, group: Hashable, threshold: int) -> str | None:
+    """How a group's follow-up answerers are hidden, or None when they are shown.
+
+    Whoever answered a follow-up is a part of every follow-up figure of the group, and
+    "said whether they have used the learning" counts the very same people (the question
+    is required) though the cube holds it as its own measure. So where either is hidden,
+    every figure drawn from follow-ups in that group is hidden too: otherwise the next
+    row's denominator reads the hidden figure out. Hiding the same groups for every
+    follow-up figure keeps each figure's groups-add-up equations with no hidden cell or
+    two or more (the pattern of the answerers' own cells), so nothing is given away by
+    subtraction either."""
+    return _hidden_as(
+        impact.cube.hidden,
+        [(measure, group, ALL_LEVELS, WHOLE) for measure in _FOLLOWED_CELLS],
+        threshold,
+    )
+
+
+def _hide(figure: Any, hidden_as: str | None) -> Any:
+    """`figure` (a Share or Mean), hidden as `hidden_as` too unless already hidden."""
+    if hidden_as is None or figure.hidden:
+        return figure
+    return replace(figure, hidden_as=hidden_as)
+
+
 def finding_impact(
     impact: ImpactCube, group: Hashable, key: str, *, threshold: int
 ) -> FindingImpact:
     sums = impact.get(group, key)
+    # A figure over the follow-up answerers of a group whose answerers are hidden is
+    # hidden with them, as
+    # "[c]" (it protects them) unless small itself.
+    follow_up = PROTECTED_TEXT if follow_up_hidden(impact, group, threshold) else None
 
     def marks(prefix: str) -> Share:
         return _share(
@@ -370,34 +408,48 @@ def finding_impact(
     return FindingImpact(
         paired("before"),
         paired("after"),
-        _mean(impact, group, key, "follow-up", threshold, count="people", within="paired"),
-        marks("check"),
-        marks("fu"),
-        sure("check"),
-        sure("fu"),
+        _hide(
+            _mean(impact, group, key, "follow-up", threshold, count="people", within="paired"),
+            follow_up,
+        ),
+        # Marks at the check on weak findings are over those answering the follow-up
+        # too (impact_queries.check_marks).
+        _hide(marks("check"), follow_up),
+        _hide(marks("fu"), follow_up),
+        _hide(sure("check"), follow_up),
+        _hide(sure("fu"), follow_up),
     )
 
 
 def cohort_figures(impact: ImpactCube, group: Hashable, *, threshold: int) -> CohortFigures:
     sums = impact.get(group, WHOLE)
     offered, followed = sums.people("offered"), sums.people("followed")
+    # Answering and saying whether they have used the learning are the same people:
+    # hidden together (follow_up_hidden).
+    hidden = follow_up_hidden(impact, group, threshold)
     return CohortFigures(
         _share(impact, group, WHOLE, ("offered", "offered"), (offered, offered), threshold),
-        _share(
-            impact,
-            group,
-            WHOLE,
-            ("followed", "offered", "not_followed"),
-            (followed, offered),
-            threshold,
+        _hide(
+            _share(
+                impact,
+                group,
+                WHOLE,
+                ("followed", "offered", "not_followed"),
+                (followed, offered),
+                threshold,
+            ),
+            hidden,
         ),
-        _share(
-            impact,
-            group,
-            WHOLE,
-            ("used_yes", "used", "used_other"),
-            (sums.people("used_yes"), sums.people("used")),
-            threshold,
+        _hide(
+            _share(
+                impact,
+                group,
+                WHOLE,
+                ("used_yes", "used", "used_other"),
+                (sums.people("used_yes"), sums.people("used")),
+                threshold,
+            ),
+            hidden,
         ),
     )
 
@@ -489,6 +541,10 @@ def _mean_cell(mean: Mean, detail: str, link: dict[str, Any] | None, hint: str) 
     )
 
 
+#: A share over nobody, where the group is large enough to show.
+NO_ANSWERS = "No answers"
+
+
 def _share_cell(
     share: Share,
     noun: str,
@@ -496,8 +552,10 @@ def _share_cell(
     hint: str = "",
     *,
     banded: bool = True,
-    empty: str = "None",
+    empty: str = NO_ANSWERS,
 ) -> GridCell:
+    """A share's cell; a true zero (nobody to count it over) as `empty`, shown only where
+    its group is shown (a hidden group's cells are hidden, zeros included)."""
     if share.hidden:
         return GridCell(share.text, hidden=True)
     if not share.whole:
@@ -618,7 +676,7 @@ class ImpactPage:
     @property
     def empty(self) -> bool:
         has_cohort = self.cohort is not None and any(
-            not cell.hidden and cell.text not in ("0", "None")
+            not cell.hidden and cell.text not in ("0", NO_ANSWERS)
             for row in self.cohort.rows
             for cell in row.cells
         )

@@ -44,10 +44,13 @@ from .test_dashboards import _password_hash, count_statements, page_context, sig
 
 PRIVATE = "My private example of practice 51c9"
 PHRASE = "to share information with children's social care"
+#: Said once per check, before its findings' sentences.
+LEAD_IN = "Of the 9 people offered a follow-up, 100% answered it."
+#: The sentence of "sharing" for the partnership, up to its marks (see marks_clause).
 SENTENCE = (
-    "Of the 9 people offered a follow-up, 100% answered it; of the 16 people who rated their"
-    " confidence " + PHRASE + " before and after the check, it rose from 2.6 to 4.4 out of 5,"
-    " and the 9 of them who rated it again at follow-up gave 4.4 on average."
+    "Of the 16 people who rated their confidence before and after the check, confidence"
+    " rose from 2.6 to 4.4 out of 5 " + PHRASE + "; the 9 of them who rated it again at"
+    " follow-up gave 4.4 on average"
 )
 
 
@@ -299,6 +302,17 @@ def _share_text(part: float, whole: float) -> str:
     return f"{amount(part)} of {amount(whole)} ({percent(part, whole)}%)"
 
 
+def marks_clause(check: Check, finding: str = "sharing") -> str:
+    """The sentence's marks clause for the partnership, from the raw rows."""
+    figures = independent(check, partnership=True)["figures"]
+    at_check = percent(*figures[("check", TOTAL, finding)])
+    at_follow_up = percent(*figures[("fu", TOTAL, finding)])
+    return (
+        f"; on its questions, those weak on it gained {at_check}% of the marks at the check"
+        f" and {at_follow_up}% at follow-up."
+    )
+
+
 @dataclass
 class Figures:
     """The page's figures as its cube gives them: (finding key, group) -> FindingImpact,
@@ -460,16 +474,18 @@ def _impact_of(page, check_id):
 def test_report_sentence_is_exact_for_the_partnership(world, client, app):
     sign_in(client, world.partnership_lead)
     lines = _impact_of(_report(app, client), world.check.id)
-    assert lines["sharing"].sentence == SENTENCE
+    assert lines["sharing"].sentence == SENTENCE + marks_clause(world.check)
+    # Follow-ups are said once per check, not in every finding's sentence.
+    assert lines["sharing"].lead_in == lines["referral"].lead_in == LEAD_IN
     # "referral" has no practice phrasing: its text stands in; nobody followed it up.
     # Of the 16, one in C skipped the rating before: the pairs are of the other 15.
     assert lines["referral"].sentence == (
-        "Of the 9 people offered a follow-up, 100% answered it; of the 15 people who rated"
-        " their confidence on “The referral was timely” before and after the check, it rose"
-        " from 2.0 to 3.0 out of 5."
+        "Of the 15 people who rated their confidence before and after the check, confidence"
+        " rose from 2.0 to 3.0 out of 5 on “The referral was timely”."
     )
     body = client.get("/dashboards/report").get_data(as_text=True)
-    assert "who rated their confidence to share information with children&#39;s" in body
+    assert body.count(LEAD_IN) == 1 and "answered it;" not in body
+    assert "out of 5 to share information with children&#39;s social care;" in body
 
 
 def test_a_sentence_never_mentions_a_hidden_figure(world, client, app):
@@ -480,9 +496,10 @@ def test_a_sentence_never_mentions_a_hidden_figure(world, client, app):
     # so not said.
     assert line.cohort.offered.hidden and line.cohort.followed.hidden
     assert line.figures.follow_up.hidden
+    assert line.lead_in == ""
     assert line.sentence == (
-        "Of the 6 people who rated their confidence " + PHRASE + " before and after the"
-        " check, it rose from 2.0 to 4.0 out of 5."
+        "Of the 6 people who rated their confidence before and after the check, confidence"
+        " rose from 2.0 to 4.0 out of 5 " + PHRASE + "."
     )
     assert "5.0" not in line.sentence and "follow-up" not in line.sentence
 
@@ -510,7 +527,7 @@ def test_report_impact_csv_and_workbook_have_the_page_figures(world, client, app
     assert sharing["Of them, rating at follow-up"] == "9"
     assert "Weak findings: marks at the check %" in header
     assert not any("retention" in h.lower() or "passed" in h.lower() for h in header)
-    assert sharing["Sentence"] == SENTENCE
+    assert sharing["Sentence"] == SENTENCE + marks_clause(world.check)
     workbook = client.get("/dashboards/report.xlsx").get_data()
     assert b"Impact" in workbook or len(workbook) > 0
 
@@ -694,13 +711,12 @@ def test_confidence_is_paired_and_follow_ups_are_over_those_offered(world, clien
     groups = {*(a.id for a in world.agencies.values()), TOTAL}
     assert _check_figures(page, expected, groups) > 40
     lines = _impact_of(_report(app, client), world.check.id)
-    assert lines["sharing"].sentence.startswith(
-        "Of the 10 people offered a follow-up, 90% answered it; of the 18 people who rated"
-    )
-    assert lines["sharing"].sentence.endswith(
-        "it rose from 2.7 to 4.3 out of 5, and the 9 of them who rated it again at follow-up"
-        " gave 4.4 on average."
-    )
+    assert lines["sharing"].lead_in == "Of the 10 people offered a follow-up, 90% answered it."
+    assert lines["sharing"].sentence.startswith("Of the 18 people who rated")
+    assert (
+        "rose from 2.7 to 4.3 out of 5 " + PHRASE + "; the 9 of them who rated it again at"
+        " follow-up gave 4.4 on average;"
+    ) in lines["sharing"].sentence
 
 
 def test_a_check_without_follow_ups_says_nothing_about_them(world, client, app):
@@ -732,8 +748,8 @@ def test_the_sentence_says_at_follow_up_whatever_the_setting_now(world, client, 
     db.session.commit()
     sign_in(client, world.partnership_lead)
     line = _impact_of(_report(app, client), world.check.id)["sharing"]
-    assert line.sentence == SENTENCE
-    assert "week" not in line.sentence
+    assert line.sentence == SENTENCE + marks_clause(world.check)
+    assert "week" not in line.sentence + line.lead_in
 
 
 # ---------------------------------------------------------------------------------------
@@ -891,3 +907,41 @@ def test_hidden_answerers_are_hidden_in_the_report_and_its_csv(app, client):
     assert sharing["Offered a follow-up"] == "20"
     assert "18" not in rows[0] and not any(v == "18" for v in sharing.values())
     assert sharing["Of them, rating at follow-up"] == "[c]"
+
+
+def test_a_phrasing_ending_in_a_clause_ends_the_sentence():
+    """A practice phrasing with its own clause goes after the change, where it reads
+    well, never before "rose"."""
+    from quizapp.dashboards import impact
+    from quizapp.dashboards.impact_queries import ImpactFinding
+    from quizapp.dashboards.suppression import Share
+
+    finding = ImpactFinding(
+        "school",
+        "concern",
+        "The school was told late.",
+        "to tell the school, with the parent involved, the same day?",
+    )
+    figures = impact.FindingImpact(
+        impact.Mean(8, 20.0, 8),
+        impact.Mean(8, 30.4, 8),
+        impact.Mean(6, 24.0, 6),
+        Share(6.0, 10.0),
+        Share(9.0, 10.0),
+        Share(1.0, 4.0),
+        Share(0.0, 1.0),
+    )
+    cohort = impact.CohortFigures(Share(12.0, 12.0), Share(6.0, 12.0), Share(3.0, 6.0))
+    assert impact.sentence(finding, cohort, figures, who="people", threshold=5) == (
+        "Of the 8 people who rated their confidence before and after the check, confidence"
+        " rose from 2.5 to 3.8 out of 5 to tell the school, with the parent involved, the"
+        " same day; the 6 of them who rated it again at follow-up gave 4.0 on average; on"
+        " its questions, those weak on it gained 60% of the marks at the check and 90% at"
+        " follow-up."
+    )
+    assert impact.lead_in(cohort, who="people in Police") == (
+        "Of the 12 people in Police offered a follow-up, 50% answered it."
+    )
+    hidden = impact.CohortFigures(Share(12.0, 12.0), Share(6.0, 12.0, "[c]"), Share(3.0, 6.0))
+    assert impact.lead_in(hidden, who="people") == "12 people were offered a follow-up."
+    assert impact.lead_in(None, who="people") == ""

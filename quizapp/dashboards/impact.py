@@ -465,12 +465,26 @@ def reaction_figures(
 
 
 def confidence_phrase(finding: q.ImpactFinding) -> str:
-    """'confidence to challenge a decision ...': the finding's practice phrasing (it
-    completes "How confident are you ...?"), else its text."""
+    """'to challenge a decision ...': the finding's practice phrasing (it completes "How
+    confident are you ...?"), else 'on “its text”'. It ends a sentence: a phrasing may
+    end with a clause of its own ("..., the same day"), which reads badly before a verb."""
     if finding.confidence:
-        return f"confidence {finding.confidence.strip().rstrip('?.').strip()}"
+        return finding.confidence.strip().rstrip("?.").strip()
     text = " ".join(finding.text.split()).rstrip(".")
-    return f"confidence on “{text}”"
+    return f"on “{text}”"
+
+
+def lead_in(cohort: CohortFigures | None, *, who: str) -> str:
+    """The follow-ups of a check, said once before its findings' sentences: '' when the
+    check has none, or none are offered, or their number is hidden."""
+    if cohort is None or cohort.offered.hidden or not cohort.offered.part:
+        return ""
+    offered = format_amount(cohort.offered.part)
+    if not cohort.followed.hidden and cohort.followed.percent is not None:
+        return (
+            f"Of the {offered} {who} offered a follow-up, {cohort.followed.percent}% answered it."
+        )
+    return f"{offered} {who} were offered a follow-up."
 
 
 def sentence(
@@ -481,23 +495,15 @@ def sentence(
     who: str,
     threshold: int,
 ) -> str:
-    """One plain-English sentence from a finding's figures for the scope, saying whom
-    each figure is over. `cohort` None: the check has no follow-ups, so nothing about
-    them is said. A hidden figure is never mentioned: its clause is left out, and a
-    sentence with nothing to say says why.
+    """One plain-English sentence from a finding's figures for the scope: confidence and
+    marks, saying whom each figure is over (the follow-ups offered and answered are said
+    once per check: lead_in). `cohort` None: the check has no follow-ups, so nothing
+    about them is said. A hidden figure is never mentioned: its clause is left out, and
+    a sentence with nothing to say says why.
 
     Follow-ups are said to be "at follow-up", not "N weeks later": the check's setting
     may have changed since those follow-ups were due."""
     clauses = []
-    if cohort is not None and not cohort.offered.hidden and cohort.offered.part:
-        offered = format_amount(cohort.offered.part)
-        if not cohort.followed.hidden and cohort.followed.percent is not None:
-            clauses.append(
-                f"of the {offered} {who} offered a follow-up,"
-                f" {cohort.followed.percent}% answered it"
-            )
-        else:
-            clauses.append(f"{offered} {who} were offered a follow-up")
     phrase = confidence_phrase(finding)
     before, after, follow = figures.means()
     if before.shown and after.shown:
@@ -508,15 +514,27 @@ def sentence(
         else:
             change = f"stayed at {after.value_text} out of 5"
         clause = (
-            f"of the {people_words(before.people)} who rated their {phrase} before and"
-            f" after the check, it {change}"
+            f"of the {people_words(before.people)} who rated their confidence before and"
+            f" after the check, confidence {change} {phrase}"
         )
+        clauses.append(clause)
         if cohort is not None and follow.shown:
-            clause += (
-                f", and the {follow.people} of them who rated it again at follow-up gave"
+            clauses.append(
+                f"the {follow.people} of them who rated it again at follow-up gave"
                 f" {follow.value_text} on average"
             )
-        clauses.append(clause)
+    if cohort is not None:
+        at_check, at_follow_up = figures.check_marks, figures.follow_up_marks
+        if (
+            at_check.percent is not None
+            and at_follow_up.percent is not None
+            and at_check.whole
+            and at_follow_up.whole
+        ):
+            clauses.append(
+                f"on its questions, those weak on it gained {at_check.percent}% of the marks"
+                f" at the check and {at_follow_up.percent}% at follow-up"
+            )
     if not clauses:
         return (
             "Figures on this finding are not shown: they come from fewer than"
@@ -819,6 +837,9 @@ class ReportLine:
     cohort: CohortFigures | None
     figures: FindingImpact
     sentence: str
+    #: The check's follow-ups, said once before its findings' sentences (the same on
+    #: every line of a check; '' for none).
+    lead_in: str = ""
 
 
 def who_passed(scope: Scope) -> str:
@@ -832,6 +853,7 @@ def report_lines(impact: ImpactCube | None, scope: Scope, *, threshold: int) -> 
     if impact is None:
         return []
     cohort = cohort_figures(impact, TOTAL, threshold=threshold) if impact.follows_up else None
+    opening = lead_in(cohort, who=who_passed(scope))
     lines = []
     for finding in impact.findings:
         sums = impact.get(TOTAL, finding.key)
@@ -845,5 +867,5 @@ def report_lines(impact: ImpactCube | None, scope: Scope, *, threshold: int) -> 
             who=who_passed(scope),
             threshold=threshold,
         )
-        lines.append(ReportLine(finding, cohort, figures, text))
+        lines.append(ReportLine(finding, cohort, figures, text, opening))
     return lines

@@ -775,6 +775,8 @@ def test_impact_page_has_the_dashboards_navigation_back_link_and_drill_downs(wor
     # Wrong answers "very sure": the same figure as Learning landed's, of wrong answers.
     assert "wrong answers given “very sure” at the check" in body
     assert "Answers wrong" not in body
+    # Why weak findings' marks at the check can be high: one wrong answer is enough.
+    assert "Any one wrong answer on a finding's questions makes that finding weak" in body
     assert re.search(r"\d+ of \d+ wrong answers", body)
 
 

@@ -847,24 +847,33 @@ def who_passed(scope: Scope) -> str:
     return f"people in {scope.agency_name}" if scope.named else "people"
 
 
-def report_lines(impact: ImpactCube | None, scope: Scope, *, threshold: int) -> list[ReportLine]:
+def report_lines(
+    impact: ImpactCube | None,
+    scope: Scope,
+    *,
+    threshold: int,
+    group: Hashable = TOTAL,
+    who: str | None = None,
+) -> list[ReportLine]:
     """The impact section of a check in the yearly report: each finding with ratings or
-    follow-up marks, in the bank's order, for the whole scope."""
+    follow-up marks, in the bank's order, for the whole scope (or one `group` of it,
+    `who`: 'people in Team A'), from the one cube the page shows too."""
     if impact is None:
         return []
-    cohort = cohort_figures(impact, TOTAL, threshold=threshold) if impact.follows_up else None
-    opening = lead_in(cohort, who=who_passed(scope))
+    cohort = cohort_figures(impact, group, threshold=threshold) if impact.follows_up else None
+    opening = lead_in(cohort, who=who or who_passed(scope))
     lines = []
     for finding in impact.findings:
+        # Findings as the scope's total has them, so every group lists the same ones.
         sums = impact.get(TOTAL, finding.key)
         if not any(v for k, v in sums.items() if k.endswith(":people")):
             continue
-        figures = finding_impact(impact, TOTAL, finding.key, threshold=threshold)
+        figures = finding_impact(impact, group, finding.key, threshold=threshold)
         text = sentence(
             finding,
             cohort,
             figures,
-            who=who_passed(scope),
+            who=who or who_passed(scope),
             threshold=threshold,
         )
         lines.append(ReportLine(finding, cohort, figures, text, opening))

@@ -44,10 +44,13 @@ from .test_dashboards import _password_hash, count_statements, page_context, sig
 
 PRIVATE = "My private example of practice 51c9"
 PHRASE = "to share information with children's social care"
+#: Said once per check, before its findings' sentences.
+LEAD_IN = "Of the 9 people offered a follow-up, 100% answered it."
+#: The sentence of "sharing" for the partnership, up to its marks (see marks_clause).
 SENTENCE = (
-    "Of the 9 people offered a follow-up, 100% answered it; of the 16 people who rated their"
-    " confidence " + PHRASE + " before and after the check, it rose from 2.6 to 4.4 out of 5,"
-    " and the 9 of them who rated it again at follow-up gave 4.4 on average."
+    "Of the 16 people who rated their confidence before and after the check, confidence"
+    " rose from 2.6 to 4.4 out of 5 " + PHRASE + "; the 9 of them who rated it again at"
+    " follow-up gave 4.4 on average"
 )
 
 
@@ -299,6 +302,17 @@ def _share_text(part: float, whole: float) -> str:
     return f"{amount(part)} of {amount(whole)} ({percent(part, whole)}%)"
 
 
+def marks_clause(check: Check, finding: str = "sharing") -> str:
+    """The sentence's marks clause for the partnership, from the raw rows."""
+    figures = independent(check, partnership=True)["figures"]
+    at_check = percent(*figures[("check", TOTAL, finding)])
+    at_follow_up = percent(*figures[("fu", TOTAL, finding)])
+    return (
+        f"; on its questions, those weak on it gained {at_check}% of the marks at the check"
+        f" and {at_follow_up}% at follow-up."
+    )
+
+
 @dataclass
 class Figures:
     """The page's figures as its cube gives them: (finding key, group) -> FindingImpact,
@@ -460,16 +474,18 @@ def _impact_of(page, check_id):
 def test_report_sentence_is_exact_for_the_partnership(world, client, app):
     sign_in(client, world.partnership_lead)
     lines = _impact_of(_report(app, client), world.check.id)
-    assert lines["sharing"].sentence == SENTENCE
+    assert lines["sharing"].sentence == SENTENCE + marks_clause(world.check)
+    # Follow-ups are said once per check, not in every finding's sentence.
+    assert lines["sharing"].lead_in == lines["referral"].lead_in == LEAD_IN
     # "referral" has no practice phrasing: its text stands in; nobody followed it up.
     # Of the 16, one in C skipped the rating before: the pairs are of the other 15.
     assert lines["referral"].sentence == (
-        "Of the 9 people offered a follow-up, 100% answered it; of the 15 people who rated"
-        " their confidence on “The referral was timely” before and after the check, it rose"
-        " from 2.0 to 3.0 out of 5."
+        "Of the 15 people who rated their confidence before and after the check, confidence"
+        " rose from 2.0 to 3.0 out of 5 on “The referral was timely”."
     )
     body = client.get("/dashboards/report").get_data(as_text=True)
-    assert "who rated their confidence to share information with children&#39;s" in body
+    assert body.count(LEAD_IN) == 1 and "answered it;" not in body
+    assert "out of 5 to share information with children&#39;s social care;" in body
 
 
 def test_a_sentence_never_mentions_a_hidden_figure(world, client, app):
@@ -480,9 +496,10 @@ def test_a_sentence_never_mentions_a_hidden_figure(world, client, app):
     # so not said.
     assert line.cohort.offered.hidden and line.cohort.followed.hidden
     assert line.figures.follow_up.hidden
+    assert line.lead_in == ""
     assert line.sentence == (
-        "Of the 6 people who rated their confidence " + PHRASE + " before and after the"
-        " check, it rose from 2.0 to 4.0 out of 5."
+        "Of the 6 people who rated their confidence before and after the check, confidence"
+        " rose from 2.0 to 4.0 out of 5 " + PHRASE + "."
     )
     assert "5.0" not in line.sentence and "follow-up" not in line.sentence
 
@@ -501,7 +518,11 @@ def test_report_impact_csv_and_workbook_have_the_page_figures(world, client, app
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     header, body = rows[0], rows[1:]
     sharing = dict(
-        zip(header, next(r for r in body if r[2] == "Information was not shared."), strict=True)
+        zip(
+            header,
+            next(r for r in body if r[2:4] == ["All agencies", "Information was not shared."]),
+            strict=True,
+        )
     )
     assert sharing["Offered a follow-up"] == "9"
     assert sharing["Answered the follow-up %"] == "100%"
@@ -510,7 +531,7 @@ def test_report_impact_csv_and_workbook_have_the_page_figures(world, client, app
     assert sharing["Of them, rating at follow-up"] == "9"
     assert "Weak findings: marks at the check %" in header
     assert not any("retention" in h.lower() or "passed" in h.lower() for h in header)
-    assert sharing["Sentence"] == SENTENCE
+    assert sharing["Sentence"] == SENTENCE + marks_clause(world.check)
     workbook = client.get("/dashboards/report.xlsx").get_data()
     assert b"Impact" in workbook or len(workbook) > 0
 
@@ -694,13 +715,12 @@ def test_confidence_is_paired_and_follow_ups_are_over_those_offered(world, clien
     groups = {*(a.id for a in world.agencies.values()), TOTAL}
     assert _check_figures(page, expected, groups) > 40
     lines = _impact_of(_report(app, client), world.check.id)
-    assert lines["sharing"].sentence.startswith(
-        "Of the 10 people offered a follow-up, 90% answered it; of the 18 people who rated"
-    )
-    assert lines["sharing"].sentence.endswith(
-        "it rose from 2.7 to 4.3 out of 5, and the 9 of them who rated it again at follow-up"
-        " gave 4.4 on average."
-    )
+    assert lines["sharing"].lead_in == "Of the 10 people offered a follow-up, 90% answered it."
+    assert lines["sharing"].sentence.startswith("Of the 18 people who rated")
+    assert (
+        "rose from 2.7 to 4.3 out of 5 " + PHRASE + "; the 9 of them who rated it again at"
+        " follow-up gave 4.4 on average;"
+    ) in lines["sharing"].sentence
 
 
 def test_a_check_without_follow_ups_says_nothing_about_them(world, client, app):
@@ -719,7 +739,7 @@ def test_a_check_without_follow_ups_says_nothing_about_them(world, client, app):
     rows = list(
         csv.reader(io.StringIO(client.get("/dashboards/report-impact.csv").get_data(as_text=True)))
     )
-    sharing = dict(zip(rows[0], rows[1], strict=True))
+    sharing = dict(zip(rows[0], next(r for r in rows if r[2] == "All agencies"), strict=True))
     assert sharing["Offered a follow-up"] == "" and sharing["Of them, rating at follow-up"] == ""
     assert sharing["Weak findings: marks at the check %"] == ""
     assert sharing["People rating before and after"] == "16"
@@ -732,8 +752,8 @@ def test_the_sentence_says_at_follow_up_whatever_the_setting_now(world, client, 
     db.session.commit()
     sign_in(client, world.partnership_lead)
     line = _impact_of(_report(app, client), world.check.id)["sharing"]
-    assert line.sentence == SENTENCE
-    assert "week" not in line.sentence
+    assert line.sentence == SENTENCE + marks_clause(world.check)
+    assert "week" not in line.sentence + line.lead_in
 
 
 # ---------------------------------------------------------------------------------------
@@ -759,6 +779,8 @@ def test_impact_page_has_the_dashboards_navigation_back_link_and_drill_downs(wor
     # Wrong answers "very sure": the same figure as Learning landed's, of wrong answers.
     assert "wrong answers given “very sure” at the check" in body
     assert "Answers wrong" not in body
+    # Why weak findings' marks at the check can be high: one wrong answer is enough.
+    assert "Any one wrong answer on a finding's questions makes that finding weak" in body
     assert re.search(r"\d+ of \d+ wrong answers", body)
 
 
@@ -768,3 +790,208 @@ def test_learning_intro_lists_only_the_grid_figure(world, client, app):
     intro = body[body.index("Learning landed</h1>") : body.index("app-grid")]
     assert "<li><strong>wrong answers" not in intro
     assert "the <strong>marks gained</strong>" in intro
+
+
+# ---------------------------------------------------------------------------------------
+# The follow-up answerers, hidden, are not read off another row (issue 18's probe)
+
+
+def build_probe_world():
+    """Agency P: 20 offered a follow-up, 18 answered it (9 have used the learning), 2
+    did not: those 2 are few, so "answered" is hidden to protect them while the 18 are
+    not few. Agency R: 7 offered, 6 answered. Agency Z: 3 offered, none answered (a
+    true zero hidden as "fewer than 5"). Agency W: 8 offered, none answered (a true zero
+    shown). Everyone rates "sharing" before and after, and those answering again."""
+    rng = random.Random(23)
+    at = utcnow() - timedelta(days=30)
+    check = check_for(import_bank_text(SMALL_BANK))
+    check.attempts_allowed = None
+    lead_p = None
+    agencies = {}
+    for name, offered, answered in (("P", 20, 18), ("R", 7, 6), ("Z", 3, 0), ("W", 8, 0)):
+        agency = agencies[name] = Agency(name=f"Agency {name}", sector="police")
+        db.session.add(agency)
+        db.session.flush()
+        if name == "P":
+            lead_p = _person("Lead P", agency, None, (Role.LEAD,))
+        for index in range(offered):
+            user = _person(f"{name} probe {index}", agency, None)
+            attempt = _pass(user, check, sure_wrong=True, at=at, rng=rng)
+            _rate(attempt, "before", 2)
+            _rate(attempt, "after", 4)
+            submitted = index < answered
+            if submitted:
+                _rate(attempt, "follow-up", 4)
+            _follow_up(
+                attempt,
+                right=index % 2 == 0,
+                certainty=3,
+                used=("yes" if index % 2 else "not-yet") if submitted else None,
+                submitted=submitted,
+            )
+    partnership_lead = _person("Probe Partnership Lead", None, None, (Role.LEAD,))
+    db.session.commit()
+    return check, agencies, partnership_lead, lead_p
+
+
+#: The grids over follow-up answerers: the marks at the check on weak findings too.
+FOLLOW_UP_GRIDS = (
+    "impact-follow-up",
+    "impact-check-marks",
+    "impact-follow-up-marks",
+    "impact-check-sure",
+    "impact-follow-up-sure",
+)
+
+
+def test_hidden_answerers_hide_every_follow_up_figure_of_their_group(app, client):
+    app.config["SMALL_NUMBER_THRESHOLD"] = 5
+    check, agencies, partnership_lead, _ = build_probe_world()
+    sign_in(client, partnership_lead)
+    page = impact_figures(app, client, f"/dashboards/checks/{check.id}/impact")
+    p, z, w = (agencies[n].id for n in "PZW")
+    # The probe: P's 18 answering are hidden to protect the 2 who did not answer.
+    assert page.cohorts[p].offered.part_text == "20"
+    assert page.cohorts[p].followed.hidden_as == "[c]"
+    # So the next row can't show them as its denominator ("9 of 18 people answering"),
+    # nor can any follow-up figure of P.
+    assert page.cohorts[p].used.hidden_as == "[c]"
+    sharing = page.figures[("sharing", p)]
+    assert sharing.follow_up.hidden_as == "[c]"
+    assert sharing.follow_up_marks.hidden and sharing.follow_up_sure.hidden
+    assert sharing.check_marks.hidden and sharing.check_sure.hidden
+    # Z: none of 3 answered. "Fewer than 5", and the zeros after it hidden too.
+    assert page.cohorts[z].followed.hidden_as == "fewer than 5"
+    assert page.cohorts[z].used.hidden
+    assert page.figures[("sharing", z)].follow_up.hidden
+    assert page.figures[("sharing", z)].follow_up_marks.hidden
+    # W: none of 8 answered, a group large enough to show: its zeros are shown.
+    assert page.cohorts[w].followed.text == "0 of 8 (0%)"
+    assert not page.cohorts[w].used.hidden and page.cohorts[w].used.whole == 0
+
+    # The rule, over every drawn cell: in a column whose "answered" is hidden, every
+    # follow-up cell is hidden, and no shown cell anywhere counts 18 people answering.
+    drawn = page.page
+    columns = [g for g, _ in drawn.cohort.columns]
+    answered = {row.header: row for row in drawn.cohort.rows}["Answered the follow-up"]
+    used = {row.header: row for row in drawn.cohort.rows}[
+        "Said they have used the learning in their practice"
+    ]
+    hidden_columns = [i for i, cell in enumerate(answered.cells) if cell.hidden]
+    assert columns.index(p) in hidden_columns and columns.index(z) in hidden_columns
+    grids = {g.id: g for g in drawn.grids}
+    for i in hidden_columns:
+        assert used.cells[i].hidden
+        for grid_id in FOLLOW_UP_GRIDS:
+            assert all(row.cells[i].hidden for row in grids[grid_id].rows), grid_id
+    for grid in [drawn.cohort, *drawn.grids]:
+        for row in grid.rows:
+            for i, cell in enumerate(row.cells):
+                if columns[i] == p and not cell.hidden:
+                    assert not re.search(r"\b18\b", f"{cell.text} {cell.detail}"), cell
+    # W's zero reads "No answers", never the bare "None".
+    assert used.cells[columns.index(w)].text == "No answers"
+    body = client.get(f"/dashboards/checks/{check.id}/impact").get_data(as_text=True)
+    assert ">None<" not in body and "No answers" in body
+
+
+def test_hidden_answerers_are_hidden_in_the_report_and_its_csv(app, client):
+    """P's own lead: the report's whole scope is P, whose answerers are hidden."""
+    app.config["SMALL_NUMBER_THRESHOLD"] = 5
+    check, _, _, lead_p = build_probe_world()
+    sign_in(client, lead_p)
+    line = _impact_of(_report(app, client), check.id)["sharing"]
+    assert line.cohort.followed.hidden and line.cohort.used.hidden_as == "[c]"
+    assert line.figures.follow_up.hidden and line.figures.follow_up_marks.hidden
+    assert "18" not in line.sentence
+    rows = list(
+        csv.reader(io.StringIO(client.get("/dashboards/report-impact.csv").get_data(as_text=True)))
+    )
+    sharing = dict(
+        zip(
+            rows[0],
+            next(r for r in rows[1:] if r[2:4] == ["All of Agency P", line.finding.text]),
+            strict=True,
+        )
+    )
+    assert sharing["Offered a follow-up"] == "20"
+    assert "18" not in rows[0] and not any(v == "18" for v in sharing.values())
+    assert sharing["Of them, rating at follow-up"] == "[c]"
+
+
+def test_a_phrasing_ending_in_a_clause_ends_the_sentence():
+    """A practice phrasing with its own clause goes after the change, where it reads
+    well, never before "rose"."""
+    from quizapp.dashboards import impact
+    from quizapp.dashboards.impact_queries import ImpactFinding
+    from quizapp.dashboards.suppression import Share
+
+    finding = ImpactFinding(
+        "school",
+        "concern",
+        "The school was told late.",
+        "to tell the school, with the parent involved, the same day?",
+    )
+    figures = impact.FindingImpact(
+        impact.Mean(8, 20.0, 8),
+        impact.Mean(8, 30.4, 8),
+        impact.Mean(6, 24.0, 6),
+        Share(6.0, 10.0),
+        Share(9.0, 10.0),
+        Share(1.0, 4.0),
+        Share(0.0, 1.0),
+    )
+    cohort = impact.CohortFigures(Share(12.0, 12.0), Share(6.0, 12.0), Share(3.0, 6.0))
+    assert impact.sentence(finding, cohort, figures, who="people", threshold=5) == (
+        "Of the 8 people who rated their confidence before and after the check, confidence"
+        " rose from 2.5 to 3.8 out of 5 to tell the school, with the parent involved, the"
+        " same day; the 6 of them who rated it again at follow-up gave 4.0 on average; on"
+        " its questions, those weak on it gained 60% of the marks at the check and 90% at"
+        " follow-up."
+    )
+    assert impact.lead_in(cohort, who="people in Police") == (
+        "Of the 12 people in Police offered a follow-up, 50% answered it."
+    )
+    hidden = impact.CohortFigures(Share(12.0, 12.0), Share(6.0, 12.0, "[c]"), Share(3.0, 6.0))
+    assert impact.lead_in(hidden, who="people") == "12 people were offered a follow-up."
+    assert impact.lead_in(None, who="people") == ""
+
+
+def _csv_rows(client) -> list[dict]:
+    text = client.get("/dashboards/report-impact.csv").get_data(as_text=True)
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def _as_csv(mean) -> str:
+    return mean.hidden_as or mean.value_text
+
+
+def test_impact_csv_has_a_row_per_agency_suppressed_as_the_page(world, client, app):
+    sign_in(client, world.partnership_lead)
+    page = impact_figures(app, client, f"/dashboards/checks/{world.check.id}/impact")
+    rows = [r for r in _csv_rows(client) if r["Finding"] == "Information was not shared."]
+    labels = {a.name: a.id for a in world.agencies.values()}
+    assert [r["Agency or team"] for r in rows] == [*sorted(labels), "All agencies"]
+    for row in rows:
+        group = labels.get(row["Agency or team"], TOTAL)
+        figures, cohort = page.figures[("sharing", group)], page.cohorts[group]
+        assert row["Confidence before (mean out of 5, paired)"] == _as_csv(figures.before)
+        assert row["Confidence at follow-up (mean out of 5, of them)"] == _as_csv(figures.follow_up)
+        assert row["Offered a follow-up"] == cohort.offered.part_text
+        assert row["Answered the follow-up %"] == cohort.followed.percent_text
+    by = {r["Agency or team"]: r for r in rows}
+    # By hand (test_small_cells_are_hidden_and_cannot_be_worked_out): B's 3 are few, A's
+    # before protects them, C's 5 follow-ups are hidden with A's 4.
+    assert by["Agency B"]["Confidence before (mean out of 5, paired)"] == "fewer than 5"
+    assert by["Agency A"]["Confidence before (mean out of 5, paired)"] == "[c]"
+    assert by["Agency C"]["Confidence before (mean out of 5, paired)"] == "3.0"
+    assert by["Agency C"]["Offered a follow-up"] == "[c]"
+    assert by["Agency C"]["Of them, rating at follow-up"] == "[c]"
+
+
+def test_impact_csv_of_an_agency_lead_has_their_teams(world, client, app):
+    sign_in(client, world.lead_a)
+    rows = [r for r in _csv_rows(client) if r["Finding"] == "Information was not shared."]
+    assert [r["Agency or team"] for r in rows] == ["Team A", "All of Agency A"]
+    assert "Agency C" not in str(_csv_rows(client))

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .impact import Mean
+from .impact import Mean, ReportLine
 from .pages import CompletionFigures, LearningFigures, ReportPage, ReportRow
 from .suppression import PROTECTED_TEXT
 
@@ -105,6 +105,7 @@ def report_rows(page: ReportPage) -> Iterable[list[str]]:
 IMPACT_COLUMNS = [
     "Year",
     "Check",
+    "Agency or team",
     "Finding",
     "Offered a follow-up",
     "Answered the follow-up",
@@ -137,45 +138,52 @@ def _mean(mean: Mean) -> list[str]:
 
 
 def impact_rows(page: ReportPage) -> Iterable[list[str]]:
-    """The impact section's rows: hidden figures read as on the page. Never what anyone
-    wrote as their example of practice: only figures and the generated sentence."""
+    """The impact section's rows, per agency (per team for an agency's lead) and the
+    scope's total: hidden figures read as on the page. Never what anyone wrote as their
+    example of practice: only figures and the generated sentence."""
     for check in page.checks:
-        for line in check.impact:
-            cohort, f = line.cohort, line.figures
-            # A check with no follow-ups: its follow-up columns are empty.
-            follow = (
-                [
-                    cohort.offered.part_text,
-                    cohort.followed.part_text,
-                    cohort.followed.percent_text,
-                    cohort.used.part_text,
-                    cohort.used.whole_text,
-                    cohort.used.percent_text,
-                ]
-                if cohort
-                else [""] * 6
-            )
-            marks = [
-                f.check_marks.part_text,
-                f.check_marks.whole_text,
-                f.check_marks.percent_text,
-                f.follow_up_marks.part_text,
-                f.follow_up_marks.whole_text,
-                f.follow_up_marks.percent_text,
-                f.check_sure.percent_text,
-                f.follow_up_sure.percent_text,
-            ]
-            yield [
-                page.period.label,
-                check.title,
-                line.finding.text,
-                *follow,
-                *_mean(f.before),
-                *_mean(f.after),
-                *(_mean(f.follow_up) if cohort else ["", ""]),
-                *(marks if cohort else [""] * len(marks)),
-                line.sentence,
-            ]
+        for label, lines in check.impact_groups:
+            for line in lines:
+                yield _impact_row(page, check.title, label, line)
+
+
+def _impact_row(page: ReportPage, title: str, label: str, line: ReportLine) -> list[str]:
+    cohort, f = line.cohort, line.figures
+    # A check with no follow-ups: its follow-up columns are empty.
+    follow = (
+        [
+            cohort.offered.part_text,
+            cohort.followed.part_text,
+            cohort.followed.percent_text,
+            cohort.used.part_text,
+            cohort.used.whole_text,
+            cohort.used.percent_text,
+        ]
+        if cohort
+        else [""] * 6
+    )
+    marks = [
+        f.check_marks.part_text,
+        f.check_marks.whole_text,
+        f.check_marks.percent_text,
+        f.follow_up_marks.part_text,
+        f.follow_up_marks.whole_text,
+        f.follow_up_marks.percent_text,
+        f.check_sure.percent_text,
+        f.follow_up_sure.percent_text,
+    ]
+    return [
+        page.period.label,
+        title,
+        label,
+        line.finding.text,
+        *follow,
+        *_mean(f.before),
+        *_mean(f.after),
+        *(_mean(f.follow_up) if cohort else ["", ""]),
+        *(marks if cohort else [""] * len(marks)),
+        line.sentence,
+    ]
 
 
 def safe_text(value: str) -> str:

@@ -11,7 +11,9 @@ impact page, the yearly report's impact section and its downloads show cells of 
 result. People passing per group is not in this cube: the yearly report's own table
 (pages.year_cubes) is the one place it is published, so two independent suppressions of
 the same figure can't fill each other's hidden cells. Levels are not offered here: the
-cube has none.
+cube has none. The cube doesn't know that every figure drawn from follow-ups is over
+those who answered one: where a group's answerers are hidden, all those figures of the
+group are hidden with them (follow_up_hidden), on the page, the report and downloads.
 
 Measures per finding: people rating their confidence both before and after the check
 (paired, one attempt a person), and of them those rating it again in a submitted
@@ -27,7 +29,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..models.tally import NO_LEVEL
@@ -339,10 +341,46 @@ def _share(
     )
 
 
+#: The cells of a group's follow-up answerers: who answered it (a part of those offered
+#: one, with its complement, as the "answered" figure is hidden), and who said whether
+#: they have used the learning (a required question, so the same people as those
+#: answering). Not the parts of "used": hiding them gives nothing of the answerers away.
+_FOLLOWED_CELLS = ("followed", "offered", "not_followed", "used")
+
+
+def follow_up_hidden(impact: ImpactCube, group: Hashable, threshold: int) -> str | None:
+    """How a group's follow-up answerers are hidden, or None when they are shown.
+
+    Whoever answered a follow-up is a part of every follow-up figure of the group, and
+    "said whether they have used the learning" counts the very same people (the question
+    is required) though the cube holds it as its own measure. So where either is hidden,
+    every figure drawn from follow-ups in that group is hidden too: otherwise the next
+    row's denominator reads the hidden figure out. Hiding the same groups for every
+    follow-up figure keeps each figure's groups-add-up equations with no hidden cell or
+    two or more (the pattern of the answerers' own cells), so nothing is given away by
+    subtraction either."""
+    return _hidden_as(
+        impact.cube.hidden,
+        [(measure, group, ALL_LEVELS, WHOLE) for measure in _FOLLOWED_CELLS],
+        threshold,
+    )
+
+
+def _hide(figure: Any, hidden_as: str | None) -> Any:
+    """`figure` (a Share or Mean), hidden as `hidden_as` too unless already hidden."""
+    if hidden_as is None or figure.hidden:
+        return figure
+    return replace(figure, hidden_as=hidden_as)
+
+
 def finding_impact(
     impact: ImpactCube, group: Hashable, key: str, *, threshold: int
 ) -> FindingImpact:
     sums = impact.get(group, key)
+    # A figure over the follow-up answerers of a group whose answerers are hidden is
+    # hidden with them, as
+    # "[c]" (it protects them) unless small itself.
+    follow_up = PROTECTED_TEXT if follow_up_hidden(impact, group, threshold) else None
 
     def marks(prefix: str) -> Share:
         return _share(
@@ -370,34 +408,48 @@ def finding_impact(
     return FindingImpact(
         paired("before"),
         paired("after"),
-        _mean(impact, group, key, "follow-up", threshold, count="people", within="paired"),
-        marks("check"),
-        marks("fu"),
-        sure("check"),
-        sure("fu"),
+        _hide(
+            _mean(impact, group, key, "follow-up", threshold, count="people", within="paired"),
+            follow_up,
+        ),
+        # Marks at the check on weak findings are over those answering the follow-up
+        # too (impact_queries.check_marks).
+        _hide(marks("check"), follow_up),
+        _hide(marks("fu"), follow_up),
+        _hide(sure("check"), follow_up),
+        _hide(sure("fu"), follow_up),
     )
 
 
 def cohort_figures(impact: ImpactCube, group: Hashable, *, threshold: int) -> CohortFigures:
     sums = impact.get(group, WHOLE)
     offered, followed = sums.people("offered"), sums.people("followed")
+    # Answering and saying whether they have used the learning are the same people:
+    # hidden together (follow_up_hidden).
+    hidden = follow_up_hidden(impact, group, threshold)
     return CohortFigures(
         _share(impact, group, WHOLE, ("offered", "offered"), (offered, offered), threshold),
-        _share(
-            impact,
-            group,
-            WHOLE,
-            ("followed", "offered", "not_followed"),
-            (followed, offered),
-            threshold,
+        _hide(
+            _share(
+                impact,
+                group,
+                WHOLE,
+                ("followed", "offered", "not_followed"),
+                (followed, offered),
+                threshold,
+            ),
+            hidden,
         ),
-        _share(
-            impact,
-            group,
-            WHOLE,
-            ("used_yes", "used", "used_other"),
-            (sums.people("used_yes"), sums.people("used")),
-            threshold,
+        _hide(
+            _share(
+                impact,
+                group,
+                WHOLE,
+                ("used_yes", "used", "used_other"),
+                (sums.people("used_yes"), sums.people("used")),
+                threshold,
+            ),
+            hidden,
         ),
     )
 
@@ -413,12 +465,26 @@ def reaction_figures(
 
 
 def confidence_phrase(finding: q.ImpactFinding) -> str:
-    """'confidence to challenge a decision ...': the finding's practice phrasing (it
-    completes "How confident are you ...?"), else its text."""
+    """'to challenge a decision ...': the finding's practice phrasing (it completes "How
+    confident are you ...?"), else 'on “its text”'. It ends a sentence: a phrasing may
+    end with a clause of its own ("..., the same day"), which reads badly before a verb."""
     if finding.confidence:
-        return f"confidence {finding.confidence.strip().rstrip('?.').strip()}"
+        return finding.confidence.strip().rstrip("?.").strip()
     text = " ".join(finding.text.split()).rstrip(".")
-    return f"confidence on “{text}”"
+    return f"on “{text}”"
+
+
+def lead_in(cohort: CohortFigures | None, *, who: str) -> str:
+    """The follow-ups of a check, said once before its findings' sentences: '' when the
+    check has none, or none are offered, or their number is hidden."""
+    if cohort is None or cohort.offered.hidden or not cohort.offered.part:
+        return ""
+    offered = format_amount(cohort.offered.part)
+    if not cohort.followed.hidden and cohort.followed.percent is not None:
+        return (
+            f"Of the {offered} {who} offered a follow-up, {cohort.followed.percent}% answered it."
+        )
+    return f"{offered} {who} were offered a follow-up."
 
 
 def sentence(
@@ -429,23 +495,15 @@ def sentence(
     who: str,
     threshold: int,
 ) -> str:
-    """One plain-English sentence from a finding's figures for the scope, saying whom
-    each figure is over. `cohort` None: the check has no follow-ups, so nothing about
-    them is said. A hidden figure is never mentioned: its clause is left out, and a
-    sentence with nothing to say says why.
+    """One plain-English sentence from a finding's figures for the scope: confidence and
+    marks, saying whom each figure is over (the follow-ups offered and answered are said
+    once per check: lead_in). `cohort` None: the check has no follow-ups, so nothing
+    about them is said. A hidden figure is never mentioned: its clause is left out, and
+    a sentence with nothing to say says why.
 
     Follow-ups are said to be "at follow-up", not "N weeks later": the check's setting
     may have changed since those follow-ups were due."""
     clauses = []
-    if cohort is not None and not cohort.offered.hidden and cohort.offered.part:
-        offered = format_amount(cohort.offered.part)
-        if not cohort.followed.hidden and cohort.followed.percent is not None:
-            clauses.append(
-                f"of the {offered} {who} offered a follow-up,"
-                f" {cohort.followed.percent}% answered it"
-            )
-        else:
-            clauses.append(f"{offered} {who} were offered a follow-up")
     phrase = confidence_phrase(finding)
     before, after, follow = figures.means()
     if before.shown and after.shown:
@@ -456,15 +514,27 @@ def sentence(
         else:
             change = f"stayed at {after.value_text} out of 5"
         clause = (
-            f"of the {people_words(before.people)} who rated their {phrase} before and"
-            f" after the check, it {change}"
+            f"of the {people_words(before.people)} who rated their confidence before and"
+            f" after the check, confidence {change} {phrase}"
         )
+        clauses.append(clause)
         if cohort is not None and follow.shown:
-            clause += (
-                f", and the {follow.people} of them who rated it again at follow-up gave"
+            clauses.append(
+                f"the {follow.people} of them who rated it again at follow-up gave"
                 f" {follow.value_text} on average"
             )
-        clauses.append(clause)
+    if cohort is not None:
+        at_check, at_follow_up = figures.check_marks, figures.follow_up_marks
+        if (
+            at_check.percent is not None
+            and at_follow_up.percent is not None
+            and at_check.whole
+            and at_follow_up.whole
+        ):
+            clauses.append(
+                f"on its questions, those weak on it gained {at_check.percent}% of the marks"
+                f" at the check and {at_follow_up.percent}% at follow-up"
+            )
     if not clauses:
         return (
             "Figures on this finding are not shown: they come from fewer than"
@@ -489,6 +559,10 @@ def _mean_cell(mean: Mean, detail: str, link: dict[str, Any] | None, hint: str) 
     )
 
 
+#: A share over nobody, where the group is large enough to show.
+NO_ANSWERS = "No answers"
+
+
 def _share_cell(
     share: Share,
     noun: str,
@@ -496,8 +570,10 @@ def _share_cell(
     hint: str = "",
     *,
     banded: bool = True,
-    empty: str = "None",
+    empty: str = NO_ANSWERS,
 ) -> GridCell:
+    """A share's cell; a true zero (nobody to count it over) as `empty`, shown only where
+    its group is shown (a hidden group's cells are hidden, zeros included)."""
     if share.hidden:
         return GridCell(share.text, hidden=True)
     if not share.whole:
@@ -618,7 +694,7 @@ class ImpactPage:
     @property
     def empty(self) -> bool:
         has_cohort = self.cohort is not None and any(
-            not cell.hidden and cell.text not in ("0", "None")
+            not cell.hidden and cell.text not in ("0", NO_ANSWERS)
             for row in self.cohort.rows
             for cell in row.cells
         )
@@ -761,6 +837,9 @@ class ReportLine:
     cohort: CohortFigures | None
     figures: FindingImpact
     sentence: str
+    #: The check's follow-ups, said once before its findings' sentences (the same on
+    #: every line of a check; '' for none).
+    lead_in: str = ""
 
 
 def who_passed(scope: Scope) -> str:
@@ -768,24 +847,34 @@ def who_passed(scope: Scope) -> str:
     return f"people in {scope.agency_name}" if scope.named else "people"
 
 
-def report_lines(impact: ImpactCube | None, scope: Scope, *, threshold: int) -> list[ReportLine]:
+def report_lines(
+    impact: ImpactCube | None,
+    scope: Scope,
+    *,
+    threshold: int,
+    group: Hashable = TOTAL,
+    who: str | None = None,
+) -> list[ReportLine]:
     """The impact section of a check in the yearly report: each finding with ratings or
-    follow-up marks, in the bank's order, for the whole scope."""
+    follow-up marks, in the bank's order, for the whole scope (or one `group` of it,
+    `who`: 'people in Team A'), from the one cube the page shows too."""
     if impact is None:
         return []
-    cohort = cohort_figures(impact, TOTAL, threshold=threshold) if impact.follows_up else None
+    cohort = cohort_figures(impact, group, threshold=threshold) if impact.follows_up else None
+    opening = lead_in(cohort, who=who or who_passed(scope))
     lines = []
     for finding in impact.findings:
+        # Findings as the scope's total has them, so every group lists the same ones.
         sums = impact.get(TOTAL, finding.key)
         if not any(v for k, v in sums.items() if k.endswith(":people")):
             continue
-        figures = finding_impact(impact, TOTAL, finding.key, threshold=threshold)
+        figures = finding_impact(impact, group, finding.key, threshold=threshold)
         text = sentence(
             finding,
             cohort,
             figures,
-            who=who_passed(scope),
+            who=who or who_passed(scope),
             threshold=threshold,
         )
-        lines.append(ReportLine(finding, cohort, figures, text))
+        lines.append(ReportLine(finding, cohort, figures, text, opening))
     return lines

@@ -33,7 +33,8 @@ from .disclosure import (
     suppress_cube,
 )
 from .grid import MARK_BANDS, MARK_KEY, Grid, GridCell, GridRow, band, finding_kind
-from .impact import ReportLine, impact_cubes, report_lines
+from .impact import WHOLE as IMPACT_WHOLE
+from .impact import ImpactCube, ReportLine, impact_cubes, report_lines
 from .periods import Period
 from .queries import (
     Choices,
@@ -455,6 +456,38 @@ def learning_figures(
 
 def total_label(scope: Scope) -> str:
     return "All agencies" if scope.partnership else f"All of {scope.agency_name}"
+
+
+def _impact_groups(
+    scope: Scope,
+    filters: Filters,
+    options: Choices,
+    layout: Layout,
+    impact: ImpactCube | None,
+    threshold: int,
+) -> list[tuple[str, list[ReportLine]]]:
+    """A check's impact lines per group with figures (as the impact page's columns),
+    then the scope's total."""
+    if impact is None:
+        return []
+
+    def has_figures(group: Hashable) -> bool:
+        return any(
+            any(v for k, v in impact.get(group, item).items() if k.endswith(":people"))
+            for item in (IMPACT_WHOLE, *(f.key for f in impact.findings))
+        )
+
+    groups = [
+        *_shown_groups(scope, filters, options, layout, has_figures),
+        (TOTAL, total_label(scope)),
+    ]
+    return [
+        (
+            label,
+            report_lines(impact, scope, threshold=threshold, group=group, who=f"people in {label}"),
+        )
+        for group, label in groups
+    ]
 
 
 def _shown_groups(
@@ -919,6 +952,9 @@ class ReportCheck:
     findings: list[tuple[FindingLabel, LearningFigures]] = field(default_factory=list)
     #: Confidence, follow-ups and use in practice per finding, with a sentence each.
     impact: list[ReportLine] = field(default_factory=list)
+    #: The same per agency (per team for an agency's lead), then the scope's total: the
+    #: impact download's rows, cells of the one cube the impact page shows.
+    impact_groups: list[tuple[str, list[ReportLine]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -1033,6 +1069,7 @@ def report_page(
                 report_rows,
                 findings,
                 report_lines(impacts.get(check_id), scope, threshold=threshold),
+                _impact_groups(scope, filters, options, layout, impacts.get(check_id), threshold),
             )
         )
     return ReportPage(period, current, checks, hidden_text(threshold))

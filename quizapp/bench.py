@@ -405,7 +405,9 @@ class AttemptWriter:
         return self.refresh_of.get(user_id, self.refresh_months)
 
     def finish(self) -> None:
-        """Write what waits, then each person's latest pass as their completion."""
+        """Write what waits, then each person's latest pass as their completion. The
+        attempts were given their ids here, so PostgreSQL's sequences are moved past them:
+        an attempt started in the app afterwards (the demo's) must not reuse one."""
         self.flush()
         self.counts["completions"] = self.writer.insert(
             Completion.__table__,
@@ -415,6 +417,7 @@ class AttemptWriter:
                 for (uid, cid), (aid, at) in self._completions.items()
             ),
         )
+        self.writer.reset_sequences([Attempt.__table__, Response.__table__, Completion.__table__])
 
 
 def seed(

@@ -1,0 +1,179 @@
+"""Question interchange: other systems' files in (Moodle XML and GIFT, QTI) and ours out.
+
+Every reader returns an `ImportReport`: the questions it could map to our types, as
+bank-format question dicts, and for every other question in the file a line saying what
+happened to it (skipped, adjusted, or broken), so nothing is ever dropped silently.
+`ImportReport.as_bank` turns the questions into a draft bank, to be finished and
+published like a draft made from a briefing. Writers take a bank version's content.
+
+Findings have no place in other formats. Writers carry a question's finding ids as tags
+`finding-<id>`; readers turn such tags back into the question's findings, and the draft
+gets a placeholder finding for each id (and one for questions that have none), so an
+exported bank re-imports with its questions linked as they were.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import nh3
+from markdownify import markdownify
+
+from ..authoring.editing import slug, unique_id
+from ..authoring.scaffolds import todo
+
+#: A tag carrying a finding's id through formats that have no findings.
+FINDING_TAG = "finding-"
+#: The finding every imported question without findings is linked to, until the author
+#: writes the real ones.
+PLACEHOLDER_FINDING = "imported-finding"
+#: The one stage of an imported bank.
+IMPORTED_STAGE = "questions"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A question not imported: its name in the file, its type there, and why."""
+
+    name: str
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Adjusted:
+    """A question imported with something changed: what, and what we did instead."""
+
+    name: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A question (or the file) that is broken: the author must fix it at the source."""
+
+    name: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    #: "Moodle XML", "GIFT", "QTI 2.2", ...
+    source_format: str
+    #: Bank-format question dicts (id, type, prompt, feedback, options...; stage and
+    #: findings are filled in by `as_bank`). Ids are unique slugs.
+    questions: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    adjusted: list[Adjusted] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    #: A title found in the file (a category's name, a test's title), if any.
+    title: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Something to import and nothing broken."""
+        return bool(self.questions) and not self.problems
+
+    def summary_lines(self) -> list[str]:
+        """What happened, one line each, for the command line and the upload page."""
+        lines = [f"{len(self.questions)} imported from {self.source_format}"]
+        lines += [f"skipped {s.name} ({s.kind}): {s.reason}" for s in self.skipped]
+        lines += [f"changed {a.name}: {a.message}" for a in self.adjusted]
+        lines += [f"error in {p.name}: {p.message}" for p in self.problems]
+        return lines
+
+    def as_bank(self, title: str | None = None) -> dict[str, Any]:
+        """A draft bank holding the questions, with placeholders where the file had no
+        equivalent (summary, source, findings' text, the advice line)."""
+        name = (title or self.title or f"Questions imported from {self.source_format}").strip()
+        finding_ids: list[str] = []
+        questions = []
+        for question in self.questions:
+            question = {**question, "stage": IMPORTED_STAGE}
+            findings = list(question.get("findings") or [])
+            tags = [t for t in question.get("tags") or [] if not t.startswith(FINDING_TAG)]
+            findings += [
+                t[len(FINDING_TAG) :]
+                for t in question.get("tags") or []
+                if t.startswith(FINDING_TAG) and t[len(FINDING_TAG) :] not in findings
+            ]
+            if not findings:
+                findings = [PLACEHOLDER_FINDING]
+            question["findings"] = findings
+            if tags:
+                question["tags"] = tags
+            else:
+                question.pop("tags", None)
+            finding_ids += [f for f in findings if f not in finding_ids]
+            questions.append(question)
+        return {
+            "format": 1,
+            "id": slug(name),
+            "title": name[:300],
+            "summary": todo("say in a sentence or two what this check is about"),
+            "source": {"publisher": todo("who published the learning"), "title": name[:300]},
+            "findings": [
+                {"id": f, "kind": "concern", "text": todo(f"write the finding ({f})")}
+                for f in finding_ids
+            ],
+            "stages": [
+                {
+                    "id": IMPORTED_STAGE,
+                    "title": "Questions",
+                    "narrative": todo("set the scene for these questions"),
+                }
+            ],
+            "questions": questions,
+            "signposting": todo("say where practitioners can find the local procedures"),
+            "check": {"pass_mark": 80, "certainty": False, "refresh_months": 12},
+        }
+
+
+def question_id(name: str, taken: set[str]) -> str:
+    """A unique slug id for a question named `name` in the file; added to `taken`."""
+    new = unique_id(name or "question", taken)
+    taken.add(new)
+    return new
+
+
+def tag_of(text: str) -> str | None:
+    """A category or tag name as one of our tags ("Safeguarding/Week 1" ->
+    "safeguarding-week-1"), or None if nothing of it is left."""
+    tag = slug(text, limit=40)
+    return None if tag == "item" and "item" not in text.casefold() else tag
+
+
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def html_to_markdown(html: str) -> str:
+    """Author text written as HTML (Moodle, QTI) as our Markdown: sanitised first, with
+    the same allow-list spirit as the pages (no scripts, styles, event handlers or
+    embedded objects), then converted, so no raw HTML reaches a bank."""
+    clean = nh3.clean(
+        html,
+        tags={
+            "p",
+            "br",
+            "strong",
+            "b",
+            "em",
+            "i",
+            "ul",
+            "ol",
+            "li",
+            "a",
+            "code",
+            "pre",
+            "h3",
+            "h4",
+            "blockquote",
+        },
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+    )
+    text = markdownify(clean, heading_style="ATX", bullets="-", escape_underscores=False)
+    return _BLANK_LINES.sub("\n\n", text).strip()

@@ -58,6 +58,15 @@ class Problem:
     message: str
 
 
+@dataclass(frozen=True)
+class Exported:
+    """A bank version written in another format, and the questions that format can't hold
+    (e.g. branching scenarios in GIFT), each with the reason."""
+
+    data: bytes
+    skipped: list[Skipped] = field(default_factory=list)
+
+
 @dataclass
 class ImportReport:
     #: "Moodle XML", "GIFT", "QTI 2.2", ...

@@ -9,10 +9,12 @@ import sys
 from datetime import UTC, datetime
 
 import click
+import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
 from .extensions import db
+from .interchange.files import EXPORT_FORMATS
 from .models import utcnow
 
 banks_cli = AppGroup("banks", help="Validate and import question bank files.")
@@ -82,6 +84,107 @@ def import_command(paths: tuple[str, ...]) -> None:
         click.echo(
             f"{path}: {outcome.bank.key} {outcome.status} (version {outcome.version.number})"
         )
+
+
+def _import_questions(path: str, title: str | None, out: str | None, expected: str) -> None:
+    """Read another system's questions and make a draft bank of them (a new bank in the
+    database, or a bank file with --out), printing what was imported, skipped and changed.
+    A file with any broken question makes nothing."""
+    from pathlib import Path
+
+    from .audit import record
+    from .author.banks import import_reading
+    from .author.operations import create_bank_from_draft
+    from .banks import dump_bank
+    from .interchange.files import read_file
+
+    report = read_file(Path(path).read_bytes(), Path(path).name)
+    for line in report.summary_lines():
+        click.echo(f"{path}: {line}")
+    if not report.source_format.startswith(expected):
+        click.echo(f"{path}: warning: this is {report.source_format}, not {expected}", err=True)
+    if report.problems or not report.questions:
+        click.echo(f"{path}: nothing imported", err=True)
+        raise SystemExit(1)
+    data = report.as_bank(title)
+    if out:
+        Path(out).write_text(dump_bank(data), encoding="utf-8")
+        click.echo(f"Draft written to {out}")
+        return
+    draft = create_bank_from_draft(
+        data,
+        user=None,
+        now=utcnow(),
+        reading=import_reading(report, Path(path).name),
+        origin="import",
+    )
+    record("bank.import", f"bank:{draft.bank.key}", user=None, details={"via": "command line"})
+    db.session.commit()
+    click.echo(f"Draft of {draft.bank.key} made: write its findings and publish it.")
+
+
+_title_option = click.option("--title", default=None, help="The new bank's title.")
+_out_option = click.option(
+    "--out", type=click.Path(dir_okay=False), help="Write the draft as a bank file here instead."
+)
+
+
+@banks_cli.command("import-moodle")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@_title_option
+@_out_option
+def import_moodle_command(path: str, title: str | None, out: str | None) -> None:
+    """Make a draft bank from a Moodle XML or GIFT file (detected from its content)."""
+    _import_questions(path, title, out, expected="")
+
+
+@banks_cli.command("import-qti")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@_title_option
+@_out_option
+def import_qti_command(path: str, title: str | None, out: str | None) -> None:
+    """Make a draft bank from a QTI 2.1, 2.2 or 3.0 content package or item."""
+    _import_questions(path, title, out, expected="QTI")
+
+
+@banks_cli.command("export")
+@click.argument("key")
+@click.option(
+    "--version", "number", type=int, help="Version number (default: the newest published)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice(list(EXPORT_FORMATS)),
+)
+@click.option("--out", type=click.Path(dir_okay=False), required=True)
+def export_command(key: str, number: int | None, fmt: str, out: str) -> None:
+    """Write a bank version as Moodle XML, GIFT or a QTI package."""
+    from pathlib import Path
+
+    from .banks.importer import latest_published
+    from .models import Bank, BankVersion
+
+    bank = db.session.scalar(sa.select(Bank).where(Bank.key == key))
+    if bank is None:
+        raise click.ClickException(f"There is no bank {key}")
+    version = (
+        latest_published(bank)
+        if number is None
+        else db.session.scalar(
+            sa.select(BankVersion).where(
+                BankVersion.bank_id == bank.id, BankVersion.number == number
+            )
+        )
+    )
+    if version is None:
+        raise click.ClickException(f"{key} has no version {number or '(published)'}")
+    exported = EXPORT_FORMATS[fmt].write(version.content)
+    Path(out).write_bytes(exported.data)
+    for skipped in exported.skipped:
+        click.echo(f"skipped {skipped}", err=True)
+    click.echo(f"{key} version {version.number} written to {out}")
 
 
 def _refuse_placeholders(results: list) -> None:

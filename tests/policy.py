@@ -175,10 +175,14 @@ POLICY: dict[str, Entry] = {
     "author.bank": signed_in(*AUTHORS, **DRAFT),
     "author.bank_settings": signed_in(*AUTHORS, **DRAFT),
     "author.upload": signed_in(*AUTHORS),
+    "author.import_questions": signed_in(*AUTHORS),
     "author.new_from_briefing": signed_in(*AUTHORS),
     "author.version": signed_in(*AUTHORS, key="bank_key", number="version_number"),
     "author.version_statistics": signed_in(*AUTHORS, key="bank_key", number="version_number"),
     "author.export_version": signed_in(*AUTHORS, key="bank_key", number="version_number"),
+    "author.export_version_as": signed_in(
+        *AUTHORS, key="bank_key", number="version_number", fmt="export_format"
+    ),
     "author.restore_version": signed_in(*AUTHORS, key="bank_key", number="version_number"),
     "author.new_draft": signed_in(*AUTHORS, **DRAFT),
     "author.draft": signed_in(*AUTHORS, **DRAFT),
@@ -330,6 +334,7 @@ class World:
     question_kind: str = "single"
     static_file: str = "favicon.svg"
     help_guide: str = "dashboards"
+    export_format: str = "gift"
 
     def args_for(self, entry: Entry) -> dict[str, Any]:
         return {name: getattr(self, attribute) for name, attribute in entry.args.items()}

@@ -25,11 +25,13 @@ from ..authoring.diff import diff_versions, item_lines
 from ..banks import BankError, BankFile, content_hash, dump_bank, load_bank_text, plain_error
 from ..banks.importer import latest_published as latest
 from ..extensions import db
+from ..interchange import ImportReport
+from ..interchange.files import EXPORT_FORMATS, MAX_BYTES, read_file
 from ..models import Bank, BankVersion, Question, Role, utcnow
 from ..questions import QUESTION_TYPES
 from ..web import format_datetime
 from . import bp, operations
-from .forms import BankSettingsForm, BankUploadForm, RestoreForm
+from .forms import BankSettingsForm, BankUploadForm, QuestionImportForm, RestoreForm
 
 authors = roles_required(Role.AUTHOR, Role.ADMIN)
 
@@ -254,6 +256,7 @@ def version(key: str, number: int) -> str:
         item_lines=item_lines,
         type_labels={name: kind.label for name, kind in QUESTION_TYPES.items()},
         stage_titles={stage.get("id"): stage.get("title") for stage in _list(content, "stages")},
+        export_formats=EXPORT_FORMATS,
     )
 
 
@@ -454,3 +457,79 @@ def _decode(raw: bytes) -> str | _Unreadable:
 def _list(content: dict[str, Any], key: str) -> list[dict[str, Any]]:
     value = content.get(key)
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@authors
+def import_questions() -> Page:
+    """Another system's questions (Moodle XML or GIFT, QTI) as a new bank's draft. A file
+    with any broken question saves nothing: the page lists every problem by question."""
+    form = QuestionImportForm()
+    report: ImportReport | None = None
+    if form.validate_on_submit():
+        filename = PureWindowsPath(form.file.data.filename or "").name or "questions"
+        data = form.file.data.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            form.file.errors.append("The selected file must be smaller than 10 MB")
+        else:
+            report = read_file(data, filename)
+            if report.problems:
+                count = len(report.problems)
+                form.file.errors.append(
+                    f"The selected file has {count} problem{'s' if count > 1 else ''}. Each"
+                    " is listed below with the question's name. Correct the file and"
+                    " upload it again"
+                )
+            elif not report.questions:
+                form.file.errors.append(
+                    f"The selected file has no questions quizapp can use: {report.source_format}"
+                    " questions of these types are listed below"
+                    if report.skipped
+                    else "The selected file has no questions in it"
+                )
+            else:
+                draft = operations.create_bank_from_draft(
+                    report.as_bank((form.title.data or "").strip() or None),
+                    user=current_user._get_current_object(),  # type: ignore[attr-defined]
+                    now=utcnow(),
+                    reading=import_reading(report, filename),
+                    origin="import",
+                )
+                db.session.commit()
+                flash(
+                    f"Draft made from {filename}: {len(report.questions)} question"
+                    f"{'s' if len(report.questions) != 1 else ''} imported. Write the"
+                    " findings and replace every placeholder before you publish.",
+                    "success",
+                )
+                return redirect(url_for("author.draft", key=draft.bank.key))
+    page = render_template("author/banks/import.html", form=form, report=report)
+    return (page, 422) if form.errors else page
+
+
+def import_reading(report: ImportReport, filename: str) -> dict[str, Any]:
+    """What the draft's page shows of how the file was read (kept in the audit log)."""
+    return {
+        "file": filename,
+        "format": report.source_format,
+        "imported": len(report.questions),
+        "skipped": [str(skipped) for skipped in report.skipped],
+        "adjusted": [str(adjusted) for adjusted in report.adjusted],
+    }
+
+
+@bp.route("/banks/<key>/versions/<int:number>/export/<fmt>")
+@authors
+def export_version_as(key: str, number: int, fmt: str) -> Response:
+    """A version in another system's format (see quizapp.interchange.files)."""
+    bank = bank_or_404(key)
+    version = version_or_404(bank, number)
+    chosen = EXPORT_FORMATS.get(fmt)
+    if chosen is None:
+        abort(404)
+    exported = chosen.write(version.content)
+    response = Response(exported.data, content_type=chosen.content_type)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{bank.key}-v{version.number}.{chosen.extension}"'
+    )
+    return response

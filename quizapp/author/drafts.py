@@ -168,8 +168,9 @@ def _draft_page(
         problems=operations.publish_problems(draft),
         stories=editing.in_story_order(draft.content),
         **_pool_context(draft.content),
-        # Until the first version is published: how the briefing it came from was read.
-        reading=operations.briefing_reading(draft.bank) if draft.number == 1 else None,
+        # Until the first version is published: how the briefing or file it came from was
+        # read.
+        reading=operations.creation_reading(draft.bank) if draft.number == 1 else None,
         newer=newer,
         types=QUESTION_TYPES,
         publish_form=publish_form,

@@ -11,8 +11,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSubmitInput,
     GovTextArea,
+    GovTextInput,
 )
-from wtforms import BooleanField, RadioField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length
 
@@ -68,3 +69,31 @@ class BankSettingsForm(FlaskForm):
         validators=[InputRequired(message=_choose), AnyOf(["on", "off"], message=_choose)],
     )
     submit = SubmitField("Save settings", widget=GovSubmitInput())
+
+
+class QuestionImportForm(FlaskForm):
+    """Another system's questions (Moodle XML or GIFT, QTI) as a new bank's draft."""
+
+    file = FileField(
+        "Upload a file of questions",
+        description="Moodle XML (.xml), GIFT (.txt or .gift), or QTI: a content package"
+        " (.zip) or one item (.xml).",
+        widget=GovFileInput(),
+        validators=[
+            FileRequired(message="Select a file of questions"),
+            FileAllowed(
+                ["xml", "txt", "gift", "zip"],
+                message="The selected file must end .xml, .txt, .gift or .zip",
+            ),
+        ],
+    )
+    title = StringField(
+        "Title for the new bank (optional)",
+        description="If you leave it blank, the title comes from the file.",
+        widget=GovTextInput(),
+        validators=[
+            Length(max=300, message="The title must be 300 characters or fewer"),
+            NoHiddenCharacters("The title"),
+        ],
+    )
+    submit = SubmitField("Make a draft", widget=GovSubmitInput())

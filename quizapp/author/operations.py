@@ -165,7 +165,9 @@ def start_draft(bank: Bank, *, user: User, now: datetime) -> BankVersion:
     return draft
 
 
-def _new_draft(bank: Bank, data: dict[str, Any], *, user: User, now: datetime) -> BankVersion:
+def _new_draft(
+    bank: Bank, data: dict[str, Any], *, user: User | None, now: datetime
+) -> BankVersion:
     draft = BankVersion(bank=bank, number=next_version_number(bank), status="draft")
     _fill_draft(draft, data, user=user, now=now)
     db.session.add(draft)
@@ -173,7 +175,9 @@ def _new_draft(bank: Bank, data: dict[str, Any], *, user: User, now: datetime) -
     return draft
 
 
-def _fill_draft(draft: BankVersion, data: dict[str, Any], *, user: User, now: datetime) -> None:
+def _fill_draft(
+    draft: BankVersion, data: dict[str, Any], *, user: User | None, now: datetime
+) -> None:
     """Give a (new or replaced) draft its content, started by `user` now."""
     source = data.get("source", {})
     draft.content = data
@@ -514,13 +518,16 @@ def publish_draft(
 def create_bank_from_draft(
     data: dict[str, Any],
     *,
-    user: User,
+    user: User | None,
     now: datetime,
     reading: dict[str, Any] | None = None,
+    origin: str = "briefing",
 ) -> BankVersion:
-    """A new bank whose first version is a draft (e.g. made from a learning briefing).
-    `reading` is how the briefing was read (why each finding has its kind, the lines not
-    used): kept with the bank's creation in the audit log, and shown on its first draft."""
+    """A new bank whose first version is a draft, made from a learning briefing or
+    (`origin="import"`) from another system's questions. `reading` is how the source was
+    read (why each finding has its kind and the lines not used; or the questions skipped
+    and changed): kept with the bank's creation in the audit log, and shown on its first
+    draft."""
     taken = set(db.session.scalars(sa.select(Bank.key)))
     key = data["id"] if data["id"] not in taken else unique_id(data["id"], taken)
     data = {**data, "id": key}
@@ -528,19 +535,19 @@ def create_bank_from_draft(
     db.session.add(bank)
     db.session.flush()
     draft = _new_draft(bank, data, user=user, now=now)
-    record("bank.create", target(bank), user=user, details={"from": "briefing", **(reading or {})})
+    record("bank.create", target(bank), user=user, details={"from": origin, **(reading or {})})
     return draft
 
 
-def briefing_reading(bank: Bank) -> dict[str, Any] | None:
-    """How the briefing a bank was made from was read, if it was made from one."""
+def creation_reading(bank: Bank) -> dict[str, Any] | None:
+    """How the briefing or file a bank was made from was read, if it was made from one."""
     event = db.session.scalar(
         sa.select(AuditEvent)
         .where(AuditEvent.action == "bank.create", AuditEvent.target == target(bank))
         .order_by(AuditEvent.id)
         .limit(1)
     )
-    if event is None or event.details.get("from") != "briefing":
+    if event is None or event.details.get("from") not in ("briefing", "import"):
         return None
     return event.details
 

@@ -41,6 +41,9 @@ class Skipped:
     kind: str
     reason: str
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind}): {self.reason}"
+
 
 @dataclass(frozen=True)
 class Adjusted:
@@ -49,6 +52,9 @@ class Adjusted:
     name: str
     message: str
 
+    def __str__(self) -> str:
+        return f"{self.name}: {self.message}"
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -56,6 +62,9 @@ class Problem:
 
     name: str
     message: str
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -88,9 +97,9 @@ class ImportReport:
     def summary_lines(self) -> list[str]:
         """What happened, one line each, for the command line and the upload page."""
         lines = [f"{len(self.questions)} imported from {self.source_format}"]
-        lines += [f"skipped {s.name} ({s.kind}): {s.reason}" for s in self.skipped]
-        lines += [f"changed {a.name}: {a.message}" for a in self.adjusted]
-        lines += [f"error in {p.name}: {p.message}" for p in self.problems]
+        lines += [f"skipped {skipped}" for skipped in self.skipped]
+        lines += [f"changed {adjusted}" for adjusted in self.adjusted]
+        lines += [f"error in {problem}" for problem in self.problems]
         return lines
 
     def as_bank(self, title: str | None = None) -> dict[str, Any]:

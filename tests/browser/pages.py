@@ -133,6 +133,7 @@ EXCLUDED: dict[str, str] = {
     "auth.index": "redirect only: to the person's home, or to sign in",
     "author.preview": "redirect only: to the first part or question of the preview",
     "author.export_version": "file download (a YAML bank file), not a page",
+    "author.export_version_as": "file download (Moodle XML, GIFT or a QTI package), not a page",
     "dashboards.overdue_csv": "file download (CSV); test_journeys downloads and reads it",
     "managers.teams_csv": "file download (CSV); test_team_managers reads it",
     "dashboards.report_csv": "file download (CSV), not a page",
@@ -1047,6 +1048,21 @@ def _(v: Visit) -> None:
         {"name": "broken.yaml", "mimeType": "application/x-yaml", "buffer": b"format: 1\nid: x\n"}
     )
     submit(v.page, "Upload as a draft")
+    expect_errors(v.page)
+
+
+@state("author.import_questions", "empty", user=AUTHOR)
+def _(v: Visit) -> None:
+    v.page.goto("/author/import")
+
+
+@state("author.import_questions", "a file with problems", user=AUTHOR)
+def _(v: Visit) -> None:
+    v.page.goto("/author/import")
+    v.page.get_by_label("Upload a file of questions").set_input_files(
+        {"name": "quiz.xml", "mimeType": "application/xml", "buffer": b"<quiz><question"}
+    )
+    submit(v.page, "Make a draft")
     expect_errors(v.page)
 
 

@@ -1,0 +1,85 @@
+"""Which reader a file needs, and the formats a bank version can be written in.
+
+Shared by the command line and the author's pages, so both read a file the same way and
+offer the same formats. The readers and writers live in their own modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import Exported, ImportReport, Problem
+
+#: Largest file read (Moodle's own question exports with images run to a few MB).
+MAX_BYTES = 10 * 1024 * 1024
+
+
+def read_file(data: bytes, filename: str) -> ImportReport:
+    """Read a Moodle XML, GIFT or QTI file (a content package or a single item),
+    detected from its content rather than its name."""
+    from . import gift, moodle_xml, qti
+
+    if data.startswith(b"PK\x03\x04"):
+        return qti.read(data)
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        # Moodle's exports are <quiz>; everything else XML we read is QTI.
+        if b"<quiz" in head:
+            return moodle_xml.read(data)
+        return qti.read(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report = ImportReport(source_format="an unknown format")
+        report.problems.append(
+            Problem(
+                filename,
+                "The file is not Moodle XML, GIFT or QTI: GIFT must be plain text saved as UTF-8",
+            )
+        )
+        return report
+    return gift.read(text)
+
+
+@dataclass(frozen=True)
+class Format:
+    key: str
+    #: As in "Download version 3 as {label}".
+    label: str
+    extension: str
+    content_type: str
+    write: Callable[[dict[str, Any]], Exported]
+
+
+def _moodle_xml(content: dict[str, Any]) -> Exported:
+    from . import moodle_xml
+
+    return moodle_xml.write(content)
+
+
+def _gift(content: dict[str, Any]) -> Exported:
+    from . import gift
+
+    return gift.write(content)
+
+
+def _qti(version: str) -> Callable[[dict[str, Any]], Exported]:
+    def write(content: dict[str, Any]) -> Exported:
+        from . import qti
+
+        return qti.write_package(content, version)
+
+    return write
+
+
+EXPORT_FORMATS: dict[str, Format] = {
+    f.key: f
+    for f in (
+        Format("moodle-xml", "Moodle XML", "xml", "application/xml; charset=utf-8", _moodle_xml),
+        Format("gift", "GIFT (Moodle)", "gift.txt", "text/plain; charset=utf-8", _gift),
+        Format("qti-3.0", "a QTI 3.0 package", "qti3.zip", "application/zip", _qti("3.0")),
+        Format("qti-2.2", "a QTI 2.2 package", "qti22.zip", "application/zip", _qti("2.2")),
+    )
+}

@@ -57,6 +57,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from .author import bp as author_bp
     from .certificates import bp as certificates_bp
     from .dashboards import bp as dashboards_bp
+    from .health import bp as health_bp
     from .impact.follow_up_routes import bp as follow_up_bp
     from .managers import bp as managers_bp
     from .pages import bp as pages_bp
@@ -73,6 +74,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboards_bp, url_prefix="/dashboards")
     app.register_blueprint(managers_bp, url_prefix="/your-teams")
     app.register_blueprint(pages_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(session_bp)
     app.register_blueprint(sso_bp)

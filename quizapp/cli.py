@@ -231,11 +231,16 @@ dashboards_cli = AppGroup("dashboards", help="The summary the dashboards read.")
 def dashboards_refresh_command() -> None:
     """Recount the status counts as of now. Run it daily (cron): pages then correct the
     counts for at most a day of dates, whatever the size of the partnership."""
+    from .locks import run_lock
     from .workforce import tally
 
-    now = utcnow()
-    tally.rebuild(db.session, now=now)
-    db.session.commit()
+    with run_lock("dashboards-refresh") as got:
+        if not got:
+            click.echo("Another refresh is running: this one stops.", err=True)
+            return
+        now = utcnow()
+        tally.rebuild(db.session, now=now)
+        db.session.commit()
     click.echo(f"Status counts recounted as of {now:%Y-%m-%d %H:%M} UTC.")
 
 

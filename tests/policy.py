@@ -106,6 +106,7 @@ POLICY: dict[str, Entry] = {
     # The front door sends people on: signed-in people to their home, others to sign in.
     "auth.index": Entry({"anonymous": SIGN_IN, **{kind: OK for kind in SIGNED_IN}}),
     "auth.sign_in": public(),
+    "health.healthz": public(),
     # Signing out ends on the sign-in page, for everyone (test_security checks it works).
     "auth.sign_out": Entry({kind: SIGN_IN for kind in KINDS}),
     "auth.register": public(),

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .. import locks
 from ..email import EmailError, Mailer, MailServerDown, render_email
 from ..extensions import db
 from ..impact import follow_up
@@ -52,8 +53,6 @@ from .rules import DUE_SOON, EXPIRING, Kind, Reminder, day, iso_week, reminder_f
 
 log = logging.getLogger(__name__)
 
-#: pg_try_advisory_lock's key for a run: "reminder" in ASCII, as a number.
-LOCK_KEY = 0x72656D696E646572
 #: Emails claimed, sent and committed together (see send_reminders). On SQLite a batch
 #: holds the write lock while it sends: about 3 ms an email.
 BATCH = 100
@@ -220,25 +219,10 @@ def digest_recipients() -> list[DigestRecipient]:
     return sorted(found.values(), key=lambda r: r.user_id)
 
 
-@contextmanager
-def run_lock() -> Iterator[bool]:
-    """Hold PostgreSQL's advisory lock for the run (yields False if another run has it).
-    On SQLite, always True: the unique constraint alone keeps a second run from
-    sending anything twice."""
-    if db.engine.dialect.name != "postgresql":
-        yield True
-        return
-    # Its own connection: a session-level lock lives as long as the connection, and the
-    # run's session changes connection between transactions.
-    with db.engine.connect() as connection:
-        got = connection.scalar(sa.select(sa.func.pg_try_advisory_lock(LOCK_KEY)))
-        connection.commit()
-        try:
-            yield bool(got)
-        finally:
-            if got:
-                connection.scalar(sa.select(sa.func.pg_advisory_unlock(LOCK_KEY)))
-                connection.commit()
+def run_lock() -> AbstractContextManager[bool]:
+    """The reminders' advisory lock (see quizapp.locks); a function of its own so that
+    tests can switch it off to race two runs claim by claim."""
+    return locks.run_lock("reminders")
 
 
 def _claim(batch: Sequence[Message], now: datetime) -> dict[tuple, int]:

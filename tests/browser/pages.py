@@ -133,6 +133,7 @@ EXCLUDED: dict[str, str] = {
     "auth.index": "redirect only: to the person's home, or to sign in",
     "author.preview": "redirect only: to the first part or question of the preview",
     "author.export_version": "file download (a YAML bank file), not a page",
+    "health.healthz": "plain-text health check for load balancers, not a page",
     "author.export_version_as": "file download (Moodle XML, GIFT or a QTI package), not a page",
     "dashboards.overdue_csv": "file download (CSV); test_journeys downloads and reads it",
     "managers.teams_csv": "file download (CSV); test_team_managers reads it",

@@ -460,8 +460,8 @@ _MARKDOWN = "markdown"
 _PENALTY = {"multichoice": "0.3333333", "truefalse": "1.0000000", "essay": "0.0000000"}
 _NOT_WRITTEN = {
     "ordering": (
-        "ordering questions are not written: Moodle's ordering question type has its own"
-        " plugin format"
+        "ordering questions are not written yet: Moodle's ordering type (qtype_ordering)"
+        " has elements of its own"
     ),
     "scenario": "branching scenarios have no equivalent in Moodle",
 }

@@ -154,11 +154,20 @@ def test_old_format_file_without_idnumbers() -> None:
     assert all(q["answer"] is True for q in report.questions)
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.xml")))
-def test_every_imported_fixture_makes_a_draft_the_loader_takes(name: str) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        "categories_reverse_order.xml",
+        "category_with_description.xml",
+        "html_chars_in_idnumbers.xml",
+        "multichoice.xml",
+        "nested_categories_with_questions.xml",
+        "old_format_file.xml",
+    ],
+)
+def test_every_fixture_with_questions_makes_a_draft_the_loader_takes(name: str) -> None:
     report = read(fixture(name))
-    if not report.questions:
-        return
+    assert report.questions
     result = load_bank_text(dump_bank(report.as_bank()), name)
     assert result.errors == []
 
@@ -554,7 +563,8 @@ def test_export_keeps_ids_tags_and_markdown_where_moodle_keeps_them() -> None:
     category, first = root.findall("question")[:2]
     assert category.findtext("category/text") == "$course$/top/A small bank // with a slash"
     assert first.findtext("idnumber") == "q-single"
-    assert first.find("questiontext").get("format") == "markdown"  # type: ignore[union-attr]
+    [question_text] = first.findall("questiontext")
+    assert question_text.get("format") == "markdown"
     assert first.findtext("questiontext/text", "").startswith("What do you do **first**")
     assert first.findtext("shuffleanswers") == "false"
     assert [t.text for t in first.findall("tags/tag/text")] == [

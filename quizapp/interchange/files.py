@@ -19,15 +19,19 @@ MAX_BYTES = 10 * 1024 * 1024
 def read_file(data: bytes, filename: str) -> ImportReport:
     """Read a Moodle XML, GIFT or QTI file (a content package or a single item),
     detected from its content rather than its name."""
-    from . import gift, moodle_xml, qti
-
     if data.startswith(b"PK\x03\x04"):
+        from . import qti
+
         return qti.read(data)
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
         # Moodle's exports are <quiz>; everything else XML we read is QTI.
         if b"<quiz" in head:
-            return moodle_xml.read(data)
+            from . import moodle_xml
+
+            return moodle_xml.read(data, filename)
+        from . import qti
+
         return qti.read(data)
     try:
         text = data.decode("utf-8-sig")
@@ -40,6 +44,8 @@ def read_file(data: bytes, filename: str) -> ImportReport:
             )
         )
         return report
+    from . import gift
+
     return gift.read(text)
 
 

@@ -74,9 +74,9 @@ def read(text: str) -> ImportReport:
                 lines.append(line)
         if lines and lines[0].startswith(_CATEGORY):
             path = lines.pop(0)[len(_CATEGORY) :].strip()
-            name = _CATEGORY_SEPARATOR.split(path)[-1].replace("//", "/").strip()
-            category_tag = tag_of(name)
-            report.title = report.title or name or None
+            category = _CATEGORY_SEPARATOR.split(path)[-1].replace("//", "/").strip()
+            category_tag = tag_of(category)
+            report.title = report.title or category or None
         body = _escape("\n".join(lines).strip())
         if not body:
             continue
@@ -85,6 +85,8 @@ def read(text: str) -> ImportReport:
         adjusted = len(report.adjusted)
         try:
             question = _question(label, body, report)
+            if question is not None:
+                _identify(question, name, meta, category_tag, taken)
         except Exception as exc:  # a crash would hide every other question from the author
             message = (
                 str(exc)
@@ -94,10 +96,8 @@ def read(text: str) -> ImportReport:
             del report.adjusted[adjusted:]  # what would have changed no longer matters
             report.problems.append(Problem(label, message))
             continue
-        if question is None:
-            continue
-        _identify(question, name, meta, category_tag, taken)
-        report.questions.append(question)
+        if question is not None:
+            report.questions.append(question)
     return report
 
 
@@ -156,6 +156,7 @@ def _question(name: str, body: str, report: ImportReport) -> dict[str, Any] | No
     if (separator := answers.rfind("####")) != -1:
         answers, general = answers[:separator].strip(), answers[separator + 4 :]
     text_format, prompt = _formatted(before, "moodle")
+    prompt = _text(text_format, prompt)
     kind = _kind(answers)
     if kind in _SKIPPED:
         report.skipped.append(Skipped(name, kind, _SKIPPED[kind]))

@@ -151,19 +151,17 @@ def _question(name: str, body: str, report: ImportReport) -> dict[str, Any] | No
     if "{" in body[finish + 1 :] or "}" in body[finish + 1 :]:
         raise _Broken("more than one {...} answer section (write \\{ or \\} for a brace in text)")
     answers = body[start + 1 : finish].strip()
-    before, after = body[:start].strip(), body[finish + 1 :].strip()
+    before, after = body[:start], body[finish + 1 :].strip()
     general = ""
     if (separator := answers.rfind("####")) != -1:
         answers, general = answers[:separator].strip(), answers[separator + 4 :]
-    text_format, prompt = _formatted(before, "moodle")
-    prompt = _text(text_format, prompt)
     kind = _kind(answers)
     if kind in _SKIPPED:
         report.skipped.append(Skipped(name, kind, _SKIPPED[kind]))
         return None
     if after:
         if kind == "multichoice":
-            prompt = f"{prompt} {BLANK} {_text(*_formatted(after, text_format))}".strip()
+            before = body[:start] + BLANK + body[finish + 1 :]
             message = f"missing word: the answers fill the gap shown as {BLANK} in the question"
             report.adjusted.append(Adjusted(name, message))
         elif re.search(r"\w", restore(after)):
@@ -174,6 +172,8 @@ def _question(name: str, body: str, report: ImportReport) -> dict[str, Any] | No
         else:
             message = f"text after the answers ({restore(after)!r}) left out: punctuation only"
             report.adjusted.append(Adjusted(name, message))
+    text_format, prompt = _formatted(before, "moodle")
+    prompt = _text(text_format, prompt)
     if not prompt:
         raise _Broken("no question text")
     question: dict[str, Any] = {"prompt": prompt}
@@ -368,13 +368,15 @@ def _identify(
     if "pool" in meta:
         question["pool"] = meta["pool"]
     if "points" in meta and question["type"] != "reflection":
+        if not meta["points"].isdigit():
+            raise _Broken(f"points={meta['points']} in the quizapp comment is not a number")
         question["points"] = int(meta["points"])
     if question["type"] in ("single", "multiple"):
         if meta.get("shuffle") == "false":
             question["shuffle"] = False
-        for index in (int(i) for i in meta.get("fixed", "").split(",") if i):
-            if 0 <= index < len(question["options"]):
-                question["options"][index]["fixed"] = True
+        for index in meta.get("fixed", "").split(","):
+            if index.isdigit() and int(index) < len(question["options"]):
+                question["options"][int(index)]["fixed"] = True
 
 
 def _read_meta(text: str) -> dict[str, str]:

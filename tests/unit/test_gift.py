@@ -201,13 +201,15 @@ def test_weights_our_rule_cannot_express_are_reported_with_what_we_do() -> None:
 def test_missing_word_choice_keeps_a_gap_and_others_are_skipped() -> None:
     report = read(
         "::Tomb::Grant is {~buried#a =entombed#b ~living#c ####g} in Grant's tomb.\n\n"
+        "::Capital::The capital of France is {=Paris#a ~Lyon#b ####g}.\n\n"
         "::Sky::The sky is {T} blue today.\n\n"
         "::Intro::Read this first: no answers at all.\n"
     )
 
-    [question] = report.questions
-    assert question["prompt"] == "Grant is _____ in Grant's tomb."
-    assert question["type"] == "single"
+    assert [(q["prompt"], q["type"]) for q in report.questions] == [
+        ("Grant is _____ in Grant's tomb.", "single"),
+        ("The capital of France is _____.", "single"),
+    ]
     assert report.skipped == [
         Skipped("Sky", "missing word (truefalse)", "only a choice can fill a gap here"),
         Skipped("Intro", "description", "text without answers: nothing to ask or mark"),
@@ -526,3 +528,28 @@ def test_types_gift_has_not_are_listed_as_skipped() -> None:
         )
     ]
     assert [q["id"] for q in read(exported.data.decode("utf-8")).questions] == ["q-share"]
+
+
+def test_our_comment_line_wins_over_the_category_and_names() -> None:
+    report = read(
+        "$CATEGORY: $course$/top/Default for C1\n"
+        "\n"
+        "Who do you tell first about a new conviction?{=The social worker#a ~Nobody#b ####g}\n"
+        "\n"
+        "// quizapp: id=q-kept tags=early-help,finding-sharing points=2\n"
+        "::Renamed in Moodle::Which?{=A#a ~B#b ####g}\n"
+        "\n"
+        "// quizapp: id=q-kept tags= points=many\n"
+        "::Hand edited::Which?{=A#a ~B#b ####g}\n"
+    )
+
+    first, second = report.questions
+    assert first["id"] == "who-do-you-tell-first-about-a-new"
+    assert first["tags"] == ["default-for-c1"]
+    assert second["id"] == "q-kept"
+    assert second["tags"] == ["early-help", "finding-sharing"]
+    assert second["points"] == 2
+    assert report.problems == [
+        Problem("Hand edited", "points=many in the quizapp comment is not a number")
+    ]
+    assert report.as_bank()["questions"][1]["findings"] == ["sharing"]

@@ -353,6 +353,9 @@ def _identify(
     """Id, tags and what else the `// quizapp:` line carried; without it, the id comes
     from the question's name (or first words) and the tag from its category."""
     meta = meta or {}
+    points = meta.get("points", "1")
+    if not points.isdigit():
+        raise _Broken(f"points={points} in the quizapp comment is not a number")
     wanted = meta.get("id") or name or _first_words(question["prompt"])
     new_id = wanted if meta.get("id") and wanted not in taken else question_id(wanted, taken)
     taken.add(new_id)
@@ -368,9 +371,7 @@ def _identify(
     if "pool" in meta:
         question["pool"] = meta["pool"]
     if "points" in meta and question["type"] != "reflection":
-        if not meta["points"].isdigit():
-            raise _Broken(f"points={meta['points']} in the quizapp comment is not a number")
-        question["points"] = int(meta["points"])
+        question["points"] = int(points)
     if question["type"] in ("single", "multiple"):
         if meta.get("shuffle") == "false":
             question["shuffle"] = False

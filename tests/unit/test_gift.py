@@ -553,3 +553,44 @@ def test_our_comment_line_wins_over_the_category_and_names() -> None:
         Problem("Hand edited", "points=many in the quizapp comment is not a number")
     ]
     assert report.as_bank()["questions"][1]["findings"] == ["sharing"]
+
+
+def test_a_file_as_moodle_writes_it() -> None:
+    # The layout of Moodle's qformat_gift::writequestion: a comment per question, HTML
+    # text marked [html], answers inheriting it, weights with up to 7 significant figures.
+    report = read(
+        "// question: 0  name: Switch category to $course$/top/Default for C1/Week 2\n"
+        "$CATEGORY: $course$/top/Default for C1/Week 2\n"
+        "\n"
+        "\n"
+        "// question: 12  name: colours\n"
+        "::colours::[html]<p>What's between <i>orange</i> and green?</p>{\n"
+        "\t~%33.33333%yellow#<p>right</p>\n"
+        "\t~%33.33333%gold#right\n"
+        "\t~%33.33333%amber#right\n"
+        "\t~%-100%red#wrong\n"
+        "\t####<p>General <b>feedback</b></p>\n"
+        "}\n"
+        "\n"
+        "// question: 13  name: Q8\n"
+        "::Q8::[html]<p>How are you?</p>{}\n"
+    )
+
+    colours, essay = report.questions
+    assert colours["prompt"] == "What's between *orange* and green?"
+    assert colours["feedback"] == "General **feedback**"
+    assert colours["tags"] == ["week-2"]
+    assert [(o["text"], o["correct"], o["feedback"]) for o in colours["options"]] == [
+        ("yellow", True, "right"),
+        ("gold", True, "right"),
+        ("amber", True, "right"),
+        ("red", False, "wrong"),
+    ]
+    assert report.adjusted == []  # 1/3 each and -100% for the one wrong: our rule exactly
+    assert essay == {
+        "id": "q8",
+        "type": "reflection",
+        "prompt": "How are you?",
+        "tags": ["week-2"],
+    }
+    assert report.title == "Week 2"

@@ -97,7 +97,7 @@ def test_a_file_with_a_broken_question_saves_nothing_and_names_the_question(clie
     ("data", "filename", "message"),
     [
         (b"\xff\xfe\x00\x01binary", "quiz.txt", "GIFT must be plain text saved as UTF-8"),
-        (b"", "quiz.gift", "Select a file of questions"),
+        (b"", "quiz.gift", "The selected file is empty"),
         (b"x", "quiz.docx", "The selected file must end .xml, .txt, .gift or .zip"),
         (b"// only a comment\n", "quiz.gift", "The selected file has no questions in it"),
     ],

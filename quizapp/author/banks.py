@@ -471,6 +471,8 @@ def import_questions() -> Page:
         data = form.file.data.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
             form.file.errors.append("The selected file must be smaller than 10 MB")
+        elif not data.strip():
+            form.file.errors.append("The selected file is empty")
         else:
             report = read_file(data, filename)
             if report.problems:

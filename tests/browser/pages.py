@@ -1067,6 +1067,15 @@ def _(v: Visit) -> None:
     expect_errors(v.page)
 
 
+@state("author.draft", "made from a Moodle GIFT file", user=AUTHOR)
+def _(v: Visit) -> None:
+    gift = ROOT / ".." / "shared" / "fixtures" / "moodle" / "gift" / "questions.gift.txt"
+    v.page.goto("/author/import")
+    v.page.get_by_label("Upload a file of questions").set_input_files(str(gift))
+    submit(v.page, "Make a draft")
+    expect(v.page.get_by_text("How questions.gift.txt was read")).to_be_visible()
+
+
 @state("author.draft", "needs a second author", user=AUTHOR)
 def _(v: Visit) -> None:
     ensure_approval_draft(v)

@@ -24,8 +24,8 @@ import itertools
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
 
@@ -180,15 +180,29 @@ def _feedback(identifier: str, markdown: str) -> ET.Element:
     )
 
 
-def _choices(question: dict[str, Any]) -> list[tuple[str, str, bool, str | None, bool]]:
-    """(identifier, text, correct, feedback, fixed) of a choice question's options."""
+class _Choice(NamedTuple):
+    """A `simpleChoice`: an option, true or false, or an item to put in order."""
+
+    identifier: str
+    text: str
+    correct: bool
+    feedback: str | None = None
+    fixed: bool = False
+
+
+def _choices(question: dict[str, Any]) -> list[_Choice]:
+    """A question's choices, identified by place ("choice-1"), or "true" and "false"."""
     if question["type"] == "true_false":
         return [
-            ("true", "True", question["answer"], question["feedback_true"], False),
-            ("false", "False", not question["answer"], question["feedback_false"], False),
+            _Choice("true", "True", question["answer"], question["feedback_true"]),
+            _Choice("false", "False", not question["answer"], question["feedback_false"]),
+        ]
+    if question["type"] == "ordering":
+        return [
+            _Choice(f"choice-{n}", text, True) for n, text in enumerate(question["items"], start=1)
         ]
     return [
-        (f"choice-{n}", o["text"], o["correct"], o["feedback"], bool(o.get("fixed")))
+        _Choice(f"choice-{n}", o["text"], o["correct"], o["feedback"], bool(o.get("fixed")))
         for n, o in enumerate(question["options"], start=1)
     ]
 
@@ -308,17 +322,13 @@ def _item(question: dict[str, Any], version: str) -> ET.Element:
     else:
         declarations, processing = _scoring(question, version)
         declarations.append(_outcome("FEEDBACK", "multiple", "identifier"))
+        choices = _choices(question)
         if kind == "ordering":
-            choices = [
-                (f"choice-{n}", text, True, None, False)
-                for n, text in enumerate(question["items"], start=1)
-            ]
             response.attrib.update(cardinality="ordered", baseType="identifier")
             interaction = _el(
                 "orderInteraction", {"responseIdentifier": _RESPONSE, "shuffle": "true"}
             )
         else:
-            choices = _choices(question)
             single = kind != "multiple"
             response.attrib.update(
                 cardinality="single" if single else "multiple", baseType="identifier"
@@ -333,17 +343,19 @@ def _item(question: dict[str, Any], version: str) -> ET.Element:
                     "minChoices": "1",
                 },
             )
-        correct = _el("correctResponse", {}, *(_text("value", c[0]) for c in choices if c[2]))
+        correct = _el(
+            "correctResponse", {}, *(_text("value", c.identifier) for c in choices if c.correct)
+        )
         response.append(correct)
         if kind == "multiple":
             response.append(_mapping(question, choices))
-        for identifier, text, _, option_feedback, fixed in choices:
-            choice = _text("simpleChoice", text, {"identifier": identifier})
-            if fixed:
-                choice.set("fixed", "true")
-            interaction.append(choice)
-            if option_feedback:
-                feedback.append(_feedback(identifier, option_feedback))
+        for choice in choices:
+            element = _text("simpleChoice", choice.text, {"identifier": choice.identifier})
+            if choice.fixed:
+                element.set("fixed", "true")
+            interaction.append(element)
+            if choice.feedback:
+                feedback.append(_feedback(choice.identifier, choice.feedback))
         body.append(interaction)
     if question.get("feedback"):
         feedback.insert(0, _feedback(GENERAL, question["feedback"]))
@@ -354,16 +366,18 @@ def _item(question: dict[str, Any], version: str) -> ET.Element:
     return item
 
 
-def _mapping(
-    question: dict[str, Any], choices: list[tuple[str, str, bool, Any, bool]]
-) -> ET.Element:
+def _mapping(question: dict[str, Any], choices: list[_Choice]) -> ET.Element:
+    """Multiple choice marking as a mapping: a right option earns points/k, a wrong one
+    costs points/m; the bounds floor the sum at 0 and cap it at the points."""
     points = question.get("points", 1)
-    right = sum(1 for c in choices if c[2])
+    right = sum(1 for choice in choices if choice.correct)
     wrong = len(choices) - right
     mapping = _el("mapping", {"lowerBound": "0", "upperBound": str(points), "defaultValue": "0"})
-    for identifier, _, correct, _, _ in choices:
-        value = points / right if correct else -points / wrong
-        mapping.append(_el("mapEntry", {"mapKey": identifier, "mappedValue": _number(value)}))
+    for choice in choices:
+        value = points / right if choice.correct else -points / wrong
+        mapping.append(
+            _el("mapEntry", {"mapKey": choice.identifier, "mappedValue": _number(value)})
+        )
     return mapping
 
 
@@ -394,7 +408,9 @@ def _declare(root: ET.Element, namespace: str, schema: str, **prefixes: str) -> 
     return root
 
 
-def _lom(*, title: str | None = None, keywords: list[str] = ()) -> ET.Element:  # type: ignore[assignment]
+def _lom(*, title: str | None = None, keywords: Sequence[str] = ()) -> ET.Element:
+    """IEEE LOM metadata: the bank's title, or an item's keywords (our tags)."""
+
     def lom(name: str) -> str:
         return f"imsmd:{name}"
 
@@ -408,8 +424,33 @@ def _lom(*, title: str | None = None, keywords: list[str] = ()) -> ET.Element:  
     return _el(lom("lom"), {}, general)
 
 
+#: What Markdown renders to: author text, where added whitespace would change the words.
+_HTML_ELEMENTS = frozenset(
+    {
+        "p", "ul", "ol", "li", "a", "strong", "em", "code", "pre", "blockquote",
+        "h1", "h2", "h3", "h4", "h5", "h6", "br", "hr", "table", "thead", "tbody",
+        "tr", "th", "td",
+    }
+)  # fmt: skip
+
+
+def _indent(element: ET.Element, level: int = 0) -> None:
+    """`ET.indent` for the QTI structure only: indenting inside a paragraph would put a
+    space between "<em>a</em><strong>b</strong>"."""
+    if element.tag in _HTML_ELEMENTS or not len(element) or (element.text or "").strip():
+        return
+    inner = "\n" + "  " * (level + 1)
+    element.text = inner
+    for child in element:
+        _indent(child, level + 1)
+        if not (child.tail or "").strip():
+            child.tail = inner
+    if not (element[-1].tail or "").strip():
+        element[-1].tail = "\n" + "  " * level
+
+
 def _xml(element: ET.Element) -> bytes:
-    ET.indent(element)
+    _indent(element)
     return ET.tostring(element, encoding="utf-8", xml_declaration=True)
 
 

@@ -60,7 +60,7 @@ questions:
     type: multiple
     findings: [referral-late, good-chairing]
     points: 3
-    prompt: Who should hear about it?
+    prompt: Who should hear about it (see *section*`4.2` of the procedures)?
     feedback: Share with everyone who needs to know.
     options:
       - {text: The GP, correct: true, feedback: "Yes, the GP holds the records."}

@@ -366,15 +366,21 @@ def _item(question: dict[str, Any], version: str) -> ET.Element:
     return item
 
 
+def _option_values(question: dict[str, Any]) -> list[float]:
+    """What choosing each option adds to a multiple choice mark: points/k for a right
+    one, -points/m for a wrong one (quizapp.questions.multiple)."""
+    points, options = question.get("points", 1), question["options"]
+    right = sum(1 for option in options if option["correct"])
+    wrong = len(options) - right
+    return [points / right if option["correct"] else -points / wrong for option in options]
+
+
 def _mapping(question: dict[str, Any], choices: list[_Choice]) -> ET.Element:
-    """Multiple choice marking as a mapping: a right option earns points/k, a wrong one
-    costs points/m; the bounds floor the sum at 0 and cap it at the points."""
+    """Multiple choice marking as a mapping; its bounds floor the sum at 0 and cap it at
+    the points."""
     points = question.get("points", 1)
-    right = sum(1 for choice in choices if choice.correct)
-    wrong = len(choices) - right
     mapping = _el("mapping", {"lowerBound": "0", "upperBound": str(points), "defaultValue": "0"})
-    for choice in choices:
-        value = points / right if choice.correct else -points / wrong
+    for choice, value in zip(choices, _option_values(question), strict=True):
         mapping.append(
             _el("mapEntry", {"mapKey": choice.identifier, "mappedValue": _number(value)})
         )
@@ -568,6 +574,7 @@ _INTERACTION = re.compile(r"[a-zA-Z]+Interaction$")
 _NOT_PROMPT = frozenset(
     {"rubricBlock", "feedbackBlock", "feedbackInline", "templateBlock", "templateInline"}
 )
+_FEEDBACK = frozenset({"modalFeedback", "feedbackBlock", "feedbackInline"})
 _READ = {"choiceInteraction", "orderInteraction", "extendedTextInteraction"}
 
 
@@ -582,11 +589,10 @@ class _ItemReader:
 
     def read(self, taken: set[str], tags: list[str]) -> dict[str, Any] | None:
         body = _first(self.root, "itemBody")
-        interactions = [
-            element
-            for element in (body.iter() if body is not None else ())
-            if _INTERACTION.match(element.tag)
-        ]
+        if body is None:
+            self.report.skipped.append(Skipped(self.name, "no item body", "nothing to ask"))
+            return None
+        interactions = [element for element in body.iter() if _INTERACTION.match(element.tag)]
         if len(interactions) != 1:
             kind = ", ".join(element.tag for element in interactions) or "no interaction"
             reason = "a question here has one interaction; this item has " + (
@@ -599,7 +605,6 @@ class _ItemReader:
             reason = "our question types are choices, ordering and free text"
             self.report.skipped.append(Skipped(self.name, interaction.tag, reason))
             return None
-        assert body is not None
         prompt = _html(body, skip=_NOT_PROMPT | {interaction.tag})
         inner_prompt = _first(interaction, "prompt")
         if inner_prompt is not None:
@@ -624,6 +629,7 @@ class _ItemReader:
             question.update(mapped)
             question["feedback"] = feedback.pop(GENERAL, None) or todo("write the feedback")
             question["points"] = self._points()
+            self._check_marking(question, interaction)
         left = [key for key in feedback if key not in self._choice_ids(interaction)]
         if left:
             self.adjusted(
@@ -643,12 +649,11 @@ class _ItemReader:
         return question_id(self.root.get("title") or identifier, taken)
 
     def _feedback(self) -> dict[str, str]:
-        """Modal feedback (and inline feedback in choices) by identifier, as Markdown."""
+        """Feedback shown when its identifier is set (modal, block or inline in a choice),
+        by identifier, as Markdown."""
         found = {}
-        for element in _children(self.root, "modalFeedback") + _children(
-            self.root, "feedbackInline"
-        ):
-            if element.get("showHide", "show") != "show":
+        for element in self.root.iter():
+            if element.tag not in _FEEDBACK or element.get("showHide", "show") != "show":
                 continue
             text = html_to_markdown(_html(element))
             key = element.get("identifier", "")
@@ -659,14 +664,23 @@ class _ItemReader:
     def _choice_ids(self, interaction: ET.Element) -> set[str]:
         return {choice.get("identifier", "") for choice in _children(interaction, "simpleChoice")}
 
-    def _correct(self, interaction: ET.Element) -> list[str]:
+    def _declaration(self, interaction: ET.Element) -> ET.Element | None:
         wanted = interaction.get("responseIdentifier")
-        for declaration in _children(self.root, "responseDeclaration"):
-            if declaration.get("identifier") == wanted:
-                correct = _first(declaration, "correctResponse")
-                if correct is not None:
-                    return [(value.text or "").strip() for value in _children(correct, "value")]
-        return []
+        return next(
+            (
+                declaration
+                for declaration in _children(self.root, "responseDeclaration")
+                if declaration.get("identifier") == wanted
+            ),
+            None,
+        )
+
+    def _correct(self, interaction: ET.Element) -> list[str]:
+        declaration = self._declaration(interaction)
+        correct = _first(declaration, "correctResponse") if declaration is not None else None
+        if correct is None:
+            return []
+        return [(value.text or "").strip() for value in _children(correct, "value")]
 
     def _choice(self, interaction: ET.Element, feedback: dict[str, str]) -> dict[str, Any] | None:
         correct = set(self._correct(interaction))
@@ -717,6 +731,28 @@ class _ItemReader:
             return None
         return {"type": "ordering", "items": [texts[identifier] for identifier in correct]}
 
+    def _check_marking(self, question: dict[str, Any], interaction: ET.Element) -> None:
+        """Says so when the file marks a question differently from how we will: we mark
+        every question of a type one way, whatever an item's response processing says."""
+        if question["type"] == "multiple":
+            identifiers = [c.get("identifier", "") for c in _children(interaction, "simpleChoice")]
+            ours = dict(zip(identifiers, _option_values(question), strict=True))
+            declaration = self._declaration(interaction)
+            entries = _children(declaration, "mapEntry") if declaration is not None else []
+            theirs = {entry.get("mapKey", ""): entry.get("mappedValue", "") for entry in entries}
+            if theirs.keys() != ours.keys() or not all(
+                _close(theirs[key], value) for key, value in ours.items()
+            ):
+                self.adjusted(
+                    "marked as our multiple choice: each right option earns a share of the"
+                    " points and each wrong one costs a share, not as the file marks it"
+                )
+        elif question["type"] == "ordering" and not _children(self.root, "contains"):
+            self.adjusted(
+                "marked as our ordering: each pair of neighbours kept in order earns a share"
+                " of the points, not all or nothing"
+            )
+
     def _points(self) -> int:
         value = None
         for declaration in _children(self.root, "outcomeDeclaration"):
@@ -736,6 +772,13 @@ class _ItemReader:
                 f" so {points}"
             )
         return points
+
+
+def _close(text: str, value: float) -> bool:
+    try:
+        return abs(float(text) - value) < 1e-6
+    except ValueError:
+        return False
 
 
 def _problems(question: dict[str, Any]) -> list[str]:

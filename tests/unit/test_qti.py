@@ -362,7 +362,11 @@ def test_a_qti_2_1_item_with_two_right_choices_is_multiple_choice() -> None:
     assert question["options"][0]["feedback"].startswith("[")  # a placeholder to fill in
     assert question["points"] == 2
     assert [a.message for a in report.adjusted] == [
-        "feedback correct not imported: a question here has one general feedback and one per option"
+        # no mapping in the file: all or nothing there
+        "marked as our multiple choice: each right option earns a share of the points and"
+        " each wrong one costs a share, not as the file marks it",
+        "feedback correct not imported: a question here has one general feedback and one"
+        " per option",
     ]
 
 
@@ -449,3 +453,38 @@ def test_duplicate_option_texts_are_a_problem_for_the_question() -> None:
     assert report.questions == []
     assert [p.name for p in report.problems] == ["Item1"]
     assert "options[1].text" in report.problems[0].message
+
+
+def test_a_qti_3_order_item_marked_all_or_nothing_says_it_is_marked_our_way() -> None:
+    data = f"""<?xml version="1.0" encoding="UTF-8"?>
+<qti-assessment-item xmlns="{ITEM_NAMESPACES["3.0"]}" identifier="steps" title="Steps"
+    adaptive="false" time-dependent="false">
+  <qti-response-declaration identifier="RESPONSE" cardinality="ordered" base-type="identifier">
+    <qti-correct-response><qti-value>B</qti-value><qti-value>A</qti-value>
+      <qti-value>C</qti-value></qti-correct-response>
+  </qti-response-declaration>
+  <qti-item-body>
+    <qti-order-interaction response-identifier="RESPONSE" shuffle="true">
+      <qti-prompt>Put these in order.</qti-prompt>
+      <qti-simple-choice identifier="A">Second</qti-simple-choice>
+      <qti-simple-choice identifier="B">First</qti-simple-choice>
+      <qti-simple-choice identifier="C">Third</qti-simple-choice>
+    </qti-order-interaction>
+    <qti-feedback-block outcome-identifier="FEEDBACK" identifier="GENERAL" show-hide="show">
+      <qti-content-body><p>Start at the start.</p></qti-content-body>
+    </qti-feedback-block>
+  </qti-item-body>
+  <qti-response-processing
+    template="https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/match_correct.xml"/>
+</qti-assessment-item>""".encode()
+    report = read(data)
+    assert report.source_format == "QTI 3.0"
+    [question] = report.questions
+    assert question["type"] == "ordering"
+    assert question["items"] == ["First", "Second", "Third"]
+    assert question["prompt"] == "Put these in order."
+    assert question["feedback"] == "Start at the start."
+    assert [a.message for a in report.adjusted] == [
+        "marked as our ordering: each pair of neighbours kept in order earns a share of the"
+        " points, not all or nothing"
+    ]

@@ -55,7 +55,8 @@ ITEM_NAMESPACES = {
     "2.2": "http://www.imsglobal.org/xsd/imsqti_v2p2",
     "2.1": "http://www.imsglobal.org/xsd/imsqti_v2p1",
 }
-_VERSION_OF = {namespace: version for version, namespace in ITEM_NAMESPACES.items()}
+#: "imsqti_v2p1" -> 2.1, "imsqtiasi_v3p0" -> 3.0.
+_NAMESPACE_VERSION = re.compile(r"imsqti\w*_v(\d+)p(\d+)$")
 _SCHEMAS = {
     "3.0": "https://purl.imsglobal.org/spec/qti/v3p0/schema/xsd/imsqti_asiv3p0_v1p0.xsd",
     "2.2": "http://www.imsglobal.org/xsd/qti/qtiv2p2/imsqti_v2p2.xsd",
@@ -517,13 +518,13 @@ def _local(tag: object) -> str:
 
 
 def _normalise(root: ET.Element) -> str | None:
-    """QTI 3.0 names as QTI 2 names, namespaces dropped; the item's version, or None if
-    the root is not a QTI item."""
-    version = _VERSION_OF.get(root.tag[1:].split("}")[0] if root.tag.startswith("{") else "")
+    """QTI 3.0 names as QTI 2 names, namespaces dropped; the item's version ("2.1"), or
+    None if the root is not a QTI item."""
+    found = _NAMESPACE_VERSION.search(root.tag.split("}")[0] if root.tag.startswith("{") else "")
+    kebab = root.tag.endswith("qti-assessment-item")
     for node in root.iter():
         name = _local(node.tag)
         if name.startswith("qti-"):
-            version = version or "3.0"
             node.tag = _camel(name[4:])
             for key in list(node.attrib):
                 if not key.startswith("{"):
@@ -532,7 +533,9 @@ def _normalise(root: ET.Element) -> str | None:
             node.tag = name
     if root.tag != "assessmentItem":
         return None
-    return version or "2.1"
+    if found:
+        return f"{found[1]}.{found[2]}"
+    return "3.0" if kebab else "2"
 
 
 def _html(element: ET.Element, *, skip: frozenset[str] = frozenset()) -> str:

@@ -35,7 +35,6 @@ from pydantic import ValidationError
 
 from ..authoring.scaffolds import todo
 from ..banks.schema import QUESTION_MODELS
-from ..questions import QUESTION_TYPES
 from ..questions.base import SLUG_PATTERN
 from . import (
     FINDING_TAG,
@@ -83,6 +82,8 @@ _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: feedback keys are choice identifiers.
 GENERAL = "GENERAL"
 _RESPONSE = "RESPONSE"
+#: Our types that have a QTI interaction.
+_WRITTEN = frozenset({"single", "multiple", "true_false", "ordering", "reflection"})
 
 #: QTI elements the writer uses (QTI 2 names); every other element is XHTML content.
 _QTI_ELEMENTS = frozenset(
@@ -468,10 +469,10 @@ def write_package(content: dict[str, Any], version: str) -> Exported:
         raise ValueError(f"QTI version {version!r}: write 3.0 or 2.2")
     schema, schema_version = _PACKAGE_SCHEMA[version]
     manifest = _el(
-        ("manifest"),
+        "manifest",
         {"identifier": _identifier(content["id"])},
         _el(
-            ("metadata"),
+            "metadata",
             {},
             _text("schema", schema),
             _text("schemaversion", schema_version),
@@ -483,8 +484,12 @@ def write_package(content: dict[str, Any], version: str) -> Exported:
     files: dict[str, bytes] = {}
     skipped = []
     for question in content["questions"]:
-        if question["type"] not in QUESTION_TYPES or question["type"] == "scenario":
-            reason = "a branching scenario has no QTI equivalent (QTI items have no branches)"
+        if question["type"] not in _WRITTEN:
+            reason = (
+                "a branching scenario has no QTI equivalent (QTI items have no branches)"
+                if question["type"] == "scenario"
+                else "no QTI interaction is written for this type"
+            )
             skipped.append(Skipped(question["id"], question["type"], reason))
             continue
         identifier = _identifier(question["id"])
@@ -492,7 +497,7 @@ def write_package(content: dict[str, Any], version: str) -> Exported:
         keywords = list(question.get("tags") or [])
         keywords += [f"{FINDING_TAG}{finding}" for finding in question.get("findings") or []]
         resource = _el(
-            ("resource"),
+            "resource",
             {"identifier": identifier, "type": _RESOURCE_TYPES[version], "href": href},
             _el("metadata", {}, _lom(keywords=keywords)),
             _el("file", {"href": href}),
@@ -538,6 +543,10 @@ def _normalise(root: ET.Element) -> str | None:
     return "3.0" if kebab else "2"
 
 
+#: HTML elements with no content and no end tag.
+_VOID = frozenset({"area", "br", "col", "hr", "img", "input", "source", "track", "wbr"})
+
+
 def _html(element: ET.Element, *, skip: frozenset[str] = frozenset()) -> str:
     """An element's content as HTML text, leaving out QTI elements named in `skip`."""
     parts = [escape(element.text or "")]
@@ -548,8 +557,9 @@ def _html(element: ET.Element, *, skip: frozenset[str] = frozenset()) -> str:
                 for key, value in child.attrib.items()
                 if not key.startswith("{")
             )
-            inner = _html(child, skip=skip)
-            parts.append(f"<{child.tag}{attributes}>{inner}</{child.tag}>")
+            parts.append(f"<{child.tag}{attributes}>")
+            if child.tag not in _VOID:  # "<br></br>" is two line breaks in HTML
+                parts.append(f"{_html(child, skip=skip)}</{child.tag}>")
         parts.append(escape(child.tail or ""))
     return "".join(parts)
 

@@ -373,7 +373,7 @@ def test_a_qti_2_1_item_with_two_right_choices_is_multiple_choice() -> None:
 def test_a_true_false_choice_is_true_or_false() -> None:
     data = item_21(
         """<choiceInteraction responseIdentifier="RESPONSE" maxChoices="1">
-          <prompt>Sigmund Freud was a psychologist.</prompt>
+          <prompt>Sigmund Freud<br/>was a psychologist.</prompt>
           <simpleChoice identifier="t">True</simpleChoice>
           <simpleChoice identifier="f">False</simpleChoice>
         </choiceInteraction>""",
@@ -383,7 +383,7 @@ def test_a_true_false_choice_is_true_or_false() -> None:
     )
     [question] = read(data).questions
     assert (question["id"], question["type"], question["answer"]) == ("freud", "true_false", True)
-    assert question["prompt"] == "Sigmund Freud was a psychologist."
+    assert question["prompt"] == "Sigmund Freud  \nwas a psychologist."  # one line break
     assert question["points"] == 1
 
 

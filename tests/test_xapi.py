@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import socket
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from quizapp.interchange.xapi import (
     path_choices,
     statements_for_attempt,
 )
+from quizapp.interchange.xapi_cli import backoff
 from quizapp.models import Agency, Attempt, Check, ScenarioChoice, User, XapiOutbox, utcnow
 from quizapp.questions import get_type
 from quizapp.take import operations
@@ -271,3 +273,49 @@ def test_nothing_is_written_without_an_lrs(app, world):
     take_check(user, check)
     db.session.commit()
     assert _outbox() == []
+
+
+def test_a_failed_send_keeps_the_batch_and_waits_longer_each_time(app, world):
+    check, agency, user = world
+    with socket.socket() as sock:  # a port nothing listens on: connection refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app.config.update(XAPI_ENDPOINT=f"http://127.0.0.1:{port}/xAPI", XAPI_SERVICE_URL=SERVICE)
+    take_check(user, check)
+    take_check(new_user(agency, 2), check)
+    db.session.commit()
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["xapi", "send", "--batch-size", "5"])
+    assert result.exit_code == 1
+    assert "5 statements wait to be retried" in result.output
+    rows = _outbox()
+    assert len(rows) == 2 * PER_ATTEMPT
+    assert all(row.sent_at is None for row in rows)
+    failed = [row for row in rows if row.attempts]
+    assert [row.id for row in failed] == [row.id for row in rows[:5]]
+    assert all("ConnectionError" in row.last_error for row in failed)
+    first_wait = failed[0].next_try_at
+    # Not due yet: the next run leaves them and tries the next batch.
+    db.session.commit()
+    runner.invoke(args=["xapi", "send", "--batch-size", "5"])
+    db.session.expire_all()
+    assert [row.attempts for row in _outbox()[:10]] == [1] * 10
+    # --all retries them now, and the wait doubles.
+    db.session.commit()
+    runner.invoke(args=["xapi", "send", "--batch-size", "5", "--all"])
+    db.session.expire_all()
+    again = _outbox()[:5]
+    assert [row.attempts for row in again] == [2] * 5
+    assert again[0].next_try_at - first_wait > timedelta(seconds=50)
+
+
+def test_backoff_doubles_up_to_six_hours():
+    assert [backoff(n) for n in (1, 2, 3)] == [timedelta(minutes=m) for m in (1, 2, 4)]
+    assert backoff(30) == timedelta(hours=6)
+
+
+def test_send_without_an_lrs_says_so(app):
+    result = app.test_cli_runner().invoke(args=["xapi", "send"])
+    assert result.exit_code == 1
+    assert "XAPI_ENDPOINT is not set" in result.output

@@ -103,6 +103,15 @@ class RalphLRS:
             self.process.wait(timeout=15)
             self.process = None
 
+    def post(self, statements: list[dict]) -> requests.Response:
+        return requests.post(
+            f"{self.url}/xAPI/statements",
+            json=statements,
+            auth=(USERNAME, PASSWORD),
+            headers={"X-Experience-API-Version": "1.0.3"},
+            timeout=30,
+        )
+
     def stored_ids(self) -> list[str]:
         """Every statement's id, page by page as the LRS gives them (following `more`)."""
         ids: list[str] = []
@@ -185,7 +194,41 @@ def test_every_statement_reaches_the_lrs_once_though_it_stops_part_way(app, lrs)
     assert result.exit_code == 0, result.output
     assert "Sent 100 statements." in result.output
 
+    # ...because the LRS finds it identical (204), not because a conflict (409) was forgiven.
+    payloads = list(db.session.scalars(sa.select(XapiOutbox.payload).limit(50)))
+    assert lrs.post(payloads).status_code == 204
+
     stored = lrs.stored_ids()
     ours = set(db.session.scalars(sa.select(XapiOutbox.statement_id)))
     assert len(stored) == total
     assert set(stored) == ours
+
+
+def test_a_conflicting_statement_counts_as_stored_and_does_not_hold_back_its_batch(app, lrs):
+    app.config.update(
+        XAPI_ENDPOINT=f"{lrs.url}/xAPI",
+        XAPI_USERNAME=USERNAME,
+        XAPI_PASSWORD=PASSWORD,
+        XAPI_SERVICE_URL=SERVICE,
+    )
+    check = check_for(import_bank_text(small_bank()))
+    agency = create_agency()
+    take_check(new_user(agency, 1), check)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["xapi", "send"]).exit_code == 0
+
+    # The LRS holds the first statement; ours now differs from it (as if someone else had
+    # used the id), and a second attempt's statements go in the same batch.
+    row = db.session.scalars(sa.select(XapiOutbox).order_by(XapiOutbox.id)).first()
+    changed = {**row.payload, "timestamp": "2020-01-01T00:00:00.000Z"}
+    row.payload, row.sent_at = changed, None
+    assert lrs.post([changed]).status_code == 409
+    take_check(new_user(agency, 2), check)
+    db.session.commit()
+    result = runner.invoke(args=["xapi", "send"])
+    assert result.exit_code == 0, result.output
+    assert f"Sent {PER_ATTEMPT + 1} statements." in result.output
+    assert count(XapiOutbox.sent_at.is_(None)) == 0
+    stored = lrs.stored_ids()
+    assert len(stored) == 2 * PER_ATTEMPT == len(set(stored))

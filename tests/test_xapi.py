@@ -31,7 +31,7 @@ from quizapp.models import Agency, Attempt, Check, ScenarioChoice, User, XapiOut
 from quizapp.questions import get_type
 from quizapp.take import operations
 
-from .factories import check_for, create_agency, import_bank_text, small_bank
+from .factories import check_for, create_agency, create_user, import_bank_text, small_bank
 
 FIXTURES = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "xapi" / "cmi5"
 SERVICE = "https://checks.example.org/"
@@ -319,3 +319,50 @@ def test_send_without_an_lrs_says_so(app):
     result = app.test_cli_runner().invoke(args=["xapi", "send"])
     assert result.exit_code == 1
     assert "XAPI_ENDPOINT is not set" in result.output
+
+
+def test_a_scenario_taken_through_the_pages_reports_each_decision_on_its_path(app, client, auth):
+    """Through the real routes, with no XAPI_SERVICE_URL: IRIs use the request's address.
+    The decision gone back on is not reported; the one made instead is."""
+    from .scenario_bank import SCENARIO_BANK
+    from .test_take_scenario import choose, sequence_of, url
+
+    app.config.update(XAPI_ENDPOINT="http://lrs.example.org/xAPI")
+    check = check_for(import_bank_text(SCENARIO_BANK))
+    check.scenario_back = True
+    create_user(email="hv@example.org", agency=create_agency())
+    db.session.commit()
+    auth.sign_in("hv@example.org")
+    assert client.post(f"/checks/{check.id}/start").status_code == 302
+    attempt = db.session.scalars(sa.select(Attempt)).one()
+    warm_up = f"/checks/attempts/{attempt.id}/questions/warm-up"
+    assert client.post(warm_up, data={"answer": "true"}).status_code == 302
+    choose(client, attempt, "Wait for the next visit")
+    choose(client, attempt, "Say nothing")
+    page = client.get(url(attempt)).get_data(as_text=True)
+    client.post(url(attempt), data={"action": "back", "sequence": sequence_of(page)})
+    choose(client, attempt, "Say so in the meeting and explain why")
+    choose(client, attempt, "Escalate under the escalation procedure")
+    submitted = client.post(f"/checks/attempts/{attempt.id}/check-answers")
+    assert submitted.headers["Location"].endswith(f"/checks/attempts/{attempt.id}/result")
+
+    statements = [row.payload for row in _outbox()]
+    for statement in statements:
+        validate(statement)
+    verbs = [s["verb"]["id"].removeprefix(VERB) for s in statements]
+    # Waiting (0 of 2) and, first chosen, saying nothing (0 of 2): 1 of the scenario's 3
+    # points, 2 of 4 in all.
+    assert verbs == ["attempted", *["answered"] * 5, "failed", "completed"]
+    version_iri = "http://quizapp.test/banks/scenario-bank/versions/1"
+    path = f"{version_iri}/questions/conference-path"
+    assert [s["object"]["id"] for s in statements[1:6]] == [
+        f"{version_iri}/questions/warm-up",
+        path,
+        f"{path}/decisions/missed-visits",
+        f"{path}/decisions/plan",
+        f"{path}/decisions/chair-refuses",
+    ]
+    assert [s["result"]["response"] for s in statements[3:6]] == ["wait", "challenge", "escalate"]
+    assert statements[2]["result"]["score"]["raw"] == pytest.approx(1.0)
+    assert statements[6]["result"]["score"]["scaled"] == 0.5
+    assert statements[0]["actor"]["account"]["homePage"] == "http://quizapp.test/"

@@ -26,7 +26,6 @@ from ..models import Attempt, Question, Response, ScenarioChoice, XapiOutbox
 
 ADL_VERBS = "http://adlnet.gov/expapi/verbs/"
 ADL_ACTIVITIES = "http://adlnet.gov/expapi/activities/"
-VERBS = ("attempted", "answered", "passed", "failed", "completed")
 LANGUAGE = "en-GB"
 #: How each question type is described as a cmi.interaction.
 INTERACTION_TYPES = {

@@ -414,6 +414,9 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(bench_cli)
     app.cli.add_command(demo_cli)
+    from .interchange.xapi_cli import xapi_cli
+
+    app.cli.add_command(xapi_cli)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -107,6 +107,28 @@ class Config:
     SSO_PROVIDERS = os.environ.get("QUIZAPP_SSO_PROVIDERS") or ""
     #: Seconds to wait for an identity provider (discovery, keys, token exchange).
     SSO_HTTP_TIMEOUT = float(os.environ.get("QUIZAPP_SSO_HTTP_TIMEOUT") or 10)
+    #: The learning record store (docs/interchange.md, "xAPI"): its xAPI base URL, without
+    #: "/statements". Unset: no statements are written or sent.
+    XAPI_ENDPOINT = os.environ.get("XAPI_ENDPOINT") or None
+    XAPI_USERNAME = os.environ.get("XAPI_USERNAME") or None
+    XAPI_PASSWORD = os.environ.get("XAPI_PASSWORD") or None
+    #: The service's address, the base of every activity's IRI and statement id: set it
+    #: once and keep it, or the same check is a different activity to the LRS. Unset: the
+    #: address of the request that submits the attempt.
+    XAPI_SERVICE_URL = os.environ.get("XAPI_SERVICE_URL") or None
+    #: The home page people's accounts (and agencies' groups) belong to; default the
+    #: service's address.
+    XAPI_ACCOUNT_HOMEPAGE = os.environ.get("XAPI_ACCOUNT_HOMEPAGE") or None
+    #: Identify people to the LRS by email (mbox) rather than an opaque account id.
+    XAPI_ACTOR_EMAIL = os.environ.get("XAPI_ACTOR_EMAIL", "").strip().lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+    )
+    #: Statements per POST, and seconds to wait for the LRS.
+    XAPI_BATCH_SIZE = int(os.environ.get("XAPI_BATCH_SIZE") or 50)
+    XAPI_TIMEOUT = float(os.environ.get("XAPI_TIMEOUT") or 10)
 
 
 class DevelopmentConfig(Config):

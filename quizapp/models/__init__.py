@@ -32,6 +32,7 @@ from .sso import SsoProvider
 from .tally import AttemptMarks, StatusCount, StatusCountsClock, YearCount
 from .types import utcnow
 from .user import Role, User, UserRole, normalise_email, team_managers
+from .xapi import XapiOutbox
 
 __all__ = [
     "CONFIDENCE_MOMENTS",
@@ -77,6 +78,7 @@ __all__ = [
     "Team",
     "User",
     "UserRole",
+    "XapiOutbox",
     "YearCount",
     "assignment_agencies",
     "assignment_teams",

@@ -12,6 +12,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
+from ..interchange.xapi import queue_statements
 from ..models import (
     LATEST_LAYOUT,
     Attempt,
@@ -304,6 +305,7 @@ def submit_attempt(attempt: Attempt, *, now: datetime) -> bool:
     attempt_marks.record(db.session, [attempt])
     if result.passed:
         record_pass(attempt)
+    queue_statements(attempt)
     return True
 
 

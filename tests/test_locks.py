@@ -34,3 +34,14 @@ def test_lock_keys_are_stable_and_distinct():
     assert lock_key("reminders") == KEYS["reminders"] == 0x72656D696E646572
     assert lock_key("dashboards-refresh") == lock_key("dashboards-refresh")
     assert len({lock_key(n) for n in ("reminders", "dashboards-refresh", "xapi-send")}) == 3
+
+
+def test_a_second_xapi_send_stops_while_one_is_sending(app):
+    app.config["XAPI_ENDPOINT"] = "http://127.0.0.1:9/xapi"  # nothing is sent: no rows
+    with run_lock("xapi-send"):
+        second = app.test_cli_runner().invoke(args=["xapi", "send"])
+    assert second.exit_code == 0
+    if on_postgresql():
+        assert "Another run is sending statements: this one stops." in second.output
+    else:
+        assert "Sent 0 statements." in second.output

@@ -20,6 +20,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..locks import run_lock
 from ..models import XapiOutbox, utcnow
 
 xapi_cli = AppGroup("xapi", help="Send xAPI statements to the learning record store.")
@@ -116,12 +117,17 @@ def send_command(batch_size: int | None, max_batches: int | None, include_waitin
     if not current_app.config.get("XAPI_ENDPOINT"):
         click.echo("XAPI_ENDPOINT is not set: there is no LRS to send to.", err=True)
         raise SystemExit(1)
-    outcome = send_due(
-        now=utcnow(),
-        batch_size=batch_size or current_app.config.get("XAPI_BATCH_SIZE", 50),
-        max_batches=max_batches,
-        include_waiting=include_waiting,
-    )
+    # One run at a time across servers (a second would only resend: ids are stable).
+    with run_lock("xapi-send") as got:
+        if not got:
+            click.echo("Another run is sending statements: this one stops.", err=True)
+            return
+        outcome = send_due(
+            now=utcnow(),
+            batch_size=batch_size or current_app.config.get("XAPI_BATCH_SIZE", 50),
+            max_batches=max_batches,
+            include_waiting=include_waiting,
+        )
     click.echo(f"Sent {outcome.sent} statements.")
     if outcome.error is not None:
         click.echo(

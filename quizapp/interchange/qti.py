@@ -24,6 +24,7 @@ import itertools
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 from xml.etree import ElementTree as ET
@@ -825,12 +826,29 @@ def _parse(data: bytes) -> ET.Element:
     return SafeET.fromstring(data)
 
 
+#: A package unpacking to more than this is refused before anything is unpacked (a small
+#: zip can unpack to gigabytes).
+MAX_UNPACKED = 50 * 1024 * 1024
+
+
 def _items(data: bytes, report: ImportReport) -> Iterator[tuple[str, bytes, list[str]]]:
     """(file name, item XML, tags) of each item in a package or the one item given."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         yield "item", data, []
         return
+    try:
+        yield from _package_items(data, report)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        report.problems.append(Problem("(file)", f"the zip is damaged: {error}"))
+
+
+def _package_items(data: bytes, report: ImportReport) -> Iterator[tuple[str, bytes, list[str]]]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
+            report.problems.append(
+                Problem("(file)", "the package unpacks to more than 50 MB: it is not read")
+            )
+            return
         names = archive.namelist()
         manifests = sorted(
             (n for n in names if posixpath.basename(n) == "imsmanifest.xml"), key=len

@@ -488,3 +488,31 @@ def test_a_qti_3_order_item_marked_all_or_nothing_says_it_is_marked_our_way() ->
         "marked as our ordering: each pair of neighbours kept in order earns a share of the"
         " points, not all or nothing"
     ]
+
+
+def test_a_package_that_unpacks_too_large_or_damaged_is_a_problem_not_a_crash():
+    import io
+    import zipfile
+
+    from quizapp.interchange import qti
+
+    big = io.BytesIO()
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("imsmanifest.xml", "<manifest/>")
+        archive.writestr("padding.bin", b"\0" * (qti.MAX_UNPACKED + 1))
+    assert len(big.getvalue()) < 1_000_000  # small on disk, large unpacked
+    report = qti.read(big.getvalue())
+    assert [str(p) for p in report.problems] == [
+        "(file): the package unpacks to more than 50 MB: it is not read"
+    ]
+    assert not report.questions
+
+    good = io.BytesIO()
+    with zipfile.ZipFile(good, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("imsmanifest.xml", "<manifest>" + "x" * 5000 + "</manifest>")
+    damaged = bytearray(good.getvalue())
+    start = damaged.index(b"imsmanifest.xml") + len("imsmanifest.xml")
+    damaged[start : start + 40] = b"\xff" * 40  # the compressed bytes of the manifest
+    report = qti.read(bytes(damaged))
+    assert len(report.problems) == 1
+    assert report.problems[0].name in ("(file)", "imsmanifest.xml")

@@ -34,6 +34,7 @@ from quizapp.web import LONDON
 from .factories import answer_form, check_for, create_agency, create_user, import_bank_text
 from .factories import small_bank as small_bank_text
 from .mail import LINK
+from .test_take import _summary_cards
 
 #: A Monday, 8am (UK time is UTC in January).
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -326,6 +327,31 @@ def test_marks_are_right_and_shown_with_feedback(app, client, auth, right):
     assert question.spec["feedback"] in done
     # Submitted: every step now leads to the marks.
     assert client.get(url).location.endswith(f"/follow-ups/{attempt.id}/done")
+
+
+def test_check_your_answers_shows_a_question_as_the_checks_page_does(app, client, auth):
+    """The follow-up's cards are the check's (one macro, take/_answer_card.html): the
+    question, the answer and how sure; "Not answered" before an answer."""
+    _check, user, attempt = _due_now()
+    auth.sign_in(user.email)
+    client.get(f"/follow-ups/{attempt.id}")
+    (question,) = [db.session.get(Question, i) for i in _row(attempt).question_ids]
+    summary = f"/follow-ups/{attempt.id}/check-answers"
+    cards = _summary_cards(client.get(summary).get_data(as_text=True))
+    assert cards["Question 1"] == {
+        "Question": question.spec["prompt"],
+        "Your answer": "Not answered",
+    }
+    form = answer_form(
+        question.spec, right=True, arrangement=seeded_arrangement(_row(attempt).seed, question.id)
+    )
+    client.post(f"/follow-ups/{attempt.id}/questions/1", data={**form, "certainty": "2"})
+    cards = _summary_cards(client.get(summary).get_data(as_text=True))
+    assert cards["Question 1"] == {
+        "Question": question.spec["prompt"],
+        "Your answer": "True" if question.spec["answer"] else "False",
+        "How sure you were": "Fairly sure",
+    }
 
 
 def test_missing_answers_are_refused_with_an_error_summary(app, client, auth):

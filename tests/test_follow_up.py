@@ -192,6 +192,33 @@ def test_no_invitation_when_closed_superseded_retired_or_switched_off(app, mailb
     assert fu.due_follow_ups(T0 + timedelta(weeks=8)) == []
 
 
+def test_invitations_follow_the_agencys_reminder_switches(app, mailbox):
+    """An agency with every reminder to people off (the digest to leads alone on) sends no
+    invitation; turning one back on sends it, once; people in no agency get theirs."""
+    check = pooled_check()
+    quiet = create_agency(name="Quiet agency")
+    quiet.reminder_due_soon = quiet.reminder_expiring = quiet.reminder_overdue = False
+    loud = create_agency(name="Loud agency")
+    loud.reminder_due_soon = loud.reminder_expiring = loud.reminder_digest = False
+    quiet_person, loud_person, nobody = (
+        create_user(agency=quiet),
+        create_user(agency=loud),
+        create_user(),
+    )
+    for user in (quiet_person, loud_person, nobody):
+        pass_check(user, check, at=T0)
+    run(app, T0 + timedelta(weeks=8))
+    sent = sorted(m["X-Envelope-To"] for m in mailbox.messages)
+    assert sent == sorted([loud_person.email, nobody.email])
+    assert quiet_person.id not in {row.user_id for row in db.session.scalars(sa.select(FollowUp))}
+    mailbox.messages.clear()
+    quiet.reminder_expiring = True
+    db.session.commit()
+    for day in (1, 2):
+        run(app, T0 + timedelta(weeks=8, days=day))
+    assert [m["X-Envelope-To"] for m in mailbox.messages] == [quiet_person.email]
+
+
 def test_a_run_while_the_person_has_it_open_marks_it_invited(app, mailbox):
     check = pooled_check()
     user = create_user()

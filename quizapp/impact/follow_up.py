@@ -244,6 +244,8 @@ class DueFollowUp:
     user_id: int
     name: str
     email: str
+    #: Whose switches say whether the invitation goes (reminders.operations.switches).
+    agency_id: int | None
     check_id: int
     check_title: str
     due_at: datetime
@@ -266,6 +268,7 @@ def due_follow_ups(
             User.id,
             User.name,
             User.email,
+            User.agency_id,
             Check.id,
             Check.title,
             Check.follow_up_weeks,
@@ -300,14 +303,37 @@ def due_follow_ups(
         query = query.where(Attempt.id == attempt_id)
     found = []
     for row in db.session.execute(query):
-        (a_id, u_id, name, email, c_id, title, weeks, passed_at, expires_at, f_id, f_due) = row
+        (
+            a_id,
+            u_id,
+            name,
+            email,
+            agency,
+            c_id,
+            title,
+            weeks,
+            passed_at,
+            expires_at,
+            f_id,
+            f_due,
+        ) = row
         # A row keeps the due date it was made with (see the module's docstring).
         due = f_due if f_due is not None else passed_at + timedelta(weeks=weeks)
         closes = min(expires_at, due + OPEN_FOR)
         if due <= now < closes:
             found.append(
                 DueFollowUp(
-                    a_id, u_id, name, email, c_id, title, due, closes, f_id, weeks is not None
+                    a_id,
+                    u_id,
+                    name,
+                    email,
+                    agency,
+                    c_id,
+                    title,
+                    due,
+                    closes,
+                    f_id,
+                    weeks is not None,
                 )
             )
     return found

@@ -511,6 +511,23 @@ def test_a_sentence_with_every_figure_hidden_says_why(world, client, app):
     assert not re.search(r"\b3\b|3\.0|4\.0", line.sentence)
 
 
+def test_the_report_says_no_answers_as_the_page_does_never_none(world, client, app):
+    """Nobody has sent their follow-up yet: the summary line and the marks columns say
+    "No answers", as the impact page's cells do."""
+    app.config["SMALL_NUMBER_THRESHOLD"] = 1
+    db.session.execute(sa.update(FollowUp).values(submitted_at=None))
+    db.session.commit()
+    sign_in(client, world.partnership_lead)
+    body = client.get("/dashboards/report").get_data(as_text=True)
+    section = body[body.index(">Impact</h3>") :]
+    assert "Answered it: 0 of 9 (0%)." in section
+    assert "of those answering: No answers." in section
+    assert '<td class="govuk-table__cell">No answers</td>' in section
+    assert not re.search(r">\s*none\s*<|: none\.", section)
+    page = client.get(f"/dashboards/checks/{world.check.id}/impact").get_data(as_text=True)
+    assert "No answers" in page and not re.search(r">\s*none\s*<", page)
+
+
 def test_report_impact_csv_and_workbook_have_the_page_figures(world, client, app):
     sign_in(client, world.partnership_lead)
     response = client.get("/dashboards/report-impact.csv")

@@ -801,6 +801,27 @@ def test_impact_page_has_the_dashboards_navigation_back_link_and_drill_downs(wor
     assert re.search(r"\d+ of \d+ wrong answers", body)
 
 
+def test_the_filters_keep_where_the_lead_came_from(world, client, app):
+    """Changing the year keeps "from=completion", so the back link still goes there."""
+    sign_in(client, world.partnership_lead)
+    url = f"/dashboards/checks/{world.check.id}/impact"
+    came = client.get(url + "?from=completion").get_data(as_text=True)
+    form = re.search(r'<form method="get" action="([^"]+)"[^>]*>(.*?)</form>', came, re.S)
+    assert form and form.group(1) == url
+    assert '<input type="hidden" name="from" value="completion">' in form.group(2)
+    year = re.search(r'<select [^>]*name="period"', form.group(2))
+    assert year
+    again = client.get(url + "?from=completion&period=" + _first_period(form.group(2)))
+    assert "Back to completion" in again.get_data(as_text=True)
+    # From Learning landed there is nothing to keep.
+    plain = client.get(url).get_data(as_text=True)
+    assert 'name="from"' not in plain
+
+
+def _first_period(form: str) -> str:
+    return re.search(r'<option value="([^"]+)"', form).group(1)
+
+
 def test_learning_intro_lists_only_the_grid_figure(world, client, app):
     sign_in(client, world.partnership_lead)
     body = client.get(f"/dashboards/learning?check={world.check.id}").get_data(as_text=True)

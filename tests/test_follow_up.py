@@ -17,6 +17,7 @@ from quizapp.extensions import db
 from quizapp.impact import follow_up as fu
 from quizapp.models import (
     Attempt,
+    Completion,
     ConfidenceRating,
     FollowUp,
     FollowUpResponse,
@@ -217,6 +218,42 @@ def test_invitations_follow_the_agencys_reminder_switches(app, mailbox):
     for day in (1, 2):
         run(app, T0 + timedelta(weeks=8, days=day))
     assert [m["X-Envelope-To"] for m in mailbox.messages] == [quiet_person.email]
+
+
+@pytest.mark.parametrize("stored", ["as written", "in another ISO form"])
+def test_due_at_the_exact_moment_and_closed_at_the_exact_expiry(app, stored):
+    """A one-week check: due exactly a week after the pass, not a microsecond before;
+    closed exactly when the pass expires. The same with the pass's datetimes stored in
+    another ISO form ("T", an offset, no microseconds), which on SQLite compares as text
+    and once put the pass on the wrong side of the query's bound at that very moment."""
+    check = pooled_check()
+    check.follow_up_weeks = 1
+    db.session.commit()
+    attempt = pass_check(create_user(), check, at=T0)
+    expires = T0 + timedelta(weeks=1, days=3)
+    if stored == "as written":
+        db.session.execute(
+            sa.update(Completion)
+            .where(Completion.attempt_id == attempt.id)
+            .values(expires_at=expires)
+        )
+    else:
+        db.session.execute(
+            sa.text("UPDATE completions SET passed_at = :p, expires_at = :e WHERE attempt_id = :a"),
+            {"p": T0.isoformat(), "e": expires.isoformat(), "a": attempt.id},
+        )
+    db.session.commit()
+    db.session.expire_all()
+    due = T0 + timedelta(weeks=1)
+    tick = timedelta(microseconds=1)
+
+    def open_at(now):
+        return [d.due_at for d in fu.due_follow_ups(now, attempt_id=attempt.id)]
+
+    assert open_at(due - tick) == []
+    assert open_at(due) == [due]
+    assert open_at(expires - tick) == [due]
+    assert open_at(expires) == []
 
 
 def test_a_run_while_the_person_has_it_open_marks_it_invited(app, mailbox):

@@ -65,6 +65,12 @@ OPEN_FOR = timedelta(weeks=8)
 MOST_WEEKS = 52
 #: Question types never drawn: a branching scenario takes too long for a follow-up.
 NOT_DRAWN = frozenset({"scenario"})
+#: How far the query's bounds keep from any exact moment. SQLite compares datetimes as
+#: text, and a row written in another ISO form (a "T", an offset, no microseconds) sorts
+#: on the wrong side of a bound at the very same moment: at its exact due moment a pass
+#: was not due. So every exact comparison is made in Python, on parsed datetimes, and
+#: the query only narrows, a day wide of them.
+MARGIN = timedelta(days=1)
 #: The reminders' kind for the invitation.
 KIND = "follow-up"
 
@@ -290,10 +296,10 @@ def due_follow_ups(
             Attempt.submitted_at.is_not(None),
             Attempt.passed.is_(True),
             FollowUp.submitted_at.is_(None),
-            Completion.expires_at > now,
-            # Coarse bounds for the index; the exact rule is below.
-            Completion.passed_at <= now - timedelta(weeks=1),
-            Completion.passed_at > now - timedelta(weeks=MOST_WEEKS) - OPEN_FOR,
+            # Coarse bounds for the index, MARGIN wide; the exact rule is below.
+            Completion.expires_at > now - MARGIN,
+            Completion.passed_at <= now - timedelta(weeks=1) + MARGIN,
+            Completion.passed_at > now - timedelta(weeks=MOST_WEEKS) - OPEN_FOR - MARGIN,
         )
         .order_by(Completion.passed_at, Attempt.id)
     )

@@ -17,6 +17,7 @@ from quizapp.extensions import db
 from quizapp.impact import follow_up as fu
 from quizapp.models import (
     Attempt,
+    Completion,
     ConfidenceRating,
     FollowUp,
     FollowUpResponse,
@@ -34,6 +35,7 @@ from quizapp.web import LONDON
 from .factories import answer_form, check_for, create_agency, create_user, import_bank_text
 from .factories import small_bank as small_bank_text
 from .mail import LINK
+from .test_take import _summary_cards
 
 #: A Monday, 8am (UK time is UTC in January).
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -191,6 +193,69 @@ def test_no_invitation_when_closed_superseded_retired_or_switched_off(app, mailb
     assert fu.due_follow_ups(T0 + timedelta(weeks=8)) == []
 
 
+def test_invitations_follow_the_agencys_reminder_switches(app, mailbox):
+    """An agency with every reminder to people off (the digest to leads alone on) sends no
+    invitation; turning one back on sends it, once; people in no agency get theirs."""
+    check = pooled_check()
+    quiet = create_agency(name="Quiet agency")
+    quiet.reminder_due_soon = quiet.reminder_expiring = quiet.reminder_overdue = False
+    loud = create_agency(name="Loud agency")
+    loud.reminder_due_soon = loud.reminder_expiring = loud.reminder_digest = False
+    quiet_person, loud_person, nobody = (
+        create_user(agency=quiet),
+        create_user(agency=loud),
+        create_user(),
+    )
+    for user in (quiet_person, loud_person, nobody):
+        pass_check(user, check, at=T0)
+    run(app, T0 + timedelta(weeks=8))
+    sent = sorted(m["X-Envelope-To"] for m in mailbox.messages)
+    assert sent == sorted([loud_person.email, nobody.email])
+    assert quiet_person.id not in {row.user_id for row in db.session.scalars(sa.select(FollowUp))}
+    mailbox.messages.clear()
+    quiet.reminder_expiring = True
+    db.session.commit()
+    for day in (1, 2):
+        run(app, T0 + timedelta(weeks=8, days=day))
+    assert [m["X-Envelope-To"] for m in mailbox.messages] == [quiet_person.email]
+
+
+@pytest.mark.parametrize("stored", ["as written", "in another ISO form"])
+def test_due_at_the_exact_moment_and_closed_at_the_exact_expiry(app, stored):
+    """A one-week check: due exactly a week after the pass, not a microsecond before;
+    closed exactly when the pass expires. The same with the pass's datetimes stored in
+    another ISO form ("T", an offset, no microseconds), which on SQLite compares as text
+    and once put the pass on the wrong side of the query's bound at that very moment."""
+    check = pooled_check()
+    check.follow_up_weeks = 1
+    db.session.commit()
+    attempt = pass_check(create_user(), check, at=T0)
+    expires = T0 + timedelta(weeks=1, days=3)
+    if stored == "as written":
+        db.session.execute(
+            sa.update(Completion)
+            .where(Completion.attempt_id == attempt.id)
+            .values(expires_at=expires)
+        )
+    else:
+        db.session.execute(
+            sa.text("UPDATE completions SET passed_at = :p, expires_at = :e WHERE attempt_id = :a"),
+            {"p": T0.isoformat(), "e": expires.isoformat(), "a": attempt.id},
+        )
+    db.session.commit()
+    db.session.expire_all()
+    due = T0 + timedelta(weeks=1)
+    tick = timedelta(microseconds=1)
+
+    def open_at(now):
+        return [d.due_at for d in fu.due_follow_ups(now, attempt_id=attempt.id)]
+
+    assert open_at(due - tick) == []
+    assert open_at(due) == [due]
+    assert open_at(expires - tick) == [due]
+    assert open_at(expires) == []
+
+
 def test_a_run_while_the_person_has_it_open_marks_it_invited(app, mailbox):
     check = pooled_check()
     user = create_user()
@@ -326,6 +391,31 @@ def test_marks_are_right_and_shown_with_feedback(app, client, auth, right):
     assert question.spec["feedback"] in done
     # Submitted: every step now leads to the marks.
     assert client.get(url).location.endswith(f"/follow-ups/{attempt.id}/done")
+
+
+def test_check_your_answers_shows_a_question_as_the_checks_page_does(app, client, auth):
+    """The follow-up's cards are the check's (one macro, take/_answer_card.html): the
+    question, the answer and how sure; "Not answered" before an answer."""
+    _check, user, attempt = _due_now()
+    auth.sign_in(user.email)
+    client.get(f"/follow-ups/{attempt.id}")
+    (question,) = [db.session.get(Question, i) for i in _row(attempt).question_ids]
+    summary = f"/follow-ups/{attempt.id}/check-answers"
+    cards = _summary_cards(client.get(summary).get_data(as_text=True))
+    assert cards["Question 1"] == {
+        "Question": question.spec["prompt"],
+        "Your answer": "Not answered",
+    }
+    form = answer_form(
+        question.spec, right=True, arrangement=seeded_arrangement(_row(attempt).seed, question.id)
+    )
+    client.post(f"/follow-ups/{attempt.id}/questions/1", data={**form, "certainty": "2"})
+    cards = _summary_cards(client.get(summary).get_data(as_text=True))
+    assert cards["Question 1"] == {
+        "Question": question.spec["prompt"],
+        "Your answer": "True" if question.spec["answer"] else "False",
+        "How sure you were": "Fairly sure",
+    }
 
 
 def test_missing_answers_are_refused_with_an_error_summary(app, client, auth):

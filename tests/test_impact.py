@@ -511,6 +511,23 @@ def test_a_sentence_with_every_figure_hidden_says_why(world, client, app):
     assert not re.search(r"\b3\b|3\.0|4\.0", line.sentence)
 
 
+def test_the_report_says_no_answers_as_the_page_does_never_none(world, client, app):
+    """Nobody has sent their follow-up yet: the summary line and the marks columns say
+    "No answers", as the impact page's cells do."""
+    app.config["SMALL_NUMBER_THRESHOLD"] = 1
+    db.session.execute(sa.update(FollowUp).values(submitted_at=None))
+    db.session.commit()
+    sign_in(client, world.partnership_lead)
+    body = client.get("/dashboards/report").get_data(as_text=True)
+    section = body[body.index(">Impact</h3>") :]
+    assert "Answered it: 0 of 9 (0%)." in section
+    assert "of those answering: No answers." in section
+    assert '<td class="govuk-table__cell">No answers</td>' in section
+    assert not re.search(r">\s*none\s*<|: none\.", section)
+    page = client.get(f"/dashboards/checks/{world.check.id}/impact").get_data(as_text=True)
+    assert "No answers" in page and not re.search(r">\s*none\s*<", page)
+
+
 def test_report_impact_csv_and_workbook_have_the_page_figures(world, client, app):
     sign_in(client, world.partnership_lead)
     response = client.get("/dashboards/report-impact.csv")
@@ -784,6 +801,27 @@ def test_impact_page_has_the_dashboards_navigation_back_link_and_drill_downs(wor
     assert re.search(r"\d+ of \d+ wrong answers", body)
 
 
+def test_the_filters_keep_where_the_lead_came_from(world, client, app):
+    """Changing the year keeps "from=completion", so the back link still goes there."""
+    sign_in(client, world.partnership_lead)
+    url = f"/dashboards/checks/{world.check.id}/impact"
+    came = client.get(url + "?from=completion").get_data(as_text=True)
+    form = re.search(r'<form method="get" action="([^"]+)"[^>]*>(.*?)</form>', came, re.S)
+    assert form and form.group(1) == url
+    assert '<input type="hidden" name="from" value="completion">' in form.group(2)
+    year = re.search(r'<select [^>]*name="period"', form.group(2))
+    assert year
+    again = client.get(url + "?from=completion&period=" + _first_period(form.group(2)))
+    assert "Back to completion" in again.get_data(as_text=True)
+    # From Learning landed there is nothing to keep.
+    plain = client.get(url).get_data(as_text=True)
+    assert 'name="from"' not in plain
+
+
+def _first_period(form: str) -> str:
+    return re.search(r'<option value="([^"]+)"', form).group(1)
+
+
 def test_learning_intro_lists_only_the_grid_figure(world, client, app):
     sign_in(client, world.partnership_lead)
     body = client.get(f"/dashboards/learning?check={world.check.id}").get_data(as_text=True)
@@ -995,3 +1033,96 @@ def test_impact_csv_of_an_agency_lead_has_their_teams(world, client, app):
     rows = [r for r in _csv_rows(client) if r["Finding"] == "Information was not shared."]
     assert [r["Agency or team"] for r in rows] == ["Team A", "All of Agency A"]
     assert "Agency C" not in str(_csv_rows(client))
+
+
+# ---------------------------------------------------------------------------------------
+# The charts beside the grids
+
+
+def chart_bars(svg: str) -> dict[str, tuple[float | None, str]]:
+    """A chart's bars read back from its SVG: label -> (the value its bar's length gives,
+    None where no bar is drawn; the figure written beside it)."""
+    from quizapp.dashboards.charts import BAR_COLOUR, FIGURE_ROOM, WIDTH
+
+    maximum = 5 if "-confidence-title" in svg else 100
+    scale = (WIDTH - FIGURE_ROOM) / maximum
+    bars: dict[str, tuple[float | None, str]] = {}
+    # Each bar: its label, its mark (a bar, an axis line for zero, or a hatched box), its figure.
+    for label, mark, figure in re.findall(
+        r"<text [^>]*>([^<]*)</text>(<(?:rect|line) [^>]*/>)<text [^>]*>([^<]*)</text>", svg
+    ):
+        width = re.search(r'width="([\d.]+)"', mark)
+        drawn = f'fill="{BAR_COLOUR}"' in mark
+        value = float(width.group(1)) / scale if drawn and width else None
+        bars[label] = (0.0 if mark.startswith("<line") else value, figure)
+    return bars
+
+
+def _total_cell(page, grid_id: str, row: int) -> str:
+    grid = next(g for g in page.grids if g.id == grid_id)
+    return grid.rows[row].cells[-1].text
+
+
+def test_charts_draw_the_grids_total_column(world, client, app):
+    app.config["SMALL_NUMBER_THRESHOLD"] = 1
+    sign_in(client, world.partnership_lead)
+    url = f"/dashboards/checks/{world.check.id}/impact"
+    page = page_context(app, client, url)["page"]
+    # A finding's charts for each row of the grids, in their order.
+    assert [c.finding.text for c in page.charts] == [row.header for row in page.grids[0].rows]
+    index = [c.finding.key for c in page.charts].index("sharing")
+    charts = page.charts[index]
+    confidence = chart_bars(charts.confidence)
+    assert list(confidence) == ["Before the check", "After the check", "At follow-up"]
+    for (label, (value, figure)), grid_id in zip(
+        confidence.items(), ("impact-before", "impact-after", "impact-follow-up"), strict=True
+    ):
+        shown = _total_cell(page, grid_id, index)
+        assert figure == shown, label
+        # The bar's length is the figure: "2.6 out of 5" is 2.6 fifths of the track.
+        assert value == pytest.approx(float(shown.split()[0]), abs=0.02), label
+    # By hand, as test_impact_figures_equal_the_raw_rows: before 2.6, follow-up 4.4.
+    assert confidence["Before the check"][1] == "2.6 out of 5"
+    marks = chart_bars(charts.marks)
+    expected = independent(world.check, partnership=True)["figures"]
+    for label, prefix, grid_id in (
+        ("At the check", "check", "impact-check-marks"),
+        ("At follow-up", "fu", "impact-follow-up-marks"),
+    ):
+        value, figure = marks[label]
+        gained, available = expected[(prefix, TOTAL, "sharing")]
+        assert _total_cell(page, grid_id, index) == f"{percent(gained, available)}%"
+        assert figure == _share_text(gained, available)
+        assert value == pytest.approx(percent(gained, available), abs=0.1)
+    # On the page: an image with its title and description, beside the tables.
+    body = client.get(url).get_data(as_text=True)
+    chart_id = f"impact-chart-{index + 1}-confidence"
+    assert f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc"' in body
+    assert body.index(chart_id) < body.index('id="impact-before-caption"')
+    desc = re.search(r'<desc id="impact-chart-\d+-confidence-desc">([^<]*)</desc>', body)
+    assert desc and "before the check: 2.6 out of 5" in desc.group(1)
+
+
+def test_a_hidden_figure_is_drawn_as_hidden_never_as_a_bar(world, client, app):
+    """Threshold 10: the 16 people rating "sharing" both times show, the 9 answering a
+    follow-up do not, so at follow-up the chart has a hatched "Hidden" box, no bar."""
+    from quizapp.dashboards.charts import BAR_COLOUR
+
+    app.config["SMALL_NUMBER_THRESHOLD"] = 10
+    sign_in(client, world.partnership_lead)
+    page = page_context(app, client, f"/dashboards/checks/{world.check.id}/impact")["page"]
+    index = [c.finding.key for c in page.charts].index("sharing")
+    charts = page.charts[index]
+    confidence = chart_bars(charts.confidence)
+    assert confidence["Before the check"] == (pytest.approx(2.6, abs=0.02), "2.6 out of 5")
+    assert confidence["At follow-up"] == (None, "Hidden: fewer than 10")
+    assert _total_cell(page, "impact-follow-up", index) == "fewer than 10"
+    marks = chart_bars(charts.marks)
+    assert marks == {
+        "At the check": (None, "Hidden: fewer than 10"),
+        "At follow-up": (None, "Hidden: fewer than 10"),
+    }
+    # Three rows drawn in the confidence chart, two of them bars; none in the marks chart.
+    assert charts.confidence.count(f'fill="{BAR_COLOUR}"') == 2
+    assert f'fill="{BAR_COLOUR}"' not in charts.marks
+    assert 'fill="url(#impact-chart-' in charts.marks

@@ -162,7 +162,9 @@ def _summary_cards(page: str) -> dict[str, dict[str, str]]:
     """Check your answers as {card title: {row key: row value}}, tags stripped from values."""
     cards = {}
     for card in re.findall(r'<div class="govuk-summary-card">(.*?)</dl>', page, re.S):
-        title = re.search(r'<h3 class="govuk-summary-card__title">\s*(.*?)\s*</h3>', card, re.S)
+        title = re.search(
+            r'<h[23] class="govuk-summary-card__title">\s*(.*?)\s*</h[23]>', card, re.S
+        )
         assert title, card
         rows = re.findall(
             r'<dt class="govuk-summary-list__key">\s*(.*?)\s*</dt>\s*'

@@ -29,11 +29,15 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from markupsafe import Markup
+
+from ..markdown import render_markdown
 from ..models.tally import NO_LEVEL
 from . import impact_queries as q
+from .charts import Bar, bar_chart
 from .disclosure import ALL_LEVELS, TOTAL, Layout, Rule, Suppressed, cube, suppress_cube
 from .grid import MARK_BANDS, MARK_KEY, Grid, GridCell, GridRow, band, finding_kind
 from .periods import Period
@@ -666,6 +670,89 @@ FINDING_GRIDS: tuple[tuple[str, str, bool, Draw], ...] = (
 )
 
 
+def _mean_bar(label: str, mean: Mean) -> Bar | None:
+    """A mean rating as a bar; a hidden one as a hatched box saying so, never a bar; None
+    (nothing drawn) when nobody gave a rating."""
+    if mean.hidden:
+        return Bar(label, None, f"Hidden: {mean.text}")
+    return None if mean.value is None else Bar(label, mean.value, mean.text)
+
+
+def _marks_bar(label: str, share: Share) -> Bar | None:
+    """A share of marks as a bar of its percentage, hidden or left out as _mean_bar."""
+    if share.hidden:
+        return Bar(label, None, f"Hidden: {share.text}")
+    return Bar(label, float(share.percent or 0), share.text) if share.whole else None
+
+
+def _chart(chart_id: str, title: str, about: str, bars: list[Bar | None], top: float) -> Markup:
+    """A finding's chart of the scope's total; its description says every figure, so the
+    chart alone tells a screen reader what the table's total column does."""
+    drawn = [bar for bar in bars if bar is not None]
+    figures = "; ".join(f"{bar.label.lower()}: {bar.text}" for bar in drawn)
+    return bar_chart(
+        chart_id=chart_id,
+        title=title,
+        description=f"{about}: {figures}. The tables below give the same"
+        " figures, and each group's.",
+        bars=drawn,
+        maximum=top,
+    )
+
+
+@dataclass(frozen=True)
+class FindingCharts:
+    """One finding's charts on the impact page, of the scope's total (the grids' last
+    column): confidence before, after and at follow-up; and marks at the check and at
+    follow-up on the findings people were weak on. None: nothing to draw (no ratings; no
+    follow-ups, or no marks)."""
+
+    finding: q.ImpactFinding
+    confidence: Markup | None
+    marks: Markup | None
+
+    @property
+    def kind(self) -> str:
+        return finding_kind(self.finding.kind)
+
+
+def finding_charts(
+    index: int, finding: q.ImpactFinding, figures: FindingImpact, *, total: str, follows_up: bool
+) -> FindingCharts:
+    text = render_markdown(finding.text).striptags()
+    confidence = [
+        _mean_bar("Before the check", figures.before),
+        _mean_bar("After the check", figures.after),
+    ]
+    if follows_up:
+        confidence.append(_mean_bar("At follow-up", figures.follow_up))
+    marks = [
+        _marks_bar("At the check", figures.check_marks),
+        _marks_bar("At follow-up", figures.follow_up_marks),
+    ]
+    return FindingCharts(
+        finding,
+        _chart(
+            f"impact-chart-{index}-confidence",
+            f"Confidence, {total}: {text}",
+            f"{total}, mean confidence out of 5",
+            confidence,
+            5.0,
+        )
+        if any(confidence)
+        else None,
+        _chart(
+            f"impact-chart-{index}-marks",
+            f"Marks on the findings people were weak on, {total}: {text}",
+            f"{total}, on the findings people were weak on, marks gained of marks available",
+            marks,
+            100.0,
+        )
+        if follows_up and any(marks)
+        else None,
+    )
+
+
 @dataclass(frozen=True)
 class ImpactPage:
     check_id: int
@@ -680,6 +767,8 @@ class ImpactPage:
     grids: list[Grid]
     reactions: list[tuple[str, Mean]]
     hidden_as: str
+    #: Each finding's charts, in the grids' order.
+    charts: list[FindingCharts] = field(default_factory=list)
 
     @property
     def confidence(self) -> list[Grid]:
@@ -812,6 +901,17 @@ def impact_page(
         for name, caption, about_follow_ups, draw in FINDING_GRIDS
         if impact.follows_up or not about_follow_ups
     ]
+    total = total_label(scope)
+    charts = [
+        finding_charts(
+            index,
+            finding,
+            figures[(finding.key, TOTAL)],
+            total=total,
+            follows_up=impact.follows_up,
+        )
+        for index, finding in enumerate(shown, start=1)
+    ]
     return ImpactPage(
         check_id,
         title,
@@ -821,6 +921,7 @@ def impact_page(
         grids,
         reaction_figures(impact, TOTAL, threshold=threshold),
         hidden_text(threshold),
+        charts,
     )
 
 

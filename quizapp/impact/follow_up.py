@@ -65,6 +65,12 @@ OPEN_FOR = timedelta(weeks=8)
 MOST_WEEKS = 52
 #: Question types never drawn: a branching scenario takes too long for a follow-up.
 NOT_DRAWN = frozenset({"scenario"})
+#: How far the query's bounds keep from any exact moment. SQLite compares datetimes as
+#: text, and a row written in another ISO form (a "T", an offset, no microseconds) sorts
+#: on the wrong side of a bound at the very same moment: at its exact due moment a pass
+#: was not due. So every exact comparison is made in Python, on parsed datetimes, and
+#: the query only narrows, a day wide of them.
+MARGIN = timedelta(days=1)
 #: The reminders' kind for the invitation.
 KIND = "follow-up"
 
@@ -244,6 +250,8 @@ class DueFollowUp:
     user_id: int
     name: str
     email: str
+    #: Whose switches say whether the invitation goes (reminders.operations.switches).
+    agency_id: int | None
     check_id: int
     check_title: str
     due_at: datetime
@@ -266,6 +274,7 @@ def due_follow_ups(
             User.id,
             User.name,
             User.email,
+            User.agency_id,
             Check.id,
             Check.title,
             Check.follow_up_weeks,
@@ -287,10 +296,10 @@ def due_follow_ups(
             Attempt.submitted_at.is_not(None),
             Attempt.passed.is_(True),
             FollowUp.submitted_at.is_(None),
-            Completion.expires_at > now,
-            # Coarse bounds for the index; the exact rule is below.
-            Completion.passed_at <= now - timedelta(weeks=1),
-            Completion.passed_at > now - timedelta(weeks=MOST_WEEKS) - OPEN_FOR,
+            # Coarse bounds for the index, MARGIN wide; the exact rule is below.
+            Completion.expires_at > now - MARGIN,
+            Completion.passed_at <= now - timedelta(weeks=1) + MARGIN,
+            Completion.passed_at > now - timedelta(weeks=MOST_WEEKS) - OPEN_FOR - MARGIN,
         )
         .order_by(Completion.passed_at, Attempt.id)
     )
@@ -300,14 +309,37 @@ def due_follow_ups(
         query = query.where(Attempt.id == attempt_id)
     found = []
     for row in db.session.execute(query):
-        (a_id, u_id, name, email, c_id, title, weeks, passed_at, expires_at, f_id, f_due) = row
+        (
+            a_id,
+            u_id,
+            name,
+            email,
+            agency,
+            c_id,
+            title,
+            weeks,
+            passed_at,
+            expires_at,
+            f_id,
+            f_due,
+        ) = row
         # A row keeps the due date it was made with (see the module's docstring).
         due = f_due if f_due is not None else passed_at + timedelta(weeks=weeks)
         closes = min(expires_at, due + OPEN_FOR)
         if due <= now < closes:
             found.append(
                 DueFollowUp(
-                    a_id, u_id, name, email, c_id, title, due, closes, f_id, weeks is not None
+                    a_id,
+                    u_id,
+                    name,
+                    email,
+                    agency,
+                    c_id,
+                    title,
+                    due,
+                    closes,
+                    f_id,
+                    weeks is not None,
                 )
             )
     return found

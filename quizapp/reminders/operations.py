@@ -159,8 +159,14 @@ def already_sent(now: datetime) -> set[tuple[int, int | None, str, str]]:
     return {tuple(row) for row in rows}  # type: ignore[misc]
 
 
+#: The reminders to people (not the digest to leads): with all of them off, an agency's
+#: people are not emailed follow-up invitations either.
+TO_PEOPLE = frozenset({Kind.DUE_SOON, Kind.EXPIRING, Kind.OVERDUE})
+
+
 def switches() -> dict[int, frozenset[Kind]]:
-    """The kinds each agency sends. People with no agency get every kind."""
+    """The kinds each agency sends: follow-up invitations too while it sends any reminder
+    to people. People with no agency get every kind."""
     rows = db.session.execute(
         sa.select(
             Agency.id,
@@ -171,10 +177,11 @@ def switches() -> dict[int, frozenset[Kind]]:
         )
     )
     kinds = (Kind.DUE_SOON, Kind.EXPIRING, Kind.OVERDUE, Kind.DIGEST)
-    return {
-        agency_id: frozenset(kind for kind, on in zip(kinds, ons, strict=True) if on)
-        for agency_id, *ons in rows
-    }
+    found = {}
+    for agency_id, *ons in rows:
+        on = {kind for kind, is_on in zip(kinds, ons, strict=True) if is_on}
+        found[agency_id] = frozenset(on | {Kind.FOLLOW_UP} if on & TO_PEOPLE else on)
+    return found
 
 
 @dataclass(frozen=True)
@@ -364,7 +371,11 @@ def messages(now: datetime) -> list[Message]:
             continue
         found.append(_person_message(item))
     cache: follow_up.Cache = {}  # the run's versions, each read once for every draw
-    found.extend(_follow_up_message(item, cache) for item in follow_up.not_invited(now))
+    found.extend(
+        _follow_up_message(item, cache)
+        for item in follow_up.not_invited(now)
+        if Kind.FOLLOW_UP in kinds_of.get(item.agency_id, every)  # type: ignore[arg-type]
+    )
     week = iso_week(now)
     overdue = [item for item in due if item.reminder.kind is Kind.OVERDUE]
     by_agency: dict[int | None, list[PersonCheck]] = defaultdict(list)

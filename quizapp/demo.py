@@ -35,13 +35,15 @@ BANKS_DIR = PROJECT_ROOT / "question_banks"
 DEMO_BANK = "hs-baby-2016"
 
 #: name, sector, statutory partner
+#: The school whose few designated safeguarding leads show the small-number rule.
+SMALL_SCHOOL = "Oak Lane Primary School"
 AGENCIES = [
     ("Children's Social Care", "local-authority", True),
     ("Police", "police", True),
     ("Integrated Care Board", "health", True),
     ("NHS Hospital Trust", "health", False),
     ("GP practices", "health", False),
-    ("Oak Lane Primary School", "education", False),
+    (SMALL_SCHOOL, "education", False),
     ("Hill Top Academy", "education", False),
     ("Probation Service", "probation", False),
     ("Housing Service", "housing", False),
@@ -278,6 +280,17 @@ def load_demo_activity(*, now: datetime, crowd: int = CROWD_PEOPLE) -> bool:
         due_date=(now + timedelta(days=45)).date(),
         refresh_months=24,
         now=now - timedelta(days=10),
+    )
+    # And all their staff, earlier: schools big enough to show their figures. Oak Lane's
+    # few DSLs are a group too small to show, hidden when a lead filters by that level;
+    # Hill Top's levels are the cells that protect them.
+    create_assignment(
+        check=check,
+        all_agencies=False,
+        agencies=db.session.scalars(sa.select(Agency).where(Agency.sector == "education")).all(),
+        levels=["School staff"],
+        due_days=60,
+        now=now - timedelta(days=120),
     )
     rng = random.Random(2026)
     people = db.session.scalars(

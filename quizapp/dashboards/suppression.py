@@ -100,19 +100,18 @@ def suppress(
     # protects it in the wider equations, instead of each wider equation hiding a cell of
     # its own elsewhere.
     size = [sum(people[key] for key in equation.members) for equation in equations]
+    #: Hidden cells per equation, kept as cells are hidden.
+    count = [sum(key in hidden for key in equation.members) for equation in equations]
 
     def hide(key: K, pending: list[tuple[int, int]]) -> None:
         hidden.add(key)
         for index in by_member[key]:
+            count[index] += 1
             heapq.heappush(pending, (size[index], index))
 
     def opens(key: K) -> int:
         """Equations hiding `key` would leave with one hidden cell: each costs another."""
-        return sum(
-            equations[index].adds_up
-            and not any(member in hidden for member in equations[index].members)
-            for index in by_member[key]
-        )
+        return sum(equations[index].adds_up and not count[index] for index in by_member[key])
 
     pending = [(size[index], index) for index in range(len(equations))]
     heapq.heapify(pending)

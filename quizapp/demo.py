@@ -35,15 +35,13 @@ BANKS_DIR = PROJECT_ROOT / "question_banks"
 DEMO_BANK = "hs-baby-2016"
 
 #: name, sector, statutory partner
-#: The school whose few designated safeguarding leads show the small-number rule.
-SMALL_SCHOOL = "Oak Lane Primary School"
 AGENCIES = [
     ("Children's Social Care", "local-authority", True),
     ("Police", "police", True),
     ("Integrated Care Board", "health", True),
     ("NHS Hospital Trust", "health", False),
     ("GP practices", "health", False),
-    (SMALL_SCHOOL, "education", False),
+    ("Oak Lane Primary School", "education", False),
     ("Hill Top Academy", "education", False),
     ("Probation Service", "probation", False),
     ("Housing Service", "housing", False),

@@ -87,13 +87,12 @@ CROWD = (
         (("Designated safeguarding lead", "DSL"),) + (("Class teacher", "School staff"),) * 19,
     ),
     # An academy of several sites, each with its DSLs: enough of them that each of their
-    # statuses counts enough people to show. Class teachers take the check unasked, as
-    # the named one did.
+    # statuses counts enough people to show. Its class teachers are asked too, as at
+    # every school.
     CrowdAgency(
         "Hill Top Academy", 80, 0.83, {"compliance-and-curiosity": -0.15}, (),
         (("Designated safeguarding lead", "DSL"), ("Designated safeguarding lead", "DSL"),
          ("Class teacher", "School staff")),
-        voluntary=0.7,
     ),
     CrowdAgency(
         "Probation Service", 80, 0.79, {"sympathy-and-unclear-plan": -0.12},

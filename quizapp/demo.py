@@ -279,6 +279,17 @@ def load_demo_activity(*, now: datetime, crowd: int = CROWD_PEOPLE) -> bool:
         refresh_months=24,
         now=now - timedelta(days=10),
     )
+    # And all their staff, earlier: schools big enough to show their figures. Oak Lane's
+    # few DSLs are a group too small to show, hidden when a lead filters by that level;
+    # Hill Top's levels are the cells that protect them.
+    create_assignment(
+        check=check,
+        all_agencies=False,
+        agencies=db.session.scalars(sa.select(Agency).where(Agency.sector == "education")).all(),
+        levels=["School staff"],
+        due_days=60,
+        now=now - timedelta(days=120),
+    )
     rng = random.Random(2026)
     people = db.session.scalars(
         sa.select(User).where(User.email.like("%.%@demo.test")).order_by(User.id)

@@ -4,8 +4,8 @@ with a year of attempts at the HS check, written in bulk with `bench seed`'s wri
 Fifty named people cannot show what the dashboards do: nearly every cell would be
 "fewer than 5". The crowd fills the agencies to realistic sizes, so the leads' pages show
 real figures. Skill varies by agency and by finding, so each agency has findings it is
-weak on, as a lead would expect to see. One school stays tiny, so the small-number rule
-still shows a hidden cell or two.
+weak on, as a lead would expect to see. One school has only four DSLs, so the
+small-number rule still shows a hidden cell or two.
 
 The crowd's addresses end in CROWD_DOMAIN: the named people (first.last.N@demo.test),
 whom the browser tests sign in as, are untouched, and nobody signs in as the crowd.
@@ -80,34 +80,35 @@ CROWD = (
         (), (("GP", "Level 3"), ("Receptionist", "Level 1"), ("Practice nurse", "Level 3"),
              ("Receptionist", "Level 1")),
     ),
-    # Tiny on purpose: its one extra DSL leaves the school's figures hidden.
+    # A primary school whose staff all take the check: enough of them for the school's
+    # figures to show, but only four DSLs, a group small enough to stay hidden.
     CrowdAgency(
-        "Oak Lane Primary School", 12, 0.8, {}, (),
-        (("Designated safeguarding lead", "DSL"),) + (("Class teacher", "School staff"),) * 11,
+        "Oak Lane Primary School", 40, 0.8, {}, (),
+        (("Designated safeguarding lead", "DSL"),) + (("Class teacher", "School staff"),) * 19,
     ),
     # An academy of several sites, each with its DSLs: enough of them that each of their
-    # statuses counts enough people to show. Class teachers take the check unasked, as
-    # the named one did.
+    # statuses counts enough people to show. Its class teachers are asked too, as at
+    # every school.
     CrowdAgency(
         "Hill Top Academy", 80, 0.83, {"compliance-and-curiosity": -0.15}, (),
         (("Designated safeguarding lead", "DSL"), ("Designated safeguarding lead", "DSL"),
          ("Class teacher", "School staff")),
-        voluntary=0.7,
     ),
     CrowdAgency(
-        "Probation Service", 50, 0.79, {"sympathy-and-unclear-plan": -0.12},
-        (), (("Probation officer", "Level 2"),), voluntary=0.5,
+        "Probation Service", 80, 0.79, {"sympathy-and-unclear-plan": -0.12},
+        (), (("Probation officer", "Level 2"),), voluntary=0.9,
     ),
-    # No check is required of housing: half of them take it anyway.
+    # No check is required of housing: most of them take it anyway, as do probation's
+    # officers, enough of them for their follow-ups to show on the impact page.
     CrowdAgency(
-        "Housing Service", 45, 0.84, {"compliance-and-curiosity": -0.1},
-        (), (("Housing officer", "Level 2"), ("Tenancy officer", "Level 2")), voluntary=0.5,
+        "Housing Service", 80, 0.84, {"compliance-and-curiosity": -0.1},
+        (), (("Housing officer", "Level 2"), ("Tenancy officer", "Level 2")), voluntary=0.9,
     ),
     # Nor of the voluntary sector, whose named people took it: enough more do that their
-    # figures show.
+    # figures, follow-ups included, show.
     CrowdAgency(
-        "Family Support Network", 45, 0.8, {"poor-information-sharing": -0.1},
-        (), (("Family support worker", "Level 2"),), voluntary=0.6,
+        "Family Support Network", 80, 0.8, {"poor-information-sharing": -0.1},
+        (), (("Family support worker", "Level 2"),), voluntary=0.9,
     ),
 )  # fmt: skip
 
@@ -239,7 +240,7 @@ def load_crowd(check: Check, *, people: int, now: datetime) -> int:
             months = refresh_of.get(user_id, check.refresh_months)
             days = months * 365 // 12 - rng.randint(5, 29)
         else:  # most within the reporting year, which the dashboards show first
-            days = int(rng.triangular(14, 365, 60))
+            days = int(rng.triangular(14, 330, 150))
         take_check(attempts, rng, user_id=user_id, check_id=check.id, spec=spec,
                    required=user_id in refresh_of, days_ago=days, now=now)  # fmt: skip
     attempts.finish()

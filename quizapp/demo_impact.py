@@ -6,15 +6,19 @@ attempts already in the database, so the named people's attempts and the crowd's
 same treatment. Ratings are keyed by finding key only: the findings' confidence phrasing
 is the bank's business and may change.
 
+Which findings a follow-up asks about and the questions drawn on them are the
+follow-up's own rules (quizapp.impact.follow_up: weak_finding_keys, draw), from the
+check's current version, as a real follow-up would have them.
+
 The shape a lead should see: confidence rises after the check, more where the person did
-well on the finding, and holds a little lower at the follow-up; about three in five
-people answer the follow-up.
+well on the finding, and holds a little lower at the follow-up; two in three people
+answer the follow-up.
 """
 
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,18 +26,28 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .bench import BulkWriter, _Item, _items
+from .bench import BulkWriter, _items
 from .extensions import db
-from .models import Attempt, Check, Finding, Question, Response, question_findings
+from .impact.follow_up import (
+    Cache,
+    MarkedAnswer,
+    draw,
+    facts_of,
+    version_for,
+    weak_finding_keys,
+)
+from .models import Attempt, Check, Response, User
 from .models.impact import ConfidenceRating, FollowUp, FollowUpResponse, Reaction
 from .models.reminder import ReminderSend
-from .statistics.items import WRONG_FRACTION
+from .questions import get_type
 
 #: Share of attempts whose person gave confidence ratings, and gave a reaction.
 RATED = 0.85
 REACTED = 0.7
-#: Share of passes, old enough to be followed up, whose follow-up was answered.
-FOLLOWED_UP = 0.6
+#: Every this-many-th pass old enough to be followed up, in each agency, was not answered
+#: (the others were): taken in turn, not drawn, so that in every agency both those who
+#: answered and those who did not are enough people to show.
+NOT_ANSWERED_EVERY = 3
 #: Private examples a practitioner might give (never shown to leads).
 EXAMPLES = (
     "Asked the health visitor for her view before the strategy meeting.",
@@ -46,7 +60,7 @@ EXAMPLES = (
 
 @dataclass
 class _Pass:
-    """What one attempt came to, per finding: marks, points, and confidently wrong."""
+    """One attempt's scored answers, as the follow-up's rules read them."""
 
     attempt_id: int
     user_id: int
@@ -55,62 +69,49 @@ class _Pass:
     passed: bool
     started_at: datetime
     submitted_at: datetime
-    marks: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    points: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    sure_wrong: set[str] = field(default_factory=set)
+    #: Keys of the questions the attempt showed.
+    shown: set[str]
+    answers: list[MarkedAnswer] = field(default_factory=list)
 
     def share(self, finding: str) -> float:
-        points = self.points.get(finding, 0)
-        return self.marks[finding] / points if points else 1.0
-
-    def weak_findings(self, order: list[str]) -> list[str]:
-        """Findings on which the person's share of marks fell below the pass mark, or any
-        answer was wrong at "very sure": what a follow-up asks about."""
-        return [
-            key
-            for key in order
-            if key in self.points
-            and (100 * self.share(key) < self.pass_mark or key in self.sure_wrong)
-        ]
+        """The share of the finding's marks gained (1 when it had no scored question)."""
+        on = [answer for answer in self.answers if finding in answer.findings]
+        available = sum(answer.points for answer in on)
+        gained = sum(answer.fraction * answer.points for answer in on)
+        return gained / available if available else 1.0
 
 
-def _attempts(where: sa.ColumnElement[bool]) -> dict[int, _Pass]:
+def _attempts(check_id: int, cache: Cache) -> dict[int, _Pass]:
+    """The check's submitted attempts with their scored answers: one statement, and the
+    versions' facts from `cache`."""
     found: dict[int, _Pass] = {}
     rows = db.session.execute(
         sa.select(
             Attempt.id, Attempt.user_id, Attempt.bank_version_id, Attempt.pass_mark,
-            Attempt.passed, Attempt.started_at, Attempt.submitted_at, Finding.key,
-            Response.mark, Question.points, Response.fraction, Response.certainty,
+            Attempt.passed, Attempt.started_at, Attempt.submitted_at, Attempt.question_ids,
+            Response.question_id, Response.fraction, Response.certainty,
         )
         .join(Response, Response.attempt_id == Attempt.id)
-        .join(Question, Question.id == Response.question_id)
-        .join(question_findings, question_findings.c.question_id == Question.id)
-        .join(Finding, Finding.id == question_findings.c.finding_id)
-        .where(where, Attempt.submitted_at.is_not(None), Response.fraction.is_not(None))
-        .order_by(Attempt.id)
+        .where(
+            Attempt.check_id == check_id,
+            Attempt.submitted_at.is_not(None),
+            Response.fraction.is_not(None),
+        )
+        .order_by(Attempt.id, Response.question_id)
     )  # fmt: skip
-    for (attempt_id, user_id, version_id, pass_mark, passed, started, submitted, key, mark,
-         points, fraction, certainty) in rows:  # fmt: skip
+    for (attempt_id, user_id, version_id, pass_mark, passed, started, submitted, shown,
+         question_id, fraction, certainty) in rows:  # fmt: skip
+        facts = facts_of(version_id, cache)
         one = found.get(attempt_id)
         if one is None:
             one = found[attempt_id] = _Pass(
-                attempt_id, user_id, version_id, pass_mark, bool(passed), started, submitted
-            )
-        one.marks[key] += mark or 0.0
-        one.points[key] += points
-        if fraction <= WRONG_FRACTION and certainty == 3:
-            one.sure_wrong.add(key)
+                attempt_id, user_id, version_id, pass_mark, bool(passed), started, submitted,
+                facts.shown_keys(shown),
+            )  # fmt: skip
+        _, kind, points, findings = facts.questions[question_id]
+        if get_type(kind).scored:
+            one.answers.append(MarkedAnswer(findings, points, fraction, certainty))
     return found
-
-
-def _finding_order(version_id: int) -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.select(Finding.key)
-            .where(Finding.version_id == version_id)
-            .order_by(Finding.position)
-        )
-    )
 
 
 def _rating(value: float) -> int:
@@ -127,18 +128,26 @@ def load_impact(
     if db.session.scalar(existing.limit(1)) is not None:
         return {}
     rng = random.Random(18)
-    attempts = _attempts(Attempt.check_id == check.id)
-    orders = {v: _finding_order(v) for v in {a.version_id for a in attempts.values()}}
-    items = {v: _items(v)[0] for v in orders}
-    weeks = check.follow_up_weeks
+    cache: Cache = {}
+    attempts = _attempts(check.id, cache)
+    # Follow-ups draw from the check's current version, as open_follow_up does.
+    current = version_for(check)
+    weeks = check.follow_up_weeks if current is not None else None
+    candidates = facts_of(current.id, cache).candidates if current is not None else []
+    items = {item.question_id: item for item in _items(current.id)[0]} if current else {}
     ratings: list[dict[str, Any]] = []
     reactions: list[dict[str, Any]] = []
     follow_ups: list[dict[str, Any]] = []
     answers: list[dict[str, Any]] = []
     writer = BulkWriter()
     follow_up_id = writer.next_id(FollowUp.__table__)
+    agency_of: dict[int, int | None] = {
+        user_id: agency_id
+        for user_id, agency_id in db.session.execute(sa.select(User.id, User.agency_id))
+    }
+    turn: Counter[int | None] = Counter()
     for attempt in attempts.values():
-        order = orders[attempt.version_id]
+        order = facts_of(attempt.version_id, cache).findings
         rated = rng.random() < RATED
         after: dict[str, int | None] = {}
         # People differ in how sure of themselves they are, whatever they know.
@@ -171,21 +180,23 @@ def load_impact(
         ):
             continue
         due = attempt.submitted_at + timedelta(weeks=weeks)
-        answered = rng.random() < FOLLOWED_UP
+        turn[agency_of.get(attempt.user_id)] += 1
+        answered = turn[agency_of.get(attempt.user_id)] % NOT_ANSWERED_EVERY != 0
         if not answered and due > now - timedelta(weeks=3):
             continue  # invited recently, or not yet: nothing recorded
-        weak = attempt.weak_findings(order)
-        drawn = _draw_on(items[attempt.version_id], weak, rng)
+        weak = weak_finding_keys(attempt.answers, pass_mark=attempt.pass_mark, order=order)
+        seed = rng.randrange(1, 2**31 - 1)
+        drawn = [items[q] for q in draw(candidates, weak, shown=attempt.shown, seed=seed)]
         row: dict[str, Any] = {
             "id": follow_up_id,
             "attempt_id": attempt.attempt_id,
             "user_id": attempt.user_id,
             "check_id": check.id,
-            "bank_version_id": attempt.version_id,
+            "bank_version_id": current.id if current is not None else attempt.version_id,
             "due_at": due,
             "invited_at": due,
             "created_at": due,
-            "seed": rng.randrange(1, 2**31 - 1),
+            "seed": seed,
             "weak_findings": weak,
             "question_ids": [item.question_id for item in drawn],
             "submitted_at": None,
@@ -278,14 +289,3 @@ def _rating_row(
 def _maybe(rng: random.Random, value: int) -> int | None:
     """Each reaction question is optional: a few are left unanswered."""
     return None if rng.random() < 0.05 else value
-
-
-def _draw_on(items: list[_Item], weak: list[str], rng: random.Random) -> list[_Item]:
-    """A fresh question on each weak finding, in bank order (none when none is weak)."""
-    chosen: dict[int, _Item] = {}
-    for key in weak:
-        on = [item for item in items if key in item.findings]
-        if on:
-            item = rng.choice(on)
-            chosen[item.question_id] = item
-    return sorted(chosen.values(), key=lambda item: item.position)

@@ -7,12 +7,14 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
-from quizapp.demo import DEMO_PASSWORD, prepare_demo
+from quizapp.demo import DEMO_PASSWORD, demo_check, prepare_demo
 from quizapp.extensions import db
 from quizapp.models import Agency, Finding, Requirement, Team, User
 
@@ -25,9 +27,12 @@ from .test_dashboards import (
 )
 
 THRESHOLD = 5
+STATUSES = ("complete", "expiring", "due", "overdue")
 #: Enough of a crowd for every scope's figures to show, smaller than the demo's own so
 #: that building it for each test stays quick; the learning grid test builds the full one.
-CROWD = 250
+CROWD = 300
+#: What a hidden figure reads on a page.
+HIDDEN = ("fewer than 5", "[c]")
 
 
 @pytest.fixture
@@ -66,6 +71,84 @@ def check_share(share, count: float, whole: float, people: int) -> bool:
     return not share.hidden
 
 
+@dataclass
+class Table:
+    """A table as rendered: its caption, column headings and, per row, its figures."""
+
+    caption: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+
+    def column(self, heading: str) -> list[str]:
+        index = self.columns.index(heading) - 1  # the first heading is the rows' own
+        return [row[index] for row in self.rows]
+
+    @property
+    def figures(self) -> list[str]:
+        return [cell for row in self.rows for cell in row]
+
+
+class _Tables(HTMLParser):
+    """Every table of a page, and every summary-list value (completion cards) as one
+    more table, each cell as its text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[Table] = []
+        self.cards = Table("cards")
+        self.text: list[str] | None = None
+        self.where = ""
+        self.head = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.head = self.head or tag == "thead"
+        if tag == "table":
+            self.tables.append(Table(""))
+        elif tag == "tr" and self.tables:
+            self.tables[-1].rows.append([])
+        if tag in ("caption", "th", "td", "dd"):
+            self.text, self.where = [], tag
+
+    def handle_data(self, data: str) -> None:
+        if self.text is not None:
+            self.text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.head = self.head and tag != "thead"
+        if self.text is None or tag != self.where:
+            return
+        text = " ".join("".join(self.text).split())
+        self.text = None
+        if tag == "dd":
+            self.cards.rows.append([text])
+        elif tag == "caption":
+            self.tables[-1].caption = text
+        elif tag == "th" and self.head:
+            self.tables[-1].columns.append(text)
+        elif tag == "td":
+            self.tables[-1].rows[-1].append(text)
+
+
+def tables_of(body: str) -> list[Table]:
+    reader = _Tables()
+    reader.feed(body)
+    for table in reader.tables:
+        table.rows = [row for row in table.rows if row]
+    return [*reader.tables, reader.cards]
+
+
+def counts(tables: list[Table]) -> tuple[int, int]:
+    """(shown, hidden): the figures on a page, shown and hidden."""
+    figures = [
+        cell
+        for table in tables
+        for cell in table.figures
+        if any(char.isdigit() for char in cell) or any(text in cell for text in HIDDEN)
+    ]
+    hidden = sum(any(text in cell for text in HIDDEN) for cell in figures)
+    return len(figures) - hidden, hidden
+
+
 def test_partnership_lead_sees_every_agency_with_figures_equal_to_the_raw_rows(demo, app, client):
     sign_in(client, "lead@demo.test")
     context = page_context(app, client, "/dashboards/")
@@ -96,7 +179,7 @@ def test_partnership_lead_sees_every_agency_with_figures_equal_to_the_raw_rows(d
             hidden += share.hidden
         attempted, passed = first.get((row.key, section.check_id), (0, 0))
         check_share(row.first_pass, passed, attempted, attempted)
-    assert shown and hidden
+    assert shown > hidden
     police = next(row for row in section.groups if row.label == "Police")
     police_cell = status[(police.key, section.check_id)]
     assert police.required.part == police_cell["required"] > 50
@@ -105,13 +188,15 @@ def test_partnership_lead_sees_every_agency_with_figures_equal_to_the_raw_rows(d
         assert police.held.text == "[c]" and held >= THRESHOLD
     else:
         assert police.held.text == text_of(held, police_cell["required"])
-    # The tiny school's figures stay hidden.
-    school = next(row for row in section.groups if row.label == "Oak Lane Primary School")
-    assert school.required.hidden
     total_required = sum(cell["required"] for cell in status.values())
     assert section.total.required.part == total_required
     body = client.get("/dashboards/").get_data(as_text=True)
-    assert "fewer than 5" in body and police.held.text in body
+    assert police.held.text in body
+    # The school's few DSLs, a group too small to show, stay hidden, zeros included.
+    (dsl,) = page_context(app, client, "/dashboards/?level=DSL")["page"].checks
+    school = next(row for row in dsl.groups if row.label == "Oak Lane Primary School")
+    assert all(getattr(school, name).text == "fewer than 5" for name in ("required", *STATUSES))
+    assert "fewer than 5" in client.get("/dashboards/?level=DSL").get_data(as_text=True)
 
 
 def test_partnership_lead_sees_the_learning_grid(full_demo, app, client):
@@ -137,19 +222,29 @@ def test_partnership_lead_sees_the_learning_grid(full_demo, app, client):
             hidden += row.marks.hidden
         total_people = sum(len(v[0]) for k, v in expected.items() if k[1] == finding)
         assert grid.total.people.part == total_people >= THRESHOLD
-    # Most cells show real figures; the small agencies' are hidden (with the cells that
-    # protect them).
-    assert hidden and shown > hidden
-    police_rows = [r for g in bank.findings for r in g.groups if r.label == "Police"]
-    assert police_rows and not any(r.marks.hidden for r in police_rows)
+    # Issue 18: every agency's cells show real figures at all levels.
+    assert shown == len(bank.findings) * len(full_demo) and not hidden
     assert len(context["page"].weakest) == 5
+    page_shown, page_hidden = counts(tables_of(client.get("/dashboards/learning").text))
+    assert page_hidden <= page_shown // 10
+    # The school's DSLs are a group too small to show: at their level its cells are
+    # hidden, and Hill Top's beside it (in the same sector) protect them; nobody else
+    # in the partnership is a DSL.
+    dsl = page_context(app, client, "/dashboards/learning?level=DSL")["page"].banks[0]
+    for grid in dsl.findings:
+        rows = {row.label: row.marks for row in grid.groups}
+        assert rows["Oak Lane Primary School"].text == "fewer than 5"
+        assert rows["Hill Top Academy"].text == "[c]"
+        assert not grid.total.marks.hidden
 
 
-def test_full_demo_completion_shows_every_agency_but_the_tiny_school(full_demo, app, client):
+def test_full_demo_completion_shows_every_agency_and_hides_only_the_schools_few_dsls(
+    full_demo, app, client
+):
     """Issue 18: the crowd fills the named people's groups, so every level of every
-    agency asked to take the check holds enough people to show, and the completion page
-    hides little beyond the tiny school (Oak Lane) and the one school beside it in its
-    sector (whose figures would give Oak Lane's away)."""
+    agency asked to take the check holds enough people to show, but for one small group
+    (Oak Lane's four DSLs), hidden at their level with the cells protecting them; with
+    all levels, no completion figure is hidden, and at most a tenth of the page's."""
     check_id = db.session.scalar(sa.select(sa.func.min(Requirement.check_id)))
     sizes = Counter(
         (agency_id, level)
@@ -165,23 +260,54 @@ def test_full_demo_completion_shows_every_agency_but_the_tiny_school(full_demo, 
 
     sign_in(client, "lead@demo.test")
     (section,) = page_context(app, client, "/dashboards/")["page"].checks
-    schools = {"Oak Lane Primary School", "Hill Top Academy"}
-    statuses = ("complete", "expiring", "due", "overdue")
-    hidden = {
-        (row.label, name)
-        for row in section.groups
-        for name in ("required", "held", *statuses)
-        if getattr(row, name).hidden
-    }
-    assert {("Oak Lane Primary School", name) for name in ("required", "held")} <= hidden
-    # Every other agency's people required and completion show...
-    assert not {(label, name) for label, name in hidden if name in ("required", "held")} - {
-        (school, name) for school in schools for name in ("required", "held")
-    }
-    # ...and at most a few of their statuses are hidden (to protect the schools').
-    others = [(label, name) for label, name in hidden if label not in schools]
-    assert len(others) <= 12, others
-    assert len(others) < len(section.groups) * len(statuses) // 3
+    figures = [
+        getattr(row, name) for row in section.groups for name in ("required", "held", *STATUSES)
+    ]
+    required = [row for row in section.groups if row.required.part]
+    assert len(required) == 7 and not any(figure.hidden for figure in figures)
+    shown, hidden = counts(tables_of(client.get("/dashboards/").text))
+    assert hidden <= shown // 10
+    # At the DSLs' level: the school's figures are too few to show, and the other
+    # school's, the only other agency with DSLs, protect them; the total shows.
+    (dsl,) = page_context(app, client, "/dashboards/?level=DSL")["page"].checks
+    rows = {row.label: row for row in dsl.groups}
+    for name in ("required", "held", *STATUSES):
+        assert getattr(rows["Oak Lane Primary School"], name).text == "fewer than 5"
+    assert all(getattr(rows["Hill Top Academy"], name).hidden for name in ("held", *STATUSES))
+    assert not dsl.total.required.hidden and not dsl.total.held.hidden
+
+
+def test_full_demo_impact_page_shows_most_figures_and_hides_the_schools_follow_ups(
+    full_demo, app, client
+):
+    """Issue 18's acceptance: the demo holds enough before, after and follow-up data for
+    every impact figure to show, with at least one hidden cell. Confidence before and
+    after show for every agency and finding; follow-up figures for every agency but the
+    school with few follow-ups and the school protecting it. The rarest figures (wrong
+    answers given "very sure" at follow-up) stay mostly hidden."""
+    check = demo_check()
+    assert check is not None
+    sign_in(client, "lead@demo.test")
+    tables = tables_of(client.get(f"/dashboards/checks/{check.id}/impact").text)
+    shown, hidden = counts(tables)
+    assert hidden and shown >= 3 * (shown + hidden) // 5
+    grids = {table.caption.split(" Shading")[0]: table for table in tables if table.columns}
+    confidence = [table for caption, table in grids.items() if caption.startswith("Confidence")]
+    before, after, follow_up = confidence
+    agencies = sorted(full_demo, key=str.casefold)
+    assert before.columns[1:] == [*agencies, "All agencies"]
+    for table in (before, after):
+        assert len(table.figures) == 8 * 11 and not any(
+            text in cell for cell in table.figures for text in HIDDEN
+        )
+    for agency in agencies:
+        column = follow_up.column(agency)
+        if agency == "Oak Lane Primary School":
+            assert all("fewer than 5" in cell for cell in column)
+        elif agency == "Hill Top Academy":
+            assert all("[c]" in cell for cell in column)
+        else:
+            assert not any(text in cell for cell in column for text in HIDDEN), agency
 
 
 def test_police_lead_sees_only_police_and_the_names_of_overdue_police_staff(demo, app, client):

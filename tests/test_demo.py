@@ -166,7 +166,9 @@ def _assert_impact_data(check) -> None:
     submitted = [follow_ups[a.id] for a in old_passes if a.id in follow_ups
                  and follow_ups[a.id].is_submitted]  # fmt: skip
     assert set(follow_ups) <= {a.id for a in old_passes}
-    assert 0.55 <= len(submitted) / len(old_passes) <= 0.65
+    # Two in three answer (each agency's third pass in turn does not), less the
+    # non-answers too recent to have been recorded.
+    assert 0.62 <= len(submitted) / len(old_passes) <= 0.72
     on = {}
     for question_id, finding_id in db.session.execute(sa.select(question_findings)):
         on.setdefault(question_id, set()).add(finding_id)

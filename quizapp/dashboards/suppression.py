@@ -5,9 +5,12 @@ figure from another. A cell built from fewer than `threshold` distinct people is
 (primary suppression). Published totals are linear equations: a reader who knows a total
 and some of its parts knows the sum of the other parts. So in every equation, the hidden
 cells together must come from at least `threshold` people (or none), and no hidden cell
-may be the only hidden one: one more cell is hidden (secondary suppression), the
-smallest non-zero visible one (a part before its total when they tie: hiding a zero
-protects least, hiding a total loses most), until every equation holds.
+may be the only hidden one: one more cell is hidden (secondary suppression) until every
+equation holds. The narrowest equations are settled first (an agency of its levels, a
+sector of its agencies), so a small cell's nearest neighbour protects it in the wider
+ones too. The cell chosen is a non-zero visible one (hiding a zero protects least) that
+leaves the fewest other equations with a lone hidden cell (each would cost one more),
+then the smallest (a part before its total when they tie: hiding a total loses most).
 
 A cell of zero people is shown: a true zero identifies nobody. But when a group of
 people (a team, an agency, the people answering a question) is itself too small to
@@ -21,6 +24,7 @@ page family and every page shows a slice of one result.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
@@ -91,14 +95,28 @@ def suppress(
     for index, equation in enumerate(equations):
         for key in equation.members:
             by_member[key].append(index)
+    # The narrowest equations first (an agency of its levels, a sector of its agencies),
+    # so the cell hidden to protect a small one is its nearest neighbour, which then also
+    # protects it in the wider equations, instead of each wider equation hiding a cell of
+    # its own elsewhere.
+    size = [sum(people[key] for key in equation.members) for equation in equations]
+    #: Hidden cells per equation, kept as cells are hidden.
+    count = [sum(key in hidden for key in equation.members) for equation in equations]
 
-    def hide(key: K, pending: list[int]) -> None:
+    def hide(key: K, pending: list[tuple[int, int]]) -> None:
         hidden.add(key)
-        pending.extend(by_member[key])
+        for index in by_member[key]:
+            count[index] += 1
+            heapq.heappush(pending, (size[index], index))
 
-    pending = list(range(len(equations)))
+    def opens(key: K) -> int:
+        """Equations hiding `key` would leave with one hidden cell: each costs another."""
+        return sum(equations[index].adds_up and not count[index] for index in by_member[key])
+
+    pending = [(size[index], index) for index in range(len(equations))]
+    heapq.heapify(pending)
     while pending:
-        equation = equations[pending.pop()]
+        equation = equations[heapq.heappop(pending)[1]]
         total = equation.total
         if equation.group and total in small:
             for key in equation.parts:
@@ -128,6 +146,7 @@ def suppress(
                 key=lambda key: (
                     key in keep,
                     people[key] == 0,
+                    opens(key),
                     people[key],
                     key == total,
                     order[key],

@@ -176,6 +176,12 @@ class VersionFacts:
             if get_type(kind).scored and kind not in NOT_DRAWN
         ]
 
+    def shown_keys(self, question_ids: Sequence[int] | None) -> set[str]:
+        """The keys of the questions an attempt of this version showed: its own list, or
+        every question when it kept none."""
+        shown = self.questions if question_ids is None else question_ids
+        return {self.questions[question_id][0] for question_id in shown}
+
 
 #: A run's facts by version id (the reminders keep one for a run); pages pass none.
 Cache = dict[int, VersionFacts]
@@ -237,9 +243,7 @@ def version_for(check: Check) -> BankVersion | None:
 
 def shown_keys(attempt: Attempt, cache: Cache | None = None) -> set[str]:
     """The keys of the questions the pass showed."""
-    questions = facts_of(attempt.bank_version_id, cache).questions
-    shown = questions if attempt.question_ids is None else attempt.question_ids
-    return {questions[question_id][0] for question_id in shown}
+    return facts_of(attempt.bank_version_id, cache).shown_keys(attempt.question_ids)
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,15 @@ def answers_compared(sent: dict[int, int], stored: dict[int, int]) -> dict[int, 
     }
 
 
+def kind_of(url: str) -> str:
+    """A request's page, without the attempt's and question's identifiers."""
+    path = url.split("?")[0]
+    for word in ("questions", "stages"):
+        if f"/{word}/" in path:
+            return word[:-1]
+    return re.sub(r"/\d+", "/N", path)
+
+
 def markdown_table(rows: Sequence[tuple[str, object]]) -> str:
     lines = ["| | |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in rows]
@@ -159,6 +168,8 @@ class Resends:
     resent_posts: int = 0
     resent_answers: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
+    #: "POST answer", "POST /sign-in", "GET stage", ...: what was sent again.
+    kinds: Counter[str] = field(default_factory=Counter)
     answered: dict[int, set[str]] = field(default_factory=dict)
 
 
@@ -204,6 +215,7 @@ class Resender(Practitioner):
         with self.resends.lock:
             self.resends.resent += 1
             self.resends.reasons[failure] += 1
+            self.resends.kinds[f"{method} {kind_of(url)}"] += 1
             if method == "POST":
                 self.resends.resent_posts += 1
                 if ANSWER.match(url):
@@ -459,6 +471,10 @@ def main(argv: list[str] | None = None) -> int:
         ("errors after resends", f"**{counts.errors}**"),
         ("requests the client sent again", f"{resends.resent} ({dict(resends.reasons)})"),
         ("of which POSTs / answer POSTs", f"{resends.resent_posts} / {resends.resent_answers}"),
+        (
+            "requests sent again, by page",
+            ", ".join(f"{k}: {n}" for k, n in resends.kinds.most_common()),
+        ),
         (
             "answers saved (client) / stored (database)",
             f"**{sum(sent.values()):,} / {sum(stored.values()):,}**",

@@ -327,8 +327,9 @@ def wrong_passwords(base: str, email: str, tries: int = 12) -> list[tuple[int, s
         return answers
 
 
-def stored_per_attempt(database_url: str) -> tuple[dict[int, int], int]:
-    """Answers stored per attempt, and (attempt, question) pairs stored more than once."""
+def stored_per_attempt(database_url: str) -> tuple[dict[int, int], int, int]:
+    """Answers stored per attempt, (attempt, question) pairs stored more than once, and
+    attempts submitted."""
     import psycopg
 
     with psycopg.connect(database_url) as connection:
@@ -339,7 +340,10 @@ def stored_per_attempt(database_url: str) -> tuple[dict[int, int], int]:
             "SELECT count(*) FROM (SELECT 1 FROM responses GROUP BY attempt_id, question_id"
             " HAVING count(*) > 1) d"
         ).fetchone()[0]
-    return dict(rows), twice
+        submitted = connection.execute(
+            "SELECT count(*) FROM attempts WHERE submitted_at IS NOT NULL"
+        ).fetchone()[0]
+    return dict(rows), twice, submitted
 
 
 def flush_redis(url: str) -> None:
@@ -374,66 +378,66 @@ def main(argv: list[str] | None = None) -> int:
     logs = Path(tempfile.mkdtemp(prefix="quizapp-scale-"))
     servers: list[AppServer] = []
     nginx: Nginx | None = None
-    try:
-        # One more account than practitioners: the one the wrong passwords are typed for.
-        check_id, emails = prepare(database_url, args.practitioners + 1)
-        target, emails = emails[-1], emails[:-1]
-        env = {
-            **os.environ,
-            "QUIZAPP_ENV": "development",
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": secrets.token_hex(32),
-            "RATELIMIT_STORAGE_URI": redis_url,
-            "QUIZAPP_TRUSTED_PROXIES": "1",
-        }
-        servers = [
-            AppServer(free_port(), env, logs / f"server-{number}.log")
-            for number in range(1, args.servers + 1)
-        ]
-        for server in servers:
-            server.start()
-        for server in servers:
-            server.wait_healthy()
-        nginx = Nginx(free_port(), [server.port for server in servers])
-        nginx.start()
-        base = f"http://127.0.0.1:{nginx.port}"
+    try:  # whatever happens, the database and the Redis counts go
+        try:
+            # One more account than practitioners: the one the wrong passwords are typed for.
+            check_id, emails = prepare(database_url, args.practitioners + 1)
+            target, emails = emails[-1], emails[:-1]
+            env = {
+                **os.environ,
+                "QUIZAPP_ENV": "development",
+                "DATABASE_URL": database_url,
+                "SECRET_KEY": secrets.token_hex(32),
+                "RATELIMIT_STORAGE_URI": redis_url,
+                "QUIZAPP_TRUSTED_PROXIES": "1",
+            }
+            servers = [
+                AppServer(free_port(), env, logs / f"server-{number}.log")
+                for number in range(1, args.servers + 1)
+            ]
+            for server in servers:
+                server.start()
+            for server in servers:
+                server.wait_healthy()
+            nginx = Nginx(free_port(), [server.port for server in servers])
+            nginx.start()
+            base = f"http://127.0.0.1:{nginx.port}"
 
-        counts, resends = Counts(), Resends()
-        load_before = os.getloadavg()[0]
-        started = time.monotonic()
-        run = {
-            "counts": counts,
-            "deadline": started + args.duration,
-            "max_requests": 10_000_000,
-            "barrier": threading.Barrier(len(emails)),
-        }
-        threads = [Resender(base, email, check_id, resends=resends, **run) for email in emails]
-        for thread in threads:
-            thread.start()
-        victim = servers[0]
-        time.sleep(max(0.0, started + args.duration / 2 - time.monotonic()))
-        killed_at = time.monotonic() - started
-        victim.kill()
-        time.sleep(args.down)
-        restarted_at = time.monotonic() - started
-        victim.start()
-        victim.wait_healthy()
-        healthy_at = time.monotonic() - started
-        back_since = time.time()
-        for thread in threads:
-            thread.join(timeout=args.duration + 300)
-        elapsed = time.monotonic() - started
-        load_after = os.getloadavg()[0]
-        load_lines = len(nginx.log())
-        refusals = wrong_passwords(base, target)
-        lines = nginx.log()
-    finally:
-        if nginx is not None:
-            nginx.stop()
-        for server in servers:
-            server.stop()
-    try:
-        stored, twice = stored_per_attempt(database_url)
+            counts, resends = Counts(), Resends()
+            load_before = os.getloadavg()[0]
+            started = time.monotonic()
+            run = {
+                "counts": counts,
+                "deadline": started + args.duration,
+                "max_requests": 10_000_000,
+                "barrier": threading.Barrier(len(emails)),
+            }
+            threads = [Resender(base, email, check_id, resends=resends, **run) for email in emails]
+            for thread in threads:
+                thread.start()
+            victim = servers[0]
+            time.sleep(max(0.0, started + args.duration / 2 - time.monotonic()))
+            killed_at = time.monotonic() - started
+            victim.kill()
+            time.sleep(args.down)
+            restarted_at = time.monotonic() - started
+            victim.start()
+            victim.wait_healthy()
+            healthy_at = time.monotonic() - started
+            back_since = time.time()
+            for thread in threads:
+                thread.join(timeout=args.duration + 300)
+            elapsed = time.monotonic() - started
+            load_after = os.getloadavg()[0]
+            load_lines = len(nginx.log())
+            refusals = wrong_passwords(base, target)
+            lines = nginx.log()
+        finally:
+            if nginx is not None:
+                nginx.stop()
+            for server in servers:
+                server.stop()
+        stored, twice, submitted = stored_per_attempt(database_url)
     finally:
         flush_redis(redis_url)
         if not args.keep_database:
@@ -481,7 +485,10 @@ def main(argv: list[str] | None = None) -> int:
         ),
         ("attempts whose counts differ", f"**{len(differing)}**"),
         ("(attempt, question) stored twice", twice),
-        ("submissions", counts.submissions),
+        (
+            "submissions (client) / attempts submitted (database)",
+            f"{counts.submissions} / {submitted}",
+        ),
         (
             "server 1 killed / restarted / healthy again (s into the run)",
             f"{killed_at:.1f} / {restarted_at:.1f} / {healthy_at:.1f}",
@@ -500,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
         ("load average (1 min) before / after", f"{load_before:.1f} / {load_after:.1f}"),
     ]
     print(markdown_table(rows))
+    print(f"Logs: {logs} (app servers), {nginx.prefix} (nginx)", file=sys.stderr)
     if differing:
         print("\nAttempts whose stored answers differ (sent, stored):", differing)
     if counts.error_samples:
@@ -508,6 +516,7 @@ def main(argv: list[str] | None = None) -> int:
         counts.errors == 0
         and not differing
         and twice == 0
+        and counts.submissions == submitted
         and limit_shared
         and len(refusing) == min(args.servers, len(statuses) - 10)
     )

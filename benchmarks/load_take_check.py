@@ -6,8 +6,10 @@
 Creates a fresh PostgreSQL database (127.0.0.1:5432, user postgres), migrates it, imports
 the HS bank and creates the synthetic practitioners; starts gunicorn on 127.0.0.1 (never
 another interface); then `concurrency` threads, each a practitioner with its own httpx
-client, sign in and repeat for `duration` seconds: start the check, read each stage,
-answer every question (with certainty), check answers, submit, read the result. It
+client, sign in and repeat for `duration` seconds: start the check and follow its pages
+(the confidence questions when due, each stage, each question the attempt drew, answered
+with one of the options its form offers and a certainty), check answers, submit, read
+the result. It
 counts requests, errors and answers sent, then checks in the database that every answer
 sent is stored exactly once, prints one JSON summary line (with the machine: nproc,
 memory) and drops the database. Needs the `bench` extra (httpx). Not a CI test.
@@ -33,6 +35,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
@@ -42,6 +45,10 @@ PG_HOST = "127.0.0.1"
 PASSWORD = "load test password 2026"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 REFLECTION = "What I will do differently: ask about the other adults in the home."
+#: A stage page's button to the next step.
+NEXT = re.compile(r'<a href="(/checks/attempts/[^"]+)" role="button"')
+#: More steps than any check has: a loop of redirects is an error, not a hang.
+MAX_STEPS = 500
 
 
 @dataclass
@@ -80,8 +87,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(database_url: str, practitioners: int) -> tuple[int, list[dict], list[str]]:
-    """Migrate, import the HS bank, create practitioners: (check id, questions, emails)."""
+def prepare(database_url: str, practitioners: int) -> tuple[int, list[str]]:
+    """Migrate, import the HS bank, create practitioners: (check id, emails)."""
     env = {**os.environ, "DATABASE_URL": database_url, "QUIZAPP_ENV": "development"}
     flask = [sys.executable, "-m", "flask", "--app", "quizapp"]
     subprocess.run([*flask, "db", "upgrade"], env=env, check=True, cwd=ROOT, capture_output=True)
@@ -122,50 +129,89 @@ def prepare(database_url: str, practitioners: int) -> tuple[int, list[dict], lis
             user.grant(Role.PRACTITIONER)
             db.session.add(user)
         db.session.commit()
-        from quizapp.take.operations import steps_for, version_for
-
-        version = version_for(check)
-        steps = [
-            {
-                "kind": step.kind,
-                "key": step.key,
-                "type": step.question.type if step.question else None,
-                "spec": step.question.spec if step.question else None,
-            }
-            for step in steps_for(version)
-        ]
         check_id = check.id
         db.engine.dispose()
-    return check_id, steps, emails
+    return check_id, emails
 
 
-def answer_form(spec: dict, certainty: bool) -> dict[str, object]:
-    """A right or wrong answer, at random, with a certainty for scored questions."""
-    kind = spec["type"]
-    right = random.random() < 0.75
-    if kind == "single":
-        chosen = [i for i, o in enumerate(spec["options"]) if o["correct"] == right]
-        form: dict[str, object] = {"answer": str(chosen[0] if chosen else 0)}
-    elif kind == "multiple":
-        chosen = [str(i) for i, o in enumerate(spec["options"]) if o["correct"] == right]
-        form = {"answer": chosen or ["0"]}
-    elif kind == "true_false":
-        form = {"answer": "true" if spec["answer"] == right else "false"}
-    elif kind == "ordering":
-        count = len(spec["items"])
-        order = list(range(count)) if right else random.sample(range(count), count)
-        form = {f"position-{item}": str(order.index(item) + 1) for item in range(count)}
-    else:
-        return {"answer": REFLECTION}
-    if certainty:
-        form["certainty"] = str(random.choice((1, 2, 3)))
-    return form
+class _Form(HTMLParser):
+    """The fields of the page's first POST form inside <main> (the header's sign-out form
+    is outside it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_main = self.in_form = self.done = False
+        self.hidden: dict[str, str] = {}
+        self.choices: dict[str, list[str]] = {}  # radios
+        self.boxes: dict[str, list[str]] = {}  # checkboxes
+        self.selects: dict[str, list[str]] = {}
+        self.texts: list[str] = []
+        self.select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "main":
+            self.in_main = True
+        elif tag == "form" and self.in_main and not self.done:
+            self.in_form = found.get("method", "").lower() == "post"
+        elif not self.in_form:
+            return
+        elif tag == "input" and "name" in found:
+            kind, name, value = found.get("type", "text"), found["name"], found.get("value", "")
+            if kind == "hidden":
+                self.hidden[name] = value
+            elif kind == "radio":
+                self.choices.setdefault(name, []).append(value)
+            elif kind == "checkbox":
+                self.boxes.setdefault(name, []).append(value)
+            elif kind in ("text", "number", "email"):
+                self.texts.append(name)
+        elif tag == "select":
+            self.select = found.get("name")
+            self.selects.setdefault(self.select or "", [])
+        elif tag == "option" and self.select and found.get("value"):
+            self.selects[self.select].append(found["value"])
+        elif tag == "textarea" and "name" in found:
+            self.texts.append(found["name"])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self.select = None
+        elif tag == "form" and self.in_form:
+            self.in_form, self.done = False, True
+
+
+def fill_form(html: str, rng: random.Random | None = None) -> dict[str, str | list[str]]:
+    """An answer a practitioner could give on this page, read from the page itself:
+    option values are opaque per attempt (quizapp/take/layout.py), so the client picks
+    among what the form offers. Ordering selects get a permutation of the positions."""
+    rng = rng or random.Random()
+    form = _Form()
+    form.feed(html)
+    if not form.done:
+        raise RuntimeError("no form on the page")
+    filled: dict[str, str | list[str]] = dict(form.hidden)
+    for name, values in form.choices.items():
+        filled[name] = rng.choice(values)
+    for name, values in form.boxes.items():
+        filled[name] = rng.sample(values, rng.randint(1, len(values)))
+    positions = sorted(name for name in form.selects if name.startswith("position-"))
+    if positions:
+        places = list(form.selects[positions[0]])
+        rng.shuffle(places)
+        filled.update(zip(positions, places, strict=True))
+    for name, values in form.selects.items():
+        if name not in positions and values:
+            filled[name] = rng.choice(values)
+    for name in form.texts:
+        filled[name] = REFLECTION
+    return filled
 
 
 class Practitioner(threading.Thread):
-    def __init__(self, base: str, email: str, check_id: int, steps: list[dict], **run) -> None:
+    def __init__(self, base: str, email: str, check_id: int, **run) -> None:
         super().__init__(daemon=True)
-        self.base, self.email, self.check_id, self.steps = base, email, check_id, steps
+        self.base, self.email, self.check_id = base, email, check_id
         self.counts: Counts = run["counts"]
         self.deadline: float = run["deadline"]
         self.max_requests: int = run["max_requests"]
@@ -217,21 +263,28 @@ class Practitioner(threading.Thread):
         if match is None:
             raise RuntimeError(f"start did not lead to an attempt: {started.headers}")
         attempt = match[1]
-        for step in self.steps:
+        # The steps as the attempt's pages lead: the confidence questions when due, each
+        # stage's narrative (its button leads on), each question (saving it redirects to
+        # the next step), until "Check your answers".
+        url = started.headers["location"]
+        for _ in range(MAX_STEPS):
             if self.over():
                 return
-            if step["kind"] == "stage":
-                self.request(client, "GET", f"/checks/attempts/{attempt}/stages/{step['key']}")
+            if url.split("?")[0].endswith("/check-answers"):
+                break
+            page = self.request(client, "GET", url)
+            if "/stages/" in url:
+                url = NEXT.search(page.text)[1]
                 continue
-            url = f"/checks/attempts/{attempt}/questions/{step['key']}"
-            self.request(client, "GET", url)
-            form = answer_form(step["spec"], certainty=True)
-            form["csrf_token"] = token
-            with self.counts.lock:
-                self.counts.answers_sent += 1
-            saved = self.request(client, "POST", url, data=form)
+            if "/questions/" in url:
+                with self.counts.lock:
+                    self.counts.answers_sent += 1
+            saved = self.request(client, "POST", url, data=fill_form(page.text))
             if saved.status_code != 302:
-                raise RuntimeError(f"answer not saved: {saved.status_code}")
+                raise RuntimeError(f"{url} not saved: {saved.status_code}")
+            url = saved.headers["location"]
+        else:
+            raise RuntimeError(f"attempt {attempt} never reached check-answers")
         self.request(client, "GET", f"/checks/attempts/{attempt}/check-answers")
         submitted = self.request(
             client,
@@ -294,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run(["createdb", "-h", PG_HOST, "-U", "postgres", name], check=True)
     server = None
     try:
-        check_id, steps, emails = prepare(database_url, args.practitioners)
+        check_id, emails = prepare(database_url, args.practitioners)
         port = free_port()
         log_path = Path(tempfile.gettempdir()) / f"{name}-gunicorn.log"
         log = log_path.open("w")
@@ -345,8 +398,7 @@ def main(argv: list[str] | None = None) -> int:
             "barrier": barrier,
         }
         threads = [
-            Practitioner(base, email, check_id, steps, **run)
-            for email in emails[: args.concurrency]
+            Practitioner(base, email, check_id, **run) for email in emails[: args.concurrency]
         ]
         for thread in threads:
             thread.start()

@@ -35,8 +35,10 @@ _ORDER: dict[str, list[str]] = {
               "ask_reaction", "follow_up_weeks"],
 }  # fmt: skip
 _LISTS = ("findings", "stages", "questions")
-# YAML reads these as line breaks inside a `|` block, so such text must be quoted.
-_UNSAFE_IN_BLOCKS = ("\u2028", "\u2029", "\ufeff")
+# YAML reads these as line breaks inside a `|` block (and PyYAML writes NEL unescaped in
+# single quotes, where a reader folds it into a space), so such text is double-quoted,
+# where each is escaped.
+_UNSAFE_IN_BLOCKS = ("\x85", "\u2028", "\u2029", "\ufeff")
 
 
 class _FlowList(list[Any]):

@@ -12,8 +12,9 @@ from flask import Flask, render_template
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .config import WEAK_SECRET_KEYS, Config, config_from_environment
+from .config import WEAK_SECRET_KEYS, Config, config_from_environment, database_url
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .replica import REPLICA
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
             f"sqlite:///{Path(app.instance_path) / 'quizapp.sqlite'}"
         )
     _configure_secret_key(app)
+    _configure_replica(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -83,6 +85,16 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _configure_replica(app: Flask) -> None:
+    """DATABASE_REPLICA_URL becomes the replica bind that dashboard reads use."""
+    url = database_url(app.config.get("DATABASE_REPLICA_URL"))
+    if url:
+        app.config["SQLALCHEMY_BINDS"] = {
+            **(app.config.get("SQLALCHEMY_BINDS") or {}),
+            REPLICA: url,
+        }
 
 
 def _init_rate_limits(app: Flask) -> None:

@@ -28,6 +28,8 @@ class Config:
     #: None means "an SQLite file in the instance folder", filled in by create_app.
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: A read replica of the database for dashboard pages (quizapp/replica.py); unset: none.
+    DATABASE_REPLICA_URL = database_url(os.environ.get("DATABASE_REPLICA_URL"))
     SERVICE_NAME = os.environ.get("QUIZAPP_SERVICE_NAME", "Safeguarding learning checks")
     PARTNERSHIP_NAME = os.environ.get("QUIZAPP_PARTNERSHIP_NAME", "Demo Safeguarding Partnership")
     WTF_CSRF_TIME_LIMIT = None  # CSRF tokens last as long as the session

@@ -9,6 +9,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .replica import ReplicaRoutingSession
+
 #: Named constraints so that migrations can alter them on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -24,8 +26,12 @@ class Base(DeclarativeBase):
 
 
 #: A request ends soon after its one commit; expiring everything then would only make the
-#: redirect and the response headers load the same rows again.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+#: redirect and the response headers load the same rows again. Dashboard reads may go to a
+#: read replica (quizapp/replica.py).
+db = SQLAlchemy(
+    model_class=Base,
+    session_options={"class_": ReplicaRoutingSession, "expire_on_commit": False},
+)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -26,7 +26,7 @@ from ..banks import BankError, BankFile, content_hash, dump_bank, load_bank_text
 from ..banks.importer import latest_published as latest
 from ..extensions import db
 from ..interchange import ImportReport
-from ..interchange.files import EXPORT_FORMATS, MAX_BYTES, read_file
+from ..interchange.files import EXPORT_FORMATS, MAX_BYTES, checked_bank, read_file
 from ..models import Bank, BankVersion, Question, Role, utcnow
 from ..questions import QUESTION_TYPES
 from ..web import format_datetime
@@ -475,6 +475,8 @@ def import_questions() -> Page:
             form.file.errors.append("The selected file is empty")
         else:
             report = read_file(data, filename)
+            title = (form.title.data or "").strip() or None
+            bank = checked_bank(report, title) if report.ok else None
             if report.problems:
                 count = len(report.problems)
                 form.file.errors.append(
@@ -489,9 +491,9 @@ def import_questions() -> Page:
                     if report.skipped
                     else "The selected file has no questions in it"
                 )
-            else:
+            elif bank is not None:
                 draft = operations.create_bank_from_draft(
-                    report.as_bank((form.title.data or "").strip() or None),
+                    bank,
                     user=current_user._get_current_object(),  # type: ignore[attr-defined]
                     now=utcnow(),
                     reading=import_reading(report, filename),

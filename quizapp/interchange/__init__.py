@@ -164,12 +164,38 @@ def tag_of(text: str) -> str | None:
 
 
 _BLANK_LINES = re.compile(r"\n{3,}")
+_TAG = re.compile(r"<(/?)[A-Za-z][^<>]*?(/?)>")
+_VOID = re.compile(r"<(?:br|hr|img|input|meta|link|area|base|col|embed|source|track|wbr)\b", re.I)
+#: Deeper than any real question's HTML; the sanitiser and converter take minutes (or
+#: overflow the stack) on text nested tens of thousands deep, which a hostile file can be.
+MAX_HTML_DEPTH = 100
+
+
+class TooDeeplyNested(ValueError):
+    """HTML nested deeper than MAX_HTML_DEPTH: refused before it is sanitised."""
+
+
+def check_nesting(html: str) -> None:
+    """Raise TooDeeplyNested if `html` opens more than MAX_HTML_DEPTH elements at once."""
+    depth = 0
+    for tag in _TAG.finditer(html):
+        if tag.group(1):
+            depth = max(0, depth - 1)
+        elif not tag.group(2) and not _VOID.match(tag.group()):
+            depth += 1
+            if depth > MAX_HTML_DEPTH:
+                raise TooDeeplyNested(
+                    f"its text is HTML nested more than {MAX_HTML_DEPTH} levels deep,"
+                    " which no real question is: it is not read"
+                )
 
 
 def html_to_markdown(html: str) -> str:
     """Author text written as HTML (Moodle, QTI) as our Markdown: sanitised first, with
     the same allow-list spirit as the pages (no scripts, styles, event handlers or
-    embedded objects), then converted, so no raw HTML reaches a bank."""
+    embedded objects), then converted, so no raw HTML reaches a bank. Raises
+    TooDeeplyNested for HTML no real question has."""
+    check_nesting(html)
     clean = nh3.clean(
         html,
         tags={

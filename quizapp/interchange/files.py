@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..authoring.editing import validate
+from ..banks.places import plain_message, plain_place
 from . import Exported, ImportReport, Problem
 
 #: Largest file read (Moodle's own question exports with images run to a few MB).
@@ -47,6 +49,28 @@ def read_file(data: bytes, filename: str) -> ImportReport:
     from . import gift
 
     return gift.read(text)
+
+
+def checked_bank(report: ImportReport, title: str | None = None) -> dict[str, Any] | None:
+    """The draft bank of the report's questions, or None with the report's problems saying
+    why: a reader may map a question faithfully that a bank still can't hold (HTML inside
+    Moodle's Markdown, an id or number out of range), and such a draft must never be
+    saved, so it is checked with the bank loader first (its placeholders are valid text)."""
+    data = report.as_bank(title)
+    errors = validate(data)
+    for error in errors:
+        message = plain_message(error.message)
+        if message.startswith("raw HTML is not allowed"):
+            message += _HTML_ADVICE
+        report.problems.append(Problem(plain_place(error.path, data), message))
+    return None if errors else data
+
+
+#: What an author can do about HTML in text the file says is Markdown or plain text.
+_HTML_ADVICE = (
+    ". The file says this text is Markdown or plain text, but it has HTML tags in it:"
+    " remove the tags, or save the text as HTML, and export the file again"
+)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from . import (
     ImportReport,
     Problem,
     Skipped,
+    TooDeeplyNested,
     html_to_markdown,
     question_id,
     tag_of,
@@ -52,6 +53,11 @@ _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 _TOLERANCE = 1e-6
 
 
+#: Control characters other than tab and line breaks: never meant as text, and NUL can't
+#: be stored in PostgreSQL.
+_HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class _Broken(Exception):
     """A question Moodle would refuse or misread: the message goes to the report."""
 
@@ -62,6 +68,15 @@ class _Broken(Exception):
 def read(text: str) -> ImportReport:
     """The questions of a GIFT file that map to our types, and a line for every other."""
     report = ImportReport(source_format=SOURCE_FORMAT)
+    text, hidden = _HIDDEN.subn("", text)
+    if hidden:
+        report.adjusted.append(
+            Adjusted(
+                "the file",
+                f"{hidden} hidden character{'s' if hidden > 1 else ''} (such as the"
+                " control characters copying and pasting can bring) removed",
+            )
+        )
     taken: set[str] = set()
     category_tag: str | None = None
     for block in _blocks(text):
@@ -90,7 +105,7 @@ def read(text: str) -> ImportReport:
         except Exception as exc:  # a crash would hide every other question from the author
             message = (
                 str(exc)
-                if isinstance(exc, _Broken)
+                if isinstance(exc, _Broken | TooDeeplyNested)
                 else f"could not read this question ({type(exc).__name__}); please report it"
             )
             del report.adjusted[adjusted:]  # what would have changed no longer matters

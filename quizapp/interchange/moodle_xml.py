@@ -34,6 +34,8 @@ from . import (
     ImportReport,
     Problem,
     Skipped,
+    TooDeeplyNested,
+    check_nesting,
     html_to_markdown,
     question_id,
     tag_of,
@@ -123,7 +125,11 @@ def read(data: bytes, filename: str = "the file") -> ImportReport:
                 report.title = parts[0]
             category_tag = tag_of(parts[-1]) if len(parts) > 1 else None
             continue
-        name = _name(element)
+        try:
+            name = _name(element)
+        except TooDeeplyNested as error:
+            report.problems.append(Problem(f"a question of type {kind or 'none'}", str(error)))
+            continue
         reader = _READERS.get(kind)
         if reader is None:
             reason = _NOT_OURS.get(kind, f"Moodle {kind or 'untyped'} questions have no equivalent")
@@ -132,11 +138,11 @@ def read(data: bytes, filename: str = "the file") -> ImportReport:
         notes = _Notes()
         try:
             question = reader(element, notes)
-        except _Broken as broken:
+            hint = _hint(element, notes)
+        except (_Broken, TooDeeplyNested) as broken:
             report.problems.append(Problem(name, str(broken)))
             continue
         tags = _tags(element, category_tag)
-        hint = _hint(element, notes)
         _note_files(element, notes)
         question = {
             "id": _question_id(element, name, taken),
@@ -224,6 +230,7 @@ def _markdown(text: str, text_format: str) -> str:
 def _plain(text: str, text_format: str) -> str:
     """Text for our plain-text fields (option texts, hints): no markup, one line."""
     if text_format not in _AS_IS:
+        check_nesting(text)
         text = html.unescape(nh3.clean(_BREAKS.sub(" ", text), tags=set()))
     return " ".join(text.split())
 

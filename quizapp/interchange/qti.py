@@ -39,11 +39,13 @@ from ..banks.schema import QUESTION_MODELS
 from ..questions.base import SLUG_PATTERN
 from . import (
     FINDING_TAG,
+    MAX_HTML_DEPTH,
     Adjusted,
     Exported,
     ImportReport,
     Problem,
     Skipped,
+    TooDeeplyNested,
     html_to_markdown,
     question_id,
     tag_of,
@@ -883,6 +885,16 @@ def _package_items(data: bytes, report: ImportReport) -> Iterator[tuple[str, byt
             yield href, archive.read(href), _keywords(resource)
 
 
+def _too_deep(root: ET.Element) -> bool:
+    """Deeper than any real item: reading it would overflow the stack."""
+    level = [root]
+    for _ in range(MAX_HTML_DEPTH):
+        level = [child for element in level for child in element]
+        if not level:
+            return False
+    return True
+
+
 def read(data: bytes) -> ImportReport:
     """Questions from a QTI content package (zip) or a single item, QTI 2.1, 2.2 or 3.0."""
     report = ImportReport(source_format="QTI")
@@ -894,6 +906,10 @@ def read(data: bytes) -> ImportReport:
         except (ET.ParseError, ValueError) as error:
             report.problems.append(Problem(name, f"not readable XML: {error}"))
             continue
+        if _too_deep(root):
+            message = f"its XML is nested more than {MAX_HTML_DEPTH} levels deep: it is not read"
+            report.problems.append(Problem(name, message))
+            continue
         version = _normalise(root)
         if version is None:
             reason = "only assessment items are read"
@@ -901,7 +917,11 @@ def read(data: bytes) -> ImportReport:
             continue
         versions.append(version)
         label = root.get("identifier") or name
-        question = _ItemReader(root, label, report).read(taken, tags)
+        try:
+            question = _ItemReader(root, label, report).read(taken, tags)
+        except TooDeeplyNested as error:
+            report.problems.append(Problem(label, str(error)))
+            continue
         if question is None:
             continue
         problems = _problems(question)

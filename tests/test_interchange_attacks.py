@@ -1,0 +1,219 @@
+"""Hostile and careless files through the import page and the command line: each gives a
+clear message and saves nothing, or imports safely; never a server error, and never text
+a bank may not hold (raw HTML, control characters) in a saved draft."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+
+import pytest
+
+from quizapp.models import Bank, BankVersion
+
+from .test_author_banks import count, page_text
+from .test_interchange_pages import author, drafts, post_file  # noqa: F401 (author: a fixture)
+
+#: Every test is signed in as an author (the attacker, or an author sent a hostile file).
+pytestmark = pytest.mark.usefixtures("author")
+
+
+def moodle(
+    prompt: str,
+    *,
+    text_format: str = "html",
+    feedback: str = "Because.",
+    options: tuple[str, str] = ("Yes", "No"),
+) -> bytes:
+    """A Moodle XML file with one single-choice question, texts in `text_format`."""
+    answers = "".join(
+        f'<answer fraction="{grade}" format="{text_format}"><text><![CDATA[{text}]]></text>'
+        f'<feedback format="{text_format}"><text>Why.</text></feedback></answer>'
+        for text, grade in zip(options, (100, 0), strict=True)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><quiz><question type="multichoice">'
+        "<name><text>Hostile</text></name>"
+        f'<questiontext format="{text_format}"><text><![CDATA[{prompt}]]></text></questiontext>'
+        f'<generalfeedback format="{text_format}"><text><![CDATA[{feedback}]]></text>'
+        f"</generalfeedback><single>true</single>{answers}</question></quiz>"
+    ).encode()
+
+
+QTI_ITEM = (
+    '<?xml version="1.0"?><assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p2"'
+    ' identifier="deep" title="t" adaptive="false" timeDependent="false">'
+    '<responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier">'
+    "<correctResponse><value>A</value></correctResponse></responseDeclaration>"
+    "<itemBody><p>{prompt}</p>"
+    '<choiceInteraction responseIdentifier="RESPONSE" maxChoices="1" shuffle="true">'
+    '<simpleChoice identifier="A">yes</simpleChoice><simpleChoice identifier="B">no</simpleChoice>'
+    "</choiceInteraction></itemBody></assessmentItem>"
+)
+
+
+def qti_package(hrefs: list[str], files: dict[str, str]) -> bytes:
+    resources = "".join(
+        f'<resource identifier="r{n}" type="imsqti_item_xmlv2p2" href="{href}">'
+        f'<file href="{href}"/></resource>'
+        for n, href in enumerate(hrefs)
+    )
+    manifest = (
+        '<?xml version="1.0"?><manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"'
+        f' identifier="m"><resources>{resources}</resources></manifest>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("imsmanifest.xml", manifest)
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def refused(response, *messages: str) -> None:
+    """A 422 page naming every message, and nothing saved."""
+    page = page_text(response)
+    assert response.status_code == 422, page
+    assert "govuk-error-summary" in page
+    for message in messages:
+        assert message in page
+    assert count(Bank) == 0
+    assert count(BankVersion) == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "found"),
+    [
+        (
+            moodle("Who? <script>alert(1)</script>", text_format="markdown"),
+            "quiz.xml",
+            "Question 1 (hostile), question text: raw HTML is not allowed (found '<script>')",
+        ),
+        (
+            moodle("Who?", text_format="markdown", feedback='<a href="x" onclick="y">z</a>'),
+            "quiz.xml",
+            "Question 1 (hostile), feedback: raw HTML is not allowed (found '<a href=",
+        ),
+        (
+            moodle("Who <b>is</b> it?", text_format="plain_text"),
+            "quiz.xml",
+            "Question 1 (hostile), question text: raw HTML is not allowed (found '<b>')",
+        ),
+        (
+            b"::q::[markdown]Who <img src=x onerror=alert(1)>?{=yes#ok ~no#bad####Why.}",
+            "quiz.gift",
+            "Question 1 (q), question text: raw HTML is not allowed (found '<img src=x",
+        ),
+    ],
+)
+def test_html_inside_markdown_or_plain_text_is_a_problem_and_nothing_is_saved(
+    client, data, filename, found
+):
+    """Moodle's Markdown and plain text are taken as written, and a bank holds no raw HTML:
+    the author is told where, and what to do, instead of getting a draft that can't be
+    published (or, before this check, a draft holding the HTML)."""
+    refused(post_file(client, data, filename), found, "save the text as HTML")
+
+
+def test_the_command_line_refuses_html_inside_markdown_too(app, tmp_path):
+    path = tmp_path / "quiz.xml"
+    path.write_bytes(moodle("<iframe src=x></iframe>", text_format="markdown"))
+    out = tmp_path / "draft.yaml"
+    for extra in ([], ["--out", str(out)]):
+        result = app.test_cli_runner().invoke(args=["banks", "import-moodle", str(path), *extra])
+        assert result.exit_code == 1
+        assert "raw HTML is not allowed (found '<iframe src=x>')" in result.output
+        assert "nothing imported" in result.output
+    assert not out.exists()
+    assert count(Bank) == 0
+
+
+def test_a_gift_comment_with_ids_a_bank_cant_hold_is_a_problem(client):
+    data = (
+        b"// quizapp: id=../../etc tags=<b>,finding-" + b"a" * 120 + b" points=999\n"
+        b"::q::Who?{=yes#ok ~no#bad####Why.}"
+    )
+    refused(
+        post_file(client, data, "quiz.gift"),
+        "Question 1 (../../etc), id:",
+        "Question 1 (../../etc), points:",
+    )
+
+
+def test_hostile_html_is_sanitised_out_of_every_field(client):
+    prompt = (
+        '<p>Who?<script>alert(1)</script><img src="x" onerror="alert(2)">'
+        '<a href="javascript:alert(3)">j</a> <a href="data:text/html,hi">d</a>'
+        '<iframe src="https://evil.example"></iframe><b style="color:red">bold</b></p>'
+    )
+    response = post_file(client, moodle(prompt, feedback=prompt), "quiz.xml")
+    assert response.status_code == 302, page_text(response)
+    (draft,) = drafts()
+    (question,) = draft.content["questions"]
+    for text in (question["prompt"], question["feedback"]):
+        assert text == "Who?j d**bold**"
+    stored = str(draft.content)
+    for hostile in ("<", "script", "alert", "onerror", "javascript", "data:", "iframe", "style"):
+        assert hostile not in stored
+
+
+def test_hidden_characters_in_gift_are_removed_and_reported(client):
+    data = b"::q::Who\x00 is\x1b it?{=yes\x07#ok ~no#bad####Why.}"
+    response = post_file(client, data, "quiz.gift")
+    assert response.status_code == 302, page_text(response)
+    (draft,) = drafts()
+    (question,) = draft.content["questions"]
+    assert question["prompt"] == "Who is it?"
+    assert question["options"][0]["text"] == "yes"
+    page = page_text(client.get(response.location))
+    assert "3 hidden characters" in page
+
+
+def deep_html(tag: str) -> str:
+    return f"<{tag}>" * 20_000 + "x" + f"</{tag}>" * 20_000
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [
+        # Allowed tags used to overflow the converter's stack (a server error); others kept
+        # the sanitiser busy for minutes.
+        (moodle(deep_html("b")), "quiz.xml"),
+        (moodle(deep_html("div")), "quiz.xml"),
+        (moodle("Who?", options=(deep_html("span"), "No")), "quiz.xml"),
+        (f"::q::[html]{deep_html('em')}{{=yes ~no}}".encode(), "quiz.gift"),
+        (QTI_ITEM.format(prompt=deep_html("span")).encode(), "item.xml"),
+    ],
+)
+def test_deeply_nested_html_is_a_clear_problem_found_quickly(client, data, filename):
+    started = time.monotonic()
+    response = post_file(client, data, filename)
+    assert time.monotonic() - started < 10
+    refused(response, "nested more than 100 levels deep")
+
+
+def test_a_qti_package_naming_files_outside_it_or_missing_saves_nothing(client):
+    item = QTI_ITEM.format(prompt="Who?")
+    data = qti_package(
+        ["../../etc/passwd", "/etc/passwd", "items/missing.xml", "items/a.xml"],
+        {"items/a.xml": item},
+    )
+    refused(
+        post_file(client, data, "package.zip"),
+        "../../etc/passwd is not in the package",
+        "/etc/passwd is not in the package",
+        "items/missing.xml is not in the package",
+    )
+
+
+def test_a_bom_and_crlf_line_endings_read_as_plain_lines(client):
+    data = b"\xef\xbb\xbf::q::Who\r\nis it?{\r\n=yes#ok\r\n~no#bad\r\n####Why.\r\n}\r\n"
+    response = post_file(client, data, "quiz.gift")
+    assert response.status_code == 302, page_text(response)
+    (draft,) = drafts()
+    (question,) = draft.content["questions"]
+    assert question["id"] == "q"
+    assert question["prompt"] == "Who\nis it?"
+    assert [option["text"] for option in question["options"]] == ["yes", "no"]
+    assert "\r" not in str(draft.content)

@@ -328,7 +328,10 @@ def _single(
     for option in options:
         option["correct"] = option is right[0]
     if partial:
-        message = f"weights {', '.join(partial)} left out: one right answer scores 1, any other 0"
+        message = (
+            f"part marks {', '.join(partial)} left out: the right answer earns the marks,"
+            " any other answer earns none"
+        )
         report.adjusted.append(Adjusted(name, message))
     return {"type": "single", "options": options}
 
@@ -342,14 +345,15 @@ def _compare_weights(
     wrong = len(options) - right
     ours = [1 / right if o["correct"] else -1 / wrong for o in options]
     differ = [
-        f"'{o['text']}' {_percent(given)} (here {_percent(mine)})"
+        f"'{o['text']}' is worth {_percent(mine)} here ({_percent(given)} in the file)"
         for o, given, mine in zip(options, weights, ours, strict=True)
         if abs(given - mine) > _TOLERANCE
     ]
     if differ:
         message = (
-            f"weights marked by our rule instead: {', '.join(differ)}; each right answer"
-            " chosen earns its share, each wrong one chosen costs its share, never below 0"
+            f"marked as quizapp marks every question with several right answers:"
+            f" {', '.join(differ)}. Each right answer chosen earns an equal share of the"
+            " marks, each wrong one chosen takes an equal share away, never below 0"
         )
         report.adjusted.append(Adjusted(name, message))
 

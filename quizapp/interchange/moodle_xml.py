@@ -209,8 +209,8 @@ def _note_files(element: ET.Element, notes: _Notes) -> None:
         names.append(element.findtext("image") or "unnamed")
     if names:
         notes.add(
-            f"image not imported: embedded file(s) {', '.join(names)} left out; add what"
-            " the question needs by hand"
+            f"pictures and other files are not imported ({', '.join(names)}): add what the"
+            " question needs by hand"
         )
 
 
@@ -432,13 +432,14 @@ def _truefalse(element: ET.Element, notes: _Notes) -> dict[str, Any]:
 def _essay(element: ET.Element, notes: _Notes) -> dict[str, Any]:
     marks = (element.findtext("defaultgrade") or "0").strip()
     try:
-        marked = float(marks) > 0
+        value = float(marks)
+        marked, worth = value > 0, f"worth {value:g} mark{'' if value == 1 else 's'}"
     except ValueError:
-        marked = True
+        marked, worth = True, f"worth {marks} marks"
     if marked:
         notes.add(
-            f"an essay marked by a teacher in Moodle ({marks} marks) is imported as a"
-            " reflection, which is never marked"
+            f"an essay marked by a teacher in Moodle ({worth}) is imported as a reflection,"
+            " which is never marked"
         )
     if _field(element.find("graderinfo"))[0]:
         notes.add("the information for graders is not imported")

@@ -1,15 +1,24 @@
 """Hostile and careless files through the import page and the command line: each gives a
 clear message and saves nothing, or imports safely; never a server error, and never text
-a bank may not hold (raw HTML, control characters) in a saved draft."""
+a bank may not hold (raw HTML, control characters) in a saved draft. And what a new author
+does next: write the placeholders and publish."""
 
 from __future__ import annotations
 
 import io
+import re
 import time
 import zipfile
+from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
+from quizapp.banks import dump_bank
+from quizapp.extensions import db
 from quizapp.models import Bank, BankVersion
 
 from .test_author_banks import count, page_text
@@ -217,3 +226,59 @@ def test_a_bom_and_crlf_line_endings_read_as_plain_lines(client):
     assert question["prompt"] == "Who\nis it?"
     assert [option["text"] for option in question["options"]] == ["yes", "no"]
     assert "\r" not in str(draft.content)
+
+
+# A new author: the imported draft, its placeholders written, publishes. ----------------
+
+FIXTURES = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "moodle"
+_PLACEHOLDER = re.compile(r"\[TO DO:[^\]]*\]")
+
+
+def written(value: Any) -> Any:
+    """The draft's content with every placeholder written, as an author would."""
+    if isinstance(value, str):
+        return _PLACEHOLDER.sub("Written by the author.", value)
+    if isinstance(value, dict):
+        return {key: written(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [written(item) for item in value]
+    return value
+
+
+def upload_replacing_draft(client, content: dict[str, Any]):
+    form = MultiDict(
+        {
+            "file": FileStorage(io.BytesIO(dump_bank(content).encode()), filename="b.yaml"),
+            "replace_draft": "y",
+        }
+    )
+    boundary, body = encode_multipart(form)
+    return client.post(
+        "/author/upload", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        FIXTURES / "xml" / "nested_categories_with_questions.xml",
+        FIXTURES / "gift" / "questions.gift.txt",
+    ],
+)
+def test_an_imported_draft_publishes_once_its_placeholders_are_written(client, path):
+    response = post_file(client, path.read_bytes(), path.name)
+    assert response.status_code == 302, page_text(response)
+    (draft,) = drafts()
+    key = draft.bank.key
+    refused_now = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "First"})
+    assert refused_now.status_code == 422
+    assert "replace the placeholder text" in page_text(refused_now)
+
+    replaced = upload_replacing_draft(client, written(draft.content))
+    assert replaced.status_code == 302, page_text(replaced)
+    published = client.post(f"/author/banks/{key}/draft/publish", data={"change_note": "First"})
+
+    assert published.status_code == 302, page_text(published)
+    version = db.session.scalar(sa.select(BankVersion).where(BankVersion.status == "published"))
+    assert version is not None and version.bank.key == key
+    assert len(version.questions) == len(draft.content["questions"])

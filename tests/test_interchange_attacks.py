@@ -19,6 +19,7 @@ from werkzeug.test import encode_multipart
 
 from quizapp.banks import dump_bank
 from quizapp.extensions import db
+from quizapp.interchange.files import MAX_QUESTIONS
 from quizapp.models import Bank, BankVersion
 
 from .test_author_banks import count, page_text
@@ -282,3 +283,13 @@ def test_an_imported_draft_publishes_once_its_placeholders_are_written(client, p
     version = db.session.scalar(sa.select(BankVersion).where(BankVersion.status == "published"))
     assert version is not None and version.bank.key == key
     assert len(version.questions) == len(draft.content["questions"])
+
+
+def test_a_file_with_more_questions_than_a_bank_holds_saves_nothing(client):
+    question = "::q{n}::Question {n}?{{=yes#ok ~no#bad####Why.}}"
+    data = "\n\n".join(question.format(n=n) for n in range(MAX_QUESTIONS + 1)).encode()
+    refused(
+        post_file(client, data, "many.gift"),
+        f"The file: it has {MAX_QUESTIONS + 1:,} questions quizapp can use; a bank holds at"
+        f" most {MAX_QUESTIONS:,}",
+    )

@@ -20,6 +20,7 @@ from werkzeug.test import encode_multipart
 from quizapp.banks import dump_bank
 from quizapp.extensions import db
 from quizapp.interchange.files import MAX_QUESTIONS
+from quizapp.markdown import render_markdown
 from quizapp.models import Bank, BankVersion
 
 from .test_author_banks import count, page_text
@@ -292,4 +293,17 @@ def test_a_file_with_more_questions_than_a_bank_holds_saves_nothing(client):
         post_file(client, data, "many.gift"),
         f"The file: it has {MAX_QUESTIONS + 1:,} questions quizapp can use; a bank holds at"
         f" most {MAX_QUESTIONS:,}",
+    )
+
+
+def test_tags_written_as_text_in_html_stay_text(client):
+    """HTML showing a tag as text (`&lt;b&gt;`) must not become a tag in the bank: it
+    imports, and the practitioner sees what Moodle showed."""
+    response = post_file(client, moodle("Is &lt;script&gt;x&lt;/script&gt; &lt;5?"), "q.xml")
+    assert response.status_code == 302, page_text(response)
+    (draft,) = drafts()
+    (question,) = draft.content["questions"]
+    assert question["prompt"] == "Is &lt;script>x&lt;/script> <5?"
+    assert render_markdown(question["prompt"]) == (
+        '<p class="govuk-body">Is &lt;script&gt;x&lt;/script&gt; &lt;5?</p>\n'
     )

@@ -164,6 +164,7 @@ def tag_of(text: str) -> str | None:
 
 
 _BLANK_LINES = re.compile(r"\n{3,}")
+_TAG_START = re.compile(r"<(?=!--|/?[A-Za-z])")
 _TAG = re.compile(r"<(/?)[A-Za-z][^<>]*?(/?)>")
 _VOID = re.compile(r"<(?:br|hr|img|input|meta|link|area|base|col|embed|source|track|wbr)\b", re.I)
 #: Deeper than any real question's HTML; the sanitiser and converter take minutes (or
@@ -220,4 +221,7 @@ def html_to_markdown(html: str) -> str:
         link_rel=None,
     )
     text = markdownify(clean, heading_style="ATX", bullets="-", escape_underscores=False)
+    # Text that showed a tag ("&lt;b&gt;") must not become one: kept as an entity, it
+    # shows as written and is not raw HTML in the bank.
+    text = _TAG_START.sub("&lt;", text)
     return _BLANK_LINES.sub("\n\n", text).strip()

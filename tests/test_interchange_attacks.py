@@ -107,11 +107,6 @@ def refused(response, *messages: str) -> None:
             "Question 1 (hostile), feedback: raw HTML is not allowed (found '<a href=",
         ),
         (
-            moodle("Who <b>is</b> it?", text_format="plain_text"),
-            "quiz.xml",
-            "Question 1 (hostile), question text: raw HTML is not allowed (found '<b>')",
-        ),
-        (
             b"::q::[markdown]Who <img src=x onerror=alert(1)>?{=yes#ok ~no#bad####Why.}",
             "quiz.gift",
             "Question 1 (q), question text: raw HTML is not allowed (found '<img src=x",
@@ -306,4 +301,22 @@ def test_tags_written_as_text_in_html_stay_text(client):
     assert question["prompt"] == "Is &lt;script>x&lt;/script> <5?"
     assert render_markdown(question["prompt"]) == (
         '<p class="govuk-body">Is &lt;script&gt;x&lt;/script&gt; &lt;5?</p>\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [
+        (moodle("Who <b>is</b> it?", text_format="plain_text"), "quiz.xml"),
+        (b"::hostile::[plain]Who <b>is</b> it?{=Yes#Why. ~No#Why.####Because.}", "quiz.gift"),
+    ],
+)
+def test_tags_in_plain_text_show_as_written(client, data, filename):
+    response = post_file(client, data, filename)
+    assert response.status_code == 302, page_text(response)
+    (draft,) = drafts()
+    (question,) = draft.content["questions"]
+    assert question["prompt"] == "Who &lt;b>is&lt;/b> it?"
+    assert render_markdown(question["prompt"]) == (
+        '<p class="govuk-body">Who &lt;b&gt;is&lt;/b&gt; it?</p>\n'
     )

@@ -191,6 +191,12 @@ def check_nesting(html: str) -> None:
                 )
 
 
+def plain_to_markdown(text: str) -> str:
+    """Plain text as our Markdown: what looks like a tag is shown as written ("<b>" stays
+    "<b>" on the page), never raw HTML in the bank."""
+    return _TAG_START.sub("&lt;", text)
+
+
 def html_to_markdown(html: str) -> str:
     """Author text written as HTML (Moodle, QTI) as our Markdown: sanitised first, with
     the same allow-list spirit as the pages (no scripts, styles, event handlers or
@@ -223,5 +229,5 @@ def html_to_markdown(html: str) -> str:
     text = markdownify(clean, heading_style="ATX", bullets="-", escape_underscores=False)
     # Text that showed a tag ("&lt;b&gt;") must not become one: kept as an entity, it
     # shows as written and is not raw HTML in the bank.
-    text = _TAG_START.sub("&lt;", text)
+    text = plain_to_markdown(text)
     return _BLANK_LINES.sub("\n\n", text).strip()

@@ -28,6 +28,7 @@ from . import (
     Skipped,
     TooDeeplyNested,
     html_to_markdown,
+    plain_to_markdown,
     question_id,
     tag_of,
 )
@@ -240,6 +241,8 @@ def _text(text_format: str, text: str) -> str:
     converted, the rest as written."""
     if text_format == "html" or (text_format == "moodle" and _LOOKS_LIKE_HTML.search(text)):
         return html_to_markdown(text)
+    if text_format == "plain":
+        return plain_to_markdown(text)
     return text
 
 

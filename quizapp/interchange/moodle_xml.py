@@ -37,6 +37,7 @@ from . import (
     TooDeeplyNested,
     check_nesting,
     html_to_markdown,
+    plain_to_markdown,
     question_id,
     tag_of,
 )
@@ -222,6 +223,8 @@ def _field(element: ET.Element | None, default_format: str = "html") -> tuple[st
 
 
 def _markdown(text: str, text_format: str) -> str:
+    if text_format == "plain_text":
+        return plain_to_markdown(text.strip())
     if text_format in _AS_IS:
         return text.strip()
     return html_to_markdown(_FILE_LINK.sub(r"\1", text))

@@ -77,10 +77,10 @@ def checked_bank(report: ImportReport, title: str | None = None) -> dict[str, An
     return None if errors else data
 
 
-#: What an author can do about HTML in text the file says is Markdown or plain text.
+#: What an author can do about HTML in text the file says is Markdown.
 _HTML_ADVICE = (
-    ". The file says this text is Markdown or plain text, but it has HTML tags in it:"
-    " remove the tags, or save the text as HTML, and export the file again"
+    ". The file says this text is Markdown, but it has HTML tags in it: remove the tags,"
+    " or save the text as HTML, and export the file again"
 )
 
 

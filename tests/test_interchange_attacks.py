@@ -320,3 +320,18 @@ def test_tags_in_plain_text_show_as_written(client, data, filename):
     assert render_markdown(question["prompt"]) == (
         '<p class="govuk-body">Who &lt;b&gt;is&lt;/b&gt; it?</p>\n'
     )
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [
+        (b"::" + b"n" * 5000 + b"::Who?{=yes ~no", "quiz.gift"),
+        (moodle("").replace(b"Hostile", b"n" * 5000), "quiz.xml"),
+    ],
+)
+def test_a_very_long_name_is_shortened_in_the_summary(client, data, filename):
+    response = post_file(client, data, filename)
+    page = page_text(response)
+    assert response.status_code == 422
+    assert "n" * 77 + "...: " in page
+    assert "n" * 78 not in page

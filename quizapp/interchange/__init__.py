@@ -149,6 +149,16 @@ class ImportReport:
         }
 
 
+#: Longest name of a question in the summary: enough to find it in the file.
+MAX_NAME = 80
+
+
+def short_name(name: str) -> str:
+    """A question's name in the file as the summary shows it: a hostile or careless name
+    (a whole paragraph, thousands of braces) must not swamp the page."""
+    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 3].rstrip() + "..."
+
+
 def question_id(name: str, taken: set[str]) -> str:
     """A unique slug id for a question named `name` in the file; added to `taken`."""
     new = unique_id(name or "question", taken)

@@ -30,6 +30,7 @@ from . import (
     html_to_markdown,
     plain_to_markdown,
     question_id,
+    short_name,
     tag_of,
 )
 
@@ -97,7 +98,7 @@ def read(text: str) -> ImportReport:
         if not body:
             continue
         name, body = _split_name(body)
-        label = name or _first_words(restore(body))
+        label = short_name(name or _first_words(restore(body)))
         adjusted = len(report.adjusted)
         try:
             question = _question(label, body, report)

@@ -39,6 +39,7 @@ from . import (
     html_to_markdown,
     plain_to_markdown,
     question_id,
+    short_name,
     tag_of,
 )
 
@@ -168,7 +169,7 @@ def _category_parts(path: str) -> list[str]:
 
 
 def _name(element: ET.Element) -> str:
-    return _plain(element.findtext("name/text") or "", "html") or "(no name)"
+    return short_name(_plain(element.findtext("name/text") or "", "html")) or "(no name)"
 
 
 def _question_id(element: ET.Element, name: str, taken: set[str]) -> str:

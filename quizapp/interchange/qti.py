@@ -48,6 +48,7 @@ from . import (
     TooDeeplyNested,
     html_to_markdown,
     question_id,
+    short_name,
     tag_of,
 )
 
@@ -916,7 +917,7 @@ def read(data: bytes) -> ImportReport:
             report.skipped.append(Skipped(name, root.tag, reason))
             continue
         versions.append(version)
-        label = root.get("identifier") or name
+        label = short_name(root.get("identifier") or name)
         try:
             question = _ItemReader(root, label, report).read(taken, tags)
         except TooDeeplyNested as error:

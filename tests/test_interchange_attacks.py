@@ -335,3 +335,18 @@ def test_a_very_long_name_is_shortened_in_the_summary(client, data, filename):
     assert response.status_code == 422
     assert "n" * 77 + "...: " in page
     assert "n" * 78 not in page
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        moodle("Who?").replace(b"Who?", b"Qui \xe9tait-ce ?"),  # Latin-1, declared UTF-8
+        moodle("Who?").replace(b"Who?", b"Who\x00?"),
+        moodle("Who?")[:-20],
+    ],
+)
+def test_an_unreadable_moodle_file_says_what_may_be_wrong(client, data):
+    refused(
+        post_file(client, data, "quiz.xml"),
+        "quiz.xml: not a readable XML file: it may be damaged, cut short, or not saved as UTF-8",
+    )

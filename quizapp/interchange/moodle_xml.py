@@ -111,7 +111,11 @@ def read(data: bytes, filename: str = "the file") -> ImportReport:
         report.problems.append(Problem(filename, message))
         return report
     except (ET.ParseError, ValueError) as error:
-        report.problems.append(Problem(filename, f"not a readable XML file ({error})"))
+        message = (
+            "not a readable XML file: it may be damaged, cut short, or not saved as UTF-8"
+            f" text ({error})"
+        )
+        report.problems.append(Problem(filename, message))
         return report
     if root.tag != "quiz":
         message = f"not a Moodle XML file: it holds <{root.tag}>, where Moodle writes <quiz>"

@@ -31,6 +31,9 @@ FINDING_TAG = "finding-"
 PLACEHOLDER_FINDING = "imported-finding"
 #: The one stage of an imported bank.
 IMPORTED_STAGE = "questions"
+#: Most questions (imported, skipped or broken) read from one file: far more than any
+#: check asks, few enough for a draft's pages, and a bound on the work a file can cause.
+MAX_QUESTIONS = 1000
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,20 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     #: A title found in the file (a category's name, a test's title), if any.
     title: str | None = None
+
+    def full(self) -> bool:
+        """True once the file has had more than MAX_QUESTIONS questions, saying so once:
+        readers stop there rather than spend minutes on a file that can't be imported."""
+        if len(self.questions) + len(self.skipped) + len(self.problems) <= MAX_QUESTIONS:
+            return False
+        message = (
+            f"it has more than {MAX_QUESTIONS:,} questions; a bank holds at most"
+            f" {MAX_QUESTIONS:,}. Split the file (in Moodle, export one category at a time)"
+            " and import each part"
+        )
+        if Problem("The file", message) not in self.problems:
+            self.problems.append(Problem("The file", message))
+        return True
 
     @property
     def ok(self) -> bool:

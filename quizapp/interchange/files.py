@@ -16,9 +16,6 @@ from . import Exported, ImportReport, Problem
 
 #: Largest file read (Moodle's own question exports with images run to a few MB).
 MAX_BYTES = 10 * 1024 * 1024
-#: Most questions one import makes into a bank: far more than any check asks, and few
-#: enough for the draft's pages to stay usable.
-MAX_QUESTIONS = 1000
 
 
 def read_file(data: bytes, filename: str) -> ImportReport:
@@ -59,14 +56,6 @@ def checked_bank(report: ImportReport, title: str | None = None) -> dict[str, An
     why: a reader may map a question faithfully that a bank still can't hold (HTML inside
     Moodle's Markdown, an id or number out of range), and such a draft must never be
     saved, so it is checked with the bank loader first (its placeholders are valid text)."""
-    if len(report.questions) > MAX_QUESTIONS:
-        message = (
-            f"it has {len(report.questions):,} questions quizapp can use; a bank holds at"
-            f" most {MAX_QUESTIONS:,}. Split the file (in Moodle, export one category at a"
-            " time) and import each part"
-        )
-        report.problems.append(Problem("The file", message))
-        return None
     data = report.as_bank(title)
     errors = validate(data)
     for error in errors:

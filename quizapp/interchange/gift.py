@@ -82,6 +82,8 @@ def read(text: str) -> ImportReport:
     taken: set[str] = set()
     category_tag: str | None = None
     for block in _blocks(text):
+        if report.full():
+            break
         meta: dict[str, str] | None = None
         lines = []
         for line in block:

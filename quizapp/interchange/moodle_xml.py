@@ -124,6 +124,8 @@ def read(data: bytes, filename: str = "the file") -> ImportReport:
     taken: set[str] = set()
     category_tag: str | None = None
     for element in root.findall("question"):
+        if report.full():
+            break
         kind = (element.get("type") or "").strip()
         if kind == "category":
             parts = _category_parts(element.findtext("category/text") or "")

@@ -902,6 +902,8 @@ def read(data: bytes) -> ImportReport:
     taken: set[str] = set()
     versions: list[str] = []
     for name, xml, tags in _items(data, report):
+        if report.full():
+            break
         try:
             root = _parse(xml)
         except (ET.ParseError, ValueError) as error:

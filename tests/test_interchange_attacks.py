@@ -20,6 +20,7 @@ from werkzeug.test import encode_multipart
 from quizapp.banks import dump_bank
 from quizapp.extensions import db
 from quizapp.interchange import MAX_QUESTIONS
+from quizapp.interchange.files import MAX_OPTIONS
 from quizapp.markdown import render_markdown
 from quizapp.models import Bank, BankVersion
 
@@ -361,4 +362,14 @@ def test_an_unreadable_moodle_file_says_what_may_be_wrong(client, data):
     refused(
         post_file(client, data, "quiz.xml"),
         "quiz.xml: not a readable XML file: it may be damaged, cut short, or not saved as UTF-8",
+    )
+
+
+def test_a_question_with_thousands_of_options_is_refused(client):
+    options = " ".join(f"~no {n}#bad" for n in range(10_000))
+    data = f"::many::Which?{{=yes#ok {options}####Why.}}".encode()
+    refused(
+        post_file(client, data, "many.gift"),
+        f"Question 1 (many): it has 10,001 options; an imported question may have at most"
+        f" {MAX_OPTIONS}",
     )

@@ -16,6 +16,9 @@ from . import Exported, ImportReport, Problem
 
 #: Largest file read (Moodle's own question exports with images run to a few MB).
 MAX_BYTES = 10 * 1024 * 1024
+#: Most options (or ordering steps) of an imported question: more than anyone can read
+#: in a check, and a bound on the draft a hostile file makes.
+MAX_OPTIONS = 100
 
 
 def read_file(data: bytes, filename: str) -> ImportReport:
@@ -57,6 +60,19 @@ def checked_bank(report: ImportReport, title: str | None = None) -> dict[str, An
     Moodle's Markdown, an id or number out of range), and such a draft must never be
     saved, so it is checked with the bank loader first (its placeholders are valid text)."""
     data = report.as_bank(title)
+    crowded = [
+        Problem(
+            plain_place(f"questions[{index}]", data),
+            f"it has {len(question[key]):,} {key}; an imported question may have at most"
+            f" {MAX_OPTIONS}",
+        )
+        for index, question in enumerate(data["questions"])
+        for key in ("options", "items")
+        if len(question.get(key) or ()) > MAX_OPTIONS
+    ]
+    if crowded:
+        report.problems += crowded
+        return None
     errors = validate(data)
     for error in errors:
         message = plain_message(error.message)

@@ -373,3 +373,16 @@ def test_a_question_with_thousands_of_options_is_refused(client):
         f"Question 1 (many): it has 10,001 options; an imported question may have at most"
         f" {MAX_OPTIONS}",
     )
+
+
+def test_links_in_imported_markdown_can_only_go_to_the_web(client):
+    """Markdown is taken as written; what it links to is the renderer's to refuse."""
+    prompt = (
+        "[a](javascript:alert(1)) [b](JaVaScRiPt:x) [c](data:text/html,x)"
+        " ![d](data:image/png;base64,AA)"
+    )
+    response = post_file(client, moodle(prompt, text_format="markdown"), "q.xml")
+    assert response.status_code == 302, page_text(response)
+    (draft,) = drafts()
+    shown = render_markdown(draft.content["questions"][0]["prompt"])
+    assert "href" not in shown and "<img" not in shown and "src=" not in shown

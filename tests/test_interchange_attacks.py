@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from quizapp.banks import dump_bank
+from quizapp.banks import dump_bank, load_bank_file, load_bank_text
 from quizapp.extensions import db
 from quizapp.interchange import MAX_QUESTIONS
-from quizapp.interchange.files import MAX_OPTIONS
+from quizapp.interchange.files import EXPORT_FORMATS, MAX_OPTIONS, read_file
 from quizapp.markdown import render_markdown
 from quizapp.models import Bank, BankVersion
 
@@ -229,6 +229,7 @@ def test_a_bom_and_crlf_line_endings_read_as_plain_lines(client):
 # A new author: the imported draft, its placeholders written, publishes. ----------------
 
 FIXTURES = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "moodle"
+HS_BANK = Path(__file__).resolve().parents[1] / "question_banks" / "hs-baby-2016.yaml"
 _PLACEHOLDER = re.compile(r"\[TO DO:[^\]]*\]")
 
 
@@ -386,3 +387,21 @@ def test_links_in_imported_markdown_can_only_go_to_the_web(client):
     (draft,) = drafts()
     shown = render_markdown(draft.content["questions"][0]["prompt"])
     assert "href" not in shown and "<img" not in shown and "src=" not in shown
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPORT_FORMATS))
+def test_control_characters_a_bank_let_through_are_left_out_of_exports(fmt):
+    """A vertical tab pasted into a bank file once made the QTI export a server error
+    and the Moodle XML export a file no XML reader (Moodle's included) could open."""
+    content = load_bank_file(HS_BANK).bank.to_data()
+    first = content["questions"][0]
+    first["prompt"] = "Before\x0b after\x1b, kept?"
+    loaded = load_bank_text(dump_bank(content), "hs.yaml")
+    assert not loaded.errors and loaded.bank is not None
+
+    exported = EXPORT_FORMATS[fmt].write(loaded.bank.to_data())
+
+    report = read_file(exported.data, "exported")
+    assert not report.problems
+    back = next(q for q in report.questions if q["id"] == first["id"])
+    assert back["prompt"] == "Before after, kept?"

@@ -6,6 +6,7 @@ offer the same formats. The readers and writers live in their own modules.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -99,23 +100,39 @@ class Format:
     write: Callable[[dict[str, Any]], Exported]
 
 
+#: Control characters XML 1.0 can't hold. The bank loader lets a few through (a tab in a
+#: pasted prompt is fine, a vertical tab gets by), but a file holding one is unreadable
+#: to every XML reader, and Moodle's GIFT reader and ours would drop it anyway.
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _without_control_characters(value: Any) -> Any:
+    if isinstance(value, str):
+        return _NOT_IN_XML.sub("", value)
+    if isinstance(value, dict):
+        return {key: _without_control_characters(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_control_characters(item) for item in value]
+    return value
+
+
 def _moodle_xml(content: dict[str, Any]) -> Exported:
     from . import moodle_xml
 
-    return moodle_xml.write(content)
+    return moodle_xml.write(_without_control_characters(content))
 
 
 def _gift(content: dict[str, Any]) -> Exported:
     from . import gift
 
-    return gift.write(content)
+    return gift.write(_without_control_characters(content))
 
 
 def _qti(version: str) -> Callable[[dict[str, Any]], Exported]:
     def write(content: dict[str, Any]) -> Exported:
         from . import qti
 
-        return qti.write_package(content, version)
+        return qti.write_package(_without_control_characters(content), version)
 
     return write
 

@@ -405,3 +405,11 @@ def test_control_characters_a_bank_let_through_are_left_out_of_exports(fmt):
     assert not report.problems
     back = next(q for q in report.questions if q["id"] == first["id"])
     assert back["prompt"] == "Before after, kept?"
+
+
+def test_a_manifest_naming_thousands_of_missing_files_is_cut_short(client):
+    data = qti_package([f"items/missing-{n}.xml" for n in range(5_000)], {})
+    response = post_file(client, data, "package.zip")
+    refused(response, f"The file: it has more than {MAX_QUESTIONS:,} questions")
+    assert "items/missing-1000.xml is not in the package" in page_text(response)
+    assert "items/missing-1001.xml" not in page_text(response)

@@ -874,6 +874,8 @@ def _package_items(data: bytes, report: ImportReport) -> Iterator[tuple[str, byt
             report.title = _words(title) or None
         base = posixpath.dirname(manifests[0])
         for resource in _children(manifest, "resource"):
+            if report.full():
+                return
             kind = resource.get("type", "")
             if "item" not in kind:
                 continue

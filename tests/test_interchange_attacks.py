@@ -413,3 +413,22 @@ def test_a_manifest_naming_thousands_of_missing_files_is_cut_short(client):
     refused(response, f"The file: it has more than {MAX_QUESTIONS:,} questions")
     assert "items/missing-1000.xml is not in the package" in page_text(response)
     assert "items/missing-1001.xml" not in page_text(response)
+
+
+@pytest.mark.parametrize(
+    ("data", "texts"),
+    [
+        (
+            b"::q::Who?{=<b>Yes</b>#Ok. ~<script>x</script>No &amp; never#Bad.####Why.}",
+            ["Yes", "No & never"],
+        ),
+        (b"::q::[plain]Who?{=<b>Yes</b>#Ok. ~No#Bad.####Why.}", ["<b>Yes</b>", "No"]),
+    ],
+)
+def test_gift_answers_are_plain_text(client, data, texts):
+    """An option's text is plain text: HTML answers lose their markup (not Markdown's
+    asterisks, which would show as written), plain ones keep what they say."""
+    response = post_file(client, data, "quiz.gift")
+    assert response.status_code == 302, page_text(response)
+    (draft,) = drafts()
+    assert [o["text"] for o in draft.content["questions"][0]["options"]] == texts

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 
 import nh3
@@ -222,6 +223,16 @@ def plain_to_markdown(text: str) -> str:
     """Plain text as our Markdown: what looks like a tag is shown as written ("<b>" stays
     "<b>" on the page), never raw HTML in the bank."""
     return _TAG_START.sub("&lt;", text)
+
+
+_BREAKS = re.compile(r"<br\s*/?>|</p>|</li>|</div>", re.IGNORECASE)
+
+
+def html_to_text(html: str) -> str:
+    """HTML as our plain text (option texts, hints): no markup, one line. Raises
+    TooDeeplyNested as html_to_markdown does."""
+    check_nesting(html)
+    return " ".join(unescape(nh3.clean(_BREAKS.sub(" ", html), tags=set())).split())
 
 
 def html_to_markdown(html: str) -> str:

@@ -28,6 +28,7 @@ from . import (
     Skipped,
     TooDeeplyNested,
     html_to_markdown,
+    html_to_text,
     plain_to_markdown,
     question_id,
     short_name,
@@ -249,6 +250,14 @@ def _text(text_format: str, text: str) -> str:
     return text
 
 
+def _option_text(text_format: str, text: str) -> str:
+    """An answer's text as our plain option text: HTML (and Moodle's format with tags)
+    without its markup, the rest as written."""
+    if text_format == "html" or (text_format == "moodle" and _LOOKS_LIKE_HTML.search(text)):
+        return html_to_text(text)
+    return text
+
+
 def _true_false(name: str, answers: str, text_format: str, report: ImportReport) -> dict[str, Any]:
     """Moodle's `{TRUE#for a wrong answer#for a right answer}`, as our per-answer feedback."""
     parts = answers.split("#", 2)
@@ -291,7 +300,7 @@ def _choice(name: str, answers: str, text_format: str, report: ImportReport) -> 
             weight = 0.0
         text, _, feedback = part.partition("#")
         option = {
-            "text": _text(*_formatted(text, text_format)),
+            "text": _option_text(*_formatted(text, text_format)),
             "correct": weight > 0,
             "feedback": _text(*_formatted(feedback, text_format)),
         }

@@ -14,14 +14,12 @@ how a bank's own export comes back without an extra tag on every question.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
-import nh3
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
@@ -35,8 +33,8 @@ from . import (
     Problem,
     Skipped,
     TooDeeplyNested,
-    check_nesting,
     html_to_markdown,
+    html_to_text,
     plain_to_markdown,
     question_id,
     short_name,
@@ -77,7 +75,6 @@ _NOT_OURS = {
 #: Formats whose text is taken as it is (our Markdown is Markdown; plain text is text).
 _AS_IS = ("markdown", "plain_text")
 _FILE_LINK = re.compile(r"<a\b[^>]*@@PLUGINFILE@@[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
-_BREAKS = re.compile(r"<br\s*/?>|</p>|</li>|</div>", re.IGNORECASE)
 _CATEGORY_SEPARATOR = re.compile(r"(?<!/)/(?!/)")
 _SLUG = re.compile(SLUG_PATTERN)
 
@@ -239,10 +236,7 @@ def _markdown(text: str, text_format: str) -> str:
 
 def _plain(text: str, text_format: str) -> str:
     """Text for our plain-text fields (option texts, hints): no markup, one line."""
-    if text_format not in _AS_IS:
-        check_nesting(text)
-        text = html.unescape(nh3.clean(_BREAKS.sub(" ", text), tags=set()))
-    return " ".join(text.split())
+    return " ".join(text.split()) if text_format in _AS_IS else html_to_text(text)
 
 
 def _prompt(element: ET.Element) -> str:

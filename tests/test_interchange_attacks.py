@@ -432,3 +432,33 @@ def test_gift_answers_are_plain_text(client, data, texts):
     assert response.status_code == 302, page_text(response)
     (draft,) = drafts()
     assert [o["text"] for o in draft.content["questions"][0]["options"]] == texts
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "names"),
+    [
+        (
+            moodle('<p>Look <img src="https://example.org/chart.png" alt="chart"></p>'),
+            "quiz.xml",
+            "chart.png",
+        ),
+        (
+            b'::q::[html]Look <img src="data:image/png;base64,AAAA">{=yes#ok ~no#bad####Why.}',
+            "quiz.gift",
+            "a picture inside the text",
+        ),
+        (
+            QTI_ITEM.format(
+                prompt='Look <img src="media/chart.png"/> <object data="v.mp4"/>'
+            ).encode(),
+            "item.xml",
+            "chart.png, v.mp4",
+        ),
+    ],
+)
+def test_pictures_left_out_of_any_format_are_in_the_summary(client, data, filename, names):
+    """Sanitising removes pictures; nothing may be dropped without a line saying so."""
+    response = post_file(client, data, filename)
+    assert response.status_code == 302, page_text(response)
+    page = page_text(client.get(response.location))
+    assert f"pictures and other files are not imported ({names}): add what the" in page

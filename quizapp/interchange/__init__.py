@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
+from urllib.parse import unquote
 
 import nh3
 from markdownify import markdownify
@@ -223,6 +224,39 @@ def plain_to_markdown(text: str) -> str:
     """Plain text as our Markdown: what looks like a tag is shown as written ("<b>" stays
     "<b>" on the page), never raw HTML in the bank."""
     return _TAG_START.sub("&lt;", text)
+
+
+#: Pictures, sound and video in HTML, and the file each shows (`src`, or `data` for an
+#: object): sanitising removes them, and the summary must say so.
+_MEDIA = re.compile(
+    r"<(?:img|object|video|audio|source|iframe|embed)\b[^>]*?\b(?:src|data)\s*=\s*"
+    r"(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))",
+    re.IGNORECASE,
+)
+#: Where Moodle's own files are: not part of the name an author knows.
+_PLUGINFILE = "@@PLUGINFILE@@/"
+
+
+def media_in(html: str) -> list[str]:
+    """The files (pictures, sound, video) an HTML text shows, by name, once each."""
+    names: list[str] = []
+    for match in _MEDIA.finditer(html):
+        source = next(group for group in match.groups() if group is not None)
+        if source.startswith("data:"):
+            name = "a picture inside the text"
+        else:
+            name = unquote(source.removeprefix(_PLUGINFILE).rsplit("/", 1)[-1]) or source
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def media_note(names: list[str]) -> str:
+    """The summary's line for pictures and other files left out of a question."""
+    return (
+        f"pictures and other files are not imported ({', '.join(names)}): add what the"
+        " question needs by hand"
+    )
 
 
 _BREAKS = re.compile(r"<br\s*/?>|</p>|</li>|</div>", re.IGNORECASE)

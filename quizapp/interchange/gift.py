@@ -29,6 +29,8 @@ from . import (
     TooDeeplyNested,
     html_to_markdown,
     html_to_text,
+    media_in,
+    media_note,
     plain_to_markdown,
     question_id,
     short_name,
@@ -118,6 +120,8 @@ def read(text: str) -> ImportReport:
             continue
         if question is not None:
             report.questions.append(question)
+            if media := media_in(restore(body)):
+                report.adjusted.append(Adjusted(label, media_note(media)))
     return report
 
 

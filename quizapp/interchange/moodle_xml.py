@@ -35,6 +35,8 @@ from . import (
     TooDeeplyNested,
     html_to_markdown,
     html_to_text,
+    media_in,
+    media_note,
     plain_to_markdown,
     question_id,
     short_name,
@@ -212,11 +214,10 @@ def _note_files(element: ET.Element, notes: _Notes) -> None:
     names = [file.get("name") or "unnamed" for file in element.iter("file")]
     if element.find("image_base64") is not None:
         names.append(element.findtext("image") or "unnamed")
+    for text in element.iter("text"):
+        names += [name for name in media_in(text.text or "") if name not in names]
     if names:
-        notes.add(
-            f"pictures and other files are not imported ({', '.join(names)}): add what the"
-            " question needs by hand"
-        )
+        notes.add(media_note(names))
 
 
 def _field(element: ET.Element | None, default_format: str = "html") -> tuple[str, str]:

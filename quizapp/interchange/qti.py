@@ -47,6 +47,7 @@ from . import (
     Skipped,
     TooDeeplyNested,
     html_to_markdown,
+    media_note,
     question_id,
     short_name,
     tag_of,
@@ -888,6 +889,21 @@ def _package_items(data: bytes, report: ImportReport) -> Iterator[tuple[str, byt
             yield href, archive.read(href), _keywords(resource)
 
 
+def _media(root: ET.Element) -> list[str]:
+    """The files the item shows (pictures, sound, video), which are not imported."""
+    names: list[str] = []
+    for element in root.iter():
+        if _local(element.tag) in _MEDIA_ELEMENTS:
+            source = element.get("src") or element.get("data") or ""
+            name = source.rsplit("/", 1)[-1] or _local(element.tag)
+            if name not in names:
+                names.append(name)
+    return names
+
+
+_MEDIA_ELEMENTS = {"img", "object", "video", "audio", "iframe", "embed"}
+
+
 def _too_deep(root: ET.Element) -> bool:
     """Deeper than any real item: reading it would overflow the stack."""
     level = [root]
@@ -934,6 +950,8 @@ def read(data: bytes) -> ImportReport:
             report.problems += [Problem(label, message) for message in problems]
         else:
             report.questions.append(question)
+            if media := _media(root):
+                report.adjusted.append(Adjusted(label, media_note(media)))
     if versions:
         report.source_format = "QTI " + "/".join(sorted(set(versions), reverse=True))
     return report

@@ -462,3 +462,14 @@ def test_pictures_left_out_of_any_format_are_in_the_summary(client, data, filena
     assert response.status_code == 302, page_text(response)
     page = page_text(client.get(response.location))
     assert f"pictures and other files are not imported ({names}): add what the" in page
+
+
+def test_the_command_line_never_says_imported_when_nothing_was(app, tmp_path):
+    path = tmp_path / "quiz.gift"
+    path.write_bytes(b"::q::Who?{=yes#ok ~yes#bad####Why.}")
+    result = app.test_cli_runner().invoke(args=["banks", "import-moodle", str(path)])
+    assert result.exit_code == 1
+    assert "1 imported" not in result.output
+    assert f"{path}: nothing imported from GIFT: every problem must be fixed first" in result.output
+    assert f"{path}: error in Question 1 (q), option 2, text: repeats option 1" in result.output
+    assert count(Bank) == 0

@@ -115,7 +115,11 @@ class ImportReport:
 
     def summary_lines(self) -> list[str]:
         """What happened, one line each, for the command line and the upload page."""
-        lines = [f"{len(self.questions)} imported from {self.source_format}"]
+        lines = [
+            f"{len(self.questions)} imported from {self.source_format}"
+            if not self.problems
+            else f"nothing imported from {self.source_format}: every problem must be fixed first"
+        ]
         lines += [f"skipped {skipped}" for skipped in self.skipped]
         lines += [f"changed {adjusted}" for adjusted in self.adjusted]
         lines += [f"error in {problem}" for problem in self.problems]

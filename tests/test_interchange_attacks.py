@@ -6,7 +6,9 @@ does next: write the placeholders and publish."""
 from __future__ import annotations
 
 import io
+import random
 import re
+import string
 import time
 import zipfile
 from pathlib import Path
@@ -24,7 +26,7 @@ from quizapp.interchange.files import EXPORT_FORMATS, MAX_OPTIONS, read_file
 from quizapp.markdown import render_markdown
 from quizapp.models import Bank, BankVersion
 
-from .test_author_banks import count, page_text
+from .test_author_banks import audit_events, count, page_text
 from .test_interchange_pages import author, drafts, post_file  # noqa: F401 (author: a fixture)
 
 #: Every test is signed in as an author (the attacker, or an author sent a hostile file).
@@ -473,3 +475,12 @@ def test_the_command_line_never_says_imported_when_nothing_was(app, tmp_path):
     assert f"{path}: nothing imported from GIFT: every problem must be fixed first" in result.output
     assert f"{path}: error in Question 1 (q), option 2, text: repeats option 1" in result.output
     assert count(Bank) == 0
+
+
+def test_a_very_long_file_name_is_shortened_before_it_reaches_the_session(client):
+    name = "".join(random.Random(19).choices(string.ascii_letters, k=5000))
+    response = post_file(client, moodle("Who?"), name + ".xml")
+    assert response.status_code == 302, page_text(response)
+    assert len(response.headers.get("Set-Cookie", "")) < 4000
+    (created,) = [e for e in audit_events() if e.action == "bank.create"]
+    assert created.details["file"] == name[:77] + "..."

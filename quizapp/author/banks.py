@@ -25,7 +25,7 @@ from ..authoring.diff import diff_versions, item_lines
 from ..banks import BankError, BankFile, content_hash, dump_bank, load_bank_text, plain_error
 from ..banks.importer import latest_published as latest
 from ..extensions import db
-from ..interchange import ImportReport
+from ..interchange import ImportReport, short_name
 from ..interchange.files import EXPORT_FORMATS, MAX_BYTES, checked_bank, read_file
 from ..models import Bank, BankVersion, Question, Role, utcnow
 from ..questions import QUESTION_TYPES
@@ -467,7 +467,8 @@ def import_questions() -> Page:
     form = QuestionImportForm()
     report: ImportReport | None = None
     if form.validate_on_submit():
-        filename = PureWindowsPath(form.file.data.filename or "").name or "questions"
+        # Shortened: it goes into the flashed message, held in the session cookie.
+        filename = short_name(PureWindowsPath(form.file.data.filename or "").name or "questions")
         data = form.file.data.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
             form.file.errors.append("The selected file must be smaller than 10 MB")

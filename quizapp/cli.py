@@ -96,17 +96,17 @@ def _import_questions(path: str, title: str | None, out: str | None, expected: s
     from .author.banks import import_reading
     from .author.operations import create_bank_from_draft
     from .banks import dump_bank
-    from .interchange.files import read_file
+    from .interchange.files import checked_bank, read_file
 
     report = read_file(Path(path).read_bytes(), Path(path).name)
+    data = checked_bank(report, title) if report.ok else None
     for line in report.summary_lines():
         click.echo(f"{path}: {line}")
     if not report.source_format.startswith(expected):
         click.echo(f"{path}: warning: this is {report.source_format}, not {expected}", err=True)
-    if report.problems or not report.questions:
+    if data is None:
         click.echo(f"{path}: nothing imported", err=True)
         raise SystemExit(1)
-    data = report.as_bank(title)
     if out:
         Path(out).write_text(dump_bank(data), encoding="utf-8")
         click.echo(f"Draft written to {out}")

@@ -25,8 +25,8 @@ from ..authoring.diff import diff_versions, item_lines
 from ..banks import BankError, BankFile, content_hash, dump_bank, load_bank_text, plain_error
 from ..banks.importer import latest_published as latest
 from ..extensions import db
-from ..interchange import ImportReport
-from ..interchange.files import EXPORT_FORMATS, MAX_BYTES, read_file
+from ..interchange import ImportReport, short_name
+from ..interchange.files import EXPORT_FORMATS, MAX_BYTES, checked_bank, read_file
 from ..models import Bank, BankVersion, Question, Role, utcnow
 from ..questions import QUESTION_TYPES
 from ..web import format_datetime
@@ -467,7 +467,8 @@ def import_questions() -> Page:
     form = QuestionImportForm()
     report: ImportReport | None = None
     if form.validate_on_submit():
-        filename = PureWindowsPath(form.file.data.filename or "").name or "questions"
+        # Shortened: it goes into the flashed message, held in the session cookie.
+        filename = short_name(PureWindowsPath(form.file.data.filename or "").name or "questions")
         data = form.file.data.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
             form.file.errors.append("The selected file must be smaller than 10 MB")
@@ -475,6 +476,8 @@ def import_questions() -> Page:
             form.file.errors.append("The selected file is empty")
         else:
             report = read_file(data, filename)
+            title = (form.title.data or "").strip() or None
+            bank = checked_bank(report, title) if report.ok else None
             if report.problems:
                 count = len(report.problems)
                 form.file.errors.append(
@@ -489,9 +492,9 @@ def import_questions() -> Page:
                     if report.skipped
                     else "The selected file has no questions in it"
                 )
-            else:
+            elif bank is not None:
                 draft = operations.create_bank_from_draft(
-                    report.as_bank((form.title.data or "").strip() or None),
+                    bank,
                     user=current_user._get_current_object(),  # type: ignore[attr-defined]
                     now=utcnow(),
                     reading=import_reading(report, filename),

@@ -138,9 +138,17 @@ def _id_of(data: Any, key: str, index: int) -> str:
 _IN_MESSAGE = re.compile(r"\b(questions|findings|stages)\[(\d+)\]")
 
 
+#: An option or step a message names ("repeats options[0].text"), as the editor names it.
+_INNER_IN_MESSAGE = re.compile(r"\b(options|items)\[(\d+)\](?:\.text)?")
+
+
 def plain_message(message: str) -> str:
     """A loader message with the places it names made plain: "must have the same points
-    as questions[0] ('q-a')" -> "must have the same points as question 1 ('q-a')"."""
+    as questions[0] ('q-a')" -> "must have the same points as question 1 ('q-a')", and
+    "repeats options[0].text" -> "repeats option 1"."""
+    message = _INNER_IN_MESSAGE.sub(
+        lambda match: _INNER_ENTRIES[match.group(1)].format(n=int(match.group(2)) + 1), message
+    )
     return _IN_MESSAGE.sub(_entry_in_sentence, message)
 
 

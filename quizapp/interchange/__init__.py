@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
+from urllib.parse import unquote
 
 import nh3
 from markdownify import markdownify
@@ -31,6 +33,9 @@ FINDING_TAG = "finding-"
 PLACEHOLDER_FINDING = "imported-finding"
 #: The one stage of an imported bank.
 IMPORTED_STAGE = "questions"
+#: Most questions (imported, skipped or broken) read from one file: far more than any
+#: check asks, few enough for a draft's pages, and a bound on the work a file can cause.
+MAX_QUESTIONS = 1000
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,20 @@ class ImportReport:
     #: A title found in the file (a category's name, a test's title), if any.
     title: str | None = None
 
+    def full(self) -> bool:
+        """True once the file has had more than MAX_QUESTIONS questions, saying so once:
+        readers stop there rather than spend minutes on a file that can't be imported."""
+        if len(self.questions) + len(self.skipped) + len(self.problems) <= MAX_QUESTIONS:
+            return False
+        message = (
+            f"it has more than {MAX_QUESTIONS:,} questions; a bank holds at most"
+            f" {MAX_QUESTIONS:,}. Split the file (in Moodle, export one category at a time)"
+            " and import each part"
+        )
+        if Problem("The file", message) not in self.problems:
+            self.problems.append(Problem("The file", message))
+        return True
+
     @property
     def ok(self) -> bool:
         """Something to import and nothing broken."""
@@ -96,7 +115,11 @@ class ImportReport:
 
     def summary_lines(self) -> list[str]:
         """What happened, one line each, for the command line and the upload page."""
-        lines = [f"{len(self.questions)} imported from {self.source_format}"]
+        lines = [
+            f"{len(self.questions)} imported from {self.source_format}"
+            if not self.problems
+            else f"nothing imported from {self.source_format}: every problem must be fixed first"
+        ]
         lines += [f"skipped {skipped}" for skipped in self.skipped]
         lines += [f"changed {adjusted}" for adjusted in self.adjusted]
         lines += [f"error in {problem}" for problem in self.problems]
@@ -149,6 +172,16 @@ class ImportReport:
         }
 
 
+#: Longest name of a question in the summary: enough to find it in the file.
+MAX_NAME = 80
+
+
+def short_name(name: str) -> str:
+    """A question's name in the file as the summary shows it: a hostile or careless name
+    (a whole paragraph, thousands of braces) must not swamp the page."""
+    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 3].rstrip() + "..."
+
+
 def question_id(name: str, taken: set[str]) -> str:
     """A unique slug id for a question named `name` in the file; added to `taken`."""
     new = unique_id(name or "question", taken)
@@ -164,12 +197,88 @@ def tag_of(text: str) -> str | None:
 
 
 _BLANK_LINES = re.compile(r"\n{3,}")
+_TAG_START = re.compile(r"<(?=!--|/?[A-Za-z])")
+_TAG = re.compile(r"<(/?)[A-Za-z][^<>]*?(/?)>")
+_VOID = re.compile(r"<(?:br|hr|img|input|meta|link|area|base|col|embed|source|track|wbr)\b", re.I)
+#: Deeper than any real question's HTML; the sanitiser and converter take minutes (or
+#: overflow the stack) on text nested tens of thousands deep, which a hostile file can be.
+MAX_HTML_DEPTH = 100
+
+
+class TooDeeplyNested(ValueError):
+    """HTML nested deeper than MAX_HTML_DEPTH: refused before it is sanitised."""
+
+
+def check_nesting(html: str) -> None:
+    """Raise TooDeeplyNested if `html` opens more than MAX_HTML_DEPTH elements at once."""
+    depth = 0
+    for tag in _TAG.finditer(html):
+        if tag.group(1):
+            depth = max(0, depth - 1)
+        elif not tag.group(2) and not _VOID.match(tag.group()):
+            depth += 1
+            if depth > MAX_HTML_DEPTH:
+                raise TooDeeplyNested(
+                    f"its text is HTML nested more than {MAX_HTML_DEPTH} levels deep,"
+                    " which no real question is: it is not read"
+                )
+
+
+def plain_to_markdown(text: str) -> str:
+    """Plain text as our Markdown: what looks like a tag is shown as written ("<b>" stays
+    "<b>" on the page), never raw HTML in the bank."""
+    return _TAG_START.sub("&lt;", text)
+
+
+#: Pictures, sound and video in HTML, and the file each shows (`src`, or `data` for an
+#: object): sanitising removes them, and the summary must say so.
+_MEDIA = re.compile(
+    r"<(?:img|object|video|audio|source|iframe|embed)\b[^>]*?\b(?:src|data)\s*=\s*"
+    r"(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))",
+    re.IGNORECASE,
+)
+#: Where Moodle's own files are: not part of the name an author knows.
+_PLUGINFILE = "@@PLUGINFILE@@/"
+
+
+def media_in(html: str) -> list[str]:
+    """The files (pictures, sound, video) an HTML text shows, by name, once each."""
+    names: list[str] = []
+    for match in _MEDIA.finditer(html):
+        source = next(group for group in match.groups() if group is not None)
+        if source.startswith("data:"):
+            name = "a picture inside the text"
+        else:
+            name = unquote(source.removeprefix(_PLUGINFILE).rsplit("/", 1)[-1]) or source
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def media_note(names: list[str]) -> str:
+    """The summary's line for pictures and other files left out of a question."""
+    return (
+        f"pictures and other files are not imported ({', '.join(names)}): add what the"
+        " question needs by hand"
+    )
+
+
+_BREAKS = re.compile(r"<br\s*/?>|</p>|</li>|</div>", re.IGNORECASE)
+
+
+def html_to_text(html: str) -> str:
+    """HTML as our plain text (option texts, hints): no markup, one line. Raises
+    TooDeeplyNested as html_to_markdown does."""
+    check_nesting(html)
+    return " ".join(unescape(nh3.clean(_BREAKS.sub(" ", html), tags=set())).split())
 
 
 def html_to_markdown(html: str) -> str:
     """Author text written as HTML (Moodle, QTI) as our Markdown: sanitised first, with
     the same allow-list spirit as the pages (no scripts, styles, event handlers or
-    embedded objects), then converted, so no raw HTML reaches a bank."""
+    embedded objects), then converted, so no raw HTML reaches a bank. Raises
+    TooDeeplyNested for HTML no real question has."""
+    check_nesting(html)
     clean = nh3.clean(
         html,
         tags={
@@ -194,4 +303,7 @@ def html_to_markdown(html: str) -> str:
         link_rel=None,
     )
     text = markdownify(clean, heading_style="ATX", bullets="-", escape_underscores=False)
+    # Text that showed a tag ("&lt;b&gt;") must not become one: kept as an entity, it
+    # shows as written and is not raw HTML in the bank.
+    text = plain_to_markdown(text)
     return _BLANK_LINES.sub("\n\n", text).strip()

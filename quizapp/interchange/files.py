@@ -6,14 +6,20 @@ offer the same formats. The readers and writers live in their own modules.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..authoring.editing import validate
+from ..banks.places import plain_message, plain_place
 from . import Exported, ImportReport, Problem
 
 #: Largest file read (Moodle's own question exports with images run to a few MB).
 MAX_BYTES = 10 * 1024 * 1024
+#: Most options (or ordering steps) of an imported question: more than anyone can read
+#: in a check, and a bound on the draft a hostile file makes.
+MAX_OPTIONS = 100
 
 
 def read_file(data: bytes, filename: str) -> ImportReport:
@@ -49,6 +55,41 @@ def read_file(data: bytes, filename: str) -> ImportReport:
     return gift.read(text)
 
 
+def checked_bank(report: ImportReport, title: str | None = None) -> dict[str, Any] | None:
+    """The draft bank of the report's questions, or None with the report's problems saying
+    why: a reader may map a question faithfully that a bank still can't hold (HTML inside
+    Moodle's Markdown, an id or number out of range), and such a draft must never be
+    saved, so it is checked with the bank loader first (its placeholders are valid text)."""
+    data = report.as_bank(title)
+    crowded = [
+        Problem(
+            plain_place(f"questions[{index}]", data),
+            f"it has {len(question[key]):,} {key}; an imported question may have at most"
+            f" {MAX_OPTIONS}",
+        )
+        for index, question in enumerate(data["questions"])
+        for key in ("options", "items")
+        if len(question.get(key) or ()) > MAX_OPTIONS
+    ]
+    if crowded:
+        report.problems += crowded
+        return None
+    errors = validate(data)
+    for error in errors:
+        message = plain_message(error.message)
+        if message.startswith("raw HTML is not allowed"):
+            message += _HTML_ADVICE
+        report.problems.append(Problem(plain_place(error.path, data), message))
+    return None if errors else data
+
+
+#: What an author can do about HTML in text the file says is Markdown.
+_HTML_ADVICE = (
+    ". The file says this text is Markdown, but it has HTML tags in it: remove the tags,"
+    " or save the text as HTML, and export the file again"
+)
+
+
 @dataclass(frozen=True)
 class Format:
     key: str
@@ -59,23 +100,39 @@ class Format:
     write: Callable[[dict[str, Any]], Exported]
 
 
+#: Control characters XML 1.0 can't hold. The bank loader lets a few through (a tab in a
+#: pasted prompt is fine, a vertical tab gets by), but a file holding one is unreadable
+#: to every XML reader, and Moodle's GIFT reader and ours would drop it anyway.
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _without_control_characters(value: Any) -> Any:
+    if isinstance(value, str):
+        return _NOT_IN_XML.sub("", value)
+    if isinstance(value, dict):
+        return {key: _without_control_characters(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_control_characters(item) for item in value]
+    return value
+
+
 def _moodle_xml(content: dict[str, Any]) -> Exported:
     from . import moodle_xml
 
-    return moodle_xml.write(content)
+    return moodle_xml.write(_without_control_characters(content))
 
 
 def _gift(content: dict[str, Any]) -> Exported:
     from . import gift
 
-    return gift.write(content)
+    return gift.write(_without_control_characters(content))
 
 
 def _qti(version: str) -> Callable[[dict[str, Any]], Exported]:
     def write(content: dict[str, Any]) -> Exported:
         from . import qti
 
-        return qti.write_package(content, version)
+        return qti.write_package(_without_control_characters(content), version)
 
     return write
 

@@ -26,8 +26,14 @@ from . import (
     ImportReport,
     Problem,
     Skipped,
+    TooDeeplyNested,
     html_to_markdown,
+    html_to_text,
+    media_in,
+    media_note,
+    plain_to_markdown,
     question_id,
+    short_name,
     tag_of,
 )
 
@@ -52,6 +58,11 @@ _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 _TOLERANCE = 1e-6
 
 
+#: Control characters other than tab and line breaks: never meant as text, and NUL can't
+#: be stored in PostgreSQL.
+_HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class _Broken(Exception):
     """A question Moodle would refuse or misread: the message goes to the report."""
 
@@ -62,9 +73,20 @@ class _Broken(Exception):
 def read(text: str) -> ImportReport:
     """The questions of a GIFT file that map to our types, and a line for every other."""
     report = ImportReport(source_format=SOURCE_FORMAT)
+    text, hidden = _HIDDEN.subn("", text)
+    if hidden:
+        report.adjusted.append(
+            Adjusted(
+                "the file",
+                f"{hidden} hidden character{'s' if hidden > 1 else ''} (such as the"
+                " control characters copying and pasting can bring) removed",
+            )
+        )
     taken: set[str] = set()
     category_tag: str | None = None
     for block in _blocks(text):
+        if report.full():
+            break
         meta: dict[str, str] | None = None
         lines = []
         for line in block:
@@ -81,7 +103,7 @@ def read(text: str) -> ImportReport:
         if not body:
             continue
         name, body = _split_name(body)
-        label = name or _first_words(restore(body))
+        label = short_name(name or _first_words(restore(body)))
         adjusted = len(report.adjusted)
         try:
             question = _question(label, body, report)
@@ -90,7 +112,7 @@ def read(text: str) -> ImportReport:
         except Exception as exc:  # a crash would hide every other question from the author
             message = (
                 str(exc)
-                if isinstance(exc, _Broken)
+                if isinstance(exc, _Broken | TooDeeplyNested)
                 else f"could not read this question ({type(exc).__name__}); please report it"
             )
             del report.adjusted[adjusted:]  # what would have changed no longer matters
@@ -98,6 +120,8 @@ def read(text: str) -> ImportReport:
             continue
         if question is not None:
             report.questions.append(question)
+            if media := media_in(restore(body)):
+                report.adjusted.append(Adjusted(label, media_note(media)))
     return report
 
 
@@ -225,6 +249,16 @@ def _text(text_format: str, text: str) -> str:
     converted, the rest as written."""
     if text_format == "html" or (text_format == "moodle" and _LOOKS_LIKE_HTML.search(text)):
         return html_to_markdown(text)
+    if text_format == "plain":
+        return plain_to_markdown(text)
+    return text
+
+
+def _option_text(text_format: str, text: str) -> str:
+    """An answer's text as our plain option text: HTML (and Moodle's format with tags)
+    without its markup, the rest as written."""
+    if text_format == "html" or (text_format == "moodle" and _LOOKS_LIKE_HTML.search(text)):
+        return html_to_text(text)
     return text
 
 
@@ -270,7 +304,7 @@ def _choice(name: str, answers: str, text_format: str, report: ImportReport) -> 
             weight = 0.0
         text, _, feedback = part.partition("#")
         option = {
-            "text": _text(*_formatted(text, text_format)),
+            "text": _option_text(*_formatted(text, text_format)),
             "correct": weight > 0,
             "feedback": _text(*_formatted(feedback, text_format)),
         }
@@ -313,7 +347,10 @@ def _single(
     for option in options:
         option["correct"] = option is right[0]
     if partial:
-        message = f"weights {', '.join(partial)} left out: one right answer scores 1, any other 0"
+        message = (
+            f"part marks {', '.join(partial)} left out: the right answer earns the marks,"
+            " any other answer earns none"
+        )
         report.adjusted.append(Adjusted(name, message))
     return {"type": "single", "options": options}
 
@@ -327,14 +364,15 @@ def _compare_weights(
     wrong = len(options) - right
     ours = [1 / right if o["correct"] else -1 / wrong for o in options]
     differ = [
-        f"'{o['text']}' {_percent(given)} (here {_percent(mine)})"
+        f"'{o['text']}' is worth {_percent(mine)} here ({_percent(given)} in the file)"
         for o, given, mine in zip(options, weights, ours, strict=True)
         if abs(given - mine) > _TOLERANCE
     ]
     if differ:
         message = (
-            f"weights marked by our rule instead: {', '.join(differ)}; each right answer"
-            " chosen earns its share, each wrong one chosen costs its share, never below 0"
+            f"marked as quizapp marks every question with several right answers:"
+            f" {', '.join(differ)}. Each right answer chosen earns an equal share of the"
+            " marks, each wrong one chosen takes an equal share away, never below 0"
         )
         report.adjusted.append(Adjusted(name, message))
 

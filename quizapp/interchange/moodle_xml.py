@@ -14,14 +14,12 @@ how a bank's own export comes back without an extra tag on every question.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
-import nh3
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
@@ -34,8 +32,14 @@ from . import (
     ImportReport,
     Problem,
     Skipped,
+    TooDeeplyNested,
     html_to_markdown,
+    html_to_text,
+    media_in,
+    media_note,
+    plain_to_markdown,
     question_id,
+    short_name,
     tag_of,
 )
 
@@ -73,7 +77,6 @@ _NOT_OURS = {
 #: Formats whose text is taken as it is (our Markdown is Markdown; plain text is text).
 _AS_IS = ("markdown", "plain_text")
 _FILE_LINK = re.compile(r"<a\b[^>]*@@PLUGINFILE@@[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
-_BREAKS = re.compile(r"<br\s*/?>|</p>|</li>|</div>", re.IGNORECASE)
 _CATEGORY_SEPARATOR = re.compile(r"(?<!/)/(?!/)")
 _SLUG = re.compile(SLUG_PATTERN)
 
@@ -107,7 +110,11 @@ def read(data: bytes, filename: str = "the file") -> ImportReport:
         report.problems.append(Problem(filename, message))
         return report
     except (ET.ParseError, ValueError) as error:
-        report.problems.append(Problem(filename, f"not a readable XML file ({error})"))
+        message = (
+            "not a readable XML file: it may be damaged, cut short, or not saved as UTF-8"
+            f" text ({error})"
+        )
+        report.problems.append(Problem(filename, message))
         return report
     if root.tag != "quiz":
         message = f"not a Moodle XML file: it holds <{root.tag}>, where Moodle writes <quiz>"
@@ -116,6 +123,8 @@ def read(data: bytes, filename: str = "the file") -> ImportReport:
     taken: set[str] = set()
     category_tag: str | None = None
     for element in root.findall("question"):
+        if report.full():
+            break
         kind = (element.get("type") or "").strip()
         if kind == "category":
             parts = _category_parts(element.findtext("category/text") or "")
@@ -123,7 +132,11 @@ def read(data: bytes, filename: str = "the file") -> ImportReport:
                 report.title = parts[0]
             category_tag = tag_of(parts[-1]) if len(parts) > 1 else None
             continue
-        name = _name(element)
+        try:
+            name = _name(element)
+        except TooDeeplyNested as error:
+            report.problems.append(Problem(f"a question of type {kind or 'none'}", str(error)))
+            continue
         reader = _READERS.get(kind)
         if reader is None:
             reason = _NOT_OURS.get(kind, f"Moodle {kind or 'untyped'} questions have no equivalent")
@@ -132,11 +145,11 @@ def read(data: bytes, filename: str = "the file") -> ImportReport:
         notes = _Notes()
         try:
             question = reader(element, notes)
-        except _Broken as broken:
+            hint = _hint(element, notes)
+        except (_Broken, TooDeeplyNested) as broken:
             report.problems.append(Problem(name, str(broken)))
             continue
         tags = _tags(element, category_tag)
-        hint = _hint(element, notes)
         _note_files(element, notes)
         question = {
             "id": _question_id(element, name, taken),
@@ -161,7 +174,7 @@ def _category_parts(path: str) -> list[str]:
 
 
 def _name(element: ET.Element) -> str:
-    return _plain(element.findtext("name/text") or "", "html") or "(no name)"
+    return short_name(_plain(element.findtext("name/text") or "", "html")) or "(no name)"
 
 
 def _question_id(element: ET.Element, name: str, taken: set[str]) -> str:
@@ -201,11 +214,10 @@ def _note_files(element: ET.Element, notes: _Notes) -> None:
     names = [file.get("name") or "unnamed" for file in element.iter("file")]
     if element.find("image_base64") is not None:
         names.append(element.findtext("image") or "unnamed")
+    for text in element.iter("text"):
+        names += [name for name in media_in(text.text or "") if name not in names]
     if names:
-        notes.add(
-            f"image not imported: embedded file(s) {', '.join(names)} left out; add what"
-            " the question needs by hand"
-        )
+        notes.add(media_note(names))
 
 
 def _field(element: ET.Element | None, default_format: str = "html") -> tuple[str, str]:
@@ -216,6 +228,8 @@ def _field(element: ET.Element | None, default_format: str = "html") -> tuple[st
 
 
 def _markdown(text: str, text_format: str) -> str:
+    if text_format == "plain_text":
+        return plain_to_markdown(text.strip())
     if text_format in _AS_IS:
         return text.strip()
     return html_to_markdown(_FILE_LINK.sub(r"\1", text))
@@ -223,9 +237,7 @@ def _markdown(text: str, text_format: str) -> str:
 
 def _plain(text: str, text_format: str) -> str:
     """Text for our plain-text fields (option texts, hints): no markup, one line."""
-    if text_format not in _AS_IS:
-        text = html.unescape(nh3.clean(_BREAKS.sub(" ", text), tags=set()))
-    return " ".join(text.split())
+    return " ".join(text.split()) if text_format in _AS_IS else html_to_text(text)
 
 
 def _prompt(element: ET.Element) -> str:
@@ -425,13 +437,14 @@ def _truefalse(element: ET.Element, notes: _Notes) -> dict[str, Any]:
 def _essay(element: ET.Element, notes: _Notes) -> dict[str, Any]:
     marks = (element.findtext("defaultgrade") or "0").strip()
     try:
-        marked = float(marks) > 0
+        value = float(marks)
+        marked, worth = value > 0, f"worth {value:g} mark{'' if value == 1 else 's'}"
     except ValueError:
-        marked = True
+        marked, worth = True, f"worth {marks} marks"
     if marked:
         notes.add(
-            f"an essay marked by a teacher in Moodle ({marks} marks) is imported as a"
-            " reflection, which is never marked"
+            f"an essay marked by a teacher in Moodle ({worth}) is imported as a reflection,"
+            " which is never marked"
         )
     if _field(element.find("graderinfo"))[0]:
         notes.add("the information for graders is not imported")

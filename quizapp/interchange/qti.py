@@ -39,13 +39,17 @@ from ..banks.schema import QUESTION_MODELS
 from ..questions.base import SLUG_PATTERN
 from . import (
     FINDING_TAG,
+    MAX_HTML_DEPTH,
     Adjusted,
     Exported,
     ImportReport,
     Problem,
     Skipped,
+    TooDeeplyNested,
     html_to_markdown,
+    media_note,
     question_id,
+    short_name,
     tag_of,
 )
 
@@ -871,6 +875,8 @@ def _package_items(data: bytes, report: ImportReport) -> Iterator[tuple[str, byt
             report.title = _words(title) or None
         base = posixpath.dirname(manifests[0])
         for resource in _children(manifest, "resource"):
+            if report.full():
+                return
             kind = resource.get("type", "")
             if "item" not in kind:
                 continue
@@ -883,16 +889,47 @@ def _package_items(data: bytes, report: ImportReport) -> Iterator[tuple[str, byt
             yield href, archive.read(href), _keywords(resource)
 
 
+def _media(root: ET.Element) -> list[str]:
+    """The files the item shows (pictures, sound, video), which are not imported."""
+    names: list[str] = []
+    for element in root.iter():
+        if _local(element.tag) in _MEDIA_ELEMENTS:
+            source = element.get("src") or element.get("data") or ""
+            name = source.rsplit("/", 1)[-1] or _local(element.tag)
+            if name not in names:
+                names.append(name)
+    return names
+
+
+_MEDIA_ELEMENTS = {"img", "object", "video", "audio", "iframe", "embed"}
+
+
+def _too_deep(root: ET.Element) -> bool:
+    """Deeper than any real item: reading it would overflow the stack."""
+    level = [root]
+    for _ in range(MAX_HTML_DEPTH):
+        level = [child for element in level for child in element]
+        if not level:
+            return False
+    return True
+
+
 def read(data: bytes) -> ImportReport:
     """Questions from a QTI content package (zip) or a single item, QTI 2.1, 2.2 or 3.0."""
     report = ImportReport(source_format="QTI")
     taken: set[str] = set()
     versions: list[str] = []
     for name, xml, tags in _items(data, report):
+        if report.full():
+            break
         try:
             root = _parse(xml)
         except (ET.ParseError, ValueError) as error:
             report.problems.append(Problem(name, f"not readable XML: {error}"))
+            continue
+        if _too_deep(root):
+            message = f"its XML is nested more than {MAX_HTML_DEPTH} levels deep: it is not read"
+            report.problems.append(Problem(name, message))
             continue
         version = _normalise(root)
         if version is None:
@@ -900,8 +937,12 @@ def read(data: bytes) -> ImportReport:
             report.skipped.append(Skipped(name, root.tag, reason))
             continue
         versions.append(version)
-        label = root.get("identifier") or name
-        question = _ItemReader(root, label, report).read(taken, tags)
+        label = short_name(root.get("identifier") or name)
+        try:
+            question = _ItemReader(root, label, report).read(taken, tags)
+        except TooDeeplyNested as error:
+            report.problems.append(Problem(label, str(error)))
+            continue
         if question is None:
             continue
         problems = _problems(question)
@@ -909,6 +950,8 @@ def read(data: bytes) -> ImportReport:
             report.problems += [Problem(label, message) for message in problems]
         else:
             report.questions.append(question)
+            if media := _media(root):
+                report.adjusted.append(Adjusted(label, media_note(media)))
     if versions:
         report.source_format = "QTI " + "/".join(sorted(set(versions), reverse=True))
     return report

@@ -115,9 +115,10 @@ def test_fixture_changes_are_reported_per_question() -> None:
             Adjusted("colours", "no general feedback: a placeholder is added"),
             Adjusted(
                 "colours",
-                "weights marked by our rule instead: 'red' -100% (here -50%), 'blue' -100%"
-                " (here -50%); each right answer chosen earns its share, each wrong one chosen"
-                " costs its share, never below 0",
+                "marked as quizapp marks every question with several right answers: 'red' is"
+                " worth -50% here (-100% in the file), 'blue' is worth -50% here (-100% in the"
+                " file). Each right answer chosen earns an equal share of the marks, each wrong"
+                " one chosen takes an equal share away, never below 0",
             ),
             Adjusted("Q1", "text after the answers ('\";') left out: punctuation only"),
         ]
@@ -188,12 +189,14 @@ def test_weights_our_rule_cannot_express_are_reported_with_what_we_do() -> None:
     assert report.adjusted == [
         Adjusted(
             "Partial",
-            "weights 'Nearly' 50%, 'Bad' -25% left out: one right answer scores 1, any other 0",
+            "part marks 'Nearly' 50%, 'Bad' -25% left out: the right answer earns the marks,"
+            " any other answer earns none",
         ),
         Adjusted(
             "Unpenalised",
-            "weights marked by our rule instead: 'B' 0% (here -100%); each right answer"
-            " chosen earns its share, each wrong one chosen costs its share, never below 0",
+            "marked as quizapp marks every question with several right answers: 'B' is worth"
+            " -100% here (0% in the file). Each right answer chosen earns an equal share of"
+            " the marks, each wrong one chosen takes an equal share away, never below 0",
         ),
     ]
 

@@ -75,6 +75,8 @@ def test_places_named_in_messages_are_made_plain() -> None:
     assert plain_message("duplicate stage id 's' (as stages[0])") == (
         "duplicate stage id 's' (as part 1 of the story)"
     )
+    assert plain_message("repeats options[0].text") == "repeats option 1"
+    assert plain_message("repeats items[2]") == "repeats step 3"
     assert plain_message("must be written") == "must be written"
 
 

@@ -484,3 +484,15 @@ def test_a_very_long_file_name_is_shortened_before_it_reaches_the_session(client
     assert len(response.headers.get("Set-Cookie", "")) < 4000
     (created,) = [e for e in audit_events() if e.action == "bank.create"]
     assert created.details["file"] == name[:77] + "..."
+
+
+def test_a_bank_file_with_a_very_long_name_is_named_shortly(client, author):
+    from .factories import small_bank
+    from .test_author_banks import upload
+
+    response = upload(client, small_bank(), filename="x" * 3000 + ".yaml")
+    assert response.status_code == 302
+    assert len(response.headers.get("Set-Cookie", "")) < 4096
+    page = client.get(response.location).get_data(as_text=True)
+    assert "x" * 3000 not in page
+    assert "is now the draft of" in page

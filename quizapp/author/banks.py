@@ -306,7 +306,7 @@ def upload() -> Page:
     status = 422
     in_the_way: BankVersion | None = None
     if form.validate_on_submit():
-        filename = PureWindowsPath(form.file.data.filename or "").name or "bank.yaml"
+        filename = short_name(PureWindowsPath(form.file.data.filename or "").name or "bank.yaml")
         text = _decode(form.file.data.read())
         if isinstance(text, _Unreadable):
             form.file.errors.append(text.message)

@@ -486,7 +486,7 @@ def test_a_very_long_file_name_is_shortened_before_it_reaches_the_session(client
     assert created.details["file"] == name[:77] + "..."
 
 
-def test_a_bank_file_with_a_very_long_name_is_named_shortly(client, author):
+def test_a_bank_file_with_a_very_long_name_is_named_shortly(client):
     from .factories import small_bank
     from .test_author_banks import upload
 

@@ -13,17 +13,20 @@ Loopback only; bounded in time.
 from __future__ import annotations
 
 import argparse
+import random
 import re
 import subprocess
 import tempfile
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from quizapp import sqlite_synchronous
 
 from .common import ROOT, database, flask, gunicorn, summary, worker_rss_mb
+from .load_take_check import fill_form
 
 PASSWORD = "benchmark password 2026"
 LUA = r"""
@@ -85,6 +88,26 @@ def csrf(html: str) -> str:
     return match.group(1)
 
 
+def first_question(client: Any, base: str) -> tuple[str, dict[str, Any]]:
+    """Start the first check listed and reach its first question (skipping "Before you
+    start"): its path and an answer read from its form, since option values are opaque
+    per attempt. `client` is an httpx client or Flask's test client (`base` "")."""
+    checks = client.get(f"{base}/checks/")
+    check_url = re.search(r'href="(/checks/\d+)"', checks.text).group(1)
+    overview = client.get(base + check_url)
+    started = client.post(f"{base}{check_url}/start", data={"csrf_token": csrf(overview.text)})
+    location = started.headers["Location"]
+    if location.endswith("/confidence"):
+        before = client.get(base + location)
+        location = client.post(
+            base + location, data={"csrf_token": csrf(before.text), "action": "skip-all"}
+        ).headers["Location"]
+    stage = client.get(base + location)
+    question_path = re.search(r'href="(/checks/attempts/\d+/questions/[^"]+)"', stage.text).group(1)
+    question = client.get(base + question_path)
+    return question_path, fill_form(question.text, random.Random(0))
+
+
 def sessions(base: str, people: int) -> list[str]:
     """One wrk request line per practitioner: path, cookie, body of a valid answer."""
     lines = []
@@ -100,21 +123,8 @@ def sessions(base: str, people: int) -> list[str]:
             },
         )
         assert response.status_code == 302, response.text[:500]
-        checks = client.get(f"{base}/checks/")
-        check_url = re.search(r'href="(/checks/\d+)"', checks.text).group(1)
-        overview = client.get(base + check_url)
-        started = client.post(
-            f"{base}{check_url}/start",
-            data={"csrf_token": csrf(overview.text)},
-        )
-        stage = client.get(base + started.headers["Location"])
-        question_path = re.search(
-            r'href="(/checks/attempts/\d+/questions/[^"]+)"', stage.text
-        ).group(1)
-        question = client.get(base + question_path)
-        body = urllib.parse.urlencode(
-            {"csrf_token": csrf(question.text), "answer": "0", "certainty": "2"}
-        )
+        question_path, answer = first_question(client, base)
+        body = urllib.parse.urlencode(answer)
         check = client.post(
             base + question_path,
             content=body,

@@ -421,3 +421,15 @@ def test_answer_pages_issue_the_same_statements_whatever_the_data_size(client, a
     large = (_statements_for(client, "get", url), _statements_for(client, "post", url, data=data))
     assert small == large
     assert large[1] <= 3  # the person with their roles, the attempt with its version, the save
+
+
+def test_saving_again_refreshes_the_answer_already_loaded(app):
+    check = check_for(import_bank_text(small_bank()))
+    attempt = operations.start_attempt(create_user(), check, now=utcnow())
+    question = next(q for q in attempt.bank_version.questions if q.type == "true_false")
+    operations.save_answer(attempt, question, True, 3, now=utcnow())
+    loaded = operations.response_for(attempt, question)
+    assert loaded is not None and loaded.answer is True
+    operations.save_answer(attempt, question, False, 1, now=utcnow())
+    assert (loaded.answer, loaded.certainty) == (False, 1)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1

@@ -38,14 +38,21 @@ from .operations import authenticate
 Page = Response | str | tuple[str, int]
 
 
+#: Built once: on every signed-in request, building the statement cost about as much as
+#: running it.
+_USER_BY_SESSION_TOKEN = (
+    sa.select(User)
+    .where(User.session_token == sa.bindparam("session_token"))
+    .options(joinedload(User.role_rows))
+)
+
+
 @login_manager.user_loader
 def load_user(session_token: str):
-    """Once per request: the person and their roles in one query (every view checks roles)."""
-    return db.session.scalar(
-        sa.select(User)
-        .where(User.session_token == session_token)
-        .options(joinedload(User.role_rows))
-    )
+    """Once per request: the person and their roles in one query (every view checks roles).
+    Read afresh each time, so a changed session token (signing out everywhere, a new
+    password) or a removed role takes effect on the next request."""
+    return db.session.scalar(_USER_BY_SESSION_TOKEN, {"session_token": session_token})
 
 
 def _form_page(template: str, form, **context) -> Page:

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.util import identity_key
 
 from ..extensions import db
 from ..interchange.xapi import queue_statements
@@ -177,7 +178,7 @@ def save_answer(
     certainty: int | None,
     *,
     now: datetime,
-) -> Response:
+) -> None:
     """Keep (or replace) the answer to one question, scored straight away."""
     if attempt.is_submitted:
         raise AttemptAlreadySubmitted("This attempt has been submitted; answers can't change.")
@@ -204,7 +205,8 @@ def save_answer(
     }
     dialect = db.session.get_bind().dialect.name
     if dialect in UPSERT:
-        return _upsert_response(dialect, attempt.id, question.id, values)
+        _upsert_response(dialect, attempt.id, question.id, values)
+        return
     response = response_for(attempt, question)
     if response is None:
         response = Response(attempt=attempt, question_id=question.id)
@@ -212,7 +214,6 @@ def save_answer(
     for name, value in values.items():
         setattr(response, name, value)
     db.session.flush()
-    return response
 
 
 #: Databases that insert-or-replace a row in one statement (ON CONFLICT DO UPDATE).
@@ -222,27 +223,32 @@ SAVED = ("answer", "certainty", "fraction", "mark", "cbm_mark", "saved_at")
 
 @cache
 def _upsert_statement(dialect: str) -> Any:
-    """Built once per database kind: building it costs more than running it."""
-    statement = UPSERT[dialect](Response)
+    """Built once per database kind: building it costs more than running it. A Core
+    statement on the table: the ORM's bulk path cost more than the database work."""
+    table = Response.__table__
+    statement = UPSERT[dialect](table)
     return statement.on_conflict_do_update(
-        index_elements=[Response.attempt_id, Response.question_id],
+        index_elements=[table.c.attempt_id, table.c.question_id],
         set_={name: statement.excluded[name] for name in SAVED},
-    ).returning(Response)
+    ).returning(table.c.id)
 
 
 def _upsert_response(
     dialect: str, attempt_id: int, question_id: int, values: dict[str, Any]
-) -> Response:
+) -> None:
     """Save the answer in one statement instead of a look-up and then an insert or update.
 
     The caller has checked, on the attempt row read in this transaction, that the attempt
-    is not submitted: the same check the flush guard (models/guards.py) makes. Session
-    objects for the row are refreshed from what the statement returns."""
-    return db.session.scalars(
+    is not submitted: the same check the flush guard (models/guards.py) makes; the
+    database's triggers refuse it too. A Response for the row already in the session is
+    refreshed from the database when next read, so nothing stale is shown."""
+    response_id = db.session.execute(
         _upsert_statement(dialect),
-        [{"attempt_id": attempt_id, "question_id": question_id, **values}],
-        execution_options={"populate_existing": True},
-    ).one()
+        {"attempt_id": attempt_id, "question_id": question_id, **values},
+    ).scalar_one()
+    loaded = db.session.identity_map.get(identity_key(Response, response_id))
+    if loaded is not None:
+        db.session.expire(loaded)
 
 
 def responses_by_question(attempt: Attempt) -> dict[int, Response]:

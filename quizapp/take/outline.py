@@ -70,6 +70,10 @@ class Outline:
 
     steps: tuple[Step, ...]
     questions: dict[str, QuestionInfo]
+    #: `drawn` outlines by the draw: every page of an attempt asks for the same one.
+    _drawn: dict[tuple[int, ...] | None, Outline] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def index(self, kind: str, key: str) -> int | None:
         for position, step in enumerate(self.steps):
@@ -111,7 +115,18 @@ class Outline:
 
     def drawn(self, question_ids: Sequence[int] | None) -> Outline:
         """The outline one attempt shows: its drawn questions in the order drawn (every
-        question for attempts made before pools), numbered within their kind."""
+        question for attempts made before pools), numbered within their kind. Kept with
+        this outline (at most DRAWS_KEPT draws), as this outline is kept."""
+        key = None if question_ids is None else tuple(question_ids)
+        cached = self._drawn.get(key)
+        if cached is None:
+            cached = self._draw_outline(question_ids)
+            if len(self._drawn) >= DRAWS_KEPT:
+                self._drawn.clear()
+            self._drawn[key] = cached
+        return cached
+
+    def _draw_outline(self, question_ids: Sequence[int] | None) -> Outline:
         if question_ids is None:
             ordered = list(self.questions.values())
         else:
@@ -135,6 +150,9 @@ class Outline:
             steps.extend(Step("question", info.key, stage, info) for info in infos)
         return Outline(tuple(steps), numbered)
 
+
+#: Distinct draws kept per version: attempts in progress at once, as a rule, are fewer.
+DRAWS_KEPT = 4096
 
 _cache: dict[tuple[int, datetime | None], Outline] = {}
 _lock = Lock()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import abort
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -161,11 +162,18 @@ def past_attempts(user: User, check: Check) -> list[Attempt]:
     )
 
 
+#: Built once: every page of an attempt runs it, and building it cost as much as running it.
+_OWN_ATTEMPT = (
+    sa.select(Attempt)
+    .where(Attempt.id == sa.bindparam("attempt_id"), Attempt.user_id == sa.bindparam("user_id"))
+    .options(joinedload(Attempt.bank_version))
+)
+
+
 def own_attempt_or_404(user: User, attempt_id: int) -> Attempt:
     """Someone else's attempt is answered exactly like a missing one. Every page of an
     attempt needs its bank version too, so that comes in the same query."""
-    return db.one_or_404(
-        sa.select(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
-        .options(joinedload(Attempt.bank_version))
-    )
+    attempt = db.session.scalar(_OWN_ATTEMPT, {"attempt_id": attempt_id, "user_id": user.id})
+    if attempt is None:
+        abort(404)
+    return attempt

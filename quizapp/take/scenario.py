@@ -212,7 +212,7 @@ def record_path(
     path: list[tuple[str, str, int | None]],
     *,
     now: datetime,
-) -> Response:
+) -> None:
     """Record a whole path at once ((decision, alternative, certainty) per choice, as the
     pages would have): for synthetic attempts (the demo, benchmarks), not for practitioners."""
     made: list[ScenarioChoice] = []
@@ -225,7 +225,7 @@ def record_path(
     if not reached.ended:
         raise ValueError("a recorded path must reach an ending")
     db.session.flush()
-    return _record_response(attempt, question, made, reached.node["id"], now=now)
+    _record_response(attempt, question, made, reached.node["id"], now=now)
 
 
 def _made(
@@ -261,13 +261,13 @@ def _record_response(
     gone_back: list[ScenarioChoice] = (),  # type: ignore[assignment]
     *,
     now: datetime,
-) -> Response:
+) -> None:
     """The scenario's answer: its path and ending, and any choices gone back on (which cap
     the marks of their decision: questions/scenario.py `marked_points`)."""
     answer: dict[str, Any] = {"path": [list(pair) for pair in _pairs(path)], "ending": ending}
     if gone_back:
         answer["gone_back"] = [list(pair) for pair in _pairs(gone_back)]
-    return operations.save_answer(
+    operations.save_answer(
         attempt, question, answer, path_certainty(path) if attempt.certainty else None, now=now
     )
 

@@ -40,9 +40,11 @@ def replica_database(database: str, tmp_path_factory: pytest.TempPathFactory) ->
     if database.startswith("postgresql"):
         base = sa.make_url(database)
         own = f"{base.database}_replica"
-        with _server(database).connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
-            connection.execute(sa.text(f'CREATE DATABASE "{own}"'))
+        _on_server(
+            database,
+            f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)',
+            f'CREATE DATABASE "{own}"',
+        )
         url = base.set(database=own).render_as_string(hide_password=False)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('replica') / 'replica.sqlite'}"
@@ -54,8 +56,19 @@ def replica_database(database: str, tmp_path_factory: pytest.TempPathFactory) ->
         db.engine.dispose()
     yield url
     if own is not None:
-        with _server(database).connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+        _on_server(database, f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
+
+
+def _on_server(database: str, *statements: str) -> None:
+    """Run statements outside a transaction, and close the connection: an engine left to
+    the garbage collector warns (ResourceWarning) in whichever test happens to run next."""
+    engine = _server(database)
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                connection.execute(sa.text(statement))
+    finally:
+        engine.dispose()
 
 
 @dataclass

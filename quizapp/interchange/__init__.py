@@ -51,8 +51,8 @@ class Skipped:
 
 
 @dataclass(frozen=True)
-class Adjusted:
-    """A question imported with something changed: what, and what we did instead."""
+class _Said:
+    """A question's name in the file and what is said of it."""
 
     name: str
     message: str
@@ -62,14 +62,13 @@ class Adjusted:
 
 
 @dataclass(frozen=True)
-class Problem:
+class Adjusted(_Said):
+    """A question imported with something changed: what, and what we did instead."""
+
+
+@dataclass(frozen=True)
+class Problem(_Said):
     """A question (or the file) that is broken: the author must fix it at the source."""
-
-    name: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.message}"
 
 
 @dataclass(frozen=True)

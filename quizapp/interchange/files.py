@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ..authoring.editing import validate
 from ..banks.places import plain_message, plain_place
-from . import Exported, ImportReport, Problem
+from . import Exported, ImportReport, Problem, gift, moodle_xml, qti
 
 #: Largest file read (Moodle's own question exports with images run to a few MB).
 MAX_BYTES = 10 * 1024 * 1024
@@ -26,19 +27,11 @@ def read_file(data: bytes, filename: str) -> ImportReport:
     """Read a Moodle XML, GIFT or QTI file (a content package or a single item),
     detected from its content rather than its name."""
     if data.startswith(b"PK\x03\x04"):
-        from . import qti
-
         return qti.read(data)
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
         # Moodle's exports are <quiz>; everything else XML we read is QTI.
-        if b"<quiz" in head:
-            from . import moodle_xml
-
-            return moodle_xml.read(data, filename)
-        from . import qti
-
-        return qti.read(data)
+        return moodle_xml.read(data, filename) if b"<quiz" in head else qti.read(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -50,8 +43,6 @@ def read_file(data: bytes, filename: str) -> ImportReport:
             )
         )
         return report
-    from . import gift
-
     return gift.read(text)
 
 
@@ -90,16 +81,6 @@ _HTML_ADVICE = (
 )
 
 
-@dataclass(frozen=True)
-class Format:
-    key: str
-    #: As in "Download version 3 as {label}".
-    label: str
-    extension: str
-    content_type: str
-    write: Callable[[dict[str, Any]], Exported]
-
-
 #: Control characters XML 1.0 can't hold. The bank loader lets a few through (a tab in a
 #: pasted prompt is fine, a vertical tab gets by), but a file holding one is unreadable
 #: to every XML reader, and Moodle's GIFT reader and ours would drop it anyway.
@@ -116,33 +97,40 @@ def _without_control_characters(value: Any) -> Any:
     return value
 
 
-def _moodle_xml(content: dict[str, Any]) -> Exported:
-    from . import moodle_xml
+@dataclass(frozen=True)
+class Format:
+    key: str
+    #: As in "Download version 3 as {label}".
+    label: str
+    extension: str
+    content_type: str
+    writer: Callable[[dict[str, Any]], Exported]
 
-    return moodle_xml.write(_without_control_characters(content))
-
-
-def _gift(content: dict[str, Any]) -> Exported:
-    from . import gift
-
-    return gift.write(_without_control_characters(content))
-
-
-def _qti(version: str) -> Callable[[dict[str, Any]], Exported]:
-    def write(content: dict[str, Any]) -> Exported:
-        from . import qti
-
-        return qti.write_package(_without_control_characters(content), version)
-
-    return write
+    def write(self, content: dict[str, Any]) -> Exported:
+        """A bank version's content in this format, without the characters it can't hold."""
+        return self.writer(_without_control_characters(content))
 
 
 EXPORT_FORMATS: dict[str, Format] = {
     f.key: f
     for f in (
-        Format("moodle-xml", "Moodle XML", "xml", "application/xml; charset=utf-8", _moodle_xml),
-        Format("gift", "GIFT (Moodle)", "gift.txt", "text/plain; charset=utf-8", _gift),
-        Format("qti-3.0", "a QTI 3.0 package", "qti3.zip", "application/zip", _qti("3.0")),
-        Format("qti-2.2", "a QTI 2.2 package", "qti22.zip", "application/zip", _qti("2.2")),
+        Format(
+            "moodle-xml", "Moodle XML", "xml", "application/xml; charset=utf-8", moodle_xml.write
+        ),
+        Format("gift", "GIFT (Moodle)", "gift.txt", "text/plain; charset=utf-8", gift.write),
+        Format(
+            "qti-3.0",
+            "a QTI 3.0 package",
+            "qti3.zip",
+            "application/zip",
+            partial(qti.write_package, version="3.0"),
+        ),
+        Format(
+            "qti-2.2",
+            "a QTI 2.2 package",
+            "qti22.zip",
+            "application/zip",
+            partial(qti.write_package, version="2.2"),
+        ),
     )
 }

@@ -111,6 +111,7 @@ def _init_rate_limits(app: Flask) -> None:
     # One limiter serves every app made in a process (the tests make many) and keeps some
     # settings from the first app it is bound to (Flask-Limiter 4): forget them first.
     for attribute, value in (
+        ("enabled", True),
         ("_key_prefix", ""),
         ("_strategy", None),
         ("_swallow_errors", None),
@@ -121,7 +122,10 @@ def _init_rate_limits(app: Flask) -> None:
     # Every limit is declared on its view (extensions.py), and the view's wrapper checks
     # it. The check Flask-Limiter adds before every request looks for default, application
     # and blueprint limits, of which there are none: on an answer POST it cost 4% for nothing.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    # (With RATELIMIT_ENABLED off, Flask-Limiter adds no such check.)
+    checks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in checks:
+        checks.remove(limiter._check_request_limit)
 
 
 #: What browsers send from our forms; nothing in the app reads any other kind of body.

@@ -133,3 +133,11 @@ def test_navigation_shows_each_person_their_areas(app, client, auth):
         shown = [re.sub(r"<[^>]+>", "", link).strip() for link in links]
         assert shown == expected, (email, shown)
         auth.sign_out()
+
+
+def test_the_app_starts_with_rate_limits_switched_off():
+    """Flask-Limiter adds no before-request check then, and create_app must not expect one."""
+    app = create_app(
+        {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_ENABLED": False}
+    )
+    assert app.config["RATELIMIT_ENABLED"] is False

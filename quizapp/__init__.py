@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from .config import WEAK_SECRET_KEYS, Config, config_from_environment, database_url
 from .extensions import csrf, db, limiter, login_manager, migrate
-from .replica import REPLICA
+from .replica import REPLICA, replica_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,7 +93,7 @@ def _configure_replica(app: Flask) -> None:
     if url:
         app.config["SQLALCHEMY_BINDS"] = {
             **(app.config.get("SQLALCHEMY_BINDS") or {}),
-            REPLICA: url,
+            REPLICA: replica_url(url),
         }
 
 

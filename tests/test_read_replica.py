@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from quizapp import create_app
+from quizapp import replica as replica_module
 from quizapp.extensions import db
 from quizapp.models import Agency, Attempt, OverdueReminder, UserRole
 from quizapp.questions import get_type
@@ -142,7 +143,9 @@ def test_the_replica_url_is_read_like_the_database_url(tmp_path):
     app = create_app(
         {**_config("sqlite://", tmp_path), "DATABASE_REPLICA_URL": "postgres://q@replica/quizapp"}
     )
-    assert app.config["SQLALCHEMY_BINDS"] == {REPLICA: "postgresql+psycopg://q@replica/quizapp"}
+    assert app.config["SQLALCHEMY_BINDS"] == {
+        REPLICA: "postgresql+psycopg://q@replica/quizapp?connect_timeout=3"
+    }
     assert create_app(_config("sqlite://", tmp_path)).config["SQLALCHEMY_BINDS"] == {}
 
 
@@ -243,3 +246,42 @@ def test_only_plain_selects_go_to_the_replica(setup):
     assert len(sent["replica"]) == 1
     assert [s.split()[0] for s in sent["primary"]] == ["SELECT", "INSERT", "UPDATE", "SELECT"]
     assert db.session.get(Agency, agency_id).name == "Agency A"
+
+
+#: Nothing listens on port 1: a connection is refused at once.
+UNREACHABLE = "postgresql://quizapp@127.0.0.1:1/quizapp"
+
+
+def test_a_replica_that_cannot_be_reached_leaves_the_dashboards_on_the_primary(
+    database, tmp_path, caplog
+):
+    replica_module._unreachable_until.clear()
+    app = create_app({**_config(database, tmp_path), "DATABASE_REPLICA_URL": UNREACHABLE})
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        try:
+            world = _world()
+            client = app.test_client()
+            sign_in(client, world.lead_a)
+            with caplog.at_level("WARNING", logger="quizapp.replica"):
+                first = client.get("/dashboards/")
+                second = client.get("/dashboards/overdue")
+            assert first.status_code == 200
+            assert second.status_code == 200
+            assert "Agency A" in first.get_data(as_text=True)
+            warnings = [r.getMessage() for r in caplog.records if r.name == "quizapp.replica"]
+            # Tried once, then passed over for RETRY_AFTER seconds.
+            assert len(warnings) == 1, warnings
+            assert "unreachable" in warnings[0] and "127.0.0.1:1" in warnings[0]
+            # After the pause it is tried again (and still found down).
+            replica_module._unreachable_until.update(
+                dict.fromkeys(replica_module._unreachable_until, 0.0)
+            )
+            with caplog.at_level("WARNING", logger="quizapp.replica"):
+                assert client.get("/dashboards/").status_code == 200
+            warnings = [r for r in caplog.records if r.name == "quizapp.replica"]
+            assert len(warnings) == 2
+        finally:
+            replica_module._unreachable_until.clear()
+            db.engines[REPLICA].dispose()
+            _finish()

@@ -82,12 +82,10 @@ def upgrade() -> None:
             name=op.f("uq_month_counts_agency_id_team_key_level_check_id_month"),
         ),
     )
-    op.create_index(op.f("ix_month_counts_check_id"), "month_counts", ["check_id"])
     op.create_index("ix_month_counts_check_id_month", "month_counts", ["check_id", "month"])
     op.execute(sa.text(BACKFILL.format(month=MONTH[op.get_bind().dialect.name])))
 
 
 def downgrade() -> None:
     op.drop_index("ix_month_counts_check_id_month", table_name="month_counts")
-    op.drop_index(op.f("ix_month_counts_check_id"), table_name="month_counts")
     op.drop_table("month_counts")

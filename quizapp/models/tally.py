@@ -170,6 +170,8 @@ class MonthCount(_Group, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Indexed with the month (ix_month_counts_check_id_month), not alone.
+    check_id: Mapped[int] = mapped_column(sa.ForeignKey("checks.id", ondelete="CASCADE"))
     #: The month as year * 100 + month, in UK time: 202604 is April 2026.
     month: Mapped[int]
     #: First attempts (one per person and check, ever) submitted this month, and passed.

@@ -24,14 +24,15 @@ What each query must use:
 - What changed since the counts' clock, a day ago (`queries.status_counts`, the
   statement with `tally.changed_between`'s UNION): `ix_completions_expires_at` (expiry
   and 30 days before expiry) and `ix_requirements_due_at` (first deadlines).
-- First attempts and passes by month over a rolling 3-month period
-  (`queries.first_attempt_counts`, `queries.passes_by_month`), for an agency lead and
-  for the whole partnership: `ix_attempts_submitted_at`.
-- An agency lead's view narrowed to one team (`queries.first_attempt_counts` with a
-  team filter) and the overdue list narrowed to one team (`queries.overdue_people`):
-  `ix_users_team_id`.
-- One check's first attempts and learning (the partnership view's default):
-  `ix_attempts_check_id_submitted_at`, `ix_attempt_marks_check_id_submitted_at`.
+- Passes by month over every check, over a rolling 3-month period
+  (`queries.passes_by_month`, which reads the attempts), for an agency lead and for the
+  whole partnership: `ix_attempts_submitted_at`.
+- First attempts from the monthly counts (`queries.first_attempt_counts`), for an agency
+  lead and narrowed to one team: the month_counts unique index, led by agency_id (the
+  whole partnership's may scan them: no index is asked for).
+- The overdue list narrowed to one team (`queries.overdue_people`): `ix_users_team_id`.
+- One check's first attempts and passes by month from the monthly counts:
+  `ix_month_counts_check_id_month`; its learning: `ix_attempt_marks_check_id_submitted_at`.
 - An agency's learning: `ix_attempt_marks_user_id_submitted_at` (from its people) or
   `ix_attempt_marks_submitted_at` (from the period); PostgreSQL takes either at this size.
 - An agency's yearly report: the year_counts unique index, led by agency_id.
@@ -71,11 +72,12 @@ EXPIRES_INDEX = "ix_completions_expires_at"
 DUE_INDEX = "ix_requirements_due_at"
 SUBMITTED_INDEX = "ix_attempts_submitted_at"
 TEAM_INDEX = "ix_users_team_id"
-CHECK_SUBMITTED_INDEX = "ix_attempts_check_id_submitted_at"
 MARKS_BY_PERSON_INDEX = "ix_attempt_marks_user_id_submitted_at"
 MARKS_BY_CHECK_INDEX = "ix_attempt_marks_check_id_submitted_at"
 MARKS_SUBMITTED_INDEX = "ix_attempt_marks_submitted_at"
 YEAR_COUNTS_INDEX = "uq_year_counts_agency_id_team_key_level_check_id_reporting_year"
+MONTH_COUNTS_INDEX = "uq_month_counts_agency_id_team_key_level_check_id_month"
+MONTH_CHECK_INDEX = "ix_month_counts_check_id_month"
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,7 @@ def test_dashboard_queries_use_their_indexes(seeded: Seeded) -> None:
     for name, scope in (("agency", agency), ("partnership", partnership)):
         found |= plans(
             lambda scope=scope: queries.first_attempt_counts(scope, everyone, period),
-            **{f"first attempts, {name}": r"\bFROM attempts\b"},
+            **{f"first attempts, {name}": r"\bFROM month_counts\b"},
         )
         found |= plans(
             lambda scope=scope: queries.passes_by_month(scope, everyone, period),
@@ -237,7 +239,7 @@ def test_dashboard_queries_use_their_indexes(seeded: Seeded) -> None:
         )
     found |= plans(
         lambda: queries.first_attempt_counts(agency, one_team, period),
-        **{"first attempts, one team": r"\bFROM attempts\b"},
+        **{"first attempts, one team": r"\bFROM month_counts\b"},
     )
     found |= plans(
         lambda: queries.overdue_people(agency, one_team, now=later),
@@ -246,7 +248,11 @@ def test_dashboard_queries_use_their_indexes(seeded: Seeded) -> None:
     one_check = queries.Filters(period=period, check_id=1)
     found |= plans(
         lambda: queries.first_attempt_counts(partnership, one_check, period),
-        **{"first attempts, one check": r"\bFROM attempts\b"},
+        **{"first attempts, one check": r"\bFROM month_counts\b"},
+    )
+    found |= plans(
+        lambda: queries.passes_by_month(partnership, one_check, period),
+        **{"passes by month, one check": r"\bFROM month_counts\b"},
     )
     # Learning: an agency's figures start from its people; one check's, from the check.
     found |= plans(
@@ -266,13 +272,14 @@ def test_dashboard_queries_use_their_indexes(seeded: Seeded) -> None:
     expected = {
         "stored": {STATUS_COUNTS_INDEX},
         "moved": {EXPIRES_INDEX, DUE_INDEX},
-        "first attempts, agency": {SUBMITTED_INDEX},
+        "first attempts, agency": {MONTH_COUNTS_INDEX},
         "passes by month, agency": {SUBMITTED_INDEX},
-        "first attempts, partnership": {SUBMITTED_INDEX},
+        "first attempts, partnership": set(),
         "passes by month, partnership": {SUBMITTED_INDEX},
-        "first attempts, one team": {TEAM_INDEX},
+        "first attempts, one team": {MONTH_COUNTS_INDEX},
         "overdue, one team": {TEAM_INDEX},
-        "first attempts, one check": {CHECK_SUBMITTED_INDEX},
+        "first attempts, one check": {MONTH_CHECK_INDEX},
+        "passes by month, one check": {MONTH_CHECK_INDEX},
         "learning, one check": {MARKS_BY_CHECK_INDEX},
         "yearly report, agency": {YEAR_COUNTS_INDEX},
     }

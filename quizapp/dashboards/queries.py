@@ -21,7 +21,7 @@ Definitions (shown on the pages too):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -52,6 +52,7 @@ from ..models.tally import (
     WHOLE_ATTEMPT,
     YEAR_COUNTS,
     AttemptMarks,
+    MonthCount,
     StatusCount,
     StatusCountsClock,
     YearCount,
@@ -60,7 +61,7 @@ from ..models.types import UTCDateTime
 from ..statistics.attempt_marks import response_sums
 from ..statistics.items import WRONG_FRACTION
 from ..workforce import tally
-from .periods import LONDON, Period, reporting_year_of
+from .periods import LONDON, Month, Period, reporting_year_of
 from .scope import Scope
 
 #: Label of the group of an agency's people who belong to no team.
@@ -100,7 +101,8 @@ class Choices:
 
 
 def choices(scope: Scope) -> Choices:
-    """What the filters offer: only what is in scope. Four statements (three for an agency)."""
+    """What the filters offer: only what is in scope. Five statements (four for an agency),
+    none over every person."""
     checks = [
         (row.id, row.title)
         for row in db.session.execute(sa.select(Check.id, Check.title).order_by(Check.title))
@@ -128,15 +130,34 @@ def choices(scope: Scope) -> Choices:
                 .order_by(Team.name)
             )
         ]
-    levels = list(
-        db.session.scalars(
-            sa.select(User.level)
-            .where(scope.condition(), User.level.is_not(None))
-            .distinct()
-            .order_by(User.level)
-        )
+    return Choices(
+        checks=checks, agencies=agencies, teams=teams, levels=level_choices(scope), sectors=sectors
     )
-    return Choices(checks=checks, agencies=agencies, teams=teams, levels=levels, sectors=sectors)
+
+
+def level_choices(scope: Scope) -> list[str]:
+    """The competency levels of the people in scope who have a figure to show: required
+    to take a check now (StatusCount), or with an attempt (YearCount). Read from the
+    summaries, hundreds of rows, not every person; a level held only by people with
+    neither has nothing to filter, so it is not offered. If the summaries were never
+    built, from the people themselves."""
+    if tally.as_of(db.session) is None:
+        return list(
+            db.session.scalars(
+                sa.select(User.level)
+                .where(scope.condition(), User.level.is_not(None))
+                .distinct()
+                .order_by(User.level)
+            )
+        )
+    held = []
+    for table, counted in ((StatusCount, StatusCount.required), (YearCount, YearCount.people)):
+        statement = sa.select(table.level).where(counted > 0, table.level != NO_LEVEL)
+        if scope.agency_id is not None:
+            statement = statement.where(table.agency_id == scope.agency_id)
+        held.append(statement)
+    union = sa.union(*held).subquery()
+    return list(db.session.scalars(sa.select(union.c.level).order_by(union.c.level)))
 
 
 def _people_conditions(scope: Scope, filters: Filters) -> list[sa.ColumnElement[bool]]:
@@ -335,7 +356,17 @@ def first_attempt_counts(
 ) -> dict[tuple[Any, ...], PassCounts]:
     """(group, check id) -> first attempts submitted in the period, and passes among them;
     with `by_level`, (group, level, check id). Attempt number 1 is unique per person and
-    check, so each is a distinct person."""
+    check, so each is a distinct person, and the months add up: one statement over the
+    monthly counts (MonthCount), or over the attempts if the summaries were never built."""
+    if tally.as_of(db.session) is not None:
+        rows = _month_sums(
+            scope, filters, period, ("first_attempts", "first_passed"), by_level=by_level
+        )
+        return {
+            key: PassCounts(int(row.first_attempts), int(row.first_passed or 0))
+            for key, row in rows
+            if row.first_attempts
+        }
     group = scope.group_column().label("grp")
     levels = _level_columns(by_level)
     statement = (
@@ -365,10 +396,68 @@ def first_attempt_counts(
     }
 
 
+def month_key(month: Month) -> int:
+    """A month as MonthCount.month holds it: year * 100 + month, in UK time."""
+    start = month.start.astimezone(LONDON)
+    return start.year * 100 + start.month
+
+
+def _month_conditions(scope: Scope, filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """_people_conditions and the check filter on the monthly counts."""
+    conditions = _filter_conditions(
+        filters, MonthCount.agency_id, MonthCount.team_key, MonthCount.level
+    )
+    if scope.agency_id is not None:
+        conditions.append(MonthCount.agency_id == scope.agency_id)
+    if filters.check_id is not None:
+        conditions.append(MonthCount.check_id == filters.check_id)
+    return conditions
+
+
+def _month_sums(
+    scope: Scope, filters: Filters, period: Period, names: Sequence[str], *, by_level: bool
+) -> list[tuple[tuple[Any, ...], Any]]:
+    """(group, [level,] check id) and the sums of these MonthCount columns over the
+    period's months: one statement."""
+    group = _stored_group(scope, MonthCount)
+    levels = [MonthCount.level.label("level")] if by_level else []
+    statement = (
+        sa.select(
+            group,
+            *levels,
+            MonthCount.check_id,
+            *(sa.func.sum(getattr(MonthCount, name)).label(name) for name in names),
+        )
+        .where(
+            MonthCount.month.in_([month_key(m) for m in period.months]),
+            *_month_conditions(scope, filters),
+        )
+        .group_by(group, *levels, MonthCount.check_id)
+    )
+    return [
+        (
+            (_group_key(scope, row.grp), *([row.level] if by_level else []), row.check_id),
+            row,
+        )
+        for row in db.session.execute(statement)
+    ]
+
+
 def passes_by_month(scope: Scope, filters: Filters, period: Period) -> dict[int, tuple[int, int]]:
     """Month index -> (passes, distinct people passing): a person passing a check counts
-    once per month and check, whatever their attempts. One statement; the month is a CASE
-    on the period's month boundaries (UK time), the same SQL on every database."""
+    once per month and check, whatever their attempts. One statement. For one check (what
+    the completion page's trend asks), passes and people are the same number, the sum of
+    the monthly counts (MonthCount). Over every check, distinct people can't be summed
+    from per-check rows, so it reads the attempts: the month is a CASE on the period's
+    month boundaries (UK time), the same SQL on every database."""
+    if filters.check_id is not None and tally.as_of(db.session) is not None:
+        keys = {month_key(m): index for index, m in enumerate(period.months)}
+        rows = db.session.execute(
+            sa.select(MonthCount.month, sa.func.sum(MonthCount.people_passing).label("people"))
+            .where(MonthCount.month.in_(list(keys)), *_month_conditions(scope, filters))
+            .group_by(MonthCount.month)
+        )
+        return {keys[row.month]: (int(row.people), int(row.people)) for row in rows if row.people}
     month = sa.case(
         *(
             (
@@ -407,7 +496,18 @@ def passes_in_period(
     scope: Scope, filters: Filters, period: Period, *, by_level: bool = False
 ) -> dict[tuple[Any, ...], int]:
     """(group, check id) -> people who passed the check in the period; with `by_level`,
-    (group, level, check id). One statement."""
+    (group, level, check id). One statement. A month's figure is its monthly counts
+    (MonthCount); over several months a person passing in two of them is one person, which
+    month rows can't tell, so it reads the attempts (year_figures reads a reporting year's
+    from YearCount)."""
+    if len(period.months) == 1 and tally.as_of(db.session) is not None:
+        return {
+            key: int(row.people_passing)
+            for key, row in _month_sums(
+                scope, filters, period, ("people_passing",), by_level=by_level
+            )
+            if row.people_passing
+        }
     group = scope.group_column().label("grp")
     levels = _level_columns(by_level)
     statement = (
@@ -709,28 +809,22 @@ class OverduePage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _overdue_statement(scope: Scope, filters: Filters, now: datetime) -> sa.Select[Any]:
+def _overdue_keys(scope: Scope, filters: Filters, now: datetime) -> sa.Select[Any]:
+    """The agency's overdue requirements with what they are listed by: the deadline, the
+    person's name and the check's title."""
     if not scope.named:
         raise PermissionError("named status is for an agency's own lead only")
-    last_attempt = (
-        sa.select(sa.func.max(sa.func.coalesce(Attempt.submitted_at, Attempt.started_at)))
-        .where(Attempt.user_id == Requirement.user_id, Attempt.check_id == Requirement.check_id)
-        .scalar_subquery()
-    )
     statement = (
         tally.requirements_joined(
             sa.select(
+                Requirement.id.label("requirement_id"),
                 User.id.label("user_id"),
                 User.name.label("name"),
-                User.email.label("email"),
-                Team.name.label("team"),
                 Check.title.label("check"),
                 tally.deadline().label("due"),
-                sa.type_coerce(last_attempt, UTCDateTime()).label("last_attempt"),
             )
         )
         .join(Check, Check.id == Requirement.check_id)
-        .outerjoin(Team, Team.id == User.team_id)
         .where(
             *_people_conditions(scope, filters),
             *tally.current_people(),
@@ -740,6 +834,38 @@ def _overdue_statement(scope: Scope, filters: Filters, now: datetime) -> sa.Sele
     if filters.check_id is not None:
         statement = statement.where(Requirement.check_id == filters.check_id)
     return statement
+
+
+def _overdue_details(keys: Any) -> sa.Select[Any]:
+    """These overdue requirements (a subquery of _overdue_keys) with the person's email
+    and team and their last attempt at the check, in list order: what is shown of each,
+    read only for the rows listed."""
+    last_attempt = (
+        sa.select(sa.func.max(sa.func.coalesce(Attempt.submitted_at, Attempt.started_at)))
+        .where(Attempt.user_id == keys.c.user_id, Attempt.check_id == Requirement.check_id)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(
+            keys.c.user_id,
+            keys.c.name,
+            User.email.label("email"),
+            Team.name.label("team"),
+            keys.c.check,
+            sa.type_coerce(keys.c.due, UTCDateTime()).label("due"),
+            sa.type_coerce(last_attempt, UTCDateTime()).label("last_attempt"),
+        )
+        .select_from(keys)
+        .join(Requirement, Requirement.id == keys.c.requirement_id)
+        .join(User, User.id == keys.c.user_id)
+        .outerjoin(Team, Team.id == User.team_id)
+        .order_by(*_overdue_order(keys))
+    )
+
+
+def _overdue_order(keys: Any) -> list[Any]:
+    """Oldest deadline first, then by name, check and person."""
+    return [keys.c.due, keys.c.name, keys.c.check, keys.c.user_id]
 
 
 def _overdue(now: datetime) -> list[sa.ColumnElement[bool]]:
@@ -757,35 +883,47 @@ def _overdue(now: datetime) -> list[sa.ColumnElement[bool]]:
     return [Requirement.due_at <= at, ~holding.exists()]
 
 
-def _overdue_rows(statement: sa.Select[Any]) -> list[OverdueRow]:
-    return [
-        OverdueRow(
-            row.user_id, row.name, row.email, row.team or "", row.check, row.due, row.last_attempt
-        )
-        for row in db.session.execute(statement)
-    ]
+def _overdue_row(row: Any) -> OverdueRow:
+    return OverdueRow(
+        row.user_id, row.name, row.email, row.team or "", row.check, row.due, row.last_attempt
+    )
 
 
 def overdue_people(scope: Scope, filters: Filters, *, now: datetime) -> list[OverdueRow]:
     """Every overdue requirement of the agency's current people, oldest deadline first.
     One statement. Agency leads only: the only place a dashboard names anyone."""
-    statement = _overdue_statement(scope, filters, now)
-    return _overdue_rows(statement.order_by(sa.text("due"), User.name, Check.title, User.id))
+    return list(each_overdue(scope, filters, now=now))
+
+
+def each_overdue(
+    scope: Scope, filters: Filters, *, now: datetime, chunk: int = 1000
+) -> Iterator[OverdueRow]:
+    """overdue_people one row at a time, read from the database `chunk` rows at a time
+    (a server-side cursor on PostgreSQL), for a CSV written as it is read."""
+    keys = _overdue_keys(scope, filters, now).subquery("overdue")
+    result = db.session.execute(_overdue_details(keys).execution_options(yield_per=chunk))
+    for row in result:
+        yield _overdue_row(row)
 
 
 def overdue_page(
     scope: Scope, filters: Filters, *, now: datetime, page: int, per_page: int = 100
 ) -> OverduePage:
-    """One page of overdue_people: two statements (the count, then the page)."""
-    statement = _overdue_statement(scope, filters, now)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0
+    """One page of overdue_people. The total is the overdue count of the status counts
+    (status_counts: the same requirements, counted from the summaries); the page's rows
+    are chosen by their keys alone (deadline, name, check) and only those rows are read
+    in full, with their last attempts."""
+    total = sum(count.overdue for count in status_counts(scope, filters, now=now).values())
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    rows = _overdue_rows(
-        statement.order_by(sa.text("due"), User.name, Check.title, User.id)
+    keys = _overdue_keys(scope, filters, now).subquery("all_overdue")
+    chosen = (
+        sa.select(keys)
+        .order_by(*_overdue_order(keys))
         .limit(per_page)
         .offset((page - 1) * per_page)
-    )
+    ).subquery("overdue")
+    rows = [_overdue_row(row) for row in db.session.execute(_overdue_details(chosen))]
     return OverduePage(rows, page, per_page, total)
 
 

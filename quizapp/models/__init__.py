@@ -29,7 +29,7 @@ from .requirement import Requirement
 from .scenario import ScenarioChoice
 from .settings import PartnershipSettings
 from .sso import SsoProvider
-from .tally import AttemptMarks, StatusCount, StatusCountsClock, YearCount
+from .tally import AttemptMarks, MonthCount, StatusCount, StatusCountsClock, YearCount
 from .types import utcnow
 from .user import Role, User, UserRole, normalise_email, team_managers
 from .xapi import XapiOutbox
@@ -62,6 +62,7 @@ __all__ = [
     "FollowUpResponse",
     "Invitation",
     "KeptAnswer",
+    "MonthCount",
     "OverdueReminder",
     "PartnershipSettings",
     "Question",

@@ -11,8 +11,10 @@ fall in between), so a page reads hundreds of rows, not millions.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -146,3 +148,65 @@ class YearCount(_Group, db.Model):
     first_passed: Mapped[int] = mapped_column(default=0)
     #: People passing the check this year.
     people_passing: Mapped[int] = mapped_column(default=0)
+
+
+#: What MonthCount adds up, in order.
+MONTH_COUNTS = ("first_attempts", "first_passed", "people_passing")
+
+
+class MonthCount(_Group, db.Model):
+    """Per agency, team, level, check and calendar month (UK time), the completion pages'
+    figures of the attempts submitted that month, counted where each person is now, like
+    YearCount and kept in step with it (quizapp.workforce.tally). People passing are
+    counted once per row, so the rows of one month add up to the month's distinct people
+    passing the check; months can't be added up to distinct people over several months
+    (a person passing in two months is in both)."""
+
+    __tablename__ = "month_counts"
+    __table_args__ = (
+        sa.UniqueConstraint("agency_id", "team_key", "level", "check_id", "month"),
+        # The partnership's trend for one check: its rows of the period's months.
+        sa.Index("ix_month_counts_check_id_month", "check_id", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Indexed with the month (ix_month_counts_check_id_month), not alone.
+    check_id: Mapped[int] = mapped_column(sa.ForeignKey("checks.id", ondelete="CASCADE"))
+    #: The month as year * 100 + month, in UK time: 202604 is April 2026.
+    month: Mapped[int]
+    #: First attempts (one per person and check, ever) submitted this month, and passed.
+    first_attempts: Mapped[int] = mapped_column(default=0)
+    first_passed: Mapped[int] = mapped_column(default=0)
+    #: People passing the check this month.
+    people_passing: Mapped[int] = mapped_column(default=0)
+
+
+class london_month(sa.sql.functions.GenericFunction[int]):
+    """SQL for the calendar month in UK time (year * 100 + month) of a UTC timestamp.
+    PostgreSQL converts with its time zone database. SQLite, which has none, holds naive
+    UTC text: a month starts at midnight UK time, which is 23:00 UTC the day before when
+    British Summer Time is in force on the 1st (April to October) and 00:00 UTC
+    otherwise, so the month is that of the instant an hour later when that month is
+    April to October, and the instant's own month otherwise (tests compare every month
+    boundary with Python's zoneinfo). Rules of 1996 onwards, as the EU's; were the UK to
+    change them, this and the rows built with it would need changing too."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(london_month, "postgresql")
+def _london_month_postgresql(element: london_month, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"CAST(to_char(({column}) AT TIME ZONE 'Europe/London', 'YYYYMM') AS INTEGER)"
+
+
+@compiles(london_month)
+def _london_month_sqlite(element: london_month, compiler: Any, **kw: Any) -> str:
+    # Whole seconds: SQLite rounds fractions to milliseconds, which could cross midnight.
+    column = f"substr({compiler.process(element.clauses, **kw)}, 1, 19)"
+    later = f"CAST(strftime('%Y%m', {column}, '+1 hour') AS INTEGER)"
+    return (
+        f"CASE WHEN {later} % 100 BETWEEN 4 AND 10 THEN {later}"
+        f" ELSE CAST(strftime('%Y%m', {column}) AS INTEGER) END"
+    )

@@ -1,5 +1,6 @@
 """Keep the dashboards' summaries (quizapp.models.tally) in step with every write, in its
-transaction: the status counts (StatusCount) and the yearly counts (YearCount).
+transaction: the status counts (StatusCount), the yearly counts (YearCount) and the
+monthly counts (MonthCount).
 
 How: when a flush is about to change a person's requirements, passes, or the agency, team,
 level or standing (left, active) that places them, their contribution to the counts is
@@ -32,14 +33,17 @@ from sqlalchemy.orm import Session
 from ..models import Assignment, Attempt, Completion, Requirement, User
 from ..models.tally import (
     COUNTS,
+    MONTH_COUNTS,
     NO_LEVEL,
     NO_TEAM_KEY,
     WHOLE_ATTEMPT,
     YEAR_COUNTS,
     AttemptMarks,
+    MonthCount,
     StatusCount,
     StatusCountsClock,
     YearCount,
+    london_month,
 )
 from ..models.types import UTCDateTime, utcnow
 from .status import EXPIRING_SOON
@@ -161,6 +165,38 @@ def year_contributions(
     return statement.group_by(*keys)
 
 
+def month_contributions(
+    as_of: datetime | None = None, user_ids: Iterable[int] | None = None
+) -> sa.Select[Any]:
+    """The monthly counts of these people's submitted attempts (None: everyone's), over
+    the same attempts as year_contributions (those with marks) and counted where each
+    person is now, leavers included. `as_of` is not used."""
+    del as_of
+    passed = Attempt.passed.is_(True)
+    first = Attempt.number == 1
+    keys = _place_columns(
+        AttemptMarks.check_id.label("check_id"),
+        london_month(AttemptMarks.submitted_at).label("month"),
+    )
+    statement = (
+        sa.select(
+            *keys,
+            sa.func.sum(sa.case((first, 1), else_=0)).label("first_attempts"),
+            sa.func.sum(sa.case((sa.and_(first, passed), 1), else_=0)).label("first_passed"),
+            sa.func.count(sa.distinct(sa.case((passed, AttemptMarks.user_id)))).label(
+                "people_passing"
+            ),
+        )
+        .select_from(AttemptMarks)
+        .join(Attempt, Attempt.id == AttemptMarks.attempt_id)
+        .join(User, User.id == AttemptMarks.user_id)
+        .where(User.agency_id.is_not(None), AttemptMarks.finding_key == WHOLE_ATTEMPT)
+    )
+    if user_ids is not None:
+        statement = statement.where(AttemptMarks.user_id.in_(sorted(user_ids)))
+    return statement.group_by(*keys)
+
+
 @dataclass(frozen=True)
 class Summary:
     table: sa.Table
@@ -182,6 +218,12 @@ SUMMARIES = (
         ("agency_id", "team_key", "level", "check_id", "reporting_year"),
         YEAR_COUNTS,
         year_contributions,
+    ),
+    Summary(
+        MonthCount.__table__,
+        ("agency_id", "team_key", "level", "check_id", "month"),
+        MONTH_COUNTS,
+        month_contributions,
     ),
 )
 

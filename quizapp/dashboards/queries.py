@@ -57,7 +57,6 @@ from ..models.tally import (
     YearCount,
 )
 from ..models.types import UTCDateTime
-from ..statistics.attempt_marks import response_sums
 from ..statistics.items import WRONG_FRACTION
 from ..workforce import tally
 from .periods import LONDON, Period, reporting_year_of
@@ -532,14 +531,14 @@ def _mark_sums(statement: sa.Select[Any], keys: int) -> dict[tuple[Any, ...], Ma
     result: dict[tuple[Any, ...], MarkSums] = {}
     for row in db.session.execute(statement):
         result[tuple(row[:keys])] = MarkSums(
-            people=row.people,
+            people=int(row.people or 0),
             marks=float(row.marks or 0.0),
             points=float(row.points or 0),
             wrong=int(row.wrong or 0),
             confidently_wrong=int(row.confidently_wrong or 0),
-            wrong_people=row.wrong_people,
-            sure_people=row.sure_people,
-            unsure_people=row.unsure_people,
+            wrong_people=int(row.wrong_people or 0),
+            sure_people=int(row.sure_people or 0),
+            unsure_people=int(row.unsure_people or 0),
         )
     return result
 
@@ -552,12 +551,39 @@ def _response_sums(
     by: Sequence[str],
     finding: tuple[str, str] | None = None,
 ) -> dict[tuple[Any, ...], MarkSums]:
-    """mark_sums from the responses themselves: per question needs them."""
+    """mark_sums from the responses themselves: per question needs them.
+
+    Three steps, so the work follows the attempts in scope rather than all responses:
+    the scope's attempts submitted in the period (from the check and submission time,
+    or the scope's people), their responses by attempt id (the responses' unique index
+    on attempt and question), and a row per person and key (questions and banks are
+    small, joined by hash). Each person's row holds their sums and counts of wrong,
+    "very sure" wrong and other wrong answers, so the distinct-people counts are plain
+    counts of rows: no COUNT(DISTINCT) over responses."""
     needs_finding = "finding" in by or finding is not None
+    attempts = (
+        sa.select(
+            Attempt.id.label("attempt_id"),
+            Attempt.user_id.label("user_id"),
+            Attempt.check_id.label("check_id"),
+            scope.group_column().label("grp"),
+            sa.func.coalesce(User.level, NO_LEVEL).label("level"),
+        )
+        .join(User, User.id == Attempt.user_id)
+        .where(
+            *_people_conditions(scope, filters),
+            Attempt.submitted_at >= period.start,
+            Attempt.submitted_at < period.end,
+        )
+    )
+    if filters.check_id is not None:
+        attempts = attempts.where(Attempt.check_id == filters.check_id)
+    # Materialized: PostgreSQL otherwise folds it in and may scan every response.
+    scoped = attempts.cte("scoped").prefix_with("MATERIALIZED")
     available: dict[str, list[Any]] = {
-        "group": [scope.group_column().label("grp")],
-        "level": _level_columns(True),
-        "check": [Attempt.check_id.label("check_id")],
+        "group": [scoped.c.grp],
+        "level": [scoped.c.level],
+        "check": [scoped.c.check_id],
         "finding": [Bank.key.label("bank_key"), Finding.key.label("finding_key")],
         "question": [Bank.key.label("bank_key"), Question.key.label("question_key")],
     }
@@ -565,40 +591,45 @@ def _response_sums(
     wrong = Response.fraction <= WRONG_FRACTION
     sure = sa.and_(wrong, Response.certainty == 3)
     unsure = sa.and_(wrong, sa.func.coalesce(Response.certainty, 0) != 3)
-    statement = (
+    per_person = (
         sa.select(
             *columns,
-            sa.func.count(sa.distinct(Attempt.user_id)).label("people"),
-            *response_sums(),
-            sa.func.count(sa.distinct(sa.case((wrong, Attempt.user_id)))).label("wrong_people"),
-            sa.func.count(sa.distinct(sa.case((sure, Attempt.user_id)))).label("sure_people"),
-            sa.func.count(sa.distinct(sa.case((unsure, Attempt.user_id)))).label("unsure_people"),
+            scoped.c.user_id,
+            sa.func.sum(Response.mark).label("marks"),
+            sa.func.sum(Question.points).label("points"),
+            sa.func.sum(sa.case((wrong, 1), else_=0)).label("wrong"),
+            sa.func.sum(sa.case((sure, 1), else_=0)).label("sure"),
+            sa.func.sum(sa.case((unsure, 1), else_=0)).label("unsure"),
         )
-        .select_from(Response)
-        .join(Attempt, Attempt.id == Response.attempt_id)
-        .join(User, User.id == Attempt.user_id)
+        .select_from(scoped)
+        .join(Response, Response.attempt_id == scoped.c.attempt_id)
         .join(Question, Question.id == Response.question_id)
         .join(BankVersion, BankVersion.id == Question.version_id)
         .join(Bank, Bank.id == BankVersion.bank_id)
-        .where(
-            *_people_conditions(scope, filters),
-            Attempt.submitted_at >= period.start,
-            Attempt.submitted_at < period.end,
-            Response.fraction.is_not(None),
-            Question.points > 0,
-        )
+        .where(Response.fraction.is_not(None), Question.points > 0)
     )
     if needs_finding:
-        statement = statement.join(
+        per_person = per_person.join(
             question_findings, question_findings.c.question_id == Question.id
         ).join(Finding, Finding.id == question_findings.c.finding_id)
     if finding is not None:
-        statement = statement.where(Bank.key == finding[0], Finding.key == finding[1])
-    if filters.check_id is not None:
-        statement = statement.where(Attempt.check_id == filters.check_id)
-    if columns:
-        statement = statement.group_by(*columns)
-    return _mark_sums(statement, len(columns))
+        per_person = per_person.where(Bank.key == finding[0], Finding.key == finding[1])
+    per_person = per_person.group_by(*columns, scoped.c.user_id).subquery("per_person")
+    keys = [per_person.c[column.name] for column in columns]
+    statement = sa.select(
+        *keys,
+        sa.func.count().label("people"),
+        sa.func.coalesce(sa.func.sum(per_person.c.marks), 0.0).label("marks"),
+        sa.func.coalesce(sa.func.sum(per_person.c.points), 0).label("points"),
+        sa.func.sum(per_person.c.wrong).label("wrong"),
+        sa.func.sum(per_person.c.sure).label("confidently_wrong"),
+        sa.func.sum(sa.case((per_person.c.wrong > 0, 1), else_=0)).label("wrong_people"),
+        sa.func.sum(sa.case((per_person.c.sure > 0, 1), else_=0)).label("sure_people"),
+        sa.func.sum(sa.case((per_person.c.unsure > 0, 1), else_=0)).label("unsure_people"),
+    )
+    if keys:
+        statement = statement.group_by(*keys)
+    return _mark_sums(statement, len(keys))
 
 
 @dataclass(frozen=True)

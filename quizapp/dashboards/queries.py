@@ -535,12 +535,29 @@ def _scoped_attempts(scope: Scope, filters: Filters, period: Period) -> Any:
     return attempts.cte("scoped").prefix_with("MATERIALIZED")
 
 
+#: What _people_statement sums, after its keys.
+SUMMED = (
+    "people",
+    "marks",
+    "points",
+    "wrong",
+    "confidently_wrong",
+    "wrong_people",
+    "sure_people",
+    "unsure_people",
+)
+
+
 def _people_sums(
     per_person: sa.Select[Any], columns: Sequence[Any]
 ) -> dict[tuple[Any, ...], MarkSums]:
-    """MarkSums from rows of a person's sums per key (columns, user_id, marks, points,
-    wrong, sure, unsure): a person is one row per key, so people are counted by counting
-    rows, without COUNT(DISTINCT)."""
+    return _mark_sums(_people_statement(per_person, columns), len(columns))
+
+
+def _people_statement(per_person: sa.Select[Any], columns: Sequence[Any]) -> sa.Select[Any]:
+    """The sums per key (`columns`) from rows of a person's sums per key (columns,
+    user_id, marks, points, wrong, sure, unsure): a person is one row per key, so people
+    are counted by counting rows, without COUNT(DISTINCT)."""
     rows = per_person.subquery("per_person")
     keys = [rows.c[column.name] for column in columns]
     statement = sa.select(
@@ -556,7 +573,7 @@ def _people_sums(
     )
     if keys:
         statement = statement.group_by(*keys)
-    return _mark_sums(statement, len(keys))
+    return statement
 
 
 def _mark_sums(statement: sa.Select[Any], keys: int) -> dict[tuple[Any, ...], MarkSums]:
@@ -594,12 +611,35 @@ def _response_sums(
     counts of rows: no COUNT(DISTINCT) over responses."""
     needs_finding = "finding" in by or finding is not None
     scoped = _scoped_attempts(scope, filters, period)
+    # The scored questions with the key they are counted under (a finding's, with
+    # findings), and a number for each key (its smallest question or finding id), so
+    # the rows grouped per person carry a number, not two strings.
+    item = Finding if "finding" in by else Question
+    keyed = (
+        sa.select(
+            Question.id.label("question_id"),
+            Question.points.label("points"),
+            Bank.key.label("bank_key"),
+            item.key.label("item_key"),
+            sa.func.min(item.id).over(partition_by=(Bank.key, item.key)).label("key_id"),
+        )
+        .join(BankVersion, BankVersion.id == Question.version_id)
+        .join(Bank, Bank.id == BankVersion.bank_id)
+        .where(Question.points > 0)
+    )
+    if needs_finding:
+        keyed = keyed.join(question_findings, question_findings.c.question_id == Question.id).join(
+            Finding, Finding.id == question_findings.c.finding_id
+        )
+    if finding is not None:
+        keyed = keyed.where(Bank.key == finding[0], Finding.key == finding[1])
+    keys = keyed.cte("question_keys").prefix_with("MATERIALIZED")
+    item_name = "finding" if "finding" in by else "question"
     available: dict[str, list[Any]] = {
         "group": [scoped.c.grp],
         "level": [scoped.c.level],
         "check": [scoped.c.check_id],
-        "finding": [Bank.key.label("bank_key"), Finding.key.label("finding_key")],
-        "question": [Bank.key.label("bank_key"), Question.key.label("question_key")],
+        item_name: [keys.c.key_id],
     }
     columns: list[Any] = [column for name in by for column in available[name]]
     wrong = Response.fraction <= WRONG_FRACTION
@@ -610,25 +650,35 @@ def _response_sums(
             *columns,
             scoped.c.user_id,
             sa.func.sum(Response.mark).label("marks"),
-            sa.func.sum(Question.points).label("points"),
+            sa.func.sum(keys.c.points).label("points"),
             sa.func.sum(sa.case((wrong, 1), else_=0)).label("wrong"),
             sa.func.sum(sa.case((sure, 1), else_=0)).label("sure"),
             sa.func.sum(sa.case((unsure, 1), else_=0)).label("unsure"),
         )
         .select_from(scoped)
         .join(Response, Response.attempt_id == scoped.c.attempt_id)
-        .join(Question, Question.id == Response.question_id)
-        .join(BankVersion, BankVersion.id == Question.version_id)
-        .join(Bank, Bank.id == BankVersion.bank_id)
-        .where(Response.fraction.is_not(None), Question.points > 0)
+        # "+ 0": SQLite must not reach the responses from the keys (a probe per attempt
+        # and question of every bank version) but the keys from each response.
+        .join(keys, keys.c.question_id == Response.question_id + 0)
+        .where(Response.fraction.is_not(None))
+        .group_by(*columns, scoped.c.user_id)
     )
-    if needs_finding:
-        per_person = per_person.join(
-            question_findings, question_findings.c.question_id == Question.id
-        ).join(Finding, Finding.id == question_findings.c.finding_id)
-    if finding is not None:
-        per_person = per_person.where(Bank.key == finding[0], Finding.key == finding[1])
-    return _people_sums(per_person.group_by(*columns, scoped.c.user_id), columns)
+    sums = _people_statement(per_person, columns)
+    if item_name not in by:
+        return _mark_sums(sums, len(columns))
+    # The key's number back to its bank key and key, on the few summed rows.
+    sums_sq = sums.subquery("sums")
+    labels = sa.select(keys.c.key_id, keys.c.bank_key, keys.c.item_key).distinct().subquery()
+    named: list[Any] = []
+    for name in by:
+        if name == item_name:
+            named += [labels.c.bank_key, labels.c.item_key.label(f"{item_name}_key")]
+        else:
+            named += [sums_sq.c[column.name] for column in available[name]]
+    statement = sa.select(*named, *(sums_sq.c[name] for name in SUMMED)).join(
+        labels, labels.c.key_id == sums_sq.c.key_id
+    )
+    return _mark_sums(statement, len(named))
 
 
 @dataclass(frozen=True)

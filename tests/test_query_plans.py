@@ -76,7 +76,7 @@ TEAM_INDEX = "ix_users_team_id"
 CHECK_SUBMITTED_INDEX = "ix_attempts_check_id_submitted_at"
 AGENCY_INDEX = "ix_users_agency_id"
 #: Attempt marks' primary key (attempt_id, finding_key), as each database names it.
-MARKS_KEY = {"attempt_marks_pkey", "sqlite_autoindex_attempt_marks_1"}
+MARKS_KEY = {"pk_attempt_marks", "sqlite_autoindex_attempt_marks_1"}
 RESPONSES_KEY = {"uq_responses_attempt_id_question_id"}
 YEAR_COUNTS_INDEX = "uq_year_counts_agency_id_team_key_level_check_id_reporting_year"
 

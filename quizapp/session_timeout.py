@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, g
 from werkzeug.wrappers import Response
 
 from .access import roles_required
@@ -24,6 +24,17 @@ def idle_limit() -> timedelta:
     """How long a signed-in session may go without a request."""
     limit = current_app.config.get("SESSION_IDLE_TIMEOUT", timedelta(minutes=30))
     return limit if isinstance(limit, timedelta) else timedelta(seconds=float(limit))
+
+
+def activity_step() -> timedelta:
+    """How stale the session's last-seen time may be: it is written at most this often
+    (quizapp.web._note_session_activity), SESSION_ACTIVITY_STEP (a minute) but never more
+    than a thirtieth of the idle limit. A session therefore ends between the idle limit
+    less this step and the idle limit after its last request."""
+    step = current_app.config.get("SESSION_ACTIVITY_STEP", timedelta(minutes=1))
+    if not isinstance(step, timedelta):
+        step = timedelta(seconds=float(step))
+    return min(step, idle_limit() / 30)
 
 
 def warning_time() -> timedelta:
@@ -44,12 +55,20 @@ def duration_text(duration: timedelta) -> str:
     return " ".join(parts)
 
 
+def _seconds(duration: timedelta) -> int | float:
+    """1740 rather than 1740.0; 23.2 for a browser test's short limit."""
+    seconds = round(duration.total_seconds(), 1)
+    return int(seconds) if seconds.is_integer() else seconds
+
+
 @bp.app_context_processor
 def timeout_context() -> dict[str, object]:
     limit = idle_limit()
     return {
         "idle_limit_text": duration_text(limit),
-        "idle_limit_seconds": round(limit.total_seconds()),
+        # The script counts from the page's request; the server may count from up to one
+        # activity step earlier, so the script warns and says "signed out" by the earlier.
+        "idle_limit_seconds": _seconds(limit - activity_step()),
         "idle_warning_seconds": round(warning_time().total_seconds()),
     }
 
@@ -57,7 +76,9 @@ def timeout_context() -> dict[str, object]:
 @bp.route("/keep-alive", methods=["POST"])
 @roles_required()
 def keep_alive() -> Response:
-    """ "Stay signed in". Nothing to do here: CSRFProtect has checked the form's token, and
-    every request of a signed-in person restarts the idle time (web._note_session_activity).
-    A session that had already ended gets the usual redirect to sign in instead."""
+    """ "Stay signed in". CSRFProtect has checked the form's token; the idle time restarts
+    now, not at the next activity step (web._note_session_activity), so that the script's
+    new count matches the server's. A session that had already ended gets the usual
+    redirect to sign in instead."""
+    g.restart_idle_time = True
     return Response(status=204)

@@ -17,6 +17,7 @@ import random
 import re
 import subprocess
 import tempfile
+import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -216,6 +217,7 @@ def main() -> None:
             gunicorn(url, workers=args.workers, threads=args.threads or None) as base,
             tempfile.TemporaryDirectory() as tmp,
         ):
+            signed_in = time.monotonic()
             lines = sessions(base, args.people)
             requests_file = Path(tmp) / "requests.tsv"
             requests_file.write_text("\n".join(lines) + "\n")
@@ -245,6 +247,10 @@ def main() -> None:
                         requests_file=requests_file,
                     )
                 )
+            # wrk sends each session's cookie as it was at sign-in, never the one a
+            # response sets: while the oldest is under a minute old (the activity step,
+            # quizapp.session_timeout), that is what a browser would send too.
+            cookie_age = time.monotonic() - signed_in
             hello, answer = combine(hellos), combine(answers)
             rss = worker_rss_mb(base)
     ratio = answer["requests_per_second"] / hello["requests_per_second"]
@@ -268,6 +274,7 @@ def main() -> None:
         answer=answer,
         ratio=round(ratio, 3),
         worker_rss_mb=rss,
+        oldest_cookie_s=round(cookie_age, 1),
     )
 
 

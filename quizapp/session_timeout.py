@@ -30,7 +30,8 @@ def activity_step() -> timedelta:
     """How stale the session's last-seen time may be: it is written at most this often
     (quizapp.web._note_session_activity), SESSION_ACTIVITY_STEP (a minute) but never more
     than a thirtieth of the idle limit. A session therefore ends between the idle limit
-    less this step and the idle limit after its last request."""
+    less this step and the idle limit after its last request; the pages tell the script
+    when the server last counted a request (web.seconds_since_last_seen)."""
     step = current_app.config.get("SESSION_ACTIVITY_STEP", timedelta(minutes=1))
     if not isinstance(step, timedelta):
         step = timedelta(seconds=float(step))
@@ -55,21 +56,18 @@ def duration_text(duration: timedelta) -> str:
     return " ".join(parts)
 
 
-def _seconds(duration: timedelta) -> int | float:
-    """1740 rather than 1740.0; 23.2 for a browser test's short limit."""
-    seconds = round(duration.total_seconds(), 1)
-    return int(seconds) if seconds.is_integer() else seconds
-
-
 @bp.app_context_processor
 def timeout_context() -> dict[str, object]:
+    from .web import seconds_since_last_seen
+
     limit = idle_limit()
     return {
         "idle_limit_text": duration_text(limit),
-        # The script counts from the page's request; the server may count from up to one
-        # activity step earlier, so the script warns and says "signed out" by the earlier.
-        "idle_limit_seconds": _seconds(limit - activity_step()),
+        "idle_limit_seconds": round(limit.total_seconds()),
         "idle_warning_seconds": round(warning_time().total_seconds()),
+        # The server counts the idle time from its last-seen time, which may be up to an
+        # activity step before this page's request: the script counts from the same.
+        "idle_seen_ago_seconds": round(seconds_since_last_seen(), 1),
     }
 
 
@@ -77,8 +75,8 @@ def timeout_context() -> dict[str, object]:
 @roles_required()
 def keep_alive() -> Response:
     """ "Stay signed in". CSRFProtect has checked the form's token; the idle time restarts
-    now, not at the next activity step (web._note_session_activity), so that the script's
-    new count matches the server's. A session that had already ended gets the usual
+    now, not at the next activity step (web._note_session_activity): the script counts
+    the full limit again from this request. A session that had already ended gets the usual
     redirect to sign in instead."""
     g.restart_idle_time = True
     return Response(status=204)

@@ -186,9 +186,7 @@ def test_signed_in_pages_carry_the_warning_and_signed_out_pages_do_not(app, clie
     assert 'role="alertdialog"' in dialog
     assert 'aria-labelledby="session-timeout-heading"' in dialog
     assert 'aria-describedby="session-timeout-message"' in dialog
-    # 30 minutes less the activity step: the server may count from up to a minute
-    # before this page's request (test_last_seen_is_written_at_most_once_a_minute).
-    assert 'data-idle-seconds="1740"' in dialog
+    assert 'data-idle-seconds="1800"' in dialog
     assert 'data-warning-seconds="120"' in dialog
     assert f'data-keep-alive-url="{KEEP_ALIVE}"' in dialog
     assert '<h2 class="govuk-heading-m" id="session-timeout-heading" tabindex="-1">' in page
@@ -213,7 +211,7 @@ def test_the_warning_comes_at_most_half_the_limit_early(database, tmp_path):
             client = app.test_client()
             _sign_in(client, user.email)
             page = client.get("/checks/").get_data(as_text=True)
-            assert 'data-idle-seconds="14.5"' in page  # less a thirtieth (the step)
+            assert 'data-idle-seconds="15"' in page
             assert 'data-warning-seconds="8"' in page  # 7.5 seconds, rounded
             assert "had not used the service for 15 seconds." in page
         finally:
@@ -303,6 +301,8 @@ def test_last_seen_is_written_at_most_once_a_minute(app, client, clock):
     quiet = client.get("/checks/")
     assert quiet.status_code == 200
     assert not _session_cookie_set(quiet)
+    # The warning's script counts from the server's last-seen time, 59 seconds ago.
+    assert 'data-seen-ago-seconds="59.0"' in quiet.get_data(as_text=True)
     # The last-seen time is still the sign-in's: 30 minutes after it, the session ends,
     # though the last request was only 29 minutes and 1 second ago.
     clock[0] += 30 * 60 - 59 + 1
@@ -319,6 +319,7 @@ def test_a_request_a_minute_on_moves_the_last_seen_time(app, client, clock):
     moved = client.get("/checks/")
     assert moved.status_code == 200
     assert _session_cookie_set(moved)
+    assert 'data-seen-ago-seconds="0.0"' in moved.get_data(as_text=True)
     clock[0] += 30 * 60
     assert client.get("/checks/").status_code == 200  # 30 minutes after the last write
     clock[0] += 30 * 60 + 1

@@ -17,6 +17,7 @@ import random
 import re
 import subprocess
 import tempfile
+import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -108,9 +109,27 @@ def first_question(client: Any, base: str) -> tuple[str, dict[str, Any]]:
     return question_path, fill_form(question.text, random.Random(0))
 
 
-def sessions(base: str, people: int) -> list[str]:
-    """One wrk request line per practitioner: path, cookie, body of a valid answer."""
-    lines = []
+class Session:
+    """A signed-in practitioner: their client (with its cookies), the page's CSRF token,
+    and the answer POST to replay."""
+
+    def __init__(self, client: httpx.Client, token: str, path: str, body: str) -> None:
+        self.client, self.token, self.path, self.body = client, token, path, body
+
+    def line(self) -> str:
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self.client.cookies.jar)
+        return f"{self.path}\t{cookie}\t{self.body}"
+
+    def keep_alive(self, base: str) -> None:
+        """ "Stay signed in", as the page's script sends it: the server writes the session's
+        last-seen time now, so the cookie wrk replays next is fresh, as a browser's is."""
+        response = self.client.post(f"{base}/session/keep-alive", data={"csrf_token": self.token})
+        assert response.status_code == 204, response.text[:500]
+
+
+def sessions(base: str, people: int) -> list[Session]:
+    """One signed-in session per practitioner, at their first question."""
+    signed_in = []
     for n in range(people):
         client = httpx.Client(follow_redirects=False, timeout=30)
         page = client.get(f"{base}/sign-in")
@@ -131,9 +150,9 @@ def sessions(base: str, people: int) -> list[str]:
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
         assert check.status_code == 302, check.text[:500]
-        cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
-        lines.append(f"{question_path}\t{cookie}\t{body}")
-    return lines
+        token = csrf(client.get(base + question_path).text)
+        signed_in.append(Session(client, token, question_path, body))
+    return signed_in
 
 
 def wrk(
@@ -216,15 +235,23 @@ def main() -> None:
             gunicorn(url, workers=args.workers, threads=args.threads or None) as base,
             tempfile.TemporaryDirectory() as tmp,
         ):
-            lines = sessions(base, args.people)
+            people = sessions(base, args.people)
             requests_file = Path(tmp) / "requests.tsv"
-            requests_file.write_text("\n".join(lines) + "\n")
             script = Path(tmp) / "answer.lua"
             script.write_text(LUA)
             # Alternate short slices of each, so that both see the same load from
             # anything else running on the machine.
             hellos, answers = [], []
+            cookie_age = 0.0
             for _ in range(args.rounds):
+                # wrk sends each session's cookie as it is in the file, never the one a
+                # response sets: refresh them before each slice (a browser keeps the
+                # newest), so that none is older than the server's activity step (a
+                # minute, quizapp.session_timeout) while wrk replays it.
+                refreshed = time.monotonic()
+                for person in people:
+                    person.keep_alive(base)
+                requests_file.write_text("\n".join(p.line() for p in people) + "\n")
                 hellos.append(
                     wrk(
                         base,
@@ -245,6 +272,9 @@ def main() -> None:
                         requests_file=requests_file,
                     )
                 )
+                cookie_age = max(cookie_age, time.monotonic() - refreshed)
+            for person in people:
+                person.client.close()
             hello, answer = combine(hellos), combine(answers)
             rss = worker_rss_mb(base)
     ratio = answer["requests_per_second"] / hello["requests_per_second"]
@@ -268,6 +298,7 @@ def main() -> None:
         answer=answer,
         ratio=round(ratio, 3),
         worker_rss_mb=rss,
+        oldest_cookie_s=round(cookie_age, 1),
     )
 
 

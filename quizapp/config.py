@@ -62,14 +62,20 @@ class Config:
     SMALL_NUMBER_THRESHOLD = int(os.environ.get("QUIZAPP_SMALL_NUMBER_THRESHOLD") or 5)
     # Security and privacy (issue 6) ---------------------------------------------------
     #: Signed-in sessions end after this long without a request (a last-seen time kept in
-    #: the session, refreshed on every request). Minutes; a fraction such as 0.25 is allowed
-    #: (the browser tests use seconds).
+    #: the session, moved on by requests at most once an activity step, below). Minutes; a
+    #: fraction such as 0.25 is allowed (the browser tests use seconds).
     SESSION_IDLE_TIMEOUT = timedelta(
         minutes=float(os.environ.get("QUIZAPP_SESSION_IDLE_MINUTES") or 30)
     )
     #: Pages warn this long before the idle limit (at most half of it), with a way to stay
     #: signed in (quizapp/session_timeout.py).
     SESSION_IDLE_WARNING = timedelta(minutes=2)
+    #: The last-seen time is written at most this often (at most a thirtieth of the idle
+    #: limit): writing it re-signs and re-sends the session cookie (quizapp.web).
+    SESSION_ACTIVITY_STEP = timedelta(minutes=1)
+    #: The cookie is sent again only when the session changes (at most once an activity
+    #: step for the last-seen time), not on every response.
+    SESSION_REFRESH_EACH_REQUEST = False
     #: Strict-Transport-Security on every response (production is served over HTTPS only).
     SEND_HSTS = False
     #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, g
 from werkzeug.wrappers import Response
 
 from .access import roles_required
@@ -24,6 +24,18 @@ def idle_limit() -> timedelta:
     """How long a signed-in session may go without a request."""
     limit = current_app.config.get("SESSION_IDLE_TIMEOUT", timedelta(minutes=30))
     return limit if isinstance(limit, timedelta) else timedelta(seconds=float(limit))
+
+
+def activity_step() -> timedelta:
+    """How stale the session's last-seen time may be: it is written at most this often
+    (quizapp.web._note_session_activity), SESSION_ACTIVITY_STEP (a minute) but never more
+    than a thirtieth of the idle limit. A session therefore ends between the idle limit
+    less this step and the idle limit after its last request; the pages tell the script
+    when the server last counted a request (web.seconds_since_last_seen)."""
+    step = current_app.config.get("SESSION_ACTIVITY_STEP", timedelta(minutes=1))
+    if not isinstance(step, timedelta):
+        step = timedelta(seconds=float(step))
+    return min(step, idle_limit() / 30)
 
 
 def warning_time() -> timedelta:
@@ -46,18 +58,25 @@ def duration_text(duration: timedelta) -> str:
 
 @bp.app_context_processor
 def timeout_context() -> dict[str, object]:
+    from .web import seconds_since_last_seen
+
     limit = idle_limit()
     return {
         "idle_limit_text": duration_text(limit),
         "idle_limit_seconds": round(limit.total_seconds()),
         "idle_warning_seconds": round(warning_time().total_seconds()),
+        # The server counts the idle time from its last-seen time, which may be up to an
+        # activity step before this page's request: the script counts from the same.
+        "idle_seen_ago_seconds": round(seconds_since_last_seen(), 1),
     }
 
 
 @bp.route("/keep-alive", methods=["POST"])
 @roles_required()
 def keep_alive() -> Response:
-    """ "Stay signed in". Nothing to do here: CSRFProtect has checked the form's token, and
-    every request of a signed-in person restarts the idle time (web._note_session_activity).
-    A session that had already ended gets the usual redirect to sign in instead."""
+    """ "Stay signed in". CSRFProtect has checked the form's token; the idle time restarts
+    now, not at the next activity step (web._note_session_activity): the script counts
+    the full limit again from this request. A session that had already ended gets the usual
+    redirect to sign in instead."""
+    g.restart_idle_time = True
     return Response(status=204)

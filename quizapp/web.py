@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from .access import refuse_undeclared_routes
 from .markdown import render_markdown
 from .models import Role, utcnow
-from .session_timeout import duration_text, idle_limit
+from .session_timeout import activity_step, duration_text, idle_limit
 from .settings import current_settings
 
 LONDON = ZoneInfo("Europe/London")
@@ -291,11 +291,40 @@ def _end_idle_session() -> None:
 def _note_session_activity(response: Response) -> Response:
     """Restart the idle time. Only for a request that got as far as the idle check: one
     refused before it (a form without its CSRF token, a body that isn't a form, too many
-    tries) must not keep going a session that had already ended, unnoticed."""
+    tries) must not keep going a session that had already ended, unnoticed.
+
+    The last-seen time is written at most once an activity step (a minute; see
+    session_timeout.activity_step), or when the view asks (g.restart_idle_time: "Stay
+    signed in"). Writing it re-signs and re-sends the session cookie, which cost a sixth
+    of an answer POST when done on every request. So a session ends between the idle
+    limit less one step and the idle limit after its last request, never later; the
+    pages' warning counts from the server's last-seen time (seconds_since_last_seen)."""
     if "_user_id" in session and request.endpoint != "static" and g.get("idle_checked"):
-        session["last_seen"] = int(session_clock())
-        session.permanent = True
+        now = session_clock()
+        if _moves_last_seen(now):
+            session["last_seen"] = int(now)
+        if not session.permanent:  # setting it, even to the same value, re-sends the cookie
+            session.permanent = True
     return response
+
+
+def _moves_last_seen(now: float) -> bool:
+    last_seen = session.get("last_seen")
+    return (
+        bool(g.get("restart_idle_time"))
+        or not isinstance(last_seen, int | float)
+        or now - last_seen >= activity_step().total_seconds()
+    )
+
+
+def seconds_since_last_seen() -> float:
+    """How long before this request the server last counted one for the idle time: 0 when
+    this request moves the last-seen time on (_note_session_activity), else up to an
+    activity step. The warning's script counts the idle limit from then."""
+    now = session_clock()
+    if "_user_id" not in session or _moves_last_seen(now):
+        return 0.0
+    return max(0.0, now - session["last_seen"])
 
 
 def _security_headers(response: Response) -> Response:

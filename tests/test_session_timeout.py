@@ -284,3 +284,56 @@ def test_the_accessibility_statement_describes_the_warning(app, client):
     )
     assert "signed out without a warning" not in page
     assert "2.2.1" not in page
+
+
+def _session_cookie_set(response) -> bool:
+    return any(h.startswith("session=") for h in response.headers.getlist("Set-Cookie"))
+
+
+def test_last_seen_is_written_at_most_once_a_minute(app, client, clock):
+    """The session cookie is re-signed and sent again only when the last-seen time moves
+    on by the activity step (a minute), not on every request: so a session ends between
+    29 and 30 minutes after its last request, never later."""
+    user = create_user(email="steady@example.org")
+    _sign_in(client, user.email)
+    assert client.get("/checks/").status_code == 200  # the page's CSRF token is kept
+    clock[0] += 59
+    quiet = client.get("/checks/")
+    assert quiet.status_code == 200
+    assert not _session_cookie_set(quiet)
+    # The warning's script counts from the server's last-seen time, 59 seconds ago.
+    assert 'data-seen-ago-seconds="59.0"' in quiet.get_data(as_text=True)
+    # The last-seen time is still the sign-in's: 30 minutes after it, the session ends,
+    # though the last request was only 29 minutes and 1 second ago.
+    clock[0] += 30 * 60 - 59 + 1
+    response = client.get("/checks/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+
+
+def test_a_request_a_minute_on_moves_the_last_seen_time(app, client, clock):
+    user = create_user(email="moving@example.org")
+    _sign_in(client, user.email)
+    assert client.get("/checks/").status_code == 200
+    clock[0] += 60
+    moved = client.get("/checks/")
+    assert moved.status_code == 200
+    assert _session_cookie_set(moved)
+    assert 'data-seen-ago-seconds="0.0"' in moved.get_data(as_text=True)
+    clock[0] += 30 * 60
+    assert client.get("/checks/").status_code == 200  # 30 minutes after the last write
+    clock[0] += 30 * 60 + 1
+    assert client.get("/checks/").status_code == 302
+
+
+def test_stay_signed_in_restarts_the_idle_time_at_once(app, client, clock):
+    """ "Stay signed in" writes the last-seen time whatever the step, so the script's new
+    count (from the keep-alive) is the server's."""
+    user = create_user(email="staying@example.org")
+    _sign_in(client, user.email)
+    clock[0] += 10
+    response = client.post(KEEP_ALIVE)
+    assert response.status_code == 204
+    assert _session_cookie_set(response)
+    clock[0] += 30 * 60 - 5  # 30 minutes and 5 seconds after signing in
+    assert client.get("/checks/").status_code == 200

@@ -32,8 +32,10 @@ function watch (dialog) {
   const error = dialog.querySelector('[data-timeout-error]')
   const status = document.querySelector('[data-timeout-status]')
   const token = dialog.querySelector('input[name="csrf_token"]').value
-  // When this page was asked for: no later than the server's own last-seen time.
-  let lastRequest = performance.timeOrigin
+  // When the server last counted a request for the idle time: when this page was asked
+  // for, less data-seen-ago-seconds (the server moves its last-seen time on at most once
+  // a minute; "Stay signed in" moves it at once). No later than the server's own time.
+  let lastRequest = performance.timeOrigin - Number(dialog.dataset.seenAgoSeconds || 0) * 1000
   let state = 'active' // or 'warning', 'signed-out'
   let returnFocus = null
   let sending = false

@@ -7,6 +7,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from threading import Lock
 from typing import Any
 
@@ -81,12 +82,13 @@ class Outline:
                 return position
         return None
 
-    @property
+    @cached_property
     def scored_count(self) -> int:
-        """Marked questions; for a version with pools, what one attempt draws."""
+        """Marked questions; for a version with pools, what one attempt draws. Kept with
+        the (cached, unchanging) outline: every question page asks for it."""
         return len({q.pool or q.key for q in self.questions.values() if q.scored})
 
-    @property
+    @cached_property
     def reflection_count(self) -> int:
         return sum(1 for question in self.questions.values() if not question.scored)
 

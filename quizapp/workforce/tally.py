@@ -132,15 +132,9 @@ def year_contributions(
     where each person is now, leavers included (their attempts happened). `as_of` is
     not used: submitted attempts don't change with the clock."""
     del as_of
-    passed = Attempt.passed.is_(True)
-    first = Attempt.number == 1
-    keys = _place_columns(
-        AttemptMarks.check_id.label("check_id"),
+    return _whole_attempt_counts(
         AttemptMarks.reporting_year.label("reporting_year"),
-    )
-    statement = (
-        sa.select(
-            *keys,
+        [
             sa.func.count(sa.distinct(AttemptMarks.user_id)).label("people"),
             sa.func.sum(AttemptMarks.marks).label("marks"),
             sa.func.sum(AttemptMarks.points).label("points"),
@@ -149,20 +143,9 @@ def year_contributions(
             sa.func.count(
                 sa.distinct(sa.case((AttemptMarks.wrong > 0, AttemptMarks.user_id)))
             ).label("wrong_people"),
-            sa.func.sum(sa.case((first, 1), else_=0)).label("first_attempts"),
-            sa.func.sum(sa.case((sa.and_(first, passed), 1), else_=0)).label("first_passed"),
-            sa.func.count(sa.distinct(sa.case((passed, AttemptMarks.user_id)))).label(
-                "people_passing"
-            ),
-        )
-        .select_from(AttemptMarks)
-        .join(Attempt, Attempt.id == AttemptMarks.attempt_id)
-        .join(User, User.id == AttemptMarks.user_id)
-        .where(User.agency_id.is_not(None), AttemptMarks.finding_key == WHOLE_ATTEMPT)
+        ],
+        user_ids,
     )
-    if user_ids is not None:
-        statement = statement.where(AttemptMarks.user_id.in_(sorted(user_ids)))
-    return statement.group_by(*keys)
 
 
 def month_contributions(
@@ -172,15 +155,25 @@ def month_contributions(
     the same attempts as year_contributions (those with marks) and counted where each
     person is now, leavers included. `as_of` is not used."""
     del as_of
+    return _whole_attempt_counts(
+        london_month(AttemptMarks.submitted_at).label("month"), [], user_ids
+    )
+
+
+def _whole_attempt_counts(
+    span: sa.ColumnElement[Any],
+    columns: list[sa.ColumnElement[Any]],
+    user_ids: Iterable[int] | None,
+) -> sa.Select[Any]:
+    """Per place, check and `span` (a reporting year or a month) of the whole attempts:
+    `columns`, then first attempts, first attempts passed and people passing."""
     passed = Attempt.passed.is_(True)
     first = Attempt.number == 1
-    keys = _place_columns(
-        AttemptMarks.check_id.label("check_id"),
-        london_month(AttemptMarks.submitted_at).label("month"),
-    )
+    keys = _place_columns(AttemptMarks.check_id.label("check_id"), span)
     statement = (
         sa.select(
             *keys,
+            *columns,
             sa.func.sum(sa.case((first, 1), else_=0)).label("first_attempts"),
             sa.func.sum(sa.case((sa.and_(first, passed), 1), else_=0)).label("first_passed"),
             sa.func.count(sa.distinct(sa.case((passed, AttemptMarks.user_id)))).label(

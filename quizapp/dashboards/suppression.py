@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -86,75 +85,142 @@ def suppress(
     `last`: cells chosen for secondary suppression only when nothing else can be (the
     whole scope's totals, which readers need most).
     """
-    keep = frozenset(last)
-    equations = list(equations)
-    order = {key: index for index, key in enumerate(people)}
-    small = {key for key, n in people.items() if 0 < n < threshold}
-    hidden = small | set(already_hidden)
-    by_member: dict[K, list[int]] = defaultdict(list)
+    # Cells are numbered in the order of `people` (the last tie-break) and handled as
+    # numbers; equations as tuples of numbers. What follows gives exactly the result of
+    # settling equations one at a time, the narrowest first, and each again whenever one
+    # of its cells is hidden, but does only the work that can change it:
+    # - an equation is in the queue at most once (a second entry would be settled at once
+    #   after the first, with nothing changed in between, so would do nothing);
+    # - each equation keeps its hidden cells' number, sum and largest people, so one with
+    #   none hidden, or nothing visible, or a total and a part hidden, is passed over
+    #   without looking at its cells.
+    keys = list(people)
+    number = {key: index for index, key in enumerate(keys)}
+    sizes = [people[key] for key in keys]
+    cells = len(keys)
+    keep = bytearray(cells)
+    for key in last:
+        if key in number:
+            keep[number[key]] = 1
+    small = bytearray(cells)
+    hidden = bytearray(cells)
+    for index, n in enumerate(sizes):
+        if 0 < n < threshold:
+            small[index] = hidden[index] = 1
+    #: Cells hidden elsewhere that are not in this table: hidden, and nothing more.
+    elsewhere = set()
+    for key in already_hidden:
+        if key in number:
+            hidden[number[key]] = 1
+        else:
+            elsewhere.add(key)
+    members: list[tuple[int, ...]] = []
+    totals: list[int] = []  # the total's number, -1 when there is none
+    parts_from: list[int] = []  # where the parts start in `members`
+    groups: list[bool] = []
+    adds: list[bool] = []
+    disjoints: list[bool] = []
+    by_member: list[list[int]] = [[] for _ in range(cells)]
     for index, equation in enumerate(equations):
-        for key in equation.members:
-            by_member[key].append(index)
+        total = equation.total
+        row = tuple(number[key] for key in equation.parts)
+        if total is None:
+            totals.append(-1)
+            parts_from.append(0)
+        else:
+            totals.append(number[total])
+            parts_from.append(1)
+            row = (number[total], *row)
+        members.append(row)
+        groups.append(equation.group)
+        adds.append(equation.adds_up)
+        disjoints.append(equation.disjoint)
+        for cell in row:
+            by_member[cell].append(index)
+    count_of = len(members)
     # The narrowest equations first (an agency of its levels, a sector of its agencies),
     # so the cell hidden to protect a small one is its nearest neighbour, which then also
     # protects it in the wider equations, instead of each wider equation hiding a cell of
     # its own elsewhere.
-    size = [sum(people[key] for key in equation.members) for equation in equations]
-    #: Hidden cells per equation, kept as cells are hidden.
-    count = [sum(key in hidden for key in equation.members) for equation in equations]
+    size = [sum(sizes[cell] for cell in row) for row in members]
+    #: Hidden cells per equation (each time a cell appears), their people's sum and
+    #: largest, kept as cells are hidden.
+    count = [0] * count_of
+    hidden_sum = [0] * count_of
+    hidden_max = [0] * count_of
+    for index, row in enumerate(members):
+        for cell in row:
+            if hidden[cell]:
+                count[index] += 1
+                hidden_sum[index] += sizes[cell]
+                if sizes[cell] > hidden_max[index]:
+                    hidden_max[index] = sizes[cell]
+    queued = bytearray(count_of)
 
-    def hide(key: K, pending: list[tuple[int, int]]) -> None:
-        hidden.add(key)
-        for index in by_member[key]:
+    def hide(cell: int, pending: list[tuple[int, int]]) -> None:
+        hidden[cell] = 1
+        n = sizes[cell]
+        for index in by_member[cell]:
             count[index] += 1
-            heapq.heappush(pending, (size[index], index))
+            hidden_sum[index] += n
+            if n > hidden_max[index]:
+                hidden_max[index] = n
+            if not queued[index]:
+                queued[index] = 1
+                heapq.heappush(pending, (size[index], index))
 
-    def opens(key: K) -> int:
-        """Equations hiding `key` would leave with one hidden cell: each costs another."""
-        return sum(equations[index].adds_up and not count[index] for index in by_member[key])
+    def opens(cell: int) -> int:
+        """Equations hiding `cell` would leave with one hidden cell: each costs another."""
+        return sum(1 for index in by_member[cell] if adds[index] and not count[index])
 
-    pending = [(size[index], index) for index in range(len(equations))]
+    # An equation with no hidden cell does nothing until one is hidden (which queues it).
+    pending = [(size[index], index) for index in range(count_of) if count[index]]
+    for _, index in pending:
+        queued[index] = 1
     heapq.heapify(pending)
     while pending:
-        equation = equations[heapq.heappop(pending)[1]]
-        total = equation.total
-        if equation.group and total in small:
-            for key in equation.parts:
-                if key not in small:
-                    small.add(key)
-                    if key not in hidden:
-                        hide(key, pending)
+        index = heapq.heappop(pending)[1]
+        queued[index] = 0
+        hidden_count = count[index]
+        if not hidden_count:
             continue
-        if not equation.adds_up:
+        total = totals[index]
+        if groups[index] and total >= 0 and small[total]:
+            row = members[index]
+            for cell in row[parts_from[index] :]:
+                if not small[cell]:
+                    small[cell] = 1
+                    if not hidden[cell]:
+                        hide(cell, pending)
             continue
-        members = equation.members
-        covered = [key for key in members if key in hidden]
-        if not covered:
+        if not adds[index]:
             continue
-        visible = [key for key in members if key not in hidden]
-        if not visible:
+        row = members[index]
+        if hidden_count == len(row):
             continue
-        if len(covered) > 1 and (total is not None and total in hidden):
-            continue  # the total and a part hidden: nothing is a subtraction away
-        parts_people = [people[key] for key in covered if key != total]
-        revealed = sum(parts_people) if equation.disjoint else max(parts_people, default=0)
-        if len(covered) > 1 and not 0 < revealed < threshold:
-            continue
-        hide(
-            min(
-                visible,
-                key=lambda key: (
-                    key in keep,
-                    people[key] == 0,
-                    opens(key),
-                    people[key],
-                    key == total,
-                    order[key],
-                ),
-            ),
-            pending,
-        )
-    return Hidden(hidden, small & hidden)
+        if hidden_count > 1:
+            if total >= 0 and hidden[total]:
+                continue  # the total and a part hidden: nothing is a subtraction away
+            revealed = hidden_sum[index] if disjoints[index] else hidden_max[index]
+            if not 0 < revealed < threshold:
+                continue
+        visible = [cell for cell in row if not hidden[cell]]
+        # The cheapest cell to hide: not one of the `last`, not a zero, then (only among
+        # those) the one opening the fewest equations, the smallest, a part, the first.
+        best = min((keep[cell], sizes[cell] == 0) for cell in visible)
+        candidates = [cell for cell in visible if (keep[cell], sizes[cell] == 0) == best]
+        if len(candidates) > 1:
+            cell = min(
+                candidates,
+                key=lambda cell: (opens(cell), sizes[cell], cell == total, cell),
+            )
+        else:
+            cell = candidates[0]
+        hide(cell, pending)
+    return Hidden(
+        [*(keys[cell] for cell in range(cells) if hidden[cell]), *elsewhere],
+        (keys[cell] for cell in range(cells) if hidden[cell] and small[cell]),
+    )
 
 
 def hidden_text(threshold: int) -> str:

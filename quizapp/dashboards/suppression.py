@@ -94,6 +94,7 @@ def suppress(
     # - each equation keeps its hidden cells' number, sum and largest people, so one with
     #   none hidden, or nothing visible, or a total and a part hidden, is passed over
     #   without looking at its cells.
+    equations = list(equations)
     keys = list(people)
     number = {key: index for index, key in enumerate(keys)}
     sizes = [people[key] for key in keys]
@@ -114,50 +115,47 @@ def suppress(
             hidden[number[key]] = 1
         else:
             elsewhere.add(key)
-    members: list[tuple[int, ...]] = []
-    totals: list[int] = []  # the total's number, -1 when there is none
-    parts_from: list[int] = []  # where the parts start in `members`
-    groups: list[bool] = []
-    adds: list[bool] = []
-    disjoints: list[bool] = []
+    find = number.__getitem__
+    #: Each equation's cells, the total first when it has one (its number, else -1).
+    members = [
+        tuple(map(find, e.parts)) if e.total is None else (find(e.total), *map(find, e.parts))
+        for e in equations
+    ]
+    totals = [-1 if e.total is None else row[0] for e, row in zip(equations, members, strict=True)]
+    groups = [e.group for e in equations]
+    adds = [e.adds_up for e in equations]
+    disjoints = [e.disjoint for e in equations]
     by_member: list[list[int]] = [[] for _ in range(cells)]
-    for index, equation in enumerate(equations):
-        total = equation.total
-        row = tuple(number[key] for key in equation.parts)
-        if total is None:
-            totals.append(-1)
-            parts_from.append(0)
-        else:
-            totals.append(number[total])
-            parts_from.append(1)
-            row = (number[total], *row)
-        members.append(row)
-        groups.append(equation.group)
-        adds.append(equation.adds_up)
-        disjoints.append(equation.disjoint)
+    for index, row in enumerate(members):
         for cell in row:
             by_member[cell].append(index)
     count_of = len(members)
     # The narrowest equations first (an agency of its levels, a sector of its agencies),
     # so the cell hidden to protect a small one is its nearest neighbour, which then also
     # protects it in the wider equations, instead of each wider equation hiding a cell of
-    # its own elsewhere.
-    size = [sum(sizes[cell] for cell in row) for row in members]
+    # its own elsewhere. The queue holds each equation's rank in that order (by size,
+    # then as given).
+    size = [sum(map(sizes.__getitem__, row)) for row in members]
+    ranked = sorted(range(count_of), key=size.__getitem__)
+    rank = [0] * count_of
+    for position, index in enumerate(ranked):
+        rank[index] = position
     #: Hidden cells per equation (each time a cell appears), their people's sum and
     #: largest, kept as cells are hidden.
     count = [0] * count_of
     hidden_sum = [0] * count_of
     hidden_max = [0] * count_of
-    for index, row in enumerate(members):
-        for cell in row:
-            if hidden[cell]:
+    for cell in range(cells):
+        if hidden[cell]:
+            n = sizes[cell]
+            for index in by_member[cell]:
                 count[index] += 1
-                hidden_sum[index] += sizes[cell]
-                if sizes[cell] > hidden_max[index]:
-                    hidden_max[index] = sizes[cell]
+                hidden_sum[index] += n
+                if n > hidden_max[index]:
+                    hidden_max[index] = n
     queued = bytearray(count_of)
 
-    def hide(cell: int, pending: list[tuple[int, int]]) -> None:
+    def hide(cell: int, pending: list[int]) -> None:
         hidden[cell] = 1
         n = sizes[cell]
         for index in by_member[cell]:
@@ -167,44 +165,60 @@ def suppress(
                 hidden_max[index] = n
             if not queued[index]:
                 queued[index] = 1
-                heapq.heappush(pending, (size[index], index))
+                heapq.heappush(pending, rank[index])
 
     def opens(cell: int) -> int:
         """Equations hiding `cell` would leave with one hidden cell: each costs another."""
         return sum(1 for index in by_member[cell] if adds[index] and not count[index])
 
-    # An equation with no hidden cell does nothing until one is hidden (which queues it).
-    pending = [(size[index], index) for index in range(count_of) if count[index]]
-    for _, index in pending:
-        queued[index] = 1
+    def holds(index: int) -> bool:
+        """Whether a sum needs nothing more hidden, as things are."""
+        hidden_count = count[index]
+        if not adds[index] or not hidden_count or hidden_count == len(members[index]):
+            return True
+        if hidden_count == 1:
+            return False
+        total = totals[index]
+        if total >= 0 and hidden[total]:
+            return True  # the total and a part hidden: nothing is a subtraction away
+        revealed = hidden_sum[index] if disjoints[index] else hidden_max[index]
+        return not 0 < revealed < threshold
+
+    # An equation that holds as things start does nothing until one of its cells is
+    # hidden (which queues it), except a group rule whose total is small or may be found
+    # small (a part of a group rule).
+    may_be_small = bytearray(small)
+    for index, row in enumerate(members):
+        if groups[index]:
+            for cell in row[1:] if totals[index] >= 0 else ():
+                may_be_small[cell] = 1
+    pending = [
+        rank[index]
+        for index in range(count_of)
+        if count[index]
+        and (
+            (groups[index] and totals[index] >= 0 and may_be_small[totals[index]])
+            or not holds(index)
+        )
+    ]
+    for position in pending:
+        queued[ranked[position]] = 1
     heapq.heapify(pending)
     while pending:
-        index = heapq.heappop(pending)[1]
+        index = ranked[heapq.heappop(pending)]
         queued[index] = 0
-        hidden_count = count[index]
-        if not hidden_count:
-            continue
         total = totals[index]
         if groups[index] and total >= 0 and small[total]:
             row = members[index]
-            for cell in row[parts_from[index] :]:
+            for cell in row[1:]:
                 if not small[cell]:
                     small[cell] = 1
                     if not hidden[cell]:
                         hide(cell, pending)
             continue
-        if not adds[index]:
+        if holds(index):
             continue
-        row = members[index]
-        if hidden_count == len(row):
-            continue
-        if hidden_count > 1:
-            if total >= 0 and hidden[total]:
-                continue  # the total and a part hidden: nothing is a subtraction away
-            revealed = hidden_sum[index] if disjoints[index] else hidden_max[index]
-            if not 0 < revealed < threshold:
-                continue
-        visible = [cell for cell in row if not hidden[cell]]
+        visible = [cell for cell in members[index] if not hidden[cell]]
         # The cheapest cell to hide: not one of the `last`, not a zero, then (only among
         # those) the one opening the fewest equations, the smallest, a part, the first.
         best = min((keep[cell], sizes[cell] == 0) for cell in visible)

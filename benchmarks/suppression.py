@@ -21,7 +21,7 @@ import pstats
 import random
 import time
 
-from quizapp.dashboards.disclosure import Layout, cube, suppress_cube
+from quizapp.dashboards.disclosure import ALL_LEVELS, TOTAL, Layout, cube, suppress_cube
 from quizapp.dashboards.pages import (
     LEARNING_RULES,
     WHOLE,
@@ -38,9 +38,12 @@ LEVELS = ("Level 1", "Level 2", "Level 3", "Level 4", "DSL", "Tier 1", "Tier 2")
 FINDINGS = 8
 QUESTIONS = 29
 THRESHOLD = 5
+#: Takers of an agency: Pareto-distributed (shape 1.5, mean 3 x SCALE). 13 gives about
+#: 2,300 people, as "Bench check 1" has in a year at 100,000 people.
+SCALE = 13
 
 
-def learning_cube(seed: int = 1):
+def learning_cube(seed: int = 1, scale: float = SCALE):
     """The arguments of `suppress_cube` for a learning cube of that shape."""
     rng = random.Random(seed)
     agencies = tuple(range(1, AGENCIES + 1))
@@ -57,7 +60,7 @@ def learning_cube(seed: int = 1):
     finest = {}
     for agency in agencies:
         # Agencies of very different sizes: a few large, many small.
-        takers = min(int(rng.paretovariate(1.5) * 150), 5000)
+        takers = min(int(rng.paretovariate(1.5) * scale), 100 * scale)
         for level in (*LEVELS, NO_LEVEL):
             people = sum(rng.random() < 1 / 8 for _ in range(takers))
             if not people:
@@ -109,13 +112,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scale", type=float, default=SCALE, help="agencies' takers, x 3")
     parser.add_argument("--profile", type=int, default=0, help="print this many cProfile rows")
     args = parser.parse_args()
-    positional, keywords = learning_cube(args.seed)
+    positional, keywords = learning_cube(args.seed, args.scale)
     values = positional[0]
     people = [n for v in values.values() for n in _learning_measures(v).values()]
     small = sum(0 < n < THRESHOLD for n in people)
-    print(f"cells: {len(values) * 4}, cells of 1-{THRESHOLD - 1} people: {small}")
+    takers = positional[0][(TOTAL, ALL_LEVELS, WHOLE)].people
+    print(f"people: {takers}, cells: {len(people)}, of 1-{THRESHOLD - 1} people: {small}")
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()

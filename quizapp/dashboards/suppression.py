@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -167,9 +168,15 @@ def suppress(
                 queued[index] = 1
                 heapq.heappush(pending, rank[index])
 
+    #: A cell's equations that add up, listed when first needed.
+    sums_of: dict[int, list[int]] = {}
+
     def opens(cell: int) -> int:
         """Equations hiding `cell` would leave with one hidden cell: each costs another."""
-        return sum(1 for index in by_member[cell] if adds[index] and not count[index])
+        sums = sums_of.get(cell)
+        if sums is None:
+            sums = sums_of[cell] = [index for index in by_member[cell] if adds[index]]
+        return sum(map(operator.not_, map(count.__getitem__, sums)))
 
     def holds(index: int) -> bool:
         """Whether a sum needs nothing more hidden, as things are."""

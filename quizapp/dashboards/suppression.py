@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
+import operator
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -86,75 +86,162 @@ def suppress(
     `last`: cells chosen for secondary suppression only when nothing else can be (the
     whole scope's totals, which readers need most).
     """
-    keep = frozenset(last)
+    # Cells are numbered in the order of `people` (the last tie-break) and handled as
+    # numbers; equations as tuples of numbers. What follows gives exactly the result of
+    # settling equations one at a time, the narrowest first, and each again whenever one
+    # of its cells is hidden, but does only the work that can change it:
+    # - an equation is in the queue at most once (a second entry would be settled at once
+    #   after the first, with nothing changed in between, so would do nothing);
+    # - each equation keeps its hidden cells' number, sum and largest people, so one with
+    #   none hidden, or nothing visible, or a total and a part hidden, is passed over
+    #   without looking at its cells.
     equations = list(equations)
-    order = {key: index for index, key in enumerate(people)}
-    small = {key for key, n in people.items() if 0 < n < threshold}
-    hidden = small | set(already_hidden)
-    by_member: dict[K, list[int]] = defaultdict(list)
-    for index, equation in enumerate(equations):
-        for key in equation.members:
-            by_member[key].append(index)
+    keys = list(people)
+    number = {key: index for index, key in enumerate(keys)}
+    sizes = [people[key] for key in keys]
+    cells = len(keys)
+    keep = bytearray(cells)
+    for key in last:
+        if key in number:
+            keep[number[key]] = 1
+    small = bytearray(cells)
+    hidden = bytearray(cells)
+    for index, n in enumerate(sizes):
+        if 0 < n < threshold:
+            small[index] = hidden[index] = 1
+    #: Cells hidden elsewhere that are not in this table: hidden, and nothing more.
+    elsewhere = set()
+    for key in already_hidden:
+        if key in number:
+            hidden[number[key]] = 1
+        else:
+            elsewhere.add(key)
+    find = number.__getitem__
+    #: Each equation's cells, the total first when it has one (its number, else -1).
+    members = [
+        tuple(map(find, e.parts)) if e.total is None else (find(e.total), *map(find, e.parts))
+        for e in equations
+    ]
+    totals = [-1 if e.total is None else row[0] for e, row in zip(equations, members, strict=True)]
+    groups = [e.group for e in equations]
+    adds = [e.adds_up for e in equations]
+    disjoints = [e.disjoint for e in equations]
+    by_member: list[list[int]] = [[] for _ in range(cells)]
+    for index, row in enumerate(members):
+        for cell in row:
+            by_member[cell].append(index)
+    count_of = len(members)
     # The narrowest equations first (an agency of its levels, a sector of its agencies),
     # so the cell hidden to protect a small one is its nearest neighbour, which then also
     # protects it in the wider equations, instead of each wider equation hiding a cell of
-    # its own elsewhere.
-    size = [sum(people[key] for key in equation.members) for equation in equations]
-    #: Hidden cells per equation, kept as cells are hidden.
-    count = [sum(key in hidden for key in equation.members) for equation in equations]
+    # its own elsewhere. The queue holds each equation's rank in that order (by size,
+    # then as given).
+    size = [sum(map(sizes.__getitem__, row)) for row in members]
+    ranked = sorted(range(count_of), key=size.__getitem__)
+    rank = [0] * count_of
+    for position, index in enumerate(ranked):
+        rank[index] = position
+    #: Hidden cells per equation (each time a cell appears), their people's sum and
+    #: largest, kept as cells are hidden.
+    count = [0] * count_of
+    hidden_sum = [0] * count_of
+    hidden_max = [0] * count_of
+    for cell in range(cells):
+        if hidden[cell]:
+            n = sizes[cell]
+            for index in by_member[cell]:
+                count[index] += 1
+                hidden_sum[index] += n
+                if n > hidden_max[index]:
+                    hidden_max[index] = n
+    queued = bytearray(count_of)
 
-    def hide(key: K, pending: list[tuple[int, int]]) -> None:
-        hidden.add(key)
-        for index in by_member[key]:
+    def hide(cell: int, pending: list[int]) -> None:
+        hidden[cell] = 1
+        n = sizes[cell]
+        for index in by_member[cell]:
             count[index] += 1
-            heapq.heappush(pending, (size[index], index))
+            hidden_sum[index] += n
+            if n > hidden_max[index]:
+                hidden_max[index] = n
+            if not queued[index]:
+                queued[index] = 1
+                heapq.heappush(pending, rank[index])
 
-    def opens(key: K) -> int:
-        """Equations hiding `key` would leave with one hidden cell: each costs another."""
-        return sum(equations[index].adds_up and not count[index] for index in by_member[key])
+    #: A cell's equations that add up, listed when first needed.
+    sums_of: dict[int, list[int]] = {}
 
-    pending = [(size[index], index) for index in range(len(equations))]
+    def opens(cell: int) -> int:
+        """Equations hiding `cell` would leave with one hidden cell: each costs another."""
+        sums = sums_of.get(cell)
+        if sums is None:
+            sums = sums_of[cell] = [index for index in by_member[cell] if adds[index]]
+        return sum(map(operator.not_, map(count.__getitem__, sums)))
+
+    def holds(index: int) -> bool:
+        """Whether a sum needs nothing more hidden, as things are."""
+        hidden_count = count[index]
+        if not adds[index] or not hidden_count or hidden_count == len(members[index]):
+            return True
+        if hidden_count == 1:
+            return False
+        total = totals[index]
+        if total >= 0 and hidden[total]:
+            return True  # the total and a part hidden: nothing is a subtraction away
+        revealed = hidden_sum[index] if disjoints[index] else hidden_max[index]
+        return not 0 < revealed < threshold
+
+    # An equation that holds as things start does nothing until one of its cells is
+    # hidden (which queues it), except a group rule whose total is small or may be found
+    # small (a part of a group rule).
+    may_be_small = bytearray(small)
+    for index, row in enumerate(members):
+        if groups[index]:
+            for cell in row[1:] if totals[index] >= 0 else ():
+                may_be_small[cell] = 1
+    pending = [
+        rank[index]
+        for index in range(count_of)
+        if count[index]
+        and (
+            (groups[index] and totals[index] >= 0 and may_be_small[totals[index]])
+            or not holds(index)
+        )
+    ]
+    for position in pending:
+        queued[ranked[position]] = 1
     heapq.heapify(pending)
     while pending:
-        equation = equations[heapq.heappop(pending)[1]]
-        total = equation.total
-        if equation.group and total in small:
-            for key in equation.parts:
-                if key not in small:
-                    small.add(key)
-                    if key not in hidden:
-                        hide(key, pending)
+        index = ranked[heapq.heappop(pending)]
+        queued[index] = 0
+        total = totals[index]
+        if groups[index] and total >= 0 and small[total]:
+            row = members[index]
+            for cell in row[1:]:
+                if not small[cell]:
+                    small[cell] = 1
+                    if not hidden[cell]:
+                        hide(cell, pending)
             continue
-        if not equation.adds_up:
+        if holds(index):
             continue
-        members = equation.members
-        covered = [key for key in members if key in hidden]
-        if not covered:
-            continue
-        visible = [key for key in members if key not in hidden]
-        if not visible:
-            continue
-        if len(covered) > 1 and (total is not None and total in hidden):
-            continue  # the total and a part hidden: nothing is a subtraction away
-        parts_people = [people[key] for key in covered if key != total]
-        revealed = sum(parts_people) if equation.disjoint else max(parts_people, default=0)
-        if len(covered) > 1 and not 0 < revealed < threshold:
-            continue
-        hide(
-            min(
-                visible,
-                key=lambda key: (
-                    key in keep,
-                    people[key] == 0,
-                    opens(key),
-                    people[key],
-                    key == total,
-                    order[key],
-                ),
-            ),
-            pending,
-        )
-    return Hidden(hidden, small & hidden)
+        visible = [cell for cell in members[index] if not hidden[cell]]
+        # The cheapest cell to hide: not one of the `last`, not a zero, then (only among
+        # those) the one opening the fewest equations, the smallest, a part, the first.
+        best = min((keep[cell], sizes[cell] == 0) for cell in visible)
+        candidates = [cell for cell in visible if (keep[cell], sizes[cell] == 0) == best]
+        if len(candidates) > 1:
+            cell = min(
+                candidates,
+                key=lambda cell: (opens(cell), sizes[cell], cell == total, cell),
+            )
+        else:
+            cell = candidates[0]
+        hide(cell, pending)
+    return Hidden(
+        [*(keys[cell] for cell in range(cells) if hidden[cell]), *elsewhere],
+        (keys[cell] for cell in range(cells) if hidden[cell] and small[cell]),
+    )
 
 
 def hidden_text(threshold: int) -> str:

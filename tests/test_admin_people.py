@@ -303,7 +303,8 @@ def test_an_agency_lead_cannot_change_an_account_outside_their_agency(
 
 
 def test_the_refusal_is_the_same_whatever_the_account(client, hospital_lead, police):
-    """Byte for byte (but for the per-request script nonce and the CSRF token's time): the
+    """Byte for byte (but for the per-request script nonce, the CSRF token's time and the
+    idle warning's time since the last request): the
     preview can't tell a leaver, someone active elsewhere, an administrator and a
     partnership lead apart."""
     accounts = someone_elses_accounts(police)
@@ -312,6 +313,8 @@ def test_the_refusal_is_the_same_whatever_the_account(client, hospital_lead, pol
         response = upload(client, csv_text([f"Someone Else,{user.email},City Hospital,,Nurse,"]))
         assert response.status_code == 422, who
         page = re.sub(rb'nonce="[^"]+"', b'nonce=""', response.get_data())
+        # The idle warning's time since the session was last counted: the lead's, not theirs.
+        page = re.sub(rb'data-seen-ago-seconds="[0-9.]+"', b'data-seen-ago-seconds=""', page)
         # A CSRF token is signed with the second it was made: pages a second apart differ.
         pages[who] = re.sub(rb'(name="csrf_token"[^>]*value=")[^"]+"', rb'\1"', page)
         assert b'name="csrf_token"' in pages[who]

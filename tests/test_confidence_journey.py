@@ -428,8 +428,10 @@ def test_other_people_get_404(client, auth, person, check):
 
 
 def _without_per_request_values(page: str) -> str:
-    """A page with its attempt ids, CSRF tokens and script nonces blanked out."""
+    """A page with its attempt ids, CSRF tokens, script nonces and the time since the
+    session's last-seen time (the idle warning's) blanked out."""
     page = re.sub(r"attempts/\d+", "attempts/N", page)
+    page = re.sub(r'data-seen-ago-seconds="[0-9.]+"', 'data-seen-ago-seconds=""', page)
     return re.sub(r'(nonce|value)="[A-Za-z0-9_.-]{20,}"', r'\1=""', page)
 
 

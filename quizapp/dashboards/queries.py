@@ -253,15 +253,16 @@ def _group_key(scope: Scope, value: Any) -> Any:
     return None if not scope.partnership and value == NO_TEAM_KEY else value
 
 
-def _stored_conditions(scope: Scope, filters: Filters) -> list[sa.ColumnElement[bool]]:
-    """_people_conditions on the stored counts, and the check filter."""
-    conditions = _filter_conditions(
-        filters, StatusCount.agency_id, StatusCount.team_key, StatusCount.level
-    )
+def _stored_conditions(
+    scope: Scope, filters: Filters, table: Any = StatusCount
+) -> list[sa.ColumnElement[bool]]:
+    """_people_conditions on a summary table (the status counts unless told), and the
+    check filter."""
+    conditions = _filter_conditions(filters, table.agency_id, table.team_key, table.level)
     if scope.agency_id is not None:
-        conditions.append(StatusCount.agency_id == scope.agency_id)
+        conditions.append(table.agency_id == scope.agency_id)
     if filters.check_id is not None:
-        conditions.append(StatusCount.check_id == filters.check_id)
+        conditions.append(table.check_id == filters.check_id)
     return conditions
 
 
@@ -401,18 +402,6 @@ def month_key(month: Month) -> int:
     return start.year * 100 + start.month
 
 
-def _month_conditions(scope: Scope, filters: Filters) -> list[sa.ColumnElement[bool]]:
-    """_people_conditions and the check filter on the monthly counts."""
-    conditions = _filter_conditions(
-        filters, MonthCount.agency_id, MonthCount.team_key, MonthCount.level
-    )
-    if scope.agency_id is not None:
-        conditions.append(MonthCount.agency_id == scope.agency_id)
-    if filters.check_id is not None:
-        conditions.append(MonthCount.check_id == filters.check_id)
-    return conditions
-
-
 def _month_sums(
     scope: Scope, filters: Filters, period: Period, names: Sequence[str], *, by_level: bool
 ) -> list[tuple[tuple[Any, ...], Any]]:
@@ -429,7 +418,7 @@ def _month_sums(
         )
         .where(
             MonthCount.month.in_([month_key(m) for m in period.months]),
-            *_month_conditions(scope, filters),
+            *_stored_conditions(scope, filters, MonthCount),
         )
         .group_by(group, *levels, MonthCount.check_id)
     )
@@ -453,7 +442,9 @@ def passes_by_month(scope: Scope, filters: Filters, period: Period) -> dict[int,
         keys = {month_key(m): index for index, m in enumerate(period.months)}
         rows = db.session.execute(
             sa.select(MonthCount.month, sa.func.sum(MonthCount.people_passing).label("people"))
-            .where(MonthCount.month.in_(list(keys)), *_month_conditions(scope, filters))
+            .where(
+                MonthCount.month.in_(list(keys)), *_stored_conditions(scope, filters, MonthCount)
+            )
             .group_by(MonthCount.month)
         )
         return {keys[row.month]: (int(row.people), int(row.people)) for row in rows if row.people}

@@ -29,10 +29,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import product
 from typing import Any, Protocol, TypeVar
 
 from ..models.tally import NO_LEVEL
-from .suppression import Equation, Hidden, suppress
+from .suppression import Hidden, NumberedEquations, NumberedTable, suppress
 
 #: The group key of a scope's total row.
 TOTAL = "total"
@@ -149,83 +150,182 @@ def suppress_cube(
     a cell's measures add up; `item_sums`, items that are the sum of other items (a
     finding of its questions), answered by the same people; `links`, a (measure, item)
     figure that is the sum of figures of other items (a scenario's decision of the
-    alternatives leading to it), treated as overlapping people to be safe."""
+    alternatives leading to it), treated as overlapping people to be safe.
+
+    A page asks for this on every request and a partnership's learning cube has about
+    100,000 keys and as many equations, so the keys are numbered once and the equations
+    written directly as tuples of numbers (`suppress` would otherwise number tuples of
+    keys again). The keys (measure, group, level, item) are numbered in the order of
+    `sorted_cells`, each cell's measures in the order `measures` gives them: the last
+    tie-break of `suppress`, so the same cells are hidden as when it numbered them."""
     links = [(total, tuple(parts)) for total, parts in links]
     rules = list(rules)
     item_sums = [(total, tuple(parts)) for total, parts in item_sums]
-    people: dict[Key, int] = {}
-    for cell in sorted_cells(values, layout, items):
-        for measure, count in measures(values[cell]).items():
-            people[(measure, *cell)] = count
-    names = sorted({key[0] for key in people})
+    groups, levels, items = layout.all_groups, layout.all_levels, tuple(items)
+    cells = sorted_cells(values, layout, items)
+    sizes: list[int] = []
+    order: tuple[str, ...] = ()
+    regular = True
+    for index, cell in enumerate(cells):
+        counts = measures(values[cell])
+        if not index:
+            order = tuple(counts)
+        elif regular and tuple(counts) != order:
+            regular = False
+        sizes.extend(counts.values())
+    # Equations are written over slots: key (measure m, group g, level l, item i) is slot
+    # ((g * levels + l) * items + i) * measures + m, by positions in the layout. In a
+    # regular cube (every cell there, once, with the same measures in the same order: the
+    # cubes the pages build) slots are the keys' numbers; in any other table they are
+    # mapped to its keys' numbers, found by key, as `suppress` would.
+    regular = (
+        regular
+        and len(cells) == len(groups) * len(levels) * len(items)
+        and all(len(set(names)) == len(names) for names in (groups, levels, items))
+    )
+    if regular:
+        names = sorted(order)
+        slot_measures = order
+        keys: list[Key] = [(m, g, lv, i) for g, lv, i, m in product(groups, levels, items, order)]
+        slot_of: list[int] | None = None
+    else:
+        people: dict[Key, int] = {}
+        for cell in cells:
+            for measure, count in measures(values[cell]).items():
+                people[(measure, *cell)] = count
+        keys, sizes = list(people), list(people.values())
+        names = sorted({key[0] for key in people})
+        slot_measures = tuple(names)
+        number = {key: index for index, key in enumerate(keys)}
+        slot_of = [number[(m, g, lv, i)] for g, lv, i, m in product(groups, levels, items, names)]
+    at_measure = {m: index for index, m in enumerate(slot_measures)}
+    at_group = {g: index for index, g in enumerate(groups)}
+    at_level = {lv: index for index, lv in enumerate(levels)}
+    at_item = {i: index for index, i in enumerate(items)}
+    per_item = len(slot_measures)
+    per_level = len(items) * per_item
+    per_group = len(levels) * per_level
+    # Offsets within a cell (measures of one group, level and item), within a group and
+    # level (items and measures), and between groups, of each kind of equation.
+    plain, overlapping = (False, True, True), (False, False, True)
+    by_rule = [
+        (
+            (at_measure[rule.total], *(at_measure[part] for part in rule.parts)),
+            (rule.group, rule.disjoint, rule.adds_up),
+        )
+        for rule in rules
+    ]
+    by_link = [
+        (
+            at_item[whole] * per_item + at_measure[measure],
+            *(at_item[item] * per_item + at_measure[m] for m, item in parts),
+        )
+        for (measure, whole), parts in links
+    ]
+    by_item_sum = [
+        (
+            at_item[total] * per_item + at_measure[measure],
+            *(at_item[part] * per_item + at_measure[measure] for part in parts),
+        )
+        for measure in names
+        for total, parts in item_sums
+    ]
     # The total is the sum of the rows, and of the parents (and rows with none); each
     # parent is the sum of its rows.
-    group_sums: dict[Hashable, list[tuple[Hashable, tuple[Hashable, ...]]]] = {
-        TOTAL: [(TOTAL, layout.groups)]
+    group_sums: dict[Hashable, list[tuple[int, ...]]] = {
+        TOTAL: [tuple(at_group[g] * per_group for g in layout.groups)]
     }
     if layout.parents:
         orphans = tuple(g for g in layout.groups if g not in layout.parents)
-        group_sums[TOTAL].append((TOTAL, (*layout.middle, *orphans)))
+        group_sums[TOTAL].append(tuple(at_group[g] * per_group for g in (*layout.middle, *orphans)))
         for parent in layout.middle:
-            children = tuple(g for g in layout.groups if layout.parents.get(g) == parent)
-            group_sums[parent] = [(parent, children)]
-    equations: list[Equation[Key]] = []
-    for group in layout.all_groups:
-        for level in layout.all_levels:
-            for item in items:
-                for rule in rules:
-                    equations.append(
-                        Equation(
-                            (rule.total, group, level, item),
-                            tuple((part, group, level, item) for part in rule.parts),
-                            group=rule.group,
-                            disjoint=rule.disjoint,
-                            adds_up=rule.adds_up,
-                        )
-                    )
-                for measure in names:
-                    for whole, parts in group_sums.get(group, ()):
-                        equations.append(
-                            Equation(
-                                (measure, whole, level, item),
-                                tuple((measure, g, level, item) for g in parts),
-                            )
-                        )
+            children = (g for g in layout.groups if layout.parents.get(g) == parent)
+            group_sums[parent] = [tuple(at_group[g] * per_group for g in children)]
+    level_parts = (len(levels) - 1) * per_level
+    measured = [at_measure[measure] for measure in names]
+    rows: list[tuple[int, ...]] = []
+    flags: list[tuple[bool, bool, bool]] = []
+    row, flag = rows.append, flags.append
+    for g, group in enumerate(groups):
+        sums = group_sums.get(group, ())
+        for lv, level in enumerate(levels):
+            block = g * per_group + lv * per_level
+            for i in range(len(items)):
+                at = block + i * per_item
+                for offsets, kind in by_rule:
+                    row(tuple(map(at.__add__, offsets)))
+                    flag(kind)
+                for m in measured:
+                    within = lv * per_level + i * per_item + m
+                    for parts in sums:
+                        row((at + m, *map(within.__add__, parts)))
+                        flag(plain)
                     if level is ALL_LEVELS:
-                        equations.append(
-                            Equation(
-                                (measure, group, ALL_LEVELS, item),
-                                tuple((measure, group, lv, item) for lv in layout.level_parts),
-                            )
-                        )
-            for (measure, whole), parts in links:
-                equations.append(
-                    Equation(
-                        (measure, group, level, whole),
-                        tuple((m, group, level, item) for m, item in parts),
-                        disjoint=False,
-                    )
-                )
-            for measure in names:
-                for total, parts in item_sums:
-                    equations.append(
-                        Equation(
-                            (measure, group, level, total),
-                            tuple((measure, group, level, part) for part in parts),
-                            disjoint=False,
-                        )
-                    )
-    totals = [key for key in people if key[1] == TOTAL]
+                        first = g * per_group + i * per_item + m
+                        row((at + m, *range(first, first + level_parts, per_level)))
+                        flag(plain)
+            for offsets in (*by_link, *by_item_sum):
+                row(tuple(map(block.__add__, offsets)))
+                flag(overlapping)
+    if slot_of is not None:
+        rows = [tuple(map(slot_of.__getitem__, slots)) for slots in rows]
+    if regular:
+        locate = _locator(at_measure, at_group, at_level, at_item, per_item, per_level, per_group)
+        last = [
+            keys[index]
+            for g, group in enumerate(groups)
+            if group == TOTAL
+            for index in range(g * per_group, (g + 1) * per_group)
+        ]
+    else:
+        locate = None
+        last = [key for key in keys if key[1] == TOTAL]
+    table = NumberedTable(keys, sizes, locate)
+    equations = NumberedEquations(
+        table,
+        rows,
+        [slots[0] for slots in rows],
+        [kind[0] for kind in flags],
+        [kind[1] for kind in flags],
+        [kind[2] for kind in flags],
+    )
     return Suppressed(
         dict(values),
         suppress(
-            people,
+            table,
             threshold=threshold,
             equations=equations,
             already_hidden=already_hidden,
-            last=totals,
+            last=last,
         ),
     )
+
+
+def _locator(
+    at_measure: Mapping[str, int],
+    at_group: Mapping[Hashable, int],
+    at_level: Mapping[Any, int],
+    at_item: Mapping[Hashable, int],
+    per_item: int,
+    per_level: int,
+    per_group: int,
+) -> Callable[[Hashable], int | None]:
+    """The number of a key of a regular cube (None if it is none of its keys), by the
+    positions of its measure, group, level and item."""
+
+    def locate(key: Hashable) -> int | None:
+        if not isinstance(key, tuple) or len(key) != 4:
+            return None
+        measure, group, level, item = key
+        m = at_measure.get(measure)
+        g = at_group.get(group)
+        lv = at_level.get(level)
+        i = at_item.get(item)
+        if m is None or g is None or lv is None or i is None:
+            return None
+        return g * per_group + lv * per_level + i * per_item + m
+
+    return locate
 
 
 def sorted_cells(

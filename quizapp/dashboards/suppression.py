@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import heapq
 import math
-import operator
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from itertools import compress
+from typing import Generic, TypeVar, overload
 
 K = TypeVar("K", bound=Hashable)
 
@@ -70,6 +70,86 @@ class Hidden(frozenset):  # type: ignore[type-arg]
         return instance
 
 
+class NumberedTable(Mapping[K, int]):
+    """A table whose cells are numbered already: cell `i` is `cells[i]`, built from
+    `sizes[i]` people. It reads as the mapping `suppress` takes (key -> people, in number
+    order); given to `suppress` with `NumberedEquations` over it, nothing is numbered
+    again. `locate` finds a key's number (None if it is not a cell), for `last` and
+    `already_hidden`; without it a dictionary of all the keys is made when first needed.
+    """
+
+    def __init__(
+        self,
+        cells: Sequence[K],
+        sizes: Sequence[int],
+        locate: Callable[[Hashable], int | None] | None = None,
+    ) -> None:
+        self.cells = cells
+        self.sizes = sizes
+        self._locate = locate
+
+    def locate(self, key: Hashable) -> int | None:
+        if self._locate is None:
+            self._locate = dict(zip(self.cells, range(len(self.cells)), strict=True)).get
+        return self._locate(key)
+
+    def __getitem__(self, key: K) -> int:
+        number = self.locate(key)
+        if number is None:
+            raise KeyError(key)
+        return self.sizes[number]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self.cells)
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+
+class NumberedEquations(Sequence[Equation[K]]):
+    """Equations over the cells of `table`, as numbers: equation `i` has the cells
+    `rows[i]`, its total first when it has one (`totals[i]`, else -1), and the flags
+    `groups[i]`, `disjoints[i]`, `adds_up[i]` (as in `Equation`). `suppress` uses them as
+    they are; read as a sequence, each is an `Equation` of keys."""
+
+    def __init__(
+        self,
+        table: NumberedTable[K],
+        rows: Sequence[tuple[int, ...]],
+        totals: Sequence[int],
+        groups: Sequence[bool],
+        disjoints: Sequence[bool],
+        adds_up: Sequence[bool],
+    ) -> None:
+        self.table = table
+        self.rows = rows
+        self.totals = totals
+        self.groups = groups
+        self.disjoints = disjoints
+        self.adds_up = adds_up
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Equation[K]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Equation[K]]: ...
+    def __getitem__(self, index: int | slice) -> Equation[K] | list[Equation[K]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        cells = self.table.cells
+        row = [cells[cell] for cell in self.rows[index]]
+        has_total = self.totals[index] >= 0
+        return Equation(
+            row[0] if has_total else None,
+            tuple(row[1:] if has_total else row),
+            group=self.groups[index],
+            disjoint=self.disjoints[index],
+            adds_up=self.adds_up[index],
+        )
+
+
 def suppress(
     people: Mapping[K, int],
     *,
@@ -85,58 +165,115 @@ def suppress(
     `already_hidden`: cells hidden elsewhere, treated as hidden here whatever their size.
     `last`: cells chosen for secondary suppression only when nothing else can be (the
     whole scope's totals, which readers need most).
+
+    Cells are numbered in the order of `people` (the last tie-break) and equations
+    written as tuples of numbers for `suppress_numbered`; a `NumberedTable` and
+    `NumberedEquations` over it (as `suppress_cube` gives) are numbered already.
     """
-    # Cells are numbered in the order of `people` (the last tie-break) and handled as
-    # numbers; equations as tuples of numbers. What follows gives exactly the result of
-    # settling equations one at a time, the narrowest first, and each again whenever one
-    # of its cells is hidden, but does only the work that can change it:
+    if isinstance(people, NumberedTable):
+        table = people
+    else:
+        table = NumberedTable(list(people), list(people.values()))
+    locate = table.locate
+    if isinstance(equations, NumberedEquations) and equations.table is table:
+        numbered = equations
+    else:
+        listed = list(equations)
+
+        def find(key: K) -> int:
+            number = locate(key)
+            if number is None:
+                raise KeyError(key)  # every key named by an equation must be a cell
+            return number
+
+        rows = [tuple(map(find, e.members)) for e in listed]
+        numbered = NumberedEquations(
+            table,
+            rows,
+            [-1 if e.total is None else row[0] for e, row in zip(listed, rows, strict=True)],
+            [e.group for e in listed],
+            [e.disjoint for e in listed],
+            [e.adds_up for e in listed],
+        )
+    keep = [number for number in map(locate, last) if number is not None]
+    hidden_cells = []
+    #: Cells hidden elsewhere that are not in this table: hidden, and nothing more.
+    elsewhere = set()
+    for key in already_hidden:
+        number = locate(key)
+        if number is None:
+            elsewhere.add(key)
+        else:
+            hidden_cells.append(number)
+    hidden, small = suppress_numbered(
+        table.sizes,
+        numbered.rows,
+        numbered.totals,
+        numbered.groups,
+        numbered.disjoints,
+        numbered.adds_up,
+        threshold=threshold,
+        already_hidden=hidden_cells,
+        last=keep,
+    )
+    cells = table.cells
+    return Hidden(
+        [*(cells[cell] for cell in compress(range(len(cells)), hidden)), *elsewhere],
+        (cells[cell] for cell in compress(range(len(cells)), small) if hidden[cell]),
+    )
+
+
+def suppress_numbered(
+    sizes: Sequence[int],
+    rows: Sequence[tuple[int, ...]],
+    totals: Sequence[int],
+    groups: Sequence[bool],
+    disjoints: Sequence[bool],
+    adds_up: Sequence[bool],
+    *,
+    threshold: int,
+    already_hidden: Iterable[int] = (),
+    last: Iterable[int] = (),
+) -> tuple[bytearray, bytearray]:
+    """`suppress` on numbered data: cell `i` is built from `sizes[i]` people; equation
+    `j` has the cells `rows[j]` (its total first when it has one: `totals[j]`, else -1)
+    and the flags of `Equation` in `groups`, `disjoints` and `adds_up`; `already_hidden`
+    and `last` are cell numbers. The cells' numbers are the last tie-break. Gives two
+    flags per cell: hidden, and small (built from too few people, or about a group that
+    is; every small cell is hidden)."""
+    # What follows gives exactly the result of settling equations one at a time, the
+    # narrowest first, and each again whenever one of its cells is hidden, but does only
+    # the work that can change it:
     # - an equation is in the queue at most once (a second entry would be settled at once
     #   after the first, with nothing changed in between, so would do nothing);
     # - each equation keeps its hidden cells' number, sum and largest people, so one with
     #   none hidden, or nothing visible, or a total and a part hidden, is passed over
     #   without looking at its cells.
-    equations = list(equations)
-    keys = list(people)
-    number = {key: index for index, key in enumerate(keys)}
-    sizes = [people[key] for key in keys]
-    cells = len(keys)
+    cells = len(sizes)
     keep = bytearray(cells)
-    for key in last:
-        if key in number:
-            keep[number[key]] = 1
+    for cell in last:
+        keep[cell] = 1
     small = bytearray(cells)
-    hidden = bytearray(cells)
-    for index, n in enumerate(sizes):
+    for cell, n in enumerate(sizes):
         if 0 < n < threshold:
-            small[index] = hidden[index] = 1
-    #: Cells hidden elsewhere that are not in this table: hidden, and nothing more.
-    elsewhere = set()
-    for key in already_hidden:
-        if key in number:
-            hidden[number[key]] = 1
-        else:
-            elsewhere.add(key)
-    find = number.__getitem__
-    #: Each equation's cells, the total first when it has one (its number, else -1).
-    members = [
-        tuple(map(find, e.parts)) if e.total is None else (find(e.total), *map(find, e.parts))
-        for e in equations
-    ]
-    totals = [-1 if e.total is None else row[0] for e, row in zip(equations, members, strict=True)]
-    groups = [e.group for e in equations]
-    adds = [e.adds_up for e in equations]
-    disjoints = [e.disjoint for e in equations]
+            small[cell] = 1
+    hidden = bytearray(small)
+    for cell in already_hidden:
+        hidden[cell] = 1
+    members = rows
     by_member: list[list[int]] = [[] for _ in range(cells)]
+    appends = [equations.append for equations in by_member]
     for index, row in enumerate(members):
         for cell in row:
-            by_member[cell].append(index)
+            appends[cell](index)
     count_of = len(members)
     # The narrowest equations first (an agency of its levels, a sector of its agencies),
     # so the cell hidden to protect a small one is its nearest neighbour, which then also
     # protects it in the wider equations, instead of each wider equation hiding a cell of
     # its own elsewhere. The queue holds each equation's rank in that order (by size,
     # then as given).
-    size = [sum(map(sizes.__getitem__, row)) for row in members]
+    size_of = sizes.__getitem__
+    size = [sum(map(size_of, row)) for row in members]
     ranked = sorted(range(count_of), key=size.__getitem__)
     rank = [0] * count_of
     for position, index in enumerate(ranked):
@@ -146,14 +283,13 @@ def suppress(
     count = [0] * count_of
     hidden_sum = [0] * count_of
     hidden_max = [0] * count_of
-    for cell in range(cells):
-        if hidden[cell]:
-            n = sizes[cell]
-            for index in by_member[cell]:
-                count[index] += 1
-                hidden_sum[index] += n
-                if n > hidden_max[index]:
-                    hidden_max[index] = n
+    for cell in compress(range(cells), hidden):
+        n = sizes[cell]
+        for index in by_member[cell]:
+            count[index] += 1
+            hidden_sum[index] += n
+            if n > hidden_max[index]:
+                hidden_max[index] = n
     queued = bytearray(count_of)
 
     def hide(cell: int, pending: list[int]) -> None:
@@ -170,18 +306,19 @@ def suppress(
 
     #: A cell's equations that add up, listed when first needed.
     sums_of: dict[int, list[int]] = {}
+    count_at = count.__getitem__
 
     def opens(cell: int) -> int:
         """Equations hiding `cell` would leave with one hidden cell: each costs another."""
         sums = sums_of.get(cell)
         if sums is None:
-            sums = sums_of[cell] = [index for index in by_member[cell] if adds[index]]
-        return sum(map(operator.not_, map(count.__getitem__, sums)))
+            sums = sums_of[cell] = [index for index in by_member[cell] if adds_up[index]]
+        return list(map(count_at, sums)).count(0)
 
     def holds(index: int) -> bool:
         """Whether a sum needs nothing more hidden, as things are."""
         hidden_count = count[index]
-        if not adds[index] or not hidden_count or hidden_count == len(members[index]):
+        if not adds_up[index] or not hidden_count or hidden_count == len(members[index]):
             return True
         if hidden_count == 1:
             return False
@@ -196,8 +333,8 @@ def suppress(
     # small (a part of a group rule).
     may_be_small = bytearray(small)
     for index, row in enumerate(members):
-        if groups[index]:
-            for cell in row[1:] if totals[index] >= 0 else ():
+        if groups[index] and totals[index] >= 0:
+            for cell in row[1:]:
                 may_be_small[cell] = 1
     pending = [
         rank[index]
@@ -238,10 +375,7 @@ def suppress(
         else:
             cell = candidates[0]
         hide(cell, pending)
-    return Hidden(
-        [*(keys[cell] for cell in range(cells) if hidden[cell]), *elsewhere],
-        (keys[cell] for cell in range(cells) if hidden[cell] and small[cell]),
-    )
+    return hidden, small
 
 
 def hidden_text(threshold: int) -> str:

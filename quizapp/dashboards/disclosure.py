@@ -33,7 +33,13 @@ from itertools import product
 from typing import Any, Protocol, TypeVar
 
 from ..models.tally import NO_LEVEL
-from .suppression import Hidden, NumberedEquations, NumberedTable, suppress
+from .suppression import (
+    Hidden,
+    NumberedEquations,
+    NumberedTable,
+    collection_paused,
+    suppress,
+)
 
 #: The group key of a scope's total row.
 TOTAL = "total"
@@ -134,6 +140,7 @@ def cube(
     return values
 
 
+@collection_paused()
 def suppress_cube(
     values: Mapping[Cell, Any],
     layout: Layout,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+
+import pytest
+
 from quizapp.dashboards.suppression import (
     Equation,
     Share,
@@ -343,3 +347,26 @@ def test_percentages_round_halves_up_and_amounts_drop_trailing_zeros():
     assert format_amount(2.50) == "2.5"
     assert format_amount(1 / 3) == "0.33"
     assert hidden_text(10) == "fewer than 10"
+
+
+def test_the_collector_is_paused_while_suppressing_and_left_as_it_was():
+    seen = []
+
+    class Watch(dict):
+        def values(self):
+            seen.append(gc.isenabled())
+            return super().values()
+
+    assert gc.isenabled()
+    assert suppress(Watch({"a": 1, "b": 7}), threshold=5) == {"a"}
+    assert seen == [False]
+    assert gc.isenabled()
+    with pytest.raises(KeyError):
+        suppress({"a": 1}, threshold=5, equations=[Equation("a", ("b",))])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        suppress({"a": 1}, threshold=5)
+        assert not gc.isenabled()  # paused by someone else: not for us to restart
+    finally:
+        gc.enable()

@@ -315,29 +315,6 @@ def suppress_numbered(
                 hidden_max[index] = n
     queued = bytearray(count_of)
 
-    def hide(cell: int, pending: list[int]) -> None:
-        hidden[cell] = 1
-        n = sizes[cell]
-        for index in by_member[cell]:
-            count[index] += 1
-            hidden_sum[index] += n
-            if n > hidden_max[index]:
-                hidden_max[index] = n
-            if not queued[index]:
-                queued[index] = 1
-                heapq.heappush(pending, rank[index])
-
-    #: A cell's equations that add up, listed when first needed.
-    sums_of: dict[int, list[int]] = {}
-    count_at = count.__getitem__
-
-    def opens(cell: int) -> int:
-        """Equations hiding `cell` would leave with one hidden cell: each costs another."""
-        sums = sums_of.get(cell)
-        if sums is None:
-            sums = sums_of[cell] = [index for index in by_member[cell] if adds_up[index]]
-        return list(map(count_at, sums)).count(0)
-
     def holds(index: int) -> bool:
         """Whether a sum needs nothing more hidden, as things are."""
         hidden_count = count[index]
@@ -350,6 +327,35 @@ def suppress_numbered(
             return True  # the total and a part hidden: nothing is a subtraction away
         revealed = hidden_sum[index] if disjoints[index] else hidden_max[index]
         return not 0 < revealed < threshold
+
+    push = heapq.heappush
+
+    def hide(cell: int, pending: list[int]) -> None:
+        """Hide `cell` and queue its equations that may now need more hidden. What
+        `holds` reads of an equation other than a group rule changes only when one of
+        its cells is hidden: one that holds now would do nothing when settled, so it is
+        not queued (it will be when another of its cells is hidden)."""
+        hidden[cell] = 1
+        n = sizes[cell]
+        for index in by_member[cell]:
+            count[index] += 1
+            hidden_sum[index] += n
+            if n > hidden_max[index]:
+                hidden_max[index] = n
+            if not queued[index] and (groups[index] or not holds(index)):
+                queued[index] = 1
+                push(pending, rank[index])
+
+    #: A cell's equations that add up, listed when first needed.
+    sums_of: dict[int, list[int]] = {}
+    count_at = count.__getitem__
+
+    def opens(cell: int) -> int:
+        """Equations hiding `cell` would leave with one hidden cell: each costs another."""
+        sums = sums_of.get(cell)
+        if sums is None:
+            sums = sums_of[cell] = [index for index in by_member[cell] if adds_up[index]]
+        return list(map(count_at, sums)).count(0)
 
     # An equation that holds as things start does nothing until one of its cells is
     # hidden (which queues it), except a group rule whose total is small or may be found
@@ -371,11 +377,13 @@ def suppress_numbered(
     for position in pending:
         queued[ranked[position]] = 1
     heapq.heapify(pending)
+    pop = heapq.heappop
     while pending:
-        index = ranked[heapq.heappop(pending)]
-        queued[index] = 0
+        index = ranked[pop(pending)]
         total = totals[index]
         if groups[index] and total >= 0 and small[total]:
+            # All its parts are small from now on, so settling it again would do
+            # nothing: it stays marked as queued, and is never queued again.
             row = members[index]
             for cell in row[1:]:
                 if not small[cell]:
@@ -383,6 +391,7 @@ def suppress_numbered(
                     if not hidden[cell]:
                         hide(cell, pending)
             continue
+        queued[index] = 0
         if holds(index):
             continue
         visible = [cell for cell in members[index] if not hidden[cell]]

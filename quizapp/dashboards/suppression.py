@@ -27,6 +27,7 @@ from __future__ import annotations
 import gc
 import heapq
 import math
+import operator
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -239,11 +240,8 @@ def suppress(
         already_hidden=hidden_cells,
         last=keep,
     )
-    cells = table.cells
-    return Hidden(
-        [*(cells[cell] for cell in compress(range(len(cells)), hidden)), *elsewhere],
-        (cells[cell] for cell in compress(range(len(cells)), small) if hidden[cell]),
-    )
+    # Every small cell is hidden (`suppress_numbered` hides a cell when it finds it small).
+    return Hidden([*compress(table.cells, hidden), *elsewhere], compress(table.cells, small))
 
 
 def suppress_numbered(
@@ -314,6 +312,8 @@ def suppress_numbered(
             if n > hidden_max[index]:
                 hidden_max[index] = n
     queued = bytearray(count_of)
+    #: 1 for a sum with no cell hidden yet: one that hiding any of its cells would open.
+    unopened = bytearray(map(operator.and_, map(operator.not_, count), adds_up))
 
     def holds(index: int) -> bool:
         """Whether a sum needs nothing more hidden, as things are."""
@@ -342,20 +342,16 @@ def suppress_numbered(
             hidden_sum[index] += n
             if n > hidden_max[index]:
                 hidden_max[index] = n
+            unopened[index] = 0
             if not queued[index] and (groups[index] or not holds(index)):
                 queued[index] = 1
                 push(pending, rank[index])
 
-    #: A cell's equations that add up, listed when first needed.
-    sums_of: dict[int, list[int]] = {}
-    count_at = count.__getitem__
+    unopened_at = unopened.__getitem__
 
     def opens(cell: int) -> int:
         """Equations hiding `cell` would leave with one hidden cell: each costs another."""
-        sums = sums_of.get(cell)
-        if sums is None:
-            sums = sums_of[cell] = [index for index in by_member[cell] if adds_up[index]]
-        return list(map(count_at, sums)).count(0)
+        return sum(map(unopened_at, by_member[cell]))
 
     # An equation that holds as things start does nothing until one of its cells is
     # hidden (which queues it), except a group rule whose total is small or may be found

@@ -267,9 +267,12 @@ def suppress_numbered(
     # the work that can change it:
     # - an equation is in the queue at most once (a second entry would be settled at once
     #   after the first, with nothing changed in between, so would do nothing);
-    # - each equation keeps its hidden cells' number, sum and largest people, so one with
-    #   none hidden, or nothing visible, or a total and a part hidden, is passed over
-    #   without looking at its cells.
+    # - each equation keeps its hidden cells' number and the people they reveal together,
+    #   so one with none hidden, or nothing visible, or a total and a part hidden, is
+    #   passed over without looking at its cells;
+    # - an equation other than a group rule is queued only if it needs more hidden when
+    #   one of its cells is hidden (see `hide`), and a group rule whose total is small is
+    #   settled once, for good.
     cells = len(sizes)
     keep = bytearray(cells)
     for cell in last:
@@ -299,18 +302,19 @@ def suppress_numbered(
     rank = [0] * count_of
     for position, index in enumerate(ranked):
         rank[index] = position
-    #: Hidden cells per equation (each time a cell appears), their people's sum and
-    #: largest, kept as cells are hidden.
+    #: Hidden cells per equation (each time a cell appears), and the people they reveal
+    #: together: their sum where the parts are different people (disjoint), else the
+    #: largest; kept as cells are hidden.
     count = [0] * count_of
-    hidden_sum = [0] * count_of
-    hidden_max = [0] * count_of
+    revealed = [0] * count_of
     for cell in compress(range(cells), hidden):
         n = sizes[cell]
         for index in by_member[cell]:
             count[index] += 1
-            hidden_sum[index] += n
-            if n > hidden_max[index]:
-                hidden_max[index] = n
+            if disjoints[index]:
+                revealed[index] += n
+            elif n > revealed[index]:
+                revealed[index] = n
     queued = bytearray(count_of)
     #: 1 for a sum with no cell hidden yet: one that hiding any of its cells would open.
     unopened = bytearray(map(operator.and_, map(operator.not_, count), adds_up))
@@ -325,8 +329,7 @@ def suppress_numbered(
         total = totals[index]
         if total >= 0 and hidden[total]:
             return True  # the total and a part hidden: nothing is a subtraction away
-        revealed = hidden_sum[index] if disjoints[index] else hidden_max[index]
-        return not 0 < revealed < threshold
+        return not 0 < revealed[index] < threshold
 
     push = heapq.heappush
 
@@ -339,9 +342,10 @@ def suppress_numbered(
         n = sizes[cell]
         for index in by_member[cell]:
             count[index] += 1
-            hidden_sum[index] += n
-            if n > hidden_max[index]:
-                hidden_max[index] = n
+            if disjoints[index]:
+                revealed[index] += n
+            elif n > revealed[index]:
+                revealed[index] = n
             unopened[index] = 0
             if not queued[index] and (groups[index] or not holds(index)):
                 queued[index] = 1

@@ -194,10 +194,13 @@ def suppress(
     written as tuples of numbers for `suppress_numbered`; a `NumberedTable` and
     `NumberedEquations` over it (as `suppress_cube` gives) are numbered already.
     """
+    numbers: dict[K, int] | None = None
     if isinstance(people, NumberedTable):
         table = people
     else:
-        table = NumberedTable(list(people), list(people.values()))
+        keys = list(people)
+        numbers = {key: index for index, key in enumerate(keys)}
+        table = NumberedTable(keys, list(people.values()), numbers.get)
     locate = table.locate
     if isinstance(equations, NumberedEquations) and equations.table is table:
         numbered = equations
@@ -207,10 +210,12 @@ def suppress(
         def find(key: K) -> int:
             number = locate(key)
             if number is None:
-                raise KeyError(key)  # every key named by an equation must be a cell
+                raise KeyError(key)
             return number
 
-        rows = [tuple(map(find, e.members)) for e in listed]
+        # Every key named by an equation must be a cell (KeyError).
+        number_of = find if numbers is None else numbers.__getitem__
+        rows = [tuple(map(number_of, e.members)) for e in listed]
         numbered = NumberedEquations(
             table,
             rows,

@@ -285,7 +285,7 @@ def suppress_cube(
             for index in range(g * per_group, (g + 1) * per_group)
         ]
     else:
-        locate = None
+        locate = number.get
         last = [key for key in keys if key[1] == TOTAL]
     table = NumberedTable(keys, sizes, locate)
     equations = NumberedEquations(

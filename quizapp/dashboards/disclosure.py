@@ -253,24 +253,30 @@ def suppress_cube(
     rows: list[tuple[int, ...]] = []
     flags: list[tuple[bool, bool, bool]] = []
     row, flag = rows.append, flags.append
+    # In the order the equations have always been written: `suppress` settles equations
+    # of the same size in that order.
     for g, group in enumerate(groups):
         sums = group_sums.get(group, ())
         for lv, level in enumerate(levels):
             block = g * per_group + lv * per_level
             for i in range(len(items)):
                 at = block + i * per_item
+                # How the cell's measures add up (the rules).
                 for offsets, kind in by_rule:
                     row(tuple(map(at.__add__, offsets)))
                     flag(kind)
                 for m in measured:
+                    # The total or a parent as the sum of its groups, for each measure.
                     within = lv * per_level + i * per_item + m
                     for parts in sums:
                         row((at + m, *map(within.__add__, parts)))
                         flag(plain)
+                    # All levels as the sum of the levels (and no level).
                     if level is ALL_LEVELS:
                         first = g * per_group + i * per_item + m
                         row((at + m, *range(first, first + level_parts, per_level)))
                         flag(plain)
+            # Links, then items as the sum of other items, for each measure.
             for offsets in (*by_link, *by_item_sum):
                 row(tuple(map(block.__add__, offsets)))
                 flag(overlapping)

@@ -27,6 +27,7 @@ from quizapp.models import (
     AttemptMarks,
     FindingYearCount,
     QuestionYearCount,
+    StatusCountsClock,
     Team,
     User,
     YearCount,
@@ -39,6 +40,8 @@ from quizapp.workforce.requirements import update_requirements
 #: The learning cube's three groupings (pages.learning_cubes).
 CUBE = ("check", "group", "level")
 TABLES = (FindingYearCount, QuestionYearCount)
+#: What the learning cube asks of mark_sums: per finding, whole attempts, per question.
+LEARNING_BY = ((*CUBE, "finding"), CUBE, (*CUBE, "question"))
 
 
 def _seeded(now=None):
@@ -71,9 +74,11 @@ def _stored() -> dict[tuple, tuple]:
 
 
 def _from_attempts(monkeypatch, call):
-    """What `call` returns read straight from the attempts, as if never summarised."""
+    """What `call` returns read straight from the attempts, as if never summarised (the
+    learning counts are asked first, and the clock only when they hold nothing)."""
     with monkeypatch.context() as patch:
         patch.setattr(tally, "as_of", lambda session: None)
+        patch.setattr(queries, "_stored_learning", lambda *args, **kwargs: None)
         return call()
 
 
@@ -190,6 +195,25 @@ def test_what_the_yearly_counts_cannot_give_still_comes_from_the_attempts(app):
         assert sent.read("attempts"), by
 
 
+def test_before_the_counts_are_built_the_learning_figures_come_from_the_attempts(app):
+    now = _seeded()
+    period = reporting_year(reporting_year_of(now))
+    filters = queries.Filters(period=period)
+    scope = Scope(agency_id=None)
+    summed = {by: queries.mark_sums(scope, filters, period, by=by) for by in LEARNING_BY}
+    for summary in tally.SUMMARIES:
+        db.session.execute(sa.delete(summary.table))
+    db.session.execute(sa.delete(StatusCountsClock))
+    db.session.commit()
+    assert tally.as_of(db.session) is None
+    for by in LEARNING_BY:
+        with _Statements() as sent:
+            counted = queries.mark_sums(scope, filters, period, by=by)
+        assert sent.read("attempts"), by
+        assert counted
+        _same(summed[by], counted, by)
+
+
 def test_the_learning_pages_cubes_are_the_same_from_the_yearly_counts(app, monkeypatch):
     now = _seeded()
     agency = db.session.scalars(sa.select(Agency).order_by(Agency.id)).first()
@@ -222,7 +246,7 @@ def test_each_kind_of_write_keeps_the_learning_counts_equal_to_a_recount(app, mo
     def figures_agree() -> None:
         assert tally.mismatches(db.session) == {}
         for scope in (Scope(agency_id=None), Scope(agency_id=world.agency_a.id)):
-            for by in ((*CUBE, "finding"), CUBE, (*CUBE, "question")):
+            for by in LEARNING_BY:
                 filters = queries.Filters(period=period)
                 _same(
                     queries.mark_sums(scope, filters, period, by=by),

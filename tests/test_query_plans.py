@@ -38,6 +38,10 @@ What each query must use:
 - Learning then reads those attempts' rows by attempt id: attempt marks' primary key,
   and the responses' unique (attempt, question) index per question.
 - An agency's yearly report: the year_counts unique index, led by agency_id.
+- The learning cube of a reporting year (`queries.mark_sums` per finding and per
+  question, from the yearly learning counts): an agency's from the tables' unique
+  indexes, led by agency_id; one check's over the partnership from
+  `ix_finding_year_counts_check_id_reporting_year` and its question twin.
 
 Each plan is the planner's own choice at this size: nothing here turns scans off.
 """
@@ -82,6 +86,10 @@ RESPONSES_KEY = {"uq_responses_attempt_id_question_id"}
 YEAR_COUNTS_INDEX = "uq_year_counts_agency_id_team_key_level_check_id_reporting_year"
 MONTH_COUNTS_INDEX = "uq_month_counts_agency_id_team_key_level_check_id_month"
 MONTH_CHECK_INDEX = "ix_month_counts_check_id_month"
+FINDING_COUNTS_INDEX = "uq_finding_year_counts_key"
+QUESTION_COUNTS_INDEX = "uq_question_year_counts_key"
+FINDING_CHECK_INDEX = "ix_finding_year_counts_check_id_reporting_year"
+QUESTION_CHECK_INDEX = "ix_question_year_counts_check_id_reporting_year"
 
 
 @dataclass(frozen=True)
@@ -278,6 +286,24 @@ def test_dashboard_queries_use_their_indexes(seeded: Seeded) -> None:
         lambda: queries.year_figures(agency, year),
         **{"yearly report, agency": r"\bFROM year_counts\b"},
     )
+    # The learning cube of a reporting year reads the yearly learning counts: an agency's
+    # by its unique index, led by agency_id; one check's by (check_id, reporting_year).
+    cube = ("check", "group", "level")
+    year_period = year.period
+    one_check_year = queries.Filters(period=year_period, check_id=1)
+    for name, table, scope, filters in (
+        ("finding", "finding_year_counts", agency, year),
+        ("question", "question_year_counts", agency, year),
+        ("finding", "finding_year_counts", partnership, one_check_year),
+        ("question", "question_year_counts", partnership, one_check_year),
+    ):
+        who = "agency" if scope is agency else "one check"
+        found |= plans(
+            lambda scope=scope, filters=filters, name=name: queries.mark_sums(
+                scope, filters, year_period, by=(*cube, name)
+            ),
+            **{f"learning cube per {name}, {who}": rf"\bFROM {table}\b"},
+        )
 
     expected = {
         "stored": {STATUS_COUNTS_INDEX},
@@ -291,6 +317,10 @@ def test_dashboard_queries_use_their_indexes(seeded: Seeded) -> None:
         "first attempts, one check": {MONTH_CHECK_INDEX},
         "passes by month, one check": {MONTH_CHECK_INDEX},
         "yearly report, agency": {YEAR_COUNTS_INDEX},
+        "learning cube per finding, agency": {FINDING_COUNTS_INDEX},
+        "learning cube per question, agency": {QUESTION_COUNTS_INDEX},
+        "learning cube per finding, one check": {FINDING_CHECK_INDEX},
+        "learning cube per question, one check": {QUESTION_CHECK_INDEX},
     }
     # Either way in is an index: from the agency's people, or from the period's attempts
     # (the planners weigh the two about equally at this size); and then the rows of

@@ -51,7 +51,6 @@ from .queries import (
     status_counts,
     year_figures,
 )
-from .queries import _response_sums as response_sums
 from .scope import Scope
 from .suppression import PROTECTED_TEXT, Equation, Hidden, Share, hidden_text, suppress
 
@@ -229,7 +228,7 @@ def learning_cubes(
         finest[(*key[:3], finding_item(key[3:]))] = value
     for key, value in mark_sums(scope, broad, period, by=by).items():
         finest[(*key, WHOLE)] = value
-    for key, value in response_sums(scope, broad, period, by=(*by, "question")).items():
+    for key, value in mark_sums(scope, broad, period, by=(*by, "question")).items():
         finest[(*key[:3], question_item(key[3:]))] = value
     tests = question_finding_keys()
     per_check: dict[int, dict[Cell, MarkSums]] = defaultdict(dict)

@@ -52,7 +52,9 @@ from ..models.tally import (
     WHOLE_ATTEMPT,
     YEAR_COUNTS,
     AttemptMarks,
+    FindingYearCount,
     MonthCount,
+    QuestionYearCount,
     StatusCount,
     StatusCountsClock,
     YearCount,
@@ -60,7 +62,7 @@ from ..models.tally import (
 from ..models.types import UTCDateTime
 from ..statistics.items import WRONG_FRACTION
 from ..workforce import tally
-from .periods import LONDON, Month, Period, reporting_year_of
+from .periods import LONDON, Month, Period, reporting_year, reporting_year_of
 from .scope import Scope
 
 #: Label of the group of an agency's people who belong to no team.
@@ -560,7 +562,11 @@ def mark_sums(
     `people` is distinct people per group; since every person is in one agency and one
     team, the people of a scope's groups add up to its total. Without "question", the
     sums come from the attempts' recorded marks (AttemptMarks), a row per attempt and
-    finding rather than per response."""
+    finding rather than per response. What the yearly learning counts hold (a reporting
+    year, per check and item) comes from them instead (_stored_learning)."""
+    stored = _stored_learning(scope, filters, period, by=by, finding=finding)
+    if stored is not None:
+        return stored
     if "question" in by:
         return _response_sums(scope, filters, period, by=by, finding=finding)
     per_finding = "finding" in by or finding is not None
@@ -598,6 +604,74 @@ def mark_sums(
             AttemptMarks.bank_key == finding[0], AttemptMarks.finding_key == finding[1]
         )
     return _people_sums(per_person.group_by(*columns, scoped.c.user_id), columns)
+
+
+def _stored_learning(
+    scope: Scope,
+    filters: Filters,
+    period: Period,
+    *,
+    by: Sequence[str],
+    finding: tuple[str, str] | None = None,
+) -> dict[tuple[Any, ...], MarkSums] | None:
+    """mark_sums from the yearly counts (YearCount for whole attempts, FindingYearCount,
+    QuestionYearCount), or None when they can't give it: never built, a period other
+    than a reporting year, or a grouping whose people can't be added up from their rows.
+    Rows of different places hold different people, so their sums add up to distinct
+    people; rows of different checks or items may hold the same person, so "check" must
+    be in `by`, and so must the item ("finding", "question"), unless one finding is
+    asked for or whole attempts are. One statement over a few hundred rows per check;
+    whether the counts were built is asked only when it finds no row (built counts
+    with nothing in scope, or never built), so a page sends no more statements than
+    it did reading the attempts."""
+    if "check" not in by:
+        return None
+    year = reporting_year_of(period.start)
+    if period.months != reporting_year(year).months:
+        return None
+    table: Any
+    if "question" in by:
+        if finding is not None or "finding" in by:
+            return None
+        table, item = (
+            QuestionYearCount,
+            [QuestionYearCount.bank_key, QuestionYearCount.question_key],
+        )
+    elif "finding" in by or finding is not None:
+        table, item = FindingYearCount, [FindingYearCount.bank_key, FindingYearCount.finding_key]
+    else:
+        table, item = YearCount, []
+    available: dict[str, list[Any]] = {
+        "group": [_stored_group(scope, table)],
+        "level": [table.level.label("level")],
+        "check": [table.check_id],
+        "finding": item,
+        "question": item,
+    }
+    columns = [column for name in by for column in available[name]]
+    statement = (
+        sa.select(*columns, *(sa.func.sum(getattr(table, name)).label(name) for name in SUMMED))
+        .where(table.reporting_year == year, *_stored_conditions(scope, filters, table))
+        .group_by(*columns)
+    )
+    if finding is not None:
+        statement = statement.where(
+            FindingYearCount.bank_key == finding[0], FindingYearCount.finding_key == finding[1]
+        )
+    group_at = (
+        [name for name in by for _ in available[name]].index("group") if "group" in by else None
+    )
+    found = _mark_sums(statement, len(columns))
+    if not found and tally.as_of(db.session) is None:
+        return None
+    sums = {}
+    for key, value in found.items():
+        if not value.people:
+            continue  # a row left at zeros by people moving away
+        if group_at is not None:
+            key = (*key[:group_at], _group_key(scope, key[group_at]), *key[group_at + 1 :])
+        sums[key] = value
+    return sums
 
 
 def _scoped_attempts(scope: Scope, filters: Filters, period: Period) -> Any:
@@ -1050,5 +1124,7 @@ def year_figures(scope: Scope, filters: Filters, *, by_level: bool = False) -> Y
                 wrong=int(row.wrong),
                 confidently_wrong=int(row.confidently_wrong),
                 wrong_people=int(row.wrong_people),
+                sure_people=int(row.sure_people),
+                unsure_people=int(row.unsure_people),
             )
     return first, passed, sums

@@ -29,7 +29,15 @@ from .requirement import Requirement
 from .scenario import ScenarioChoice
 from .settings import PartnershipSettings
 from .sso import SsoProvider
-from .tally import AttemptMarks, MonthCount, StatusCount, StatusCountsClock, YearCount
+from .tally import (
+    AttemptMarks,
+    FindingYearCount,
+    MonthCount,
+    QuestionYearCount,
+    StatusCount,
+    StatusCountsClock,
+    YearCount,
+)
 from .types import utcnow
 from .user import Role, User, UserRole, normalise_email, team_managers
 from .xapi import XapiOutbox
@@ -58,6 +66,7 @@ __all__ = [
     "Completion",
     "ConfidenceRating",
     "Finding",
+    "FindingYearCount",
     "FollowUp",
     "FollowUpResponse",
     "Invitation",
@@ -66,6 +75,7 @@ __all__ = [
     "OverdueReminder",
     "PartnershipSettings",
     "Question",
+    "QuestionYearCount",
     "Reaction",
     "ReminderSend",
     "Requirement",

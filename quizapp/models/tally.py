@@ -117,6 +117,8 @@ YEAR_COUNTS = (
     "first_attempts",
     "first_passed",
     "people_passing",
+    "sure_people",
+    "unsure_people",
 )
 
 
@@ -148,6 +150,97 @@ class YearCount(_Group, db.Model):
     first_passed: Mapped[int] = mapped_column(default=0)
     #: People passing the check this year.
     people_passing: Mapped[int] = mapped_column(default=0)
+    #: People giving any wrong answer "very sure", and any not "very sure" (migration
+    #: 0021): the learning cube's whole-attempt figures.
+    sure_people: Mapped[int] = mapped_column(default=0)
+    unsure_people: Mapped[int] = mapped_column(default=0)
+
+
+#: What the yearly learning counts (FindingYearCount, QuestionYearCount) add up, in
+#: order: quizapp.dashboards.queries.MarkSums.
+LEARNING_COUNTS = (
+    "people",
+    "marks",
+    "points",
+    "wrong",
+    "confidently_wrong",
+    "wrong_people",
+    "sure_people",
+    "unsure_people",
+)
+
+
+class _LearningCounts(_Group):
+    """Per agency, team, level, check and reporting year, and an item of a bank (a finding
+    or a question, matched across the bank's versions by key), the learning cube's figures
+    of the attempts submitted that year, counted where each person is now like YearCount.
+    Every "people" count is of distinct people in the row, so rows of different places
+    add up to distinct people; rows of different checks or items don't (a person can be
+    in both)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Indexed with the reporting year (the table's check_id index), not alone.
+    check_id: Mapped[int] = mapped_column(sa.ForeignKey("checks.id", ondelete="CASCADE"))
+    #: The April-to-March year, named by its first calendar year.
+    reporting_year: Mapped[int]
+    bank_key: Mapped[str] = mapped_column(sa.String(100))
+    #: People answering the item; marks gained and available; wrong answers and those
+    #: given "very sure"; people giving any wrong answer, any "very sure" and any not.
+    people: Mapped[int] = mapped_column(default=0)
+    marks: Mapped[float] = mapped_column(default=0.0)
+    points: Mapped[float] = mapped_column(default=0.0)
+    wrong: Mapped[int] = mapped_column(default=0)
+    confidently_wrong: Mapped[int] = mapped_column(default=0)
+    wrong_people: Mapped[int] = mapped_column(default=0)
+    sure_people: Mapped[int] = mapped_column(default=0)
+    unsure_people: Mapped[int] = mapped_column(default=0)
+
+
+class FindingYearCount(_LearningCounts, db.Model):
+    """Per finding: from the attempts' marks per finding (AttemptMarks rows other than
+    WHOLE_ATTEMPT), as the learning cube's finding items count them."""
+
+    __tablename__ = "finding_year_counts"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "agency_id",
+            "team_key",
+            "level",
+            "check_id",
+            "reporting_year",
+            "bank_key",
+            "finding_key",
+            # Named: the convention's name would pass PostgreSQL's 63 characters.
+            name="uq_finding_year_counts_key",
+        ),
+        # The partnership's learning for one check and year.
+        sa.Index("ix_finding_year_counts_check_id_reporting_year", "check_id", "reporting_year"),
+    )
+
+    finding_key: Mapped[str] = mapped_column(sa.String(100))
+
+
+class QuestionYearCount(_LearningCounts, db.Model):
+    """Per question: from the scored responses (a fraction, a question worth points), as
+    the learning cube's question items count them."""
+
+    __tablename__ = "question_year_counts"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "agency_id",
+            "team_key",
+            "level",
+            "check_id",
+            "reporting_year",
+            "bank_key",
+            "question_key",
+            # Named: the convention's name would pass PostgreSQL's 63 characters.
+            name="uq_question_year_counts_key",
+        ),
+        sa.Index("ix_question_year_counts_check_id_reporting_year", "check_id", "reporting_year"),
+    )
+
+    question_key: Mapped[str] = mapped_column(sa.String(100))
 
 
 #: What MonthCount adds up, in order.

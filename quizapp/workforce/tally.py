@@ -1,6 +1,7 @@
 """Keep the dashboards' summaries (quizapp.models.tally) in step with every write, in its
-transaction: the status counts (StatusCount), the yearly counts (YearCount) and the
-monthly counts (MonthCount).
+transaction: the status counts (StatusCount), the yearly counts (YearCount), the
+monthly counts (MonthCount) and the yearly learning counts per finding and per question
+(FindingYearCount, QuestionYearCount).
 
 How: when a flush is about to change a person's requirements, passes, or the agency, team,
 level or standing (left, active) that places them, their contribution to the counts is
@@ -30,22 +31,36 @@ from sqlalchemy import event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..models import Assignment, Attempt, Completion, Requirement, User
+from ..models import (
+    Assignment,
+    Attempt,
+    Bank,
+    BankVersion,
+    Completion,
+    Question,
+    Requirement,
+    Response,
+    User,
+)
 from ..models.tally import (
     COUNTS,
+    LEARNING_COUNTS,
     MONTH_COUNTS,
     NO_LEVEL,
     NO_TEAM_KEY,
     WHOLE_ATTEMPT,
     YEAR_COUNTS,
     AttemptMarks,
+    FindingYearCount,
     MonthCount,
+    QuestionYearCount,
     StatusCount,
     StatusCountsClock,
     YearCount,
     london_month,
 )
 from ..models.types import UTCDateTime, utcnow
+from ..statistics.items import WRONG_FRACTION
 from .status import EXPIRING_SOON
 
 #: session.info key of the transaction's pending changes.
@@ -140,12 +155,124 @@ def year_contributions(
             sa.func.sum(AttemptMarks.points).label("points"),
             sa.func.sum(AttemptMarks.wrong).label("wrong"),
             sa.func.sum(AttemptMarks.confidently_wrong).label("confidently_wrong"),
-            sa.func.count(
-                sa.distinct(sa.case((AttemptMarks.wrong > 0, AttemptMarks.user_id)))
-            ).label("wrong_people"),
+            *_people_counts(
+                AttemptMarks.user_id,
+                wrong=AttemptMarks.wrong > 0,
+                sure=AttemptMarks.confidently_wrong > 0,
+                unsure=AttemptMarks.wrong > AttemptMarks.confidently_wrong,
+            ),
         ],
         user_ids,
     )
+
+
+def _people_counts(
+    user_id: Any,
+    *,
+    wrong: sa.ColumnElement[bool],
+    sure: sa.ColumnElement[bool],
+    unsure: sa.ColumnElement[bool],
+) -> list[Any]:
+    """Distinct people giving any wrong answer, any "very sure" and any not, per row
+    (wrong_people, sure_people, unsure_people), from conditions on each counted row.
+    quizapp.dashboards.queries counts the same from each person's sums (sums > 0): as
+    no summed value is negative, a person's sum is above 0 exactly when one of their
+    rows is, so the two agree."""
+    return [
+        sa.func.count(sa.distinct(sa.case((condition, user_id)))).label(name)
+        for name, condition in (
+            ("wrong_people", wrong),
+            ("sure_people", sure),
+            ("unsure_people", unsure),
+        )
+    ]
+
+
+def finding_contributions(
+    as_of: datetime | None = None, user_ids: Iterable[int] | None = None
+) -> sa.Select[Any]:
+    """The yearly learning counts per finding of these people's submitted attempts (None:
+    everyone's), from the attempts' marks per finding, counted where each person is now,
+    leavers included. `as_of` is not used."""
+    del as_of
+    marks = AttemptMarks
+    keys = _place_columns(
+        marks.check_id.label("check_id"),
+        marks.reporting_year.label("reporting_year"),
+        marks.bank_key.label("bank_key"),
+        marks.finding_key.label("finding_key"),
+    )
+    statement = (
+        sa.select(
+            *keys,
+            sa.func.count(sa.distinct(marks.user_id)).label("people"),
+            sa.func.sum(marks.marks).label("marks"),
+            sa.func.sum(marks.points).label("points"),
+            sa.func.sum(marks.wrong).label("wrong"),
+            sa.func.sum(marks.confidently_wrong).label("confidently_wrong"),
+            *_people_counts(
+                marks.user_id,
+                wrong=marks.wrong > 0,
+                sure=marks.confidently_wrong > 0,
+                unsure=marks.wrong > marks.confidently_wrong,
+            ),
+        )
+        .select_from(marks)
+        .join(User, User.id == marks.user_id)
+        .where(User.agency_id.is_not(None), marks.finding_key != WHOLE_ATTEMPT)
+    )
+    if user_ids is not None:
+        statement = statement.where(marks.user_id.in_(sorted(user_ids)))
+    return statement.group_by(*keys)
+
+
+def question_contributions(
+    as_of: datetime | None = None, user_ids: Iterable[int] | None = None
+) -> sa.Select[Any]:
+    """The yearly learning counts per question of these people's submitted attempts (None:
+    everyone's), from their scored responses (those quizapp.dashboards.queries
+    `_response_sums` counts: a fraction, a question worth points), counted where each
+    person is now, leavers included. The attempt's person, check and reporting year come
+    from its whole-attempt marks row, written with the submission from these same
+    responses: an attempt has one exactly when it has a scored response, and an attempt
+    being submitted has none until its marks are recorded. `as_of` is not used."""
+    del as_of
+    marks = AttemptMarks
+    wrong = Response.fraction <= WRONG_FRACTION
+    sure = sa.and_(wrong, Response.certainty == 3)
+    unsure = sa.and_(wrong, sa.func.coalesce(Response.certainty, 0) != 3)
+    keys = _place_columns(
+        marks.check_id.label("check_id"),
+        marks.reporting_year.label("reporting_year"),
+        Bank.key.label("bank_key"),
+        Question.key.label("question_key"),
+    )
+    statement = (
+        sa.select(
+            *keys,
+            sa.func.count(sa.distinct(marks.user_id)).label("people"),
+            sa.func.coalesce(sa.func.sum(Response.mark), 0.0).label("marks"),
+            sa.func.sum(Question.points).label("points"),
+            sa.func.sum(sa.case((wrong, 1), else_=0)).label("wrong"),
+            sa.func.sum(sa.case((sure, 1), else_=0)).label("confidently_wrong"),
+            *_people_counts(marks.user_id, wrong=wrong, sure=sure, unsure=unsure),
+        )
+        .select_from(marks)
+        .join(User, User.id == marks.user_id)
+        .join(Response, Response.attempt_id == marks.attempt_id)
+        .join(Question, Question.id == Response.question_id)
+        .join(BankVersion, BankVersion.id == Question.version_id)
+        .join(Bank, Bank.id == BankVersion.bank_id)
+        .where(
+            User.agency_id.is_not(None),
+            marks.finding_key == WHOLE_ATTEMPT,
+            Response.fraction.is_not(None),
+            Question.points > 0,
+        )
+    )
+    if user_ids is not None:
+        statement = statement.where(marks.user_id.in_(sorted(user_ids)))
+    return statement.group_by(*keys)
 
 
 def month_contributions(
@@ -217,6 +344,26 @@ SUMMARIES = (
         ("agency_id", "team_key", "level", "check_id", "month"),
         MONTH_COUNTS,
         month_contributions,
+    ),
+    Summary(
+        FindingYearCount.__table__,
+        ("agency_id", "team_key", "level", "check_id", "reporting_year", "bank_key", "finding_key"),
+        LEARNING_COUNTS,
+        finding_contributions,
+    ),
+    Summary(
+        QuestionYearCount.__table__,
+        (
+            "agency_id",
+            "team_key",
+            "level",
+            "check_id",
+            "reporting_year",
+            "bank_key",
+            "question_key",
+        ),
+        LEARNING_COUNTS,
+        question_contributions,
     ),
 )
 

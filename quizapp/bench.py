@@ -547,15 +547,17 @@ def seed(
     for uid in user_ids:
         for cid, assignment_id in assigned[agency_of[uid]]:
             since = now - timedelta(days=400)
-            requirement_rows.append(
-                (uid, cid, assignment_id, since, since + timedelta(days=60), 36)
-            )
+            due = since + timedelta(days=60)
+            # The deadline before passes: tally.rebuild below moves it to each pass's
+            # expiry where later (deadlines.refresh).
+            requirement_rows.append((uid, cid, assignment_id, since, due, due, 36))
             required.setdefault(uid, []).append(cid)
     counts["requirements"] = writer.insert(
         tables["requirements"],
-        ("user_id", "check_id", "assignment_id", "required_since", "due_at", "refresh_months"),
+        ("user_id", "check_id", "assignment_id", "required_since", "due_at", "deadline_at",
+         "refresh_months"),
         requirement_rows,
-    )
+    )  # fmt: skip
 
     attempts = AttemptWriter(writer, version.id, rng)
     for uid in user_ids:

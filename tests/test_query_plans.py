@@ -31,6 +31,10 @@ What each query must use:
   lead and narrowed to one team: the month_counts unique index, led by agency_id (the
   whole partnership's may scan them: no index is asked for).
 - The overdue list narrowed to one team (`queries.overdue_people`): `ix_users_team_id`.
+- An agency's overdue page (`queries.overdue_page`, the statement choosing the page's
+  keys): `ix_requirements_user_id_deadline_at`, so that of each of the agency's people
+  only the requirements whose stored deadline has passed are read, with no look-up of
+  their passes (migration 0021).
 - One check's first attempts and passes by month from the monthly counts:
   `ix_month_counts_check_id_month`; its learning: `ix_attempts_check_id_submitted_at`.
 - An agency's learning: its attempts in the period from `ix_users_agency_id` (its
@@ -76,6 +80,7 @@ SUBMITTED_INDEX = "ix_attempts_submitted_at"
 TEAM_INDEX = "ix_users_team_id"
 CHECK_SUBMITTED_INDEX = "ix_attempts_check_id_submitted_at"
 AGENCY_INDEX = "ix_users_agency_id"
+DEADLINE_INDEX = "ix_requirements_user_id_deadline_at"
 #: Attempt marks' primary key (attempt_id, finding_key), as each database names it.
 MARKS_KEY = {"pk_attempt_marks", "sqlite_autoindex_attempt_marks_1"}
 RESPONSES_KEY = {"uq_responses_attempt_id_question_id"}
@@ -249,6 +254,10 @@ def test_dashboard_queries_use_their_indexes(seeded: Seeded) -> None:
         lambda: queries.overdue_people(agency, one_team, now=later),
         **{"overdue, one team": r"\bFROM requirements\b"},
     )
+    found |= plans(
+        lambda: queries.overdue_page(agency, everyone, now=later, page=1),
+        **{"overdue page, agency": r"\bLIMIT\b.*\bOFFSET\b"},
+    )
     one_check = queries.Filters(period=period, check_id=1)
     found |= plans(
         lambda: queries.first_attempt_counts(partnership, one_check, period),
@@ -288,6 +297,7 @@ def test_dashboard_queries_use_their_indexes(seeded: Seeded) -> None:
         "passes by month, partnership": {SUBMITTED_INDEX},
         "first attempts, one team": {MONTH_COUNTS_INDEX},
         "overdue, one team": {TEAM_INDEX},
+        "overdue page, agency": {DEADLINE_INDEX},
         "first attempts, one check": {MONTH_CHECK_INDEX},
         "passes by month, one check": {MONTH_CHECK_INDEX},
         "yearly report, agency": {YEAR_COUNTS_INDEX},

@@ -1,7 +1,9 @@
-"""The stored deadline (Requirement.deadline_at, migration 0021): equal to the later of the
-due date and the pass's expiry after every kind of write, filled by the migration,
-checked by `flask dashboards verify` and set right by `refresh`; and the overdue list
-read from it names the requirements status_of calls overdue, in the same order.
+"""The stored overdue keys (migrations 0021 and 0022): Requirement.deadline_at equal to the
+later of the due date and the pass's expiry, and the copies of the person's agency and
+name and the check's title equal to theirs, after every kind of write; filled by the
+migrations, checked by `flask dashboards verify` and set right by `refresh`; and the
+overdue list read from them names the requirements status_of calls overdue, in the
+same order (deadline, name, check, person).
 
 Every test in the suite also ends by comparing every stored deadline with its dates
 (tests/conftest.py, through tally.mismatches)."""
@@ -46,8 +48,30 @@ def _expected() -> dict[int, datetime]:
     return {r.id: next_deadline(due_at=r.due_at, expires_at=r.expires_at) for r in rows}
 
 
+def _copies() -> dict[int, tuple]:
+    """Requirement id -> (stored copies, what they copy): agency, name, check title."""
+    rows = db.session.execute(
+        sa.select(
+            Requirement.id,
+            Requirement.agency_id,
+            Requirement.person_name,
+            Requirement.check_title,
+            User.agency_id.label("agency"),
+            User.name,
+            Check.title,
+        )
+        .join(User, User.id == Requirement.user_id)
+        .join(Check, Check.id == Requirement.check_id)
+    )
+    return {
+        r.id: ((r.agency_id, r.person_name, r.check_title), (r.agency, r.name, r.title))
+        for r in rows
+    }
+
+
 def _assert_right() -> None:
     assert _stored() == _expected()
+    assert all(stored == right for stored, right in _copies().values())
     assert deadlines.mismatches(db.session) == {}
     assert tally.mismatches(db.session) == {}
 
@@ -135,6 +159,18 @@ def test_each_kind_of_write_keeps_the_stored_deadlines_right(app):
     assert fresh.deadline_at == fresh.due_at
     _assert_right()
 
+    # The person renamed and moved to another agency, the check retitled: the copies
+    # follow, on requirements loaded in the session too.
+    newcomer.name = "Aaron Newcomer"
+    newcomer.agency, newcomer.team = world.agency_a, world.team_a1
+    update_requirements([newcomer], now=utcnow())
+    db.session.commit()
+    assert (fresh.agency_id, fresh.person_name) == (world.agency_a.id, "Aaron Newcomer")
+    world.check.title = "A retitled check"
+    db.session.commit()
+    assert fresh.check_title == "A retitled check"
+    _assert_right()
+
     # Changed in a flush, then rolled back: as before.
     before = _stored()
     fresh.due_at = fresh.due_at + timedelta(days=40)
@@ -217,12 +253,22 @@ def test_verify_finds_a_wrong_stored_deadline_and_refresh_sets_it_right(app):
         .values(deadline_at=Requirement.due_at)
         .execution_options(synchronize_session=False)
     )
+    other = db.session.scalar(
+        sa.select(sa.func.min(Requirement.id)).where(Requirement.id != passed)
+    )
+    db.session.execute(
+        sa.update(Requirement)
+        .where(Requirement.id == other)
+        .values(person_name="Someone else")
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
-    assert set(deadlines.mismatches(db.session)) == {passed}
+    assert set(deadlines.mismatches(db.session)) == {passed, other}
     runner = app.test_cli_runner()
     result = runner.invoke(args=["dashboards", "verify"])
     assert result.exit_code == 1
     assert f"requirements ({passed},)" in result.output
+    assert f"requirements ({other},)" in result.output
     result = runner.invoke(args=["dashboards", "refresh"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
@@ -231,18 +277,20 @@ def test_verify_finds_a_wrong_stored_deadline_and_refresh_sets_it_right(app):
     assert result.exit_code == 0, result.output
 
 
-def test_upgrading_to_0021_fills_the_deadlines_and_downgrading_removes_them(app):
+def test_upgrading_to_0022_fills_the_keys_and_downgrading_removes_them(app):
     seed(people=150, agencies=3, checks=3, attempts_per_person=2, now=utcnow())
     db.session.commit()
     stored = _stored()
     assert stored == _expected()
+    copies = _copies()
     due = dict(db.session.execute(sa.select(Requirement.id, Requirement.due_at)).all())
     assert any(stored[i] > due[i] for i in stored)  # some from passes
     db.session.remove()
     downgrade(revision="0020")
     with db.engine.connect() as connection:
         columns = {c["name"] for c in sa.inspect(connection).get_columns("requirements")}
-    assert "deadline_at" not in columns
+    assert not columns & {"deadline_at", "agency_id", "person_name", "check_title"}
     upgrade()
     assert _stored() == stored
+    assert _copies() == copies
     assert tally.mismatches(db.session) == {}

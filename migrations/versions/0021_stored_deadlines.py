@@ -8,9 +8,7 @@ Create Date: 2026-12-01
   the check (completions), so that "overdue at t" is `deadline_at <= t` on the
   requirement alone, with no look-up of the pass per requirement. Filled here by one
   UPDATE from the passes; kept in step by quizapp.workforce.deadlines.
-- ix_requirements_user_id_deadline_at (user_id, deadline_at, check_id): an agency's
-  overdue list reads, per person, only the requirements whose deadline has passed, and
-  the check to join, from the index.
+  (The index the overdue list reads it by comes with the other sort keys, in 0022.)
 
 On SQLite, making the column NOT NULL rebuilds requirements (the batch): no table refers
 to requirements, so the rebuild cascades nowhere.
@@ -34,8 +32,6 @@ UPDATE requirements SET deadline_at = COALESCE(
     requirements.due_at)
 """
 
-INDEX = "ix_requirements_user_id_deadline_at"
-
 
 def upgrade() -> None:
     op.add_column(
@@ -44,10 +40,8 @@ def upgrade() -> None:
     op.execute(BACKFILL)
     with op.batch_alter_table("requirements") as batch:
         batch.alter_column("deadline_at", existing_type=sa.DateTime(timezone=True), nullable=False)
-    op.create_index(INDEX, "requirements", ["user_id", "deadline_at", "check_id"])
 
 
 def downgrade() -> None:
-    op.drop_index(INDEX, table_name="requirements")
     with op.batch_alter_table("requirements") as batch:
         batch.drop_column("deadline_at")

@@ -30,9 +30,16 @@ class Requirement(db.Model):
     __tablename__ = "requirements"
     __table_args__ = (
         sa.UniqueConstraint("user_id", "check_id"),
-        # An agency's overdue list: from its people, only their requirements whose
-        # deadline has passed, with the check to join, without reading the rows.
-        sa.Index("ix_requirements_user_id_deadline_at", "user_id", "deadline_at", "check_id"),
+        # An agency's overdue list in its order (deadline, name, check, person): a page
+        # is the next 100 entries, however many requirements are overdue.
+        sa.Index(
+            "ix_requirements_overdue_order",
+            "agency_id",
+            "deadline_at",
+            "person_name",
+            "check_title",
+            "user_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +58,12 @@ class Requirement(db.Model):
     #: A new row starts at due_at; quizapp.workforce.deadlines keeps it in step with
     #: every change of due_at or of the pass, in the same transaction.
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_due_at)
+    #: Copies of the person's agency and name and of the check's title, kept in step
+    #: by quizapp.workforce.deadlines like deadline_at: with it, the overdue list's
+    #: order, which an index can then hold. Empty on a new row until its flush ends.
+    agency_id: Mapped[int | None]
+    person_name: Mapped[str | None] = mapped_column(sa.String(200))
+    check_title: Mapped[str | None] = mapped_column(sa.String(300))
     #: Shortest refresh period among the assignments that apply.
     refresh_months: Mapped[int]
 

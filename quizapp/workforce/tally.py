@@ -463,12 +463,12 @@ def changed_between(first: datetime, second: datetime) -> sa.Select[Any]:
 
 def mismatches(session: Session) -> dict[tuple[str, tuple[Any, ...]], tuple[dict, dict]]:
     """(table, key) of stored counts differing from a recount: (stored, recounted), and
-    ("requirements", (id,)) of stored deadlines differing from their dates: (stored,
-    computed). Empty when all are right (counts never built are not compared). Sums of
-    marks may differ by float rounding only."""
+    ("requirements", (id,)) of stored overdue keys (quizapp.workforce.deadlines)
+    differing from what they copy: (stored, right). Empty when all are right (counts
+    never built are not compared). Sums of marks may differ by float rounding only."""
     wrong: dict[tuple[str, tuple[Any, ...]], tuple[dict, dict]] = {
-        ("requirements", (requirement_id,)): ({"deadline_at": stored}, {"deadline_at": right})
-        for requirement_id, (stored, right) in deadlines.mismatches(session).items()
+        ("requirements", (requirement_id,)): keys
+        for requirement_id, keys in deadlines.mismatches(session).items()
     }
     when = as_of(session)
     if when is None:

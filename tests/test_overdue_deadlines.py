@@ -1,4 +1,4 @@
-"""The stored overdue keys (migrations 0021 and 0022): Requirement.deadline_at equal to the
+"""The stored overdue keys (migrations 0022 and 0023): Requirement.deadline_at equal to the
 later of the due date and the pass's expiry, and the copies of the person's agency and
 name and the check's title equal to theirs, after every kind of write; filled by the
 migrations, checked by `flask dashboards verify` and set right by `refresh`; and the
@@ -277,7 +277,7 @@ def test_verify_finds_a_wrong_stored_deadline_and_refresh_sets_it_right(app):
     assert result.exit_code == 0, result.output
 
 
-def test_upgrading_to_0022_fills_the_keys_and_downgrading_removes_them(app):
+def test_upgrading_to_0023_fills_the_keys_and_downgrading_removes_them(app):
     seed(people=150, agencies=3, checks=3, attempts_per_person=2, now=utcnow())
     db.session.commit()
     stored = _stored()
@@ -286,7 +286,7 @@ def test_upgrading_to_0022_fills_the_keys_and_downgrading_removes_them(app):
     due = dict(db.session.execute(sa.select(Requirement.id, Requirement.due_at)).all())
     assert any(stored[i] > due[i] for i in stored)  # some from passes
     db.session.remove()
-    downgrade(revision="0020")
+    downgrade(revision="0021")
     with db.engine.connect() as connection:
         columns = {c["name"] for c in sa.inspect(connection).get_columns("requirements")}
     assert not columns & {"deadline_at", "agency_id", "person_name", "check_title"}

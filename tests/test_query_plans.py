@@ -31,7 +31,7 @@ What each query must use:
   lead and narrowed to one team: the month_counts unique index, led by agency_id (the
   whole partnership's may scan them: no index is asked for).
 - An agency's overdue page (`queries.overdue_page`, the statement choosing the page's
-  keys): `ix_requirements_overdue_order` (migrations 0021 and 0022), which holds the
+  keys): `ix_requirements_overdue_order` (migrations 0022 and 0023), which holds the
   agency's requirements in the list's order (deadline, name, check, person), so a page
   can be read from it instead of sorting all of the agency's overdue requirements
   (SQLite does at this size; PostgreSQL reads the agency's rows by it and sorts them

@@ -1,7 +1,7 @@
 """Overdue order: the overdue list's sort keys on the requirement, in one index
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-01
 
 The overdue list is ordered by deadline, the person's name, the check's title and the
@@ -11,7 +11,7 @@ deadline alone still leaves every one of them to sort by name. So:
 
 - requirements.agency_id, person_name, check_title: copies of the person's agency and
   name and of the check's title, filled here from users and checks and kept in step
-  by quizapp.workforce.deadlines with the stored deadline (0021).
+  by quizapp.workforce.deadlines with the stored deadline (0022).
 - ix_requirements_overdue_order (agency_id, deadline_at, person_name, check_title,
   user_id): an agency's overdue requirements in the list's order; a page reads its 100
   entries (after those of the pages before it) and stops.
@@ -24,8 +24,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

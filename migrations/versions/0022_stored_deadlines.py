@@ -1,14 +1,14 @@
 """Stored deadlines: each requirement's date to (re)pass by, kept on the row
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-01
 
 - requirements.deadline_at: the later of due_at and the expiry of the person's pass of
   the check (completions), so that "overdue at t" is `deadline_at <= t` on the
   requirement alone, with no look-up of the pass per requirement. Filled here by one
   UPDATE from the passes; kept in step by quizapp.workforce.deadlines.
-  (The index the overdue list reads it by comes with the other sort keys, in 0022.)
+  (The index the overdue list reads it by comes with the other sort keys, in 0023.)
 
 On SQLite, making the column NOT NULL rebuilds requirements (the batch): no table refers
 to requirements, so the rebuild cascades nowhere.
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -49,7 +49,10 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
     from . import models  # noqa: F401  (registers the models and their guards)
     from .web import init_web
-    from .workforce import tally  # noqa: F401  (keeps the status counts in step)
+    from .workforce import (
+        deadlines,  # noqa: F401  (keeps the stored deadlines in step)
+        tally,  # noqa: F401  (keeps the status counts in step)
+    )
 
     init_web(app)
 

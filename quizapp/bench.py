@@ -483,13 +483,11 @@ def seed(
 
     check_id0 = writer.next_id(tables["checks"])
     check_ids = list(range(check_id0, check_id0 + checks))
+    title_of = {cid: f"Bench check {n + 1}" for n, cid in enumerate(check_ids)}
     counts["checks"] = writer.insert(
         tables["checks"],
         ("id", "title", "bank_id", "pass_mark", "certainty", "refresh_months", "created_at"),
-        (
-            (cid, f"Bench check {n + 1}", base_check.bank_id, 80, True, 36, now)
-            for n, cid in enumerate(check_ids)
-        ),
+        ((cid, title_of[cid], base_check.bank_id, 80, True, 36, now) for cid in check_ids),
     )
     # Each check is assigned to about half of the agencies, 60 days after joining.
     assignment_id0 = writer.next_id(tables["assignments"])
@@ -547,15 +545,20 @@ def seed(
     for uid in user_ids:
         for cid, assignment_id in assigned[agency_of[uid]]:
             since = now - timedelta(days=400)
+            due = since + timedelta(days=60)
+            # The overdue keys as they stand before passes: tally.rebuild below moves
+            # deadlines to each pass's expiry where later (deadlines.refresh).
             requirement_rows.append(
-                (uid, cid, assignment_id, since, since + timedelta(days=60), 36)
-            )
+                (uid, cid, assignment_id, since, due, due, agency_of[uid], f"Person {uid}",
+                 title_of[cid], 36)
+            )  # fmt: skip
             required.setdefault(uid, []).append(cid)
     counts["requirements"] = writer.insert(
         tables["requirements"],
-        ("user_id", "check_id", "assignment_id", "required_since", "due_at", "refresh_months"),
+        ("user_id", "check_id", "assignment_id", "required_since", "due_at", "deadline_at",
+         "agency_id", "person_name", "check_title", "refresh_months"),
         requirement_rows,
-    )
+    )  # fmt: skip
 
     attempts = AttemptWriter(writer, version.id, rng)
     for uid in user_ids:

@@ -30,7 +30,13 @@ What each query must use:
 - First attempts from the monthly counts (`queries.first_attempt_counts`), for an agency
   lead and narrowed to one team: the month_counts unique index, led by agency_id (the
   whole partnership's may scan them: no index is asked for).
-- The overdue list narrowed to one team (`queries.overdue_people`): `ix_users_team_id`.
+- An agency's overdue page (`queries.overdue_page`, the statement choosing the page's
+  keys): `ix_requirements_overdue_order` (migrations 0022 and 0023), which holds the
+  agency's requirements in the list's order (deadline, name, check, person), so a page
+  can be read from it instead of sorting all of the agency's overdue requirements
+  (SQLite does at this size; PostgreSQL reads the agency's rows by it and sorts them
+  until the agency is bigger). The overdue list narrowed to one team
+  (`queries.overdue_people`): that index or `ix_users_team_id`.
 - One check's first attempts and passes by month from the monthly counts:
   `ix_month_counts_check_id_month`; its learning: `ix_attempts_check_id_submitted_at`.
 - An agency's learning: its attempts in the period from `ix_users_agency_id` (its
@@ -77,9 +83,10 @@ STATUS_COUNTS_INDEX = "uq_status_counts_agency_id_team_key_level_check_id"
 EXPIRES_INDEX = "ix_completions_expires_at"
 DUE_INDEX = "ix_requirements_due_at"
 SUBMITTED_INDEX = "ix_attempts_submitted_at"
-TEAM_INDEX = "ix_users_team_id"
 CHECK_SUBMITTED_INDEX = "ix_attempts_check_id_submitted_at"
+TEAM_INDEX = "ix_users_team_id"
 AGENCY_INDEX = "ix_users_agency_id"
+OVERDUE_INDEX = "ix_requirements_overdue_order"
 #: Attempt marks' primary key (attempt_id, finding_key), as each database names it.
 MARKS_KEY = {"pk_attempt_marks", "sqlite_autoindex_attempt_marks_1"}
 RESPONSES_KEY = {"uq_responses_attempt_id_question_id"}
@@ -257,6 +264,10 @@ def test_dashboard_queries_use_their_indexes(seeded: Seeded) -> None:
         lambda: queries.overdue_people(agency, one_team, now=later),
         **{"overdue, one team": r"\bFROM requirements\b"},
     )
+    found |= plans(
+        lambda: queries.overdue_page(agency, everyone, now=later, page=1),
+        **{"overdue page, agency": r"\bLIMIT\b.*\bOFFSET\b"},
+    )
     one_check = queries.Filters(period=period, check_id=1)
     found |= plans(
         lambda: queries.first_attempt_counts(partnership, one_check, period),
@@ -313,7 +324,7 @@ def test_dashboard_queries_use_their_indexes(seeded: Seeded) -> None:
         "first attempts, partnership": set(),
         "passes by month, partnership": {SUBMITTED_INDEX},
         "first attempts, one team": {MONTH_COUNTS_INDEX},
-        "overdue, one team": {TEAM_INDEX},
+        "overdue page, agency": {OVERDUE_INDEX},
         "first attempts, one check": {MONTH_CHECK_INDEX},
         "passes by month, one check": {MONTH_CHECK_INDEX},
         "yearly report, agency": {YEAR_COUNTS_INDEX},
@@ -327,6 +338,9 @@ def test_dashboard_queries_use_their_indexes(seeded: Seeded) -> None:
     # those attempts by attempt id: attempt marks' key, or the responses' (attempt,
     # question) index. Each set must meet the plan's indexes.
     either = {
+        # The agency's overdue requirements in order, picking out the team's people; or
+        # the team's people, then their requirements (PostgreSQL, at this size).
+        "overdue, one team": [{OVERDUE_INDEX, TEAM_INDEX}],
         "learning, agency": [{AGENCY_INDEX, SUBMITTED_INDEX}, MARKS_KEY],
         "learning, one check": [{CHECK_SUBMITTED_INDEX}, MARKS_KEY],
         "learning per question, agency": [{AGENCY_INDEX, CHECK_SUBMITTED_INDEX}, RESPONSES_KEY],

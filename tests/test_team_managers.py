@@ -17,6 +17,7 @@ from quizapp.extensions import db
 from quizapp.models import AuditEvent, Requirement, Role, Team, User
 from quizapp.models.user import team_managers
 from quizapp.take import operations as take
+from quizapp.workforce import deadlines
 from quizapp.workforce.operations import create_assignment
 
 from .factories import (
@@ -107,6 +108,7 @@ def world(app) -> World:
         .where(Requirement.user_id == dan.id)
         .values(due_at=datetime(2026, 4, 15, 9, tzinfo=UTC))
     )
+    deadlines.refresh(db.session, [dan.id])  # a write without the ORM: its deadlines too
     eve.left_at = T0 + timedelta(days=5)
     manager.managed_teams = [red]
     db.session.execute(sa.insert(team_managers).values(user_id=manager.id, team_id=green.id))

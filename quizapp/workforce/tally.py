@@ -61,6 +61,7 @@ from ..models.tally import (
 )
 from ..models.types import UTCDateTime, utcnow
 from ..statistics.items import WRONG_FRACTION
+from . import deadlines
 from .status import EXPIRING_SOON
 
 #: session.info key of the transaction's pending changes.
@@ -85,13 +86,11 @@ def status_case(now: datetime, *, name: str = "now") -> sa.Case[Any]:
     )
 
 
-def deadline() -> sa.Case[Any]:
-    """The date to (re)pass by: the first deadline, or the expiry of the pass if later."""
-    expires = Completion.expires_at
-    return sa.case(
-        (sa.and_(expires.is_not(None), expires > Requirement.due_at), expires),
-        else_=Requirement.due_at,
-    )
+def deadline() -> sa.ColumnElement[datetime]:
+    """The date to (re)pass by: the first deadline, or the expiry of the pass if later.
+    Stored on the requirement (quizapp.workforce.deadlines keeps it in step), so it
+    needs no pass joined."""
+    return Requirement.deadline_at
 
 
 def requirements_joined(select: sa.Select[Any]) -> sa.Select[Any]:
@@ -561,11 +560,13 @@ def _forget(session: Session, transaction: Any) -> None:
 
 
 def rebuild(session: Session, *, now: datetime) -> None:
-    """Recount everything at `now` and move the clock there: after changes made without
-    the ORM, and regularly (`flask dashboards refresh`) so that few dates lie between
+    """Set right any stored deadline a write without the ORM left wrong, recount
+    everything at `now` and move the clock there: after changes made without the ORM,
+    and regularly (`flask dashboards refresh`) so that few dates lie between
     the clock and the moment a page asks. Blocks writers to the counts until commit."""
     session.flush()
     session.info.pop(_PENDING, None)
+    deadlines.refresh(session)  # the statuses are counted from them
     session.execute(
         _upsert(session, StatusCountsClock.__table__)
         .values(id=1, as_of=now)
@@ -608,13 +609,17 @@ def changed_between(first: datetime, second: datetime) -> sa.Select[Any]:
 
 
 def mismatches(session: Session) -> dict[tuple[str, tuple[Any, ...]], tuple[dict, dict]]:
-    """(table, key) of stored counts differing from a recount: (stored, recounted). Empty
-    when the summaries are right (or were never built). Sums of marks may differ by
-    float rounding only."""
+    """(table, key) of stored counts differing from a recount: (stored, recounted), and
+    ("requirements", (id,)) of stored overdue keys (quizapp.workforce.deadlines)
+    differing from what they copy: (stored, right). Empty when all are right (counts
+    never built are not compared). Sums of marks may differ by float rounding only."""
+    wrong: dict[tuple[str, tuple[Any, ...]], tuple[dict, dict]] = {
+        ("requirements", (requirement_id,)): keys
+        for requirement_id, keys in deadlines.mismatches(session).items()
+    }
     when = as_of(session)
     if when is None:
-        return {}
-    wrong = {}
+        return wrong
     for summary in SUMMARIES:
         zero = dict.fromkeys(summary.counts, 0)
 

@@ -7,7 +7,9 @@ person), then times every dashboard page and export for a partnership-wide lead 
 an agency lead, in-process (the WSGI app without an HTTP server), reporting the median
 and 95th percentile of `--requests` requests each (the whole body read, a streamed one
 included; the median time to its first piece too), and the SQL statements per page; and
-the time `flask dashboards refresh` (a full recount of the summaries) takes.
+the time `flask dashboards refresh` (a full recount of the summaries) takes. A process
+remembers the cells it hid for a cube until the cube's figures change: `--cold` times every
+request as the first one after a change.
 
     python -m benchmarks.dashboards --db postgresql --people 100000 --existing URL
 
@@ -63,6 +65,12 @@ def main() -> None:
     parser.add_argument(
         "--existing", metavar="URL", help="Time this database, already seeded; keep it."
     )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="Forget remembered suppression results before each request (the first view"
+        " after the figures change).",
+    )
     args = parser.parse_args()
     pages = {who: list(paths) for who, paths in PAGES.items()}
     if args.all_checks:
@@ -94,7 +102,7 @@ def main() -> None:
             if taken is not None:
                 for paths in pages.values():
                     paths.insert(paths.index("/dashboards/learning") + 1, taken)
-        results = time_pages(app, pages, args.requests)
+        results = time_pages(app, pages, args.requests, cold=args.cold)
         with app.app_context():
             db.engine.dispose()
     for page, figures in results.items():
@@ -110,6 +118,7 @@ def main() -> None:
         people=args.people,
         requests=args.requests,
         existing=bool(args.existing),
+        cold=args.cold,
         **prepared,
         pages=results,
     )
@@ -174,10 +183,11 @@ def add_leads() -> None:
 
 
 def time_pages(
-    app: object, pages: dict[str, list[str]], requests: int
+    app: object, pages: dict[str, list[str]], requests: int, *, cold: bool = False
 ) -> dict[str, dict[str, float]]:
     import sqlalchemy as sa
 
+    from quizapp.dashboards.disclosure import forget
     from quizapp.extensions import db
 
     results: dict[str, dict[str, float]] = {}
@@ -200,6 +210,8 @@ def time_pages(
             timings, first_bytes = [], []
             statements[0] = 0
             for _ in range(requests):
+                if cold:
+                    forget()
                 begun = time.perf_counter()
                 # A streamed body (the overdue CSV) is produced as it is read: read it
                 # all, and note when its first piece came.

@@ -320,6 +320,7 @@ def test_same_result_as_the_reference_on_cubes_built_by_suppress_cube(seed):
         seen.append(_same(people, **arguments))
         return seen[-1]
 
+    disclosure.forget()  # suppressed afresh, not remembered from an earlier test
     with mock.patch.object(disclosure, "suppress", both):
         suppress_cube(
             values,

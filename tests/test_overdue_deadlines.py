@@ -294,3 +294,40 @@ def test_upgrading_to_0023_fills_the_keys_and_downgrading_removes_them(app):
     assert _stored() == stored
     assert _copies() == copies
     assert tally.mismatches(db.session) == {}
+
+
+def test_a_wrong_agency_copy_never_lists_someone_of_another_agency(app):
+    """The list is read by the requirement's copy of the agency (for its index); should
+    that copy ever be wrong, the person's own agency, asked again of the rows listed,
+    keeps them off another agency's list and its CSV."""
+    start = utcnow()
+    seed(people=120, agencies=2, checks=3, attempts_per_person=2, now=start)
+    db.session.commit()
+    now = start + timedelta(days=30)
+    first, second = db.session.scalars(sa.select(Agency).order_by(Agency.id)).all()
+    scope = Scope(agency_id=first.id, agency_name=first.name)
+    filters = queries.Filters(period=rolling(12, now))
+    theirs = [
+        row.user_id
+        for row in queries.overdue_people(
+            Scope(agency_id=second.id, agency_name=second.name), filters, now=now
+        )
+    ]
+    assert theirs
+    outsider = theirs[0]
+    db.session.execute(
+        sa.update(Requirement)
+        .where(Requirement.user_id == outsider)
+        .values(agency_id=first.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    ours = {row.user_id for row in queries.overdue_people(scope, filters, now=now)}
+    page = queries.overdue_page(scope, filters, now=now, page=1, per_page=10_000)
+    assert ours and outsider not in ours
+    assert outsider not in {row.user_id for row in page.rows}
+    people = set(db.session.scalars(sa.select(User.id).where(User.agency_id == first.id)))
+    assert ours <= people
+    tally.rebuild(db.session, now=utcnow())  # the copy set right again
+    db.session.commit()
+    assert deadlines.mismatches(db.session) == {}

@@ -990,7 +990,9 @@ def _overdue_keys(scope: Scope, filters: Filters, now: datetime) -> sa.Select[An
 def _overdue_details(keys: Any) -> sa.Select[Any]:
     """These overdue requirements (a subquery of _overdue_keys) with the person's email
     and team and their last attempt at the check, in list order: what is shown of each,
-    read only for the rows listed."""
+    read only for the rows listed. The person's own agency is asked again here, on these
+    rows only: should the requirement's copy of it ever be wrong, a row would go missing
+    rather than show someone of another agency."""
     last_attempt = (
         sa.select(sa.func.max(sa.func.coalesce(Attempt.submitted_at, Attempt.started_at)))
         .where(Attempt.user_id == keys.c.user_id, Attempt.check_id == Requirement.check_id)
@@ -1008,7 +1010,10 @@ def _overdue_details(keys: Any) -> sa.Select[Any]:
         )
         .select_from(keys)
         .join(Requirement, Requirement.id == keys.c.requirement_id)
-        .join(User, User.id == keys.c.user_id)
+        .join(
+            User,
+            sa.and_(User.id == keys.c.user_id, User.agency_id == Requirement.agency_id),
+        )
         .outerjoin(Team, Team.id == User.team_id)
         .order_by(*_overdue_order(keys))
     )

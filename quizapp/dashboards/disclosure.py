@@ -261,6 +261,12 @@ def _suppress_cube(
     item_sums = [(total, tuple(parts)) for total, parts in item_sums]
     groups, levels, items = layout.all_groups, layout.all_levels, tuple(items)
     cells = sorted_cells(values, layout, items)
+    if not cells:
+        # No items (a check with no scenario): nothing to number, no equation to write,
+        # only the cells hidden elsewhere to pass on.
+        return Suppressed(
+            dict(values), suppress({}, threshold=threshold, already_hidden=already_hidden)
+        )
     sizes: list[int] = []
     order: tuple[str, ...] = ()
     regular = True

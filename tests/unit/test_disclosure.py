@@ -133,3 +133,22 @@ def test_very_sure_share_is_hidden_when_its_complement_comes_from_too_few_people
     )
     assert figures.marks.text == "50 of 80 (63%)"
     assert figures.confidently_wrong.text == "[c]"
+
+
+def test_a_cube_with_no_items_hides_only_what_is_hidden_elsewhere():
+    """A check with no scenario has no items: nothing to suppress, and no error."""
+    from quizapp.dashboards.disclosure import Rule, forget
+
+    forget()
+    elsewhere = ("people", "a", "L1", "gone")
+    suppressed = suppress_cube(
+        cube({}, LAYOUT, (), PassCounts),
+        LAYOUT,
+        (),
+        measures=_first_measures,
+        rules=(Rule("people", ("passed",), group=True),),
+        already_hidden=[elsewhere],
+        threshold=5,
+    )
+    assert suppressed.values == {}
+    assert set(suppressed.hidden) == {elsewhere} and not suppressed.hidden.small

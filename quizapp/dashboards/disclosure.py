@@ -178,49 +178,47 @@ def suppress_cube(
     item_sums = tuple((total, tuple(parts)) for total, parts in item_sums)
     links = tuple((total, tuple(parts)) for total, parts in links)
     already_hidden = tuple(already_hidden)
-    key = _digest(
-        values, layout, items, measures, rules, item_sums, links, already_hidden, threshold
-    )
+    cells = sorted_cells(values, layout, items)
+    figures = [measures(values[cell]) for cell in cells]
+    key = _digest(layout, items, cells, figures, rules, item_sums, links, already_hidden, threshold)
     with _RESULTS_LOCK:
         hidden = _RESULTS.get(key)
     if hidden is None:
         hidden = _suppress_cube(
-            values,
             layout,
             items,
-            measures=measures,
+            cells,
+            figures,
             rules=rules,
             item_sums=item_sums,
             links=links,
             already_hidden=already_hidden,
             threshold=threshold,
-        ).hidden
+        )
         with _RESULTS_LOCK:
             _RESULTS[key] = hidden
     return Suppressed(dict(values), hidden)
 
 
 def _digest(
-    values: Mapping[Cell, Any],
     layout: Layout,
     items: tuple[Hashable, ...],
-    measures: Callable[[Any], Mapping[str, int]],
+    cells: Sequence[Cell],
+    figures: Sequence[Mapping[str, int]],
     *rest: Any,
 ) -> bytes:
     """A digest of what suppressing this cube depends on: its cells in order, each cell's
-    measures and people, the layout, the rules and the threshold (`rest`). Two cubes with
-    the same digest give the same hidden cells; equal cubes written differently (a
-    mapping in another order) merely get different digests."""
-    cells = sorted_cells(values, layout, items)
+    measures and people (`figures`), the layout, the rules and the threshold (`rest`).
+    Two cubes with the same digest give the same hidden cells; equal cubes written
+    differently (a mapping in another order) merely get different digests."""
     counts = array("q")
     #: (cell number, its measures) wherever the measures' names change from the last cell.
     names: list[tuple[int, tuple[str, ...]]] = []
-    for number, cell in enumerate(cells):
-        figures = measures(values[cell])
-        order = tuple(figures)
+    for number, people in enumerate(figures):
+        order = tuple(people)
         if not names or order != names[-1][1]:
             names.append((number, order))
-        counts.extend(figures.values())
+        counts.extend(people.values())
     digest = hashlib.blake2b(
         pickle.dumps(
             (layout.groups, layout.levels, list(layout.parents.items()), items, cells, names, rest),
@@ -233,45 +231,39 @@ def _digest(
 
 @collection_paused()
 def _suppress_cube(
-    values: Mapping[Cell, Any],
     layout: Layout,
-    items: Sequence[Hashable],
+    items: tuple[Hashable, ...],
+    cells: Sequence[Cell],
+    figures: Sequence[Mapping[str, int]],
     *,
-    measures: Callable[[Any], Mapping[str, int]],
-    rules: Iterable[Rule] = (),
-    item_sums: Iterable[tuple[Hashable, Sequence[Hashable]]] = (),
-    links: Iterable[tuple[tuple[str, Hashable], Sequence[tuple[str, Hashable]]]] = (),
-    already_hidden: Iterable[Key] = (),
+    rules: tuple[Rule, ...],
+    item_sums: tuple[tuple[Hashable, tuple[Hashable, ...]], ...],
+    links: tuple[tuple[tuple[str, Hashable], tuple[tuple[str, Hashable], ...]], ...],
+    already_hidden: tuple[Key, ...],
     threshold: int,
-) -> Suppressed:
-    """Suppress a cube as one: `measures` gives a cell's people per measure; `rules`, how
-    a cell's measures add up; `item_sums`, items that are the sum of other items (a
+) -> Hidden:
+    """The cells to hide of a cube, as suppress_cube normalised it: `cells` in the
+    layout's order (sorted_cells) and `figures`, each cell's people per measure; `rules`,
+    how a cell's measures add up; `item_sums`, items that are the sum of other items (a
     finding of its questions), answered by the same people; `links`, a (measure, item)
     figure that is the sum of figures of other items (a scenario's decision of the
     alternatives leading to it), treated as overlapping people to be safe.
 
-    A page asks for this on every request and a partnership's learning cube has about
-    100,000 keys and as many equations, so the keys are numbered once and the equations
+    A page asks for this whenever its figures have changed, and a partnership's learning
+    cube has about 100,000 keys and as many equations, so the keys are numbered once and the equations
     written directly as tuples of numbers (`suppress` would otherwise number tuples of
     keys again). The keys (measure, group, level, item) are numbered in the order of
     `sorted_cells`, each cell's measures in the order `measures` gives them: the last
     tie-break of `suppress`, so the same cells are hidden as when it numbered them."""
-    links = [(total, tuple(parts)) for total, parts in links]
-    rules = list(rules)
-    item_sums = [(total, tuple(parts)) for total, parts in item_sums]
-    groups, levels, items = layout.all_groups, layout.all_levels, tuple(items)
-    cells = sorted_cells(values, layout, items)
+    groups, levels = layout.all_groups, layout.all_levels
     if not cells:
         # No items (a check with no scenario): nothing to number, no equation to write,
         # only the cells hidden elsewhere to pass on.
-        return Suppressed(
-            dict(values), suppress({}, threshold=threshold, already_hidden=already_hidden)
-        )
+        return suppress({}, threshold=threshold, already_hidden=already_hidden)
     sizes: list[int] = []
     order: tuple[str, ...] = ()
     regular = True
-    for index, cell in enumerate(cells):
-        counts = measures(values[cell])
+    for index, counts in enumerate(figures):
         if not index:
             order = tuple(counts)
         elif regular and tuple(counts) != order:
@@ -294,8 +286,8 @@ def _suppress_cube(
         slot_of: list[int] | None = None
     else:
         people: dict[Key, int] = {}
-        for cell in cells:
-            for measure, count in measures(values[cell]).items():
+        for cell, counts in zip(cells, figures, strict=True):
+            for measure, count in counts.items():
                 people[(measure, *cell)] = count
         keys, sizes = list(people), list(people.values())
         names = sorted({key[0] for key in people})
@@ -399,15 +391,12 @@ def _suppress_cube(
         [kind[1] for kind in flags],
         [kind[2] for kind in flags],
     )
-    return Suppressed(
-        dict(values),
-        suppress(
-            table,
-            threshold=threshold,
-            equations=equations,
-            already_hidden=already_hidden,
-            last=last,
-        ),
+    return suppress(
+        table,
+        threshold=threshold,
+        equations=equations,
+        already_hidden=already_hidden,
+        last=last,
     )
 
 

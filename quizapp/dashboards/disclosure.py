@@ -250,11 +250,12 @@ def _suppress_cube(
     alternatives leading to it), treated as overlapping people to be safe.
 
     A page asks for this whenever its figures have changed, and a partnership's learning
-    cube has about 100,000 keys and as many equations, so the keys are numbered once and the equations
-    written directly as tuples of numbers (`suppress` would otherwise number tuples of
-    keys again). The keys (measure, group, level, item) are numbered in the order of
-    `sorted_cells`, each cell's measures in the order `measures` gives them: the last
-    tie-break of `suppress`, so the same cells are hidden as when it numbered them."""
+    cube has about 100,000 keys and as many equations, so the keys are numbered once and
+    the equations written directly as tuples of numbers (`suppress` would otherwise
+    number tuples of keys again). The keys (measure, group, level, item) are numbered in
+    the order of `sorted_cells`, each cell's measures in the order `measures` gives them:
+    the last tie-break of `suppress`, so the same cells are hidden as when it numbered
+    them."""
     groups, levels = layout.all_groups, layout.all_levels
     if not cells:
         # No items (a check with no scenario): nothing to number, no equation to write,
